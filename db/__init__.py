@@ -1,0 +1,1 @@
+"""Database layer: SQLModel models, the engine and sessions, Alembic migrations."""

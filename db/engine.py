@@ -1,0 +1,122 @@
+"""One engine per process and short sessions. Never imports Streamlit.
+
+Write transactions on SQLite start with BEGIN IMMEDIATE, so two writers are serialized by the
+database instead of racing between a check and an insert; on PostgreSQL services lock the parent
+row (SELECT … FOR UPDATE) where a rule spans rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlmodel import Session, create_engine
+
+from portal.errors import ConfigError
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+_engine_url: str | None = None
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    """Per-connection pragmas, and explicit BEGINs so that writers can ask for IMMEDIATE."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for url; a malformed URL or a missing SQLite folder raises ConfigError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError("error.bad_database_url", url=url) from exc
+    kwargs: dict = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).parent.is_dir():
+            raise ConfigError("error.missing_data_dir", path=str(Path(database).parent))
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg 3 here
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        raise ConfigError("error.bad_database_url", url=url)
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError("error.bad_database_url", url=url) from exc
+    if engine.dialect.name == "sqlite":
+        _prepare_sqlite(engine)
+    return engine
+
+
+def configure(url: str | None = None) -> Engine:
+    """Switch the process to url (default: settings); used at start-up, by the CLI and tests."""
+    global _engine, _engine_url
+    from portal.settings import get_settings
+
+    url = url or get_settings().resolved_database_url
+    with _lock:
+        if _engine is not None and _engine_url == url:
+            return _engine
+        if _engine is not None:
+            _engine.dispose()
+        _engine = make_engine(url)
+        _engine_url = url
+        return _engine
+
+
+def get_engine() -> Engine:
+    """The process engine, configured from settings on first use."""
+    return _engine if _engine is not None else configure()
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A short session for reads."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One write transaction: commits when the block ends, rolls back on any exception."""
+    engine = get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection(execution_options={"immediate": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def check_connection() -> None:
+    """Open one connection, turning the driver's complaint into a ConfigError."""
+    try:
+        with get_engine().connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        raise ConfigError("error.database_unreachable", detail=str(exc.orig).strip()[:200]) from exc

@@ -1,0 +1,27 @@
+"""The one shared schema. Import every model here so that metadata and Alembic see them all."""
+
+from db.models.base import Record
+from db.models.claims import Budget, FeeClaim, PointsEvent
+from db.models.contracts import Contract, InsurancePolicy, Voucher, VoucherRedemption
+from db.models.core import (
+    Agency,
+    Attachment,
+    AuditEntry,
+    ContractTemplate,
+    Organization,
+    PolicyVersion,
+    Region,
+    UserAccount,
+)
+from db.models.matching import Demand, Intent, Match
+from db.models.pilot import PilotBooking, PilotPlatform, PilotResource
+from db.models.pool import ApprovalStep, Objection, PublicNotice, Result
+from db.models.roadshow import Roadshow, RoadshowAttendance, RoadshowItem
+
+__all__ = [
+    "Agency", "ApprovalStep", "Attachment", "AuditEntry", "Budget", "Contract", "ContractTemplate",
+    "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "Objection", "Organization",
+    "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",
+    "PublicNotice", "Record", "Region", "Result", "Roadshow", "RoadshowAttendance",
+    "RoadshowItem", "UserAccount", "Voucher", "VoucherRedemption",
+]

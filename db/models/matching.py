@@ -1,0 +1,91 @@
+"""供需荟: enterprise demands, match records and intents."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlmodel import Field
+
+from db.models.base import Record, money_field
+
+
+class Demand(Record, table=True):
+    """An enterprise's technology need."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max", name="budget_range"
+        ),
+        Index("ix_demand_city_status_created", "city_code", "status", "created_at"),
+        Index("ix_demand_enterprise", "enterprise_org_id", "created_at"),
+    )
+
+    enterprise_org_id: uuid.UUID = Field(foreign_key="organization.id")
+    city_code: str = Field(sa_type=String(6), foreign_key="region.code")
+    county_code: str | None = Field(default=None, sa_type=String(6), foreign_key="region.code")
+    title: str = Field(sa_type=String(200))
+    description: str = Field(default="", sa_type=Text)
+    field: str = Field(sa_type=String(24))  # Field_
+    budget_min: Decimal | None = money_field(nullable=True)
+    budget_max: Decimal | None = money_field(nullable=True)
+    wanted_by: date | None = None
+    cooperation: str = Field(default="trial", sa_type=String(60))  # Cooperation values, comma separated
+    status: str = Field(default="open", sa_type=String(10))  # DemandStatus
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+
+
+class Match(Record, table=True):
+    """A contact between a demand / enterprise and a result, and how far it got."""
+
+    __tablename__ = "match_record"
+    __table_args__ = (
+        CheckConstraint("stage <> 'dropped' OR drop_reason IS NOT NULL", name="dropped_has_reason"),
+        Index("ix_match_city_stage_follow", "city_code", "stage", "next_follow_up"),
+        Index("ix_match_result", "result_id", "stage"),
+        Index("ix_match_demand", "demand_id"),
+        Index("ix_match_enterprise", "enterprise_org_id"),
+        Index("ix_match_roadshow", "roadshow_id"),
+    )
+
+    demand_id: uuid.UUID | None = Field(default=None, foreign_key="demand.id")
+    result_id: uuid.UUID = Field(foreign_key="result.id")
+    enterprise_org_id: uuid.UUID = Field(foreign_key="organization.id")
+    agency_id: uuid.UUID = Field(foreign_key="agency.id")
+    city_code: str = Field(sa_type=String(6), foreign_key="region.code")
+    channel: str = Field(sa_type=String(10))  # Channel
+    contact_date: date
+    people: str = Field(default="", sa_type=String(200))
+    notes: str = Field(default="", sa_type=Text)
+    next_follow_up: date | None = None
+    stage: str = Field(default="contacted", sa_type=String(12))  # MatchStage
+    drop_reason: str | None = Field(default=None, sa_type=String(12))  # DropReason
+    intent_id: uuid.UUID | None = Field(default=None, foreign_key="intent.id")
+    roadshow_id: uuid.UUID | None = Field(default=None, foreign_key="roadshow.id")
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+
+
+class Intent(Record, table=True):
+    """An enterprise's interest in a result, left at a roadshow (QR page) or in the hub."""
+
+    __table_args__ = (
+        UniqueConstraint("roadshow_item_id", "credit_code", name="uq_intent_item_company"),
+        Index("ix_intent_city_created", "city_code", "created_at"),
+        Index("ix_intent_result", "result_id"),
+        Index("ix_intent_roadshow", "roadshow_id"),
+    )
+
+    result_id: uuid.UUID = Field(foreign_key="result.id")
+    roadshow_id: uuid.UUID | None = Field(default=None, foreign_key="roadshow.id")
+    roadshow_item_id: uuid.UUID | None = Field(default=None, foreign_key="roadshow_item.id")
+    city_code: str = Field(sa_type=String(6), foreign_key="region.code")  # the organizer's city
+    source: str = Field(default="roadshow", sa_type=String(10))  # roadshow / hub
+    company_name: str = Field(sa_type=String(120))
+    credit_code: str = Field(sa_type=String(18))
+    contact_person: str = Field(sa_type=String(40))
+    phone: str = Field(sa_type=String(20))
+    wants: str = Field(default="info", sa_type=String(30))  # IntentWant values, comma separated
+    note: str = Field(default="", sa_type=Text)
+    enterprise_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")

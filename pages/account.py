@@ -1,0 +1,24 @@
+"""My account: who I am, and changing my own password."""
+
+import streamlit as st
+
+from portal.regions import region_name
+from portal.ui import actor, lang, refusals, t
+from portal.users import change_own_password
+
+me = actor()
+st.title(t("nav.account"))
+st.write(f"**{t('field.username')}**: {me.username}")
+st.write(f"**{t('field.role')}**: {t(f'enum.role.{me.role}')}")
+if me.city_code:
+    st.write(f"**{t('field.city')}**: {region_name(me.city_code, lang())}")
+
+with st.form("change_password", clear_on_submit=True):
+    st.subheader(t("account.change_password"))
+    current = st.text_input(t("field.current_password"), type="password")
+    new = st.text_input(t("field.new_password"), type="password")
+    repeat = st.text_input(t("field.repeat_password"), type="password")
+    if st.form_submit_button(t("account.save")):
+        with refusals():
+            change_own_password(actor=me, current=current, new_password=new, repeat=repeat)
+            st.success(t("account.password_changed"))

@@ -1,0 +1,48 @@
+"""Home: the figures the signed-in role needs at a glance."""
+
+import pandas as pd
+import streamlit as st
+
+from portal.clock import fmt
+from portal.home import home_figures
+from portal.regions import region_name
+from portal.ui import actor, lang, refusals, t, yuan
+
+me = actor()
+st.title(t("home.title", name=me.display_name))
+scope = region_name(me.city_code, lang()) if me.city_code else t("home.scope_province")
+st.caption(t("home.scope", scope=scope, role=t(f"enum.role.{me.role}")))
+
+with refusals():
+    figures = home_figures(actor=me)
+    columns = st.columns(min(len(figures.metrics), 6))
+    for col, metric in zip(columns, figures.metrics, strict=False):
+        value = yuan(metric.value) if metric.money else f"{metric.value:,}"
+        col.metric(t(metric.key, days=figures.reminder_days), value)
+
+    if figures.per_city:
+        st.subheader(t("home.per_city"))
+        frame = pd.DataFrame([
+            {t("col.city"): region_name(row["city"], lang()), t("col.listed"): row["listed"],
+             t("col.trials_running"): row["trials"], t("col.conversions"): row["conversions"],
+             t("col.deal_amount"): yuan(row["deal_amount"])}
+            for row in figures.per_city
+        ])
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+    if figures.ending:
+        st.subheader(t("home.ending_list", days=figures.reminder_days))
+        st.dataframe(pd.DataFrame([
+            {t("col.contract"): row["number"], t("col.result"): row["result"], t("col.licensee"): row["licensee"],
+             t("col.end_date"): row["end_date"], t("col.days_left"): row["days_left"]}
+            for row in figures.ending
+        ]), hide_index=True, width="stretch")
+
+    if figures.recent:
+        st.subheader(t("home.recent"))
+        frame = pd.DataFrame([
+            {t("col.time"): fmt(row["at"]), t("col.user"): row["actor"],
+             t("col.action"): t(f"action.{row['action']}"), t("col.entity"): t(f"entity.{row['entity']}")}
+            for row in figures.recent
+        ])
+        st.dataframe(frame, hide_index=True, width="stretch")

@@ -1,0 +1,94 @@
+"""The portal's one entry point: page config, language, sign-in, navigation by role.
+
+Run with `portal demo` / `portal serve`, or `streamlit run portal/app.py`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run portal/app.py` from a source checkout
+    sys.path.insert(0, str(ROOT))
+
+from db.engine import check_connection, configure  # noqa: E402
+from portal import navigation  # noqa: E402
+from portal.errors import PortalError  # noqa: E402
+from portal.ui import lang, t  # noqa: E402
+from portal.ui.signin import sign_in_form, signed_in_actor  # noqa: E402
+
+PAGES_DIR = ROOT / "pages"
+
+st.set_page_config(page_title="先用后转 Portal", page_icon=":material/handshake:", layout="wide")
+
+
+def _language_toggle() -> None:
+    """Chinese by default; the choice persists for the session."""
+    st.session_state.setdefault("lang", "zh")
+    english = st.sidebar.toggle("English", value=st.session_state["lang"] == "en", key="lang_toggle")
+    st.session_state["lang"] = "en" if english else "zh"
+
+
+def _refusal() -> None:
+    st.error(t("auth.no_access"))
+
+
+def _nothing() -> None:
+    """The body of every page while signed out: the login form above is all there is."""
+
+
+def _page(spec: navigation.PageSpec, *, allowed: bool, default: bool = False) -> st.Page:
+    title = t(f"nav.{spec.key}")
+    if allowed:
+        return st.Page(PAGES_DIR / spec.file, title=title, icon=spec.icon, url_path=spec.key, default=default)
+    return st.Page(_refusal, title=title, url_path=spec.key, visibility="hidden")
+
+
+def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
+    sections: dict[str, list[st.Page]] = {}
+    allowed = navigation.pages_for(actor)
+    for spec in allowed:
+        sections.setdefault(t(f"nav.section.{spec.section}"), []).append(
+            _page(spec, allowed=True, default=spec.key == "home"))
+    hidden = [_page(spec, allowed=False) for spec in navigation.PAGES if spec not in allowed]
+    public = [_page(spec, allowed=True) for spec in navigation.PUBLIC_PAGES]
+    if hidden or public:
+        sections.setdefault(t("nav.section.main"), []).extend(hidden + public)
+    return st.navigation(sections)
+
+
+def _signed_out_navigation() -> st.navigation:
+    # Every known URL path stays registered, so a deep link survives signing in.
+    pages = [st.Page(_nothing, title=t("auth.form_name"), url_path="home", default=True)]
+    pages += [st.Page(_nothing, title=t(f"nav.{p.key}"), url_path=p.key, visibility="hidden")
+              for p in navigation.PAGES if p.key != "home"]
+    pages += [_page(p, allowed=True) for p in navigation.PUBLIC_PAGES]
+    return st.navigation(pages, position="hidden")
+
+
+def main() -> None:
+    _language_toggle()
+    try:
+        configure()
+        check_connection()
+    except PortalError as err:
+        st.error(err.message(lang()))
+        st.stop()
+    actor = signed_in_actor()
+    if actor is None:
+        nav = _signed_out_navigation()
+        if nav.url_path in {p.key for p in navigation.PUBLIC_PAGES}:
+            nav.run()  # public pages need no sign-in
+            return
+        actor = sign_in_form()
+        if actor is None:
+            nav.run()
+            return
+    # Signed in (possibly in this very run: no rerun, see STACK_NOTES): the role's navigation.
+    _signed_in_navigation(actor).run()
+
+
+main()

@@ -1,0 +1,102 @@
+"""`portal demo` (database + demo data + server) and `portal serve` (server on existing data)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from portal.cli.common import add_database_options, apply_database_options, say
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo", help="create a demo database (if missing) and start the portal")
+    demo.add_argument("--reset", action="store_true", help="rebuild the demo database from scratch")
+    demo.add_argument("--no-serve", action="store_true", help="prepare the data only")
+    serve = sub.add_parser("serve", help="start the portal on an existing database")
+    for p in (demo, serve):
+        p.add_argument("--port", type=int, default=8501)
+        p.add_argument("--host", default="0.0.0.0", help="address to listen on")
+        add_database_options(p)
+    demo.set_defaults(handler=demo_cmd)
+    serve.set_defaults(handler=serve_cmd)
+
+
+def _reset(engine) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    import db.models  # noqa: F401
+
+    if engine.dialect.name == "sqlite":
+        path = Path(engine.url.database or "")
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def prepare_demo(*, reset: bool = False) -> dict[str, int]:
+    """Migrate the configured database and load demo data when it has none."""
+    from db.engine import check_connection, get_engine, transaction
+    from db.migrate import upgrade
+    from seed.demo import load_demo
+
+    check_connection()
+    if reset:
+        _reset(get_engine())
+    upgrade(get_engine())
+    with transaction() as s:
+        return load_demo(s)
+
+
+def _run_streamlit(args: argparse.Namespace) -> int:
+    headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+           "--server.address", args.host, "--server.headless", "true" if headless else "false",
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+    env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=os.environ.get("PORTAL_PUBLIC_BASE_URL", f"http://localhost:{args.port}"))
+    return subprocess.call(cmd, env=env)
+
+
+def demo_cmd(args: argparse.Namespace) -> int:
+    from db.engine import get_engine
+    from seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    apply_database_options(args, create_dir=True)
+    counts = prepare_demo(reset=args.reset)
+    if counts:
+        say(args, "cli.demo_loaded", results=counts["results"], cities=counts["cities"])
+    else:
+        say(args, "cli.demo_kept", path=get_engine().url.render_as_string(hide_password=True))
+    say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
+    say(args, "cli.demo_accounts", password=DEMO_PASSWORD)
+    from portal.i18n import label
+
+    for username, display, role, _city, _binding in DEMO_ACCOUNTS:
+        print(f"  {username:<12} {label('role', role, args.lang)} · {display}")
+    sys.stdout.flush()
+    if args.no_serve:
+        return 0
+    return _run_streamlit(args)
+
+
+def serve_cmd(args: argparse.Namespace) -> int:
+    from db.engine import check_connection, get_engine
+    from db.migrate import current_revision, head_revision
+    from portal.errors import ConfigError
+
+    apply_database_options(args)
+    check_connection()
+    if current_revision(get_engine()) != head_revision():
+        raise ConfigError("error.schema_outdated")
+    say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
+    sys.stdout.flush()
+    return _run_streamlit(args)

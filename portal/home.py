@@ -1,0 +1,200 @@
+"""The figures each role sees first on its home page, computed in SQL within the actor's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import read_session
+from db.models import (
+    AuditEntry,
+    Contract,
+    Demand,
+    FeeClaim,
+    Intent,
+    Objection,
+    Organization,
+    PublicNotice,
+    Result,
+    Roadshow,
+)
+from db.models.enums import (
+    ClaimStatus,
+    ContractKind,
+    ContractStatus,
+    ResultStatus,
+    RoadshowStatus,
+    Role,
+)
+from portal.actor import Actor
+from portal.clock import today
+from portal.policy import current_policy
+from portal.regions import cities
+from portal.scope import filter_scope
+
+RUNNING_TRIAL = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
+WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure: catalogue key of its label, the value, and the page that explains it."""
+
+    key: str
+    value: int | Decimal
+    page: str | None = None
+    money: bool = False
+
+
+@dataclass
+class HomeFigures:
+    metrics: list[Metric]
+    per_city: list[dict] = field(default_factory=list)
+    recent: list[dict] = field(default_factory=list)
+    ending: list[dict] = field(default_factory=list)  # the next trials to end, for operators
+    reminder_days: int = 30
+
+
+def _count(s: Session, stmt) -> int:  # noqa: ANN001
+    return int(s.exec(stmt).one() or 0)
+
+
+def _trial_counts(s: Session, actor: Actor, ending_by: date) -> tuple[int, int]:
+    base = select(func.count()).select_from(Contract).where(
+        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL))
+    base = filter_scope(base, actor, city_col=Contract.city_code,
+                        org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+    running = _count(s, base)
+    ending = _count(s, base.where(Contract.end_date >= today(), Contract.end_date <= ending_by))
+    return running, ending
+
+
+def _listed(s: Session, actor: Actor | None) -> int:
+    """Listed results in the actor's scope, or in the whole pool when actor is None."""
+    stmt = select(func.count()).select_from(Result).where(Result.status == ResultStatus.LISTED)
+    if actor is None:
+        return _count(s, stmt)
+    return _count(s, filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,)))
+
+
+def _conversions(s: Session, actor: Actor, since: date) -> tuple[int, Decimal]:
+    stmt = select(func.count(), func.coalesce(func.sum(Contract.deal_amount), 0)).where(
+        Contract.kind != ContractKind.TRIAL, Contract.signing_date >= since)
+    stmt = filter_scope(stmt, actor, city_col=Contract.city_code,
+                        org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+    n, total = s.exec(stmt).one()
+    return int(n), Decimal(total or 0)
+
+
+def _claims_waiting(s: Session, actor: Actor) -> int:
+    stmt = select(func.count()).select_from(FeeClaim).where(FeeClaim.status.in_(WAITING_CLAIM))
+    return _count(s, filter_scope(stmt, actor, city_col=FeeClaim.city_code))
+
+
+def _ending(s: Session, actor: Actor, ending_by: date, limit: int = 8) -> list[dict]:
+    """The trials that end soonest within the reminder window."""
+    stmt = (
+        select(Contract.number, Result.title, Organization.name, Contract.end_date)
+        .join(Result, Result.id == Contract.result_id)
+        .join(Organization, Organization.id == Contract.licensee_org_id)
+        .where(Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
+               Contract.end_date >= today(), Contract.end_date <= ending_by)
+    )
+    stmt = filter_scope(stmt, actor, city_col=Contract.city_code).order_by(Contract.end_date).limit(limit)
+    return [dict(number=n, result=title, licensee=org, end_date=end, days_left=(end - today()).days)
+            for n, title, org, end in s.exec(stmt).all()]
+
+
+def _recent(s: Session, actor: Actor, limit: int = 8) -> list[dict]:
+    stmt = select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity)
+    stmt = filter_scope(stmt, actor, city_col=AuditEntry.city_code).order_by(AuditEntry.at.desc()).limit(limit)
+    return [dict(at=a, actor=n, action=act, entity=e) for a, n, act, e in s.exec(stmt).all()]
+
+
+def home_figures(*, actor: Actor) -> HomeFigures:
+    """The at-a-glance figures for the actor's role and scope."""
+    policy = current_policy(actor.city_code)
+    ending_by = today() + timedelta(days=policy.trial_reminder_days)
+    year_start = date(today().year, 1, 1)
+    with read_session() as s:
+        if actor.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
+            running, ending = _trial_counts(s, actor, ending_by)
+            notices = select(func.count()).select_from(PublicNotice).where(PublicNotice.state == "running")
+            objections = select(func.count()).select_from(Objection).where(Objection.status == "open")
+            metrics = [
+                Metric("home.results_listed", _listed(s, actor), "pool"),
+                Metric("home.trials_running", running, "contracts"),
+                Metric("home.trials_ending", ending, "expiring"),
+                Metric("home.claims_waiting", _claims_waiting(s, actor), "claims"),
+                Metric("home.notices_running", _count(s, filter_scope(notices, actor, city_col=PublicNotice.city_code)), "approvals"),
+                Metric("home.objections_open", _count(s, filter_scope(objections, actor, city_col=Objection.city_code)), "approvals"),
+            ]
+            figures = HomeFigures(metrics, recent=_recent(s, actor), ending=_ending(s, actor, ending_by),
+                                  reminder_days=policy.trial_reminder_days)
+            if actor.role == Role.PROVINCE_ADMIN:
+                figures.per_city = _per_city(s)
+            return figures
+        if actor.role == Role.MANAGER:
+            running, ending = _trial_counts(s, actor, ending_by)
+            n_conv, amount = _conversions(s, actor, year_start)
+            metrics = [
+                Metric("home.results_listed", _listed(s, actor), "dashboard"),
+                Metric("home.trials_running", running, "dashboard"),
+                Metric("home.conversions_year", n_conv, "dashboard"),
+                Metric("home.deal_amount_year", amount, "dashboard", money=True),
+                Metric("home.trials_ending", ending, "dashboard"),
+            ]
+            figures = HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+            if actor.is_province:
+                figures.per_city = _per_city(s)
+            return figures
+        if actor.role == Role.INSTITUTION_OFFICER:
+            mine = select(func.count()).select_from(Result).where(Result.owner_org_id == actor.organization_id)
+            running, ending = _trial_counts(s, actor, ending_by)
+            metrics = [
+                Metric("home.my_results", _count(s, mine), "my_results"),
+                Metric("home.results_listed", _listed(s, actor), "my_results"),
+                Metric("home.awaiting_approval", _count(s, mine.where(Result.status == ResultStatus.SUBMITTED)), "approvals"),
+                Metric("home.in_notice", _count(s, mine.where(Result.status.in_((ResultStatus.NOTICE, ResultStatus.PAUSED)))), "approvals"),
+                Metric("home.trials_running", running, None),
+            ]
+            return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+        if actor.role == Role.ENTERPRISE:
+            demands = select(func.count()).select_from(Demand).where(Demand.enterprise_org_id == actor.organization_id)
+            intents = select(func.count()).select_from(Intent).where(Intent.enterprise_org_id == actor.organization_id)
+            running, ending = _trial_counts(s, actor, ending_by)
+            metrics = [
+                Metric("home.my_demands", _count(s, demands), "demands"),
+                Metric("home.my_intents", _count(s, intents), None),
+                Metric("home.trials_running", running, None),
+                Metric("home.trials_ending", ending, None),
+                Metric("home.results_in_pool", _listed(s, None), "pool"),
+            ]
+            return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+        # presenter: the roadshows it can present
+        shows = select(func.count()).select_from(Roadshow).where(Roadshow.status == RoadshowStatus.PUBLISHED)
+        metrics = [
+            Metric("home.roadshows_published", _count(s, filter_scope(shows, actor, city_col=Roadshow.city_code)), "presenter"),
+            Metric("home.results_in_pool", _listed(s, None), "pool"),
+        ]
+        return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+
+
+def _per_city(s: Session) -> list[dict]:
+    """Listed results, running trials and conversions for each of the 11 cities."""
+    listed = dict(s.exec(select(Result.city_code, func.count()).where(
+        Result.status == ResultStatus.LISTED).group_by(Result.city_code)).all())
+    trials = dict(s.exec(select(Contract.city_code, func.count()).where(
+        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL)).group_by(Contract.city_code)).all())
+    deals = {c: (n, a) for c, n, a in s.exec(select(
+        Contract.city_code, func.count(), func.coalesce(func.sum(Contract.deal_amount), 0)).where(
+        Contract.kind != ContractKind.TRIAL).group_by(Contract.city_code)).all()}
+    return [
+        dict(city=c.code, listed=listed.get(c.code, 0), trials=trials.get(c.code, 0),
+             conversions=deals.get(c.code, (0, 0))[0], deal_amount=Decimal(deals.get(c.code, (0, 0))[1]))
+        for c in cities()
+    ]

@@ -1,0 +1,58 @@
+"""Which pages exist and which roles see them: the router builds st.navigation from this table.
+
+Each capability adds its pages here. A page a role may not open is still registered for that
+role, hidden, as a refusal, so a URL typed by hand shows "no access" rather than another page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.models.enums import Role
+from portal.actor import Actor
+
+ALL_ROLES = tuple(Role)
+CITY_STAFF = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page file in pages/, its URL path (= i18n key nav.<key>), section and roles."""
+
+    key: str
+    file: str
+    icon: str
+    section: str
+    roles: tuple[str, ...]
+    city_admin_only: bool = False  # for city operators: only those who administer the city
+
+    def allows(self, actor: Actor) -> bool:
+        """Whether actor may open this page."""
+        if actor.role not in self.roles:
+            return False
+        if self.city_admin_only and actor.role == Role.CITY_OPERATOR:
+            return actor.is_city_admin
+        return True
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("home", "home.py", ":material/home:", "main", ALL_ROLES),
+    PageSpec("users", "users.py", ":material/group:", "admin", CITY_STAFF, city_admin_only=True),
+    PageSpec("audit", "audit.py", ":material/history:", "admin", CITY_STAFF, city_admin_only=True),
+    PageSpec("account", "account.py", ":material/person:", "admin", ALL_ROLES),
+]
+
+# Pages anyone may open without signing in (e.g. a roadshow's QR intent page).
+PUBLIC_PAGES: list[PageSpec] = []
+
+SECTION_ORDER = ("main", "pool", "roadshow", "hub", "pilot", "contracts", "claims", "dashboard", "admin")
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    """The pages actor may open, in table order."""
+    return [p for p in PAGES if p.allows(actor)]
+
+
+def page_keys_for(actor: Actor) -> list[str]:
+    """The URL paths of pages_for(actor) (used by tests and the refusal logic)."""
+    return [p.key for p in pages_for(actor)]

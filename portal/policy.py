@@ -1,0 +1,63 @@
+"""Per-city policy settings (the 'low code' part): defaults, province floors, the version in force."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from db.engine import read_session
+from db.models import PolicyVersion
+from portal.regions import PROVINCE_CODE
+
+# Floors set by the province plan: service fee ≥ 5 % of the deal, voucher refund ≥ 80 % of premium.
+PROVINCE_FEE_FLOOR = Decimal("0.05")
+PROVINCE_VOUCHER_FLOOR = Decimal("0.80")
+
+
+class CityPolicy(BaseModel):
+    """Settings a city administrator edits; every field has the province default."""
+
+    service_fee_rate: Decimal = PROVINCE_FEE_FLOOR
+    voucher_refund_rate: Decimal = PROVINCE_VOUCHER_FLOOR
+    notice_days: int = Field(default=15, ge=1, le=90)
+    trial_reminder_days: int = Field(default=30, ge=1, le=365)
+    labels: dict[str, str] = Field(default_factory=dict)
+    activity_weights: dict[str, Decimal] = Field(default_factory=lambda: {
+        "listed": Decimal("1"), "trials": Decimal("3"), "conversions": Decimal("10"),
+        "deal_amount_wan": Decimal("0.1"), "timeliness": Decimal("2"),
+    })
+    points_rules: dict[str, int] = Field(default_factory=lambda: {
+        "roadshow_held": 5, "match_recorded": 1, "pilot_done": 3, "trial_signed": 5,
+        "conversion": 10, "claim_paid": 2,
+    })
+
+
+class ProvinceFloors(BaseModel):
+    """The province's floors under every city's rates."""
+
+    service_fee_floor: Decimal = PROVINCE_FEE_FLOOR
+    voucher_refund_floor: Decimal = PROVINCE_VOUCHER_FLOOR
+
+
+def current_policy(city_code: str | None) -> CityPolicy:
+    """The policy in force for a city (its latest version over the defaults)."""
+    if not city_code:
+        return CityPolicy()
+    with read_session() as s:
+        row = s.exec(
+            select(PolicyVersion.data).where(PolicyVersion.region_code == city_code)
+            .order_by(PolicyVersion.version.desc()).limit(1)
+        ).first()
+    return CityPolicy.model_validate(row) if row else CityPolicy()
+
+
+def province_floors() -> ProvinceFloors:
+    """The floors in force (the province's latest version over the plan's 5 % / 80 %)."""
+    with read_session() as s:
+        row = s.exec(
+            select(PolicyVersion.data).where(PolicyVersion.region_code == PROVINCE_CODE)
+            .order_by(PolicyVersion.version.desc()).limit(1)
+        ).first()
+    return ProvinceFloors.model_validate(row) if row else ProvinceFloors()

@@ -1,0 +1,61 @@
+"""Streamlit helpers shared by the pages: language, the acting user, refusals, formatting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from portal import i18n
+from portal.actor import Actor
+from portal.errors import PortalError
+
+
+def lang() -> str:
+    """The session's language (zh by default)."""
+    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
+def t(key: str, **params: Any) -> str:
+    """Catalogue text in the session's language."""
+    return i18n.t(key, lang(), **params)
+
+
+def label(kind: str, value: str | None) -> str:
+    """Label of an enumerated value in the session's language."""
+    return i18n.label(kind, value, lang())
+
+
+def actor() -> Actor:
+    """The signed-in user (the router sets it before any page runs)."""
+    current = st.session_state.get("actor")
+    if current is None:
+        st.error(t("auth.sign_in_first"))
+        st.stop()
+    return current
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Show a PortalError as a message in the user's language instead of a traceback."""
+    try:
+        yield
+    except PortalError as err:
+        st.error(err.message(lang()))
+
+
+def yuan(amount: Decimal | int | None) -> str:
+    """Money as '¥1,234.50'."""
+    if amount is None:
+        return "—"
+    return f"¥{Decimal(amount):,.2f}"
+
+
+def wan(amount: Decimal | int | None) -> str:
+    """Large money in 万元 / 10k yuan."""
+    if amount is None:
+        return "—"
+    return t("fmt.wan", value=f"{Decimal(amount) / 10000:,.1f}")

@@ -1,0 +1,194 @@
+"""Validators for what users type or import. Each returns the clean value or raises a
+ValidationError that names the field; none of them touches the database."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from db.models.enums import ResultType
+from portal.errors import ValidationError
+
+# --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------------
+CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def credit_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code."""
+    total = sum(CREDIT_CHARSET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CHARSET[(31 - total % 31) % 31]
+
+
+def credit_code(value: Any, *, field: str = "credit_code") -> str:
+    """A valid unified social credit code, upper-cased and stripped."""
+    code = str(value or "").strip().upper().replace(" ", "")
+    if not code:
+        raise ValidationError("error.required", field=field)
+    if len(code) != 18 or not _CREDIT_SHAPE.match(code):
+        raise ValidationError("error.credit_code_shape", field=field)
+    if credit_check_char(code[:17]) != code[17]:
+        raise ValidationError("error.credit_code_check", field=field)
+    return code
+
+
+# --- 专利申请号 ---------------------------------------------------------------------------
+_PATENT_TYPES = {"1": ResultType.INVENTION, "2": ResultType.UTILITY_MODEL, "3": ResultType.DESIGN,
+                 "8": ResultType.INVENTION, "9": ResultType.UTILITY_MODEL}  # 8/9: PCT national phase
+
+
+def patent_check_char(digits: str) -> str:
+    """The check character after the dot: weights 2..9 repeating, sum mod 11, 10 → X."""
+    weights = (2, 3, 4, 5, 6, 7, 8, 9)
+    total = sum(int(d) * weights[i % 8] for i, d in enumerate(digits))
+    rest = total % 11
+    return "X" if rest == 10 else str(rest)
+
+
+def patent_number(value: Any, *, field: str = "number") -> tuple[str, ResultType]:
+    """A Chinese patent application number as 'YYYYTNNNNNNN.C' with the type its type digit gives.
+
+    Accepts 'CN202310123456.7', '2023 1 0123456.7', '2023101234567' and the pre-2004 8-digit form.
+    """
+    raw = str(value or "").strip().upper()
+    if not raw:
+        raise ValidationError("error.required", field=field)
+    text = re.sub(r"[\s\-]", "", raw)
+    text = text.removeprefix("ZL").removeprefix("CN")
+    m = re.fullmatch(r"(\d{12}|\d{8})\.?([0-9X])", text)
+    if not m:
+        raise ValidationError("error.patent_shape", field=field)
+    digits, check = m.groups()
+    if patent_check_char(digits) != check:
+        raise ValidationError("error.patent_check", field=field)
+    type_digit = digits[4] if len(digits) == 12 else digits[2]
+    kind = _PATENT_TYPES.get(type_digit)
+    if kind is None:
+        raise ValidationError("error.patent_type", field=field, digit=type_digit)
+    return f"{digits}.{check}", kind
+
+
+# --- money, numbers, text, dates ---------------------------------------------------------------
+MAX_YUAN = Decimal("999999999999.99")
+
+
+def money(value: Any, *, field: str, required: bool = True, positive: bool = False,
+          allow_zero: bool = True) -> Decimal | None:
+    """Decimal yuan with at most two decimals; floats are refused so no binary rounding sneaks in."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError("error.required", field=field)
+        return None
+    if isinstance(value, float):
+        value = repr(value)  # from a widget or a spreadsheet cell: take the shortest exact text
+    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    text = text.removesuffix("元").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError("error.money_shape", field=field, value=str(value)) from None
+    if not amount.is_finite():
+        raise ValidationError("error.money_shape", field=field, value=str(value))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError("error.money_decimals", field=field)
+    if amount < 0 or (positive and amount == 0) or (not allow_zero and amount == 0):
+        raise ValidationError("error.money_positive" if positive else "error.money_negative", field=field)
+    if amount > MAX_YUAN:
+        raise ValidationError("error.money_too_large", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def integer(value: Any, *, field: str, minimum: int | None = None, maximum: int | None = None,
+            required: bool = True) -> int | None:
+    """An int within [minimum, maximum]."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError("error.required", field=field)
+        return None
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+        if isinstance(value, float) and value != int(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError("error.integer_shape", field=field) from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ValidationError("error.integer_range", field=field, minimum=minimum, maximum=maximum)
+    return number
+
+
+def text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
+    """Stripped text within max_length characters."""
+    clean = str(value or "").strip()
+    if not clean and required:
+        raise ValidationError("error.required", field=field)
+    if len(clean) > max_length:
+        raise ValidationError("error.too_long", field=field, max=max_length)
+    return clean
+
+
+def choice(value: Any, options: Any, *, field: str, required: bool = True) -> str | None:
+    """One of options (an enum or a collection of strings)."""
+    if value is None or value == "":
+        if required:
+            raise ValidationError("error.required", field=field)
+        return None
+    allowed = {str(o) for o in options}
+    if str(value) not in allowed:
+        raise ValidationError("error.bad_choice", field=field, value=str(value))
+    return str(value)
+
+
+def a_date(value: Any, *, field: str, required: bool = True) -> date | None:
+    """A date from a date, a datetime or 'YYYY-MM-DD' text."""
+    if value is None or value == "":
+        if required:
+            raise ValidationError("error.required", field=field)
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10].replace("/", "-"))
+    except ValueError:
+        raise ValidationError("error.date_shape", field=field) from None
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def phone(value: Any, *, field: str = "phone", required: bool = True) -> str | None:
+    """A mainland mobile (11 digits from 13…19) or landline with area code."""
+    clean = re.sub(r"[\s()（）]", "", str(value or "")).removeprefix("+86")
+    if not clean:
+        if required:
+            raise ValidationError("error.required", field=field)
+        return None
+    if not (_MOBILE.match(clean) or _LANDLINE.match(clean)):
+        raise ValidationError("error.phone_shape", field=field)
+    return clean
+
+
+_USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
+
+
+def username(value: Any, *, field: str = "username") -> str:
+    """Lower-case login name: a letter, then letters, digits, _ . - (3–40 characters)."""
+    clean = str(value or "").strip().lower()
+    if not clean:
+        raise ValidationError("error.required", field=field)
+    if not _USERNAME.match(clean):
+        raise ValidationError("error.username_shape", field=field)
+    return clean
+
+
+def password(value: Any, *, field: str = "password") -> str:
+    """At least 8 characters with a letter and a digit."""
+    pw = str(value or "")
+    if len(pw) < 8 or not re.search(r"[A-Za-z]", pw) or not re.search(r"\d", pw):
+        raise ValidationError("error.password_weak", field=field)
+    return pw
