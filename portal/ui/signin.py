@@ -48,7 +48,7 @@ def signed_in_actor() -> Actor | None:
     st.session_state["actor"] = current
     with st.sidebar:
         st.caption(t("auth.signed_in_as", name=current.display_name, role=t(f"enum.role.{current.role}")))
-        _authenticator({"usernames": {}}).logout(t("auth.logout"), location="sidebar", key="logout")
+        _authenticator({"usernames": {}}).logout(t("auth.logout"), location="sidebar", key="logout_button")
     if not st.session_state.get("authentication_status"):  # the button was just pressed
         _forget()
         return None
