@@ -439,12 +439,17 @@ def _pilot(ctx: Ctx) -> None:
                 ctx.add(res)
                 # bookings never exceed capacity: one lane per capacity slot, ranges do not overlap
                 for lane in range(capacity):
-                    cursor = ctx.day - timedelta(days=60 - lane * 3)
-                    for _ in range(3):
+                    cursor = ctx.day - timedelta(days=40 - lane * 3)
+                    for _ in range(5):
                         length = rng.randint(2, 8)
                         start, end = cursor, cursor + timedelta(days=length - 1)
                         cursor = end + timedelta(days=rng.randint(2, 10))
-                        status = "done" if end < ctx.day - timedelta(days=3) else rng.choice(statuses[:3])
+                        if end < ctx.day:
+                            status = "done"
+                        elif start <= ctx.day:
+                            status = "in_progress"
+                        else:
+                            status = rng.choice(statuses[:2])
                         if rng.random() < 0.1:
                             status = "cancelled"
                         ent = rng.choice(ctx.enterprises[c.code])
