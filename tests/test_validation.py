@@ -11,7 +11,6 @@ from portal import validation as v
 from portal.errors import ValidationError
 
 
-
 def _valid(code17: str) -> str:
     return code17 + v.credit_check_char(code17)
 
@@ -19,7 +18,7 @@ def _valid(code17: str) -> str:
 def test_credit_code_check_character_is_gb32100() -> None:
     # weights 1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28; 31 - sum mod 31
     first17 = "91330106MA2B1C2D3"
-    total = sum(v.CREDIT_CHARSET.index(c) * w for c, w in zip(first17, v.CREDIT_WEIGHTS))
+    total = sum(v.CREDIT_CHARSET.index(c) * w for c, w in zip(first17, v.CREDIT_WEIGHTS, strict=True))
     assert v.credit_check_char(first17) == v.CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
