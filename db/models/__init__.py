@@ -13,7 +13,7 @@ from db.models.core import (
     Region,
     UserAccount,
 )
-from db.models.matching import Demand, Intent, Match
+from db.models.matching import Demand, Intent, Match, ResultTerms, SearchState
 from db.models.pilot import PilotBooking, PilotPlatform, PilotResource
 from db.models.pool import ApprovalStep, Objection, PublicNotice, Result
 from db.models.roadshow import Roadshow, RoadshowAttendance, RoadshowItem
@@ -23,5 +23,5 @@ __all__ = [
     "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "Objection", "Organization",
     "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",
     "PublicNotice", "Record", "Region", "Result", "Roadshow", "RoadshowAttendance",
-    "RoadshowItem", "UserAccount", "Voucher", "VoucherRedemption",
+    "RoadshowItem", "ResultTerms", "SearchState", "UserAccount", "Voucher", "VoucherRedemption",
 ]

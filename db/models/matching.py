@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
 
 from db.models.base import Record, money_field
+from portal.clock import now
 
 
 class Demand(Record, table=True):
@@ -35,6 +44,8 @@ class Demand(Record, table=True):
     cooperation: str = Field(default="trial", sa_type=String(60))  # Cooperation values, comma separated
     status: str = Field(default="open", sa_type=String(10))  # DemandStatus
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    # jieba tokens of title + description plus their domain expansions, space separated (search)
+    terms: str = Field(default="", sa_type=Text)
 
 
 class Match(Record, table=True):
@@ -89,3 +100,32 @@ class Intent(Record, table=True):
     wants: str = Field(default="info", sa_type=String(30))  # IntentWant values, comma separated
     note: str = Field(default="", sa_type=Text)
     enterprise_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+
+
+class ResultTerms(SQLModel, table=True):
+    """A result's stored search tokens, so the ranking index is rebuilt without re-tokenizing.
+
+    One row per result ever listed; `listed` false is a tombstone. `seq` orders changes so that
+    each process's in-memory index applies only what changed since it last looked.
+    """
+
+    __tablename__ = "result_terms"
+    __table_args__ = (Index("ix_result_terms_seq", "seq"),)
+
+    result_id: uuid.UUID = Field(foreign_key="result.id", primary_key=True)
+    terms: str = Field(default="", sa_type=Text)  # "token:count token:count …"
+    field: str = Field(sa_type=String(24))
+    trl: int = Field(default=4, sa_type=SmallInteger)
+    listed: bool = True
+    seq: int = Field(sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=now, nullable=False)
+
+
+class SearchState(SQLModel, table=True):
+    """The search index's change counter (one row); epoch changes when the tokens are rebuilt."""
+
+    __tablename__ = "search_state"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_type=BigInteger)
+    epoch: str = Field(sa_type=String(32))
