@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import PolicyVersion
@@ -41,23 +41,34 @@ class ProvinceFloors(BaseModel):
     voucher_refund_floor: Decimal = PROVINCE_VOUCHER_FLOOR
 
 
-def current_policy(city_code: str | None) -> CityPolicy:
-    """The policy in force for a city (its latest version over the defaults)."""
+def _latest_data(s: Session, region_code: str) -> dict | None:
+    return s.exec(
+        select(PolicyVersion.data).where(PolicyVersion.region_code == region_code)
+        .order_by(PolicyVersion.version.desc()).limit(1)
+    ).first()
+
+
+def current_policy(city_code: str | None, *, session: Session | None = None) -> CityPolicy:
+    """The policy in force for a city (its latest version over the defaults).
+
+    Read from the database on every call (one indexed row), never cached, so that a saved
+    version takes effect in every process at once. Pass the caller's session inside a write.
+    """
     if not city_code:
         return CityPolicy()
-    with read_session() as s:
-        row = s.exec(
-            select(PolicyVersion.data).where(PolicyVersion.region_code == city_code)
-            .order_by(PolicyVersion.version.desc()).limit(1)
-        ).first()
+    if session is not None:
+        row = _latest_data(session, city_code)
+    else:
+        with read_session() as s:
+            row = _latest_data(s, city_code)
     return CityPolicy.model_validate(row) if row else CityPolicy()
 
 
-def province_floors() -> ProvinceFloors:
+def province_floors(*, session: Session | None = None) -> ProvinceFloors:
     """The floors in force (the province's latest version over the plan's 5 % / 80 %)."""
-    with read_session() as s:
-        row = s.exec(
-            select(PolicyVersion.data).where(PolicyVersion.region_code == PROVINCE_CODE)
-            .order_by(PolicyVersion.version.desc()).limit(1)
-        ).first()
+    if session is not None:
+        row = _latest_data(session, PROVINCE_CODE)
+    else:
+        with read_session() as s:
+            row = _latest_data(s, PROVINCE_CODE)
     return ProvinceFloors.model_validate(row) if row else ProvinceFloors()
