@@ -28,15 +28,16 @@ with refusals():
              t("col.deal_amount"): yuan(row["deal_amount"])}
             for row in figures.per_city
         ])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.table(frame.set_index(t("col.city")))
 
     if figures.ending:
         st.subheader(t("home.ending_list", days=figures.reminder_days))
-        st.dataframe(pd.DataFrame([
+        # a plain table (not a canvas grid): few rows, and readable by screen readers and tests
+        st.table(pd.DataFrame([
             {t("col.contract"): row["number"], t("col.result"): row["result"], t("col.licensee"): row["licensee"],
-             t("col.end_date"): row["end_date"], t("col.days_left"): row["days_left"]}
+             t("col.end_date"): row["end_date"].isoformat(), t("col.days_left"): row["days_left"]}
             for row in figures.ending
-        ]), hide_index=True, width="stretch")
+        ]).set_index(t("col.contract")))
 
     if figures.recent:
         st.subheader(t("home.recent"))

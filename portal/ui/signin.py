@@ -58,8 +58,8 @@ def signed_in_actor() -> Actor | None:
 def sign_in_form() -> Actor | None:
     """Draw the login form; the actor when this run's submission (or cookie) signed someone in."""
     notice = st.session_state.pop("signin_notice", None)
-    placeholder = st.empty()
-    with placeholder.container():
+    box = st.container(key="signin")
+    with box:
         st.title(t("app.title"))
         st.caption(t("app.subtitle"))
         authenticator = _authenticator(authenticator_credentials())
@@ -79,7 +79,9 @@ def sign_in_form() -> Actor | None:
             _forget()
             st.error(t("auth.disabled"))
             return None
-        placeholder.empty()  # hide the spent form; no rerun, so the cookie component can load
+        # Hide the spent form with CSS rather than removing it: the cookie component that
+        # authenticator.login() just drew inside it must stay mounted to write the cookie.
+        st.html("<style>.st-key-signin{display:none}</style>")
         record_login(current.username)
         st.session_state["actor"] = current
         return current

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from streamlit.testing.v1 import AppTest
 
+import db.models  # noqa: F401
 from db import engine as db_engine
-from db.migrate import upgrade
+from db.reference import ensure_regions
 from portal.settings import get_settings
 from seed.demo import load_demo
 
@@ -24,8 +25,9 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "portal.db"
     url = f"sqlite:///{path}"
     eng = db_engine.configure(url)
-    upgrade(eng)
+    SQLModel.metadata.create_all(eng)  # migrations are tested on their own (test_migrations.py)
     with Session(eng) as s:
+        ensure_regions(s)
         load_demo(s)
         s.commit()
     return url
@@ -60,6 +62,11 @@ def app(demo_db: str) -> Callable[..., AppTest]:
     return signed_in
 
 
+def tables(at: AppTest) -> list:
+    """Every table and dataframe on the page as a pandas frame with its index as columns."""
+    return [e.value.reset_index() for e in [*at.dataframe, *at.table]]
+
+
 def texts(at: AppTest) -> str:
     """Everything a user reads on the page, joined (titles, markdown, metrics, captions, alerts,
     table cells)."""
@@ -67,8 +74,8 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    for df in at.dataframe:
-        frame = df.value
+    for df in [*at.dataframe, *at.table]:
+        frame = df.value.reset_index()
         parts += [str(c) for c in frame.columns]
         parts += [str(v) for v in frame.astype(str).to_numpy().ravel()]
     return "\n".join(parts)

@@ -1,0 +1,48 @@
+"""Signing in through the real form in chromium: scope, refusals by URL, deep links, sign-out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_hz_operator_home_shows_hangzhou_not_ningbo(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "hz_operator")
+    page.get_by_text("您好，杭州运营专员").wait_for()
+    page.get_by_text("范围：杭州市").wait_for()
+    page.get_by_text("30天内到期的试用").wait_for()
+    body = page.get_by_test_id("stMain").inner_text()
+    assert "已上架成果" in body and "试用中" in body
+    assert re.search(r"杭州\S+有限公司", body)  # licensees of Hangzhou trials ending soon
+    assert "宁波" not in body and "温州" not in body
+    shot(page, "home_hz_operator")
+
+
+def test_wrong_password_is_refused(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "hz_operator", password="not-the-password1")
+    page.get_by_text("用户名或密码不正确。").wait_for()
+    assert page.get_by_text("您好").count() == 0
+
+
+def test_role_without_access_sees_a_refusal_by_url(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "presenter")
+    page.get_by_text("您好，杭州路演讲解员").wait_for()
+    page.goto(f"{live_server}/users")
+    page.get_by_text("您的角色无权访问此页面。").wait_for()
+    assert page.get_by_text("zj_admin").count() == 0
+
+
+def test_deep_link_survives_sign_in_and_sign_out_forgets(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "zj_admin", path="audit")
+    page.get_by_role("heading", name="操作日志").wait_for()
+    assert re.search(r"/audit$", page.url)
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("textbox", name="用户名").wait_for()
+    page.reload()
+    page.get_by_role("textbox", name="用户名").wait_for()  # the cookie is gone: still signed out
+    assert page.get_by_text("您好").count() == 0
