@@ -5,6 +5,7 @@ Run with `portal demo` / `portal serve`, or `streamlit run portal/app.py`.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -17,10 +18,12 @@ if str(ROOT) not in sys.path:  # `streamlit run portal/app.py` from a source che
 from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
 from portal.errors import PortalError  # noqa: E402
+from portal.settings import get_settings  # noqa: E402
 from portal.ui import lang, t  # noqa: E402
 from portal.ui.signin import sign_in_form, signed_in_actor  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
+log = logging.getLogger("portal")
 
 st.set_page_config(page_title="先用后转 Portal", page_icon=":material/handshake:", layout="wide")
 
@@ -69,6 +72,19 @@ def _signed_out_navigation() -> st.navigation:
     return st.navigation(pages, position="hidden")
 
 
+def _run(nav) -> None:  # noqa: ANN001
+    """Run the chosen page; an unexpected error is logged, and the user reads a message, not a traceback."""
+    try:
+        nav.run()
+    except PortalError as err:  # a refusal a page forgot to catch
+        st.error(err.message(lang()))
+    except Exception:  # noqa: BLE001
+        if get_settings().raise_errors:  # tests want the real exception
+            raise
+        log.exception("page %s failed", getattr(nav, "url_path", "?"))
+        st.error(t("error.unexpected"))
+
+
 def main() -> None:
     _language_toggle()
     try:
@@ -81,14 +97,14 @@ def main() -> None:
     if actor is None:
         nav = _signed_out_navigation()
         if nav.url_path in {p.key for p in navigation.PUBLIC_PAGES}:
-            nav.run()  # public pages need no sign-in
+            _run(nav)  # public pages need no sign-in
             return
         actor = sign_in_form()
         if actor is None:
-            nav.run()
+            _run(nav)
             return
     # Signed in (possibly in this very run: no rerun, see STACK_NOTES): the role's navigation.
-    _signed_in_navigation(actor).run()
+    _run(_signed_in_navigation(actor))
 
 
 main()

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 os.environ.setdefault("PORTAL_LOGIN_SLEEP_TIME", "0")
+os.environ.setdefault("PORTAL_RAISE_ERRORS", "1")  # AppTest sees a page's exception as at.exception
 os.environ.setdefault("PORTAL_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
 
 import db.models  # noqa: E402,F401

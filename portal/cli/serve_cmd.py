@@ -61,7 +61,8 @@ def _run_streamlit(args: argparse.Namespace) -> int:
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
            "--server.address", args.host, "--server.headless", "true" if headless else "false",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+           "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=os.environ.get("PORTAL_PUBLIC_BASE_URL", f"http://localhost:{args.port}"))
     return subprocess.call(cmd, env=env)
 

@@ -42,3 +42,19 @@ def test_language_toggle_switches_to_english_and_persists(app) -> None:
     assert "Trials running" in {m.label for m in at.metric}
     at.switch_page("../pages/account.py").run()
     assert "My account" in texts(at)
+
+
+def test_an_unexpected_error_shows_a_message_not_a_traceback(app, monkeypatch) -> None:  # noqa: ANN001
+    import portal.home
+    from portal.settings import get_settings
+
+    def broken(**_kw):  # noqa: ANN003, ANN202
+        raise RuntimeError("database exploded")
+
+    monkeypatch.setattr(portal.home, "home_figures", broken)
+    monkeypatch.setenv("PORTAL_RAISE_ERRORS", "0")
+    get_settings.cache_clear()
+    at = app("hz_operator")
+    assert not at.exception
+    assert "发生意外错误，已记录。请重试或联系管理员。" in [e.value for e in at.error]
+    assert "database exploded" not in texts(at)
