@@ -5,7 +5,8 @@ import streamlit as st
 
 from portal.audit_log import list_audit
 from portal.clock import fmt
-from portal.ui import actor, refusals, t
+from portal.i18n import action_label
+from portal.ui import actor, lang, refusals, t
 
 PAGE_SIZE = 50
 me = actor()
@@ -22,7 +23,7 @@ with refusals():
                         limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
     st.caption(t("audit.count", total=result.total))
     st.dataframe(pd.DataFrame([{
-        t("col.time"): fmt(e.at), t("col.user"): e.actor_name, t("col.action"): t(f"action.{e.action}"),
+        t("col.time"): fmt(e.at), t("col.user"): e.actor_name, t("col.action"): action_label(e.action, lang()),
         t("col.entity"): t(f"entity.{e.entity}"), t("col.reason"): e.reason or "",
         t("audit.before"): str(e.before or ""), t("audit.after"): str(e.after or ""),
     } for e in result.rows]), hide_index=True, width="stretch")

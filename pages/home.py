@@ -5,6 +5,7 @@ import streamlit as st
 
 from portal.clock import fmt
 from portal.home import home_figures
+from portal.i18n import action_label
 from portal.regions import region_name
 from portal.ui import actor, lang, refusals, t, yuan
 
@@ -43,7 +44,7 @@ with refusals():
         st.subheader(t("home.recent"))
         frame = pd.DataFrame([
             {t("col.time"): fmt(row["at"]), t("col.user"): row["actor"],
-             t("col.action"): t(f"action.{row['action']}"), t("col.entity"): t(f"entity.{row['entity']}")}
+             t("col.action"): action_label(row["action"], lang()), t("col.entity"): t(f"entity.{row['entity']}")}
             for row in figures.recent
         ])
         st.dataframe(frame, hide_index=True, width="stretch")

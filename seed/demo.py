@@ -391,7 +391,7 @@ def _roadshows(ctx: Ctx) -> None:
             show = Roadshow(id=ctx.uid(), title=f"{names.CITY_SHORT[c.code]}“先用后转”{ {'new_materials': '新材料', 'digital': '数字经济', 'biomedicine': '生物医药', 'high_end_equipment': '高端装备', 'new_energy': '新能源', 'agriculture': '现代农业'}[theme]}专场路演",
                             theme_field=theme, starts_at=start, ends_at=start + timedelta(hours=3),
                             venue=f"{c.name_zh}科技大市场路演厅", city_code=c.code, agency_id=agency.id,
-                            status=status, created_by=op.id, created_at=start - timedelta(days=20),
+                            status=status, created_by=op.id, created_at=min(start - timedelta(days=20), ctx.at(ctx.day - timedelta(days=1))),
                             description="遴选成果池中适合先用后转的成果，面向本地中小企业现场推介。")
             ctx.add(show)
             ctx.audit("roadshow.create", "roadshow", show.id, c.code, show.created_at, op)

@@ -53,3 +53,16 @@ def label(kind: str, value: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if value is None:
         return ""
     return t(f"enum.{kind}.{value}", lang)
+
+
+def action_label(action: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Label of an audit action 'entity.verb': its own key if the catalogue has one, else the
+    record's label and a generic verb (capabilities need not list every action they write)."""
+    own = catalogue().get(f"action.{action}")
+    if own:
+        return own.get(lang) or own[DEFAULT_LANGUAGE]
+    entity, _, verb = action.rpartition(".")
+    verb_text = t(f"verb.{verb}", lang) if f"verb.{verb}" in catalogue() else verb
+    entity_key = f"entity.{entity}"
+    entity_text = t(entity_key, lang) if entity_key in catalogue() else entity
+    return f"{entity_text} · {verb_text}" if entity else verb_text
