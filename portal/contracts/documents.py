@@ -1,0 +1,186 @@
+"""The standard-form contract as a .docx (python-docx), filled from the records, with risk hints.
+
+A contract is rendered with the template version it was made with, so editing a template never
+changes the text of a contract already signed.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from sqlmodel import Session, select
+
+from db.engine import read_session, transaction
+from db.models import (
+    Agency,
+    Contract,
+    ContractTemplate,
+    InsurancePolicy,
+    Objection,
+    Organization,
+    Result,
+)
+from db.models.enums import ContractKind, EnterpriseSize, ObjectionStatus, ResultStatus
+from portal import audit
+from portal.actor import Actor
+from portal.clock import today
+from portal.contracts.common import months_between, readable_contract
+from portal.contracts.templates import template_for
+from portal.contracts.trials import max_licensees, peak_running
+from portal.errors import NotFound
+from portal.i18n import label, t
+from portal.policy import current_policy
+
+FONT = "宋体"
+BLANK_DATE = "____年__月__日"
+
+
+@dataclass(frozen=True)
+class RiskHint:
+    """A risk the document (and the page) points out: catalogue key and its parameters."""
+
+    key: str
+    params: dict
+
+    def text(self, lang: str = "zh") -> str:
+        return t(self.key, lang, **self.params)
+
+
+def _cn_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else BLANK_DATE
+
+
+def risk_hints(s: Session, contract: Contract) -> list[RiskHint]:
+    """The risks the records show for a trial (empty for a clean one)."""
+    hints: list[RiskHint] = []
+    result = s.get(Result, contract.result_id)
+    owner = s.get(Organization, contract.licensor_org_id)
+    licensee = s.get(Organization, contract.licensee_org_id)
+    if result.grant_date is None or result.grant_date > today():
+        hints.append(RiskHint("contracts.risk.not_granted", {}))
+    if result.status != ResultStatus.LISTED:
+        hints.append(RiskHint("contracts.risk.not_listed", {"status": label("result_status", result.status)}))
+    if contract.kind == ContractKind.TRIAL and contract.end_date:
+        months = months_between(contract.start_date, contract.end_date)
+        if contract.end_date > contract.start_date + relativedelta(months=12) - relativedelta(days=1):
+            hints.append(RiskHint("contracts.risk.long_trial", {"months": months}))
+        limit = max_licensees(result, owner)
+        if limit is not None:
+            used = peak_running(s, result.id, contract.start_date, contract.end_date)
+            if limit - used <= 1:
+                hints.append(RiskHint("contracts.risk.slots_low", {"limit": limit, "used": used}))
+        has_policy = s.exec(select(InsurancePolicy.id).where(InsurancePolicy.contract_id == contract.id)).first()
+        if not has_policy:
+            hints.append(RiskHint("contracts.risk.no_insurance", {}))
+    if licensee.size == EnterpriseSize.LARGE:
+        hints.append(RiskHint("contracts.risk.not_sme", {}))
+    if s.exec(select(Objection.id).where(Objection.contract_id == contract.id,
+                                         Objection.status == ObjectionStatus.OPEN)).first():
+        hints.append(RiskHint("contracts.risk.open_objection", {}))
+    return hints
+
+
+def _contact(org: Organization) -> str:
+    return " ".join(x for x in (org.contact_name, org.contact_phone) if x) or "—"
+
+
+def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> dict[str, str]:
+    """Every placeholder's value for this contract (templates.PLACEHOLDERS), in Chinese."""
+    result = s.get(Result, contract.result_id)
+    lor = s.get(Organization, contract.licensor_org_id)
+    lee = s.get(Organization, contract.licensee_org_id)
+    agency = s.get(Agency, contract.agency_id) if contract.agency_id else None
+    rate = current_policy(contract.city_code).service_fee_rate
+    end = contract.end_date
+    return {
+        "contract_number": contract.number,
+        "licensor_name": lor.name, "licensor_credit_code": lor.credit_code,
+        "licensor_address": lor.address or "—", "licensor_contact": _contact(lor),
+        "licensee_name": lee.name, "licensee_credit_code": lee.credit_code,
+        "licensee_address": lee.address or "—", "licensee_contact": _contact(lee),
+        "agency_name": agency.name if agency else "—",
+        "result_title": result.title, "result_number": result.number,
+        "result_type": label("result_type", result.type),
+        "licence_type": label("licence_type", contract.licence_type),
+        "territory": contract.territory,
+        "start_date": _cn_date(contract.start_date), "end_date": _cn_date(end),
+        "trial_months": str(months_between(contract.start_date, end)) if end else "—",
+        "fee": f"{contract.fee:.2f}",
+        "service_fee_rate": f"{rate * 100:g}%",
+        "risk_hints": "\n".join(f"{i}. {h.text('zh')}" for i, h in enumerate(hints, 1))
+        or "经核查，未发现需要特别提示的风险。",
+        "signing_date": _cn_date(contract.signing_date),
+    }
+
+
+def _style(doc: Document) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(11)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+
+
+def render_docx(title: str, body: str, fields: dict[str, str]) -> bytes:
+    """The filled text as a .docx: the first line as the title, then one paragraph per line."""
+    doc = Document()
+    _style(doc)
+    text = body.format_map(fields)
+    lines = text.splitlines()
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(lines[0].strip() if lines and lines[0].strip() else title)
+    run.bold = True
+    run.font.size = Pt(16)
+    for line in lines[1:]:
+        para = doc.add_paragraph()
+        run = para.add_run(line)
+        if line.startswith("第") and "条" in line[:6]:
+            run.bold = True
+    doc.core_properties.title = title
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class GeneratedDocument:
+    """A generated contract document and what went into it."""
+
+    filename: str
+    data: bytes
+    template_version: int
+    hints: list[RiskHint]
+
+
+def contract_risks(*, actor: Actor, contract_id: uuid.UUID) -> list[RiskHint]:
+    """The risk hints for a contract in scope (shown on its page)."""
+    with read_session() as s:
+        return risk_hints(s, readable_contract(s, actor, contract_id))
+
+
+def generate_document(*, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocument:
+    """The contract's .docx from the template version it was made with (set now if it had none)."""
+    with transaction() as s:
+        contract = readable_contract(s, actor, contract_id)
+        template = s.get(ContractTemplate, contract.template_id) if contract.template_id else None
+        if template is None:
+            try:
+                template = template_for(s, contract.city_code, contract.kind)
+            except NotFound:
+                raise NotFound("contracts.error.no_template") from None
+            before = audit.snapshot(contract)
+            contract.template_id = template.id
+            audit.touch(contract)
+            s.add(contract)
+            audit.record(s, actor, "contract.template_set", contract, before=before)
+        hints = risk_hints(s, contract)
+        data = render_docx(template.title, template.body, document_fields(s, contract, hints))
+        return GeneratedDocument(f"{contract.number}.docx", data, template.version, hints)

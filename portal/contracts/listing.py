@@ -1,0 +1,295 @@
+"""Reads: the contracts list (filtered and paged in SQL), one contract's whole history, the trials
+about to end, and the .xlsx export."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_
+from sqlmodel import select
+
+from db.engine import read_session
+from db.models import (
+    Agency,
+    AuditEntry,
+    Contract,
+    ContractTemplate,
+    InsurancePolicy,
+    Match,
+    Objection,
+    Organization,
+    PilotBooking,
+    PilotPlatform,
+    Result,
+    Voucher,
+    VoucherRedemption,
+)
+from db.models.enums import ContractKind, ContractStatus, Role
+from portal import scope, validation
+from portal.actor import Actor
+from portal.clock import today
+from portal.contracts.common import readable_contract
+from portal.i18n import label, t
+from portal.policy import current_policy
+
+LICENSOR = Organization.__table__.alias("licensor")
+LICENSEE = Organization.__table__.alias("licensee")
+EXPORT_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class ContractFilters:
+    """What the list can be narrowed by."""
+
+    status: str | None = None
+    kind: str | None = None
+    result_text: str = ""  # part of the result's title or number
+    licensor_org_id: uuid.UUID | None = None
+    licensee_org_id: uuid.UUID | None = None
+    since: date | None = None  # start date on or after
+    until: date | None = None  # start date on or before
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One line of the contracts list."""
+
+    id: uuid.UUID
+    number: str
+    kind: str
+    status: str
+    result_title: str
+    result_number: str
+    licensor: str
+    licensee: str
+    start_date: date
+    end_date: date | None
+    deal_amount: Decimal | None
+    city_code: str
+
+
+def _base(actor: Actor, columns):  # noqa: ANN001, ANN202
+    stmt = (select(*columns)
+            .join(Result, Result.id == Contract.result_id)
+            .join(LICENSOR, LICENSOR.c.id == Contract.licensor_org_id)
+            .join(LICENSEE, LICENSEE.c.id == Contract.licensee_org_id))
+    return scope.filter_scope(stmt, actor, city_col=Contract.city_code,
+                              org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+
+
+def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
+    if f.status:
+        stmt = stmt.where(Contract.status == f.status)
+    if f.kind:
+        stmt = stmt.where(Contract.kind == f.kind)
+    if f.result_text.strip():
+        like = f"%{f.result_text.strip()}%"
+        stmt = stmt.where(or_(Result.title.like(like), Result.number.like(like)))
+    if f.licensor_org_id:
+        stmt = stmt.where(Contract.licensor_org_id == f.licensor_org_id)
+    if f.licensee_org_id:
+        stmt = stmt.where(Contract.licensee_org_id == f.licensee_org_id)
+    if f.since:
+        stmt = stmt.where(Contract.start_date >= f.since)
+    if f.until:
+        stmt = stmt.where(Contract.start_date <= f.until)
+    return stmt
+
+
+_COLUMNS = (Contract.id, Contract.number, Contract.kind, Contract.status, Result.title, Result.number,
+            LICENSOR.c.name, LICENSEE.c.name, Contract.start_date, Contract.end_date, Contract.deal_amount,
+            Contract.city_code)
+
+
+def list_contracts(*, actor: Actor, filters: ContractFilters | None = None, page: int = 1,
+                   page_size: int = 50) -> tuple[list[ContractRow], int]:
+    """One page of contracts in scope (newest start first) and the number matching."""
+    f = filters or ContractFilters()
+    page_size = max(1, min(page_size, 500))
+    with read_session() as s:
+        total = s.exec(_filtered(_base(actor, (func.count(),)), f)).one()
+        stmt = _filtered(_base(actor, _COLUMNS), f).order_by(Contract.start_date.desc(), Contract.number)
+        rows = s.exec(stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
+    return [ContractRow(*r) for r in rows], int(total or 0)
+
+
+def party_options(*, actor: Actor) -> dict[str, list[tuple[uuid.UUID, str]]]:
+    """Licensors and enterprises the filters and forms offer (the actor's city, or all)."""
+    stmt = select(Organization.id, Organization.name, Organization.kind).order_by(Organization.name)
+    if not actor.is_province and actor.role in scope.CITY_ROLES:
+        stmt = stmt.where(Organization.city_code == actor.city_code)
+    elif actor.role in scope.ORG_ROLES:
+        stmt = stmt.where(Organization.id == actor.organization_id)
+    with read_session() as s:
+        rows = s.exec(stmt).all()
+    return {
+        "licensors": [(i, n) for i, n, k in rows if k in ("university", "institute", "medical", "rnd")],
+        "enterprises": [(i, n) for i, n, k in rows if k == "enterprise"],
+        "insurers": _insurers(),
+    }
+
+
+def _insurers() -> list[tuple[uuid.UUID, str]]:
+    with read_session() as s:
+        return [(i, n) for i, n in s.exec(select(Organization.id, Organization.name)
+                                          .where(Organization.kind == "insurer").order_by(Organization.name)).all()]
+
+
+def listed_results(*, actor: Actor, text: str = "", limit: int = 50) -> list[tuple[uuid.UUID, str, str]]:
+    """Listed results a trial can be made on (the pool is province-wide): (id, number, title)."""
+    stmt = select(Result.id, Result.number, Result.title).where(Result.status == "listed")
+    if text.strip():
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Result.title.like(like), Result.number.like(like)))
+    elif actor.city_code:
+        stmt = stmt.where(Result.city_code == actor.city_code)
+    with read_session() as s:
+        return [tuple(r) for r in s.exec(stmt.order_by(Result.listed_at.desc()).limit(limit)).all()]
+
+
+def export_contracts_xlsx(*, actor: Actor, filters: ContractFilters | None = None, lang: str = "zh") -> bytes:
+    """The filtered list as an .xlsx workbook (at most EXPORT_LIMIT rows)."""
+    from openpyxl import Workbook
+
+    f = filters or ContractFilters()
+    with read_session() as s:
+        stmt = _filtered(_base(actor, _COLUMNS), f).order_by(Contract.start_date.desc(), Contract.number)
+        rows = [ContractRow(*r) for r in s.exec(stmt.limit(EXPORT_LIMIT)).all()]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(t("contracts.export_sheet", lang))
+    sheet.append([t(f"contracts.col.{c}", lang) for c in (
+        "number", "kind", "status", "result", "result_number", "licensor", "licensee", "start", "end",
+        "deal_amount", "city")])
+    for r in rows:
+        sheet.append([r.number, label("contract_kind", r.kind, lang), label("contract_status", r.status, lang),
+                      r.result_title, r.result_number, r.licensor, r.licensee, r.start_date, r.end_date,
+                      r.deal_amount, r.city_code])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- one contract and everything that happened to it ----------------------------------------------------
+
+@dataclass
+class ContractDetail:
+    """A contract with its parties, family (trial ↔ deal), insurance, vouchers, objections, audit trail."""
+
+    contract: Contract
+    result: Result
+    licensor: Organization
+    licensee: Organization
+    agency_name: str
+    template: tuple[int, str, str | None] | None  # version, title, city
+    parent: Contract | None
+    deals: list[Contract]
+    policies: list[tuple[InsurancePolicy, str]]  # policy, insurer name
+    redemptions: list[tuple[VoucherRedemption, str, str]]  # redemption, voucher code, redeemer name
+    objections: list[Objection]
+    history: list[AuditEntry]
+    vouchers: list[Voucher] = field(default_factory=list)  # the licensee's active vouchers
+
+
+def find_contract_id(*, actor: Actor, number: str) -> uuid.UUID:
+    """The id of the contract with this number, within scope."""
+    clean = validation.text(number, field="contract_number", max_length=40)
+    with read_session() as s:
+        found = s.exec(select(Contract.id).where(Contract.number == clean)).first()
+        return readable_contract(s, actor, found).id
+
+
+def contract_detail(*, actor: Actor, contract_id: uuid.UUID) -> ContractDetail:
+    """Everything about one contract, in scope."""
+    with read_session() as s:
+        c = readable_contract(s, actor, contract_id)
+        tpl = s.get(ContractTemplate, c.template_id) if c.template_id else None
+        agency = s.get(Agency, c.agency_id) if c.agency_id else None
+        policies = s.exec(select(InsurancePolicy, Organization.name)
+                          .join(Organization, Organization.id == InsurancePolicy.insurer_org_id)
+                          .where(InsurancePolicy.contract_id == c.id).order_by(InsurancePolicy.start_date)).all()
+        policy_ids = [p.id for p, _ in policies]
+        redemptions = s.exec(select(VoucherRedemption, Voucher.code, Organization.name)
+                             .join(Voucher, Voucher.id == VoucherRedemption.voucher_id)
+                             .join(Organization, Organization.id == VoucherRedemption.redeemed_by_org_id)
+                             .where(VoucherRedemption.policy_id.in_(policy_ids))
+                             .order_by(VoucherRedemption.redeemed_at)).all() if policy_ids else []
+        family = [str(c.id)] + [str(p.id) for p, _ in policies]
+        history = s.exec(select(AuditEntry).where(AuditEntry.entity_id.in_(family))
+                         .order_by(AuditEntry.at.desc()).limit(200)).all()
+        vouchers = s.exec(select(Voucher).where(
+            Voucher.enterprise_org_id == c.licensee_org_id, Voucher.status == "active",
+            Voucher.expires_on >= today()).order_by(Voucher.expires_on)).all()
+        return ContractDetail(
+            contract=c, result=s.get(Result, c.result_id), licensor=s.get(Organization, c.licensor_org_id),
+            licensee=s.get(Organization, c.licensee_org_id), agency_name=agency.name if agency else "",
+            template=(tpl.version, tpl.title, tpl.city_code) if tpl else None,
+            parent=s.get(Contract, c.parent_trial_id) if c.parent_trial_id else None,
+            deals=list(s.exec(select(Contract).where(Contract.parent_trial_id == c.id)).all()),
+            policies=list(policies), redemptions=list(redemptions),
+            objections=list(s.exec(select(Objection).where(Objection.contract_id == c.id)
+                                   .order_by(Objection.created_at)).all()),
+            history=list(history), vouchers=list(vouchers))
+
+
+# --- trials about to end -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExpiringTrial:
+    """A running trial near (or past) its end, with what the agency knows of the enterprise."""
+
+    id: uuid.UUID
+    number: str
+    city_code: str
+    result_title: str
+    licensor: str
+    licensee: str
+    end_date: date
+    days_left: int
+    matches: list[tuple[date, str, str, str]]  # contact date, channel, stage, notes
+    pilots: list[tuple[date, date, str, str]]  # start, end, platform, status
+
+
+def expiring_trials(*, actor: Actor, include_overdue: bool = True, limit: int = 200) -> tuple[list[ExpiringTrial], int]:
+    """Running trials ending within the city's reminder window (and overdue ones), soonest first;
+    returns them and the window in days."""
+    if actor.role not in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
+        scope.require_role(actor, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
+    days = current_policy(actor.city_code).trial_reminder_days
+    horizon = 365 if actor.is_province else days  # the province: each city's own window, below
+    stmt = _base(actor, (Contract.id, Contract.number, Contract.city_code, Result.title, LICENSOR.c.name,
+                         LICENSEE.c.name, Contract.end_date, Contract.result_id, Contract.licensee_org_id))
+    stmt = stmt.where(Contract.kind == ContractKind.TRIAL,
+                      Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
+                      Contract.end_date <= today() + timedelta(days=horizon))
+    if not include_overdue:
+        stmt = stmt.where(Contract.end_date >= today())
+    windows: dict[str, int] = {}
+    out: list[ExpiringTrial] = []
+    with read_session() as s:
+        rows = s.exec(stmt.order_by(Contract.end_date, Contract.number).limit(limit)).all()
+        for cid, number, city, title, lor, lee, end, result_id, licensee_id in rows:
+            window = windows.setdefault(city, current_policy(city).trial_reminder_days)
+            left = (end - today()).days
+            if left > window:
+                continue
+            matches = s.exec(select(Match.contact_date, Match.channel, Match.stage, Match.notes).where(
+                Match.result_id == result_id, Match.enterprise_org_id == licensee_id)
+                .order_by(Match.contact_date.desc()).limit(10)).all()
+            pilots = s.exec(select(PilotBooking.start_date, PilotBooking.end_date, PilotPlatform.name,
+                                   PilotBooking.status)
+                            .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
+                            .where(PilotBooking.enterprise_org_id == licensee_id)
+                            .order_by(PilotBooking.start_date.desc()).limit(10)).all()
+            out.append(ExpiringTrial(cid, number, city, title, lor, lee, end, left,
+                                     [tuple(m) for m in matches], [tuple(p) for p in pilots]))
+    out.sort(key=lambda e: (e.days_left, e.number))
+    return out, days
+
+
+def now_stamp() -> str:
+    """A timestamp for export file names."""
+    return datetime.now().strftime("%Y%m%d-%H%M")

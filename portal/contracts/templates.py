@@ -1,0 +1,137 @@
+"""Versioned standard-form contract templates (格式合同): a province default, city versions.
+
+A new version never replaces an old one: each contract keeps the template row it was made with.
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import read_session, transaction
+from db.models import ContractTemplate
+from db.models.enums import ContractKind, Role
+from portal import audit, scope, validation
+from portal.actor import Actor
+from portal.contract_text import DEFAULT_TRIAL_TEMPLATE
+from portal.errors import NotFound, PermissionDenied, ValidationError
+
+DEFAULT_TITLE = "科技成果“先用后转”普通许可试用合同（示范文本）"
+
+# Every placeholder a template may use; documents fill each of them from the records.
+PLACEHOLDERS = (
+    "contract_number", "licensor_name", "licensor_credit_code", "licensor_address", "licensor_contact",
+    "licensee_name", "licensee_credit_code", "licensee_address", "licensee_contact", "agency_name",
+    "result_title", "result_number", "result_type", "licence_type", "territory", "start_date",
+    "end_date", "trial_months", "fee", "service_fee_rate", "risk_hints", "signing_date",
+)
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """One version of a template, as the editor lists it."""
+
+    id: uuid.UUID
+    city_code: str | None
+    kind: str
+    version: int
+    title: str
+    body: str
+    created_at: datetime
+    reason: str
+
+
+def _row(t: ContractTemplate) -> TemplateRow:
+    return TemplateRow(t.id, t.city_code, t.kind, t.version, t.title, t.body, t.created_at, t.reason)
+
+
+def ensure_default_template(s: Session) -> ContractTemplate:
+    """The province's trial template, created from the built-in text if the database has none."""
+    row = s.exec(select(ContractTemplate).where(
+        ContractTemplate.city_code.is_(None), ContractTemplate.kind == ContractKind.TRIAL)
+        .order_by(ContractTemplate.version.desc()).limit(1)).first()
+    if row is None:
+        row = ContractTemplate(city_code=None, kind=ContractKind.TRIAL, version=1, title=DEFAULT_TITLE,
+                               body=DEFAULT_TRIAL_TEMPLATE, reason="省级示范文本")
+        s.add(row)
+        s.flush()
+    return row
+
+
+def template_for(s: Session, city_code: str | None, kind: str) -> ContractTemplate:
+    """The version in force for a city: its own latest, else the province's latest."""
+    for code in ([city_code] if city_code else []) + [None]:
+        cond = ContractTemplate.city_code.is_(None) if code is None else ContractTemplate.city_code == code
+        row = s.exec(select(ContractTemplate).where(cond, ContractTemplate.kind == kind)
+                     .order_by(ContractTemplate.version.desc()).limit(1)).first()
+        if row is not None:
+            return row
+    if kind == ContractKind.TRIAL:
+        return ensure_default_template(s)
+    raise NotFound("contracts.error.no_template")
+
+
+def check_body(body: str) -> None:
+    """Refuse a body whose braces do not parse or that names an unknown placeholder."""
+    try:
+        names = {name for _, name, spec, conv in string.Formatter().parse(body) if name is not None}
+    except ValueError:
+        raise ValidationError("contracts.error.template_braces", field="template_body") from None
+    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+    if unknown:
+        raise ValidationError("contracts.error.template_unknown", field="template_body",
+                              names="、".join(unknown))
+
+
+def _may_edit(actor: Actor, city_code: str | None) -> None:
+    if city_code is None:
+        if actor.role != Role.PROVINCE_ADMIN:
+            raise PermissionDenied()
+        return
+    scope.require_city_admin(actor, city_code)
+
+
+def list_templates(*, actor: Actor, city_code: str | None, kind: str = ContractKind.TRIAL) -> list[TemplateRow]:
+    """Every version for a city (or the province when None), newest first."""
+    if actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR):
+        raise PermissionDenied()
+    if city_code is not None and not scope.in_scope(actor, city_code=city_code):
+        raise NotFound()
+    cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
+    with read_session() as s:
+        rows = s.exec(select(ContractTemplate).where(cond, ContractTemplate.kind == kind)
+                      .order_by(ContractTemplate.version.desc())).all()
+    return [_row(r) for r in rows]
+
+
+def current_template(*, actor: Actor, city_code: str | None, kind: str = ContractKind.TRIAL) -> TemplateRow:
+    """The version new contracts of the city get now."""
+    if city_code is not None and not scope.in_scope(actor, city_code=city_code):
+        raise NotFound()
+    with transaction() as s:  # may create the province default on a fresh database
+        return _row(template_for(s, city_code, kind))
+
+
+def save_template(*, actor: Actor, city_code: str | None, title: str, body: str, reason: str,
+                  kind: str = ContractKind.TRIAL) -> TemplateRow:
+    """Add a new version (the old ones stay, and so do the contracts made with them)."""
+    _may_edit(actor, city_code)
+    validation.choice(kind, ContractKind, field="template_kind")
+    clean_title = validation.text(title, field="template_title", max_length=120)
+    clean_body = validation.text(body, field="template_body", max_length=20000)
+    why = validation.text(reason, field="template_reason", max_length=500)
+    check_body(clean_body)
+    with transaction() as s:
+        cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
+        last = s.exec(select(func.max(ContractTemplate.version)).where(
+            cond, ContractTemplate.kind == kind)).one()
+        row = ContractTemplate(city_code=city_code, kind=kind, version=int(last or 0) + 1, title=clean_title,
+                               body=clean_body, created_by=actor.user_id, reason=why)
+        s.add(row)
+        audit.record(s, actor, "contract_template.save", row, city_code=city_code, reason=why)
+    return _row(row)

@@ -1,0 +1,194 @@
+"""Use-first trials (DOMAIN.md rules 1–2): ordinary licence, zero fee, dates, licensee slots."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from db.engine import read_session, transaction
+from db.models import Contract, Match, Organization, Result
+from db.models.enums import ContractKind, LicenceType, OrgKind, ResultStatus
+from portal import audit, scope, validation
+from portal.actor import Actor
+from portal.clock import today
+from portal.contracts.common import RUNNING, agency_for, check_writer, next_number, trial_end
+from portal.contracts.templates import template_for
+from portal.errors import NotFound, ValidationError
+
+
+@dataclass(frozen=True)
+class Party:
+    """A contracting party's details as the contract and its document show them."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    credit_code: str
+    city_code: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    size: str | None = None
+
+    @classmethod
+    def of(cls, org: Organization) -> Party:
+        return cls(org.id, org.name, org.kind, org.credit_code, org.city_code, org.address or "",
+                   org.contact_name or "", org.contact_phone or "", org.size)
+
+
+@dataclass(frozen=True)
+class TrialDefaults:
+    """What the new-trial form fills in once a result (and an enterprise) is chosen."""
+
+    result_id: uuid.UUID
+    result_title: str
+    result_number: str
+    trial_months: int
+    start_date: date
+    end_date: date
+    licensor: Party
+    licensee: Party | None
+    max_licensees: int | None
+    running: int  # trials of the result running on the default dates
+
+
+def max_licensees(result: Result, owner: Organization | None) -> int | None:
+    """The result's own limit, else the licensor's default, else unlimited (None)."""
+    if result.max_trial_licensees:
+        return result.max_trial_licensees
+    return owner.max_trial_licensees if owner is not None and owner.max_trial_licensees else None
+
+
+def peak_running(s: Session, result_id: uuid.UUID, start: date, end: date,
+                 exclude: uuid.UUID | None = None) -> int:
+    """The most trials of the result running on any one day of [start, end] (inclusive dates)."""
+    stmt = select(Contract.start_date, Contract.end_date).where(
+        Contract.result_id == result_id, Contract.kind == ContractKind.TRIAL,
+        Contract.status.in_(RUNNING), Contract.start_date <= end, Contract.end_date >= start)
+    if exclude is not None:
+        stmt = stmt.where(Contract.id != exclude)
+    events: list[tuple[date, int]] = []
+    for s_day, e_day in s.exec(stmt).all():
+        events.append((max(s_day, start), 1))
+        events.append((min(e_day, end) + timedelta(days=1), -1))
+    peak = current = 0
+    for _, step in sorted(events, key=lambda ev: (ev[0], ev[1])):
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def check_capacity(s: Session, result: Result, start: date, end: date,
+                   exclude: uuid.UUID | None = None) -> None:
+    """Refuse when the result's licensee slots are all taken on some day of [start, end]."""
+    limit = max_licensees(result, s.get(Organization, result.owner_org_id))
+    if limit is None:
+        return
+    running = peak_running(s, result.id, start, end, exclude=exclude)
+    if running >= limit:
+        raise ValidationError("contracts.error.slots_full", field="contract_start_date",
+                              limit=limit, running=running)
+
+
+def _listed_result(s: Session, result_id: uuid.UUID | None, *, lock: bool = False) -> Result:
+    stmt = select(Result).where(Result.id == result_id)
+    result = s.exec(stmt.with_for_update() if lock else stmt).first() if result_id else None
+    if result is None:
+        raise ValidationError("contracts.error.no_such_result", field="contract_result")
+    if result.status != ResultStatus.LISTED:
+        raise ValidationError("contracts.error.result_not_listed", field="contract_result")
+    return result
+
+
+def _enterprise(s: Session, org_id: uuid.UUID | None) -> Organization:
+    org = s.get(Organization, org_id) if org_id else None
+    if org is None or org.kind != OrgKind.ENTERPRISE:
+        raise ValidationError("contracts.error.not_enterprise", field="contract_licensee")
+    return org
+
+
+def trial_defaults(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID | None = None,
+                   start_date: date | None = None) -> TrialDefaults:
+    """Dates from the result's trial months and the parties' details from their records."""
+    check_writer(actor)
+    with read_session() as s:
+        result = _listed_result(s, result_id)
+        owner = s.get(Organization, result.owner_org_id)
+        licensee = _enterprise(s, licensee_org_id) if licensee_org_id else None
+        start = start_date or today()
+        end = trial_end(start, result.trial_months)
+        return TrialDefaults(result.id, result.title, result.number, result.trial_months, start, end,
+                             Party.of(owner), Party.of(licensee) if licensee else None,
+                             max_licensees(result, owner), peak_running(s, result.id, start, end))
+
+
+def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID,
+                 start_date: date | str | None = None, end_date: date | str | None = None,
+                 licence_type: str = LicenceType.ORDINARY, territory: str | None = None,
+                 signing_date: date | str | None = None, agency_id: uuid.UUID | None = None,
+                 match_id: uuid.UUID | None = None, fee: Decimal | str | int = 0) -> Contract:
+    """Record a trial: ordinary licence only, zero fee, within the result's licensee slots."""
+    check_writer(actor)
+    licence = validation.choice(licence_type, LicenceType, field="contract_licence_type")
+    if licence != LicenceType.ORDINARY:
+        raise ValidationError("contracts.error.trial_not_ordinary", field="contract_licence_type",
+                              licence=licence)
+    if validation.money(fee, field="contract_fee") != Decimal("0"):
+        raise ValidationError("contracts.error.trial_fee", field="contract_fee")
+    start = validation.a_date(start_date, field="contract_start_date", required=False) or today()
+    signed = validation.a_date(signing_date, field="contract_signing_date", required=False) or min(start, today())
+    place = validation.text(territory, field="contract_territory", max_length=100, required=False)
+    with transaction() as s:
+        agency = agency_for(s, actor, agency_id)
+        check_writer(actor, agency.city_code)
+        result = _listed_result(s, result_id, lock=True)  # serializes trials of one result (PostgreSQL)
+        licensee = _enterprise(s, licensee_org_id)
+        end = validation.a_date(end_date, field="contract_end_date", required=False) \
+            or trial_end(start, result.trial_months)
+        if end < start:
+            raise ValidationError("contracts.error.end_before_start", field="contract_end_date")
+        if signed > today():
+            raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
+        same = s.exec(select(Contract.number).where(
+            Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
+            Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
+            Contract.start_date <= end, Contract.end_date >= start)).first()
+        if same:
+            raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
+        check_capacity(s, result, start, end)
+        match = None
+        if match_id is not None:
+            match = s.get(Match, match_id)
+            if match is None or not scope.in_scope(actor, city_code=match.city_code):
+                raise NotFound()
+        trial = Contract(
+            kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
+            licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
+            city_code=agency.city_code, match_id=match.id if match else None,
+            number=next_number(s, f"XYSY-{agency.city_code[:4]}-{start.year}-"),
+            territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
+            fee=Decimal("0"), signing_date=signed, status="active",
+            template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,
+            created_by=actor.user_id,
+        )
+        s.add(trial)
+        audit.record(s, actor, "contract.create_trial", trial)
+        award_points(s, actor, trial, "trial_signed")
+    return trial
+
+
+def award_points(s: Session, actor: Actor, contract: Contract, kind: str) -> None:
+    """Points for the agency (issue 8's ledger), when that module exists."""
+    try:
+        from portal import points  # noqa: PLC0415 — optional capability
+    except ImportError:
+        return
+    award = getattr(points, "award", None)
+    if award is None or contract.agency_id is None:
+        return
+    award(session=s, actor=actor, kind=kind, agency_id=contract.agency_id,
+          city_code=contract.city_code, entity="contract", entity_id=contract.id)

@@ -1,0 +1,181 @@
+"""Innovation vouchers (创新券) and their redemption against a trial's insurance premium
+(DOMAIN.md rule 7): at least the city's voucher rate (≥ 80 %) of the premium, never more than the
+premium, never more than the voucher's balance; balances never go negative, also when two
+redemptions race (the voucher row is locked FOR UPDATE on PostgreSQL; SQLite's write
+transaction is BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from db.engine import read_session, transaction
+from db.models import Contract, InsurancePolicy, Organization, Voucher, VoucherRedemption
+from db.models.enums import OrgKind, Role, VoucherStatus
+from portal import audit, scope, validation
+from portal.actor import Actor
+from portal.clock import now, today
+from portal.contracts.common import check_writer
+from portal.errors import NotFound, ValidationError
+from portal.policy import current_policy, province_floors
+
+CENT = Decimal("0.01")
+
+
+def voucher_rate(city_code: str) -> Decimal:
+    """The city's refund rate, never below the province floor (80 % by the plan)."""
+    return max(Decimal(current_policy(city_code).voucher_refund_rate),
+               Decimal(province_floors().voucher_refund_floor))
+
+
+def refund_floor(premium: Decimal, rate: Decimal) -> Decimal:
+    """The least refund: rate × premium, rounded up to the fen so it is never under the rate."""
+    return (premium * rate).quantize(CENT, rounding=ROUND_CEILING)
+
+
+@dataclass(frozen=True)
+class RefundBounds:
+    """What a redemption of a voucher against a policy may refund."""
+
+    rate: Decimal
+    premium: Decimal
+    already: Decimal  # refunded on this policy before
+    floor: Decimal
+    ceiling: Decimal  # min(premium left, voucher balance)
+    balance: Decimal
+
+
+def _bounds(s, voucher: Voucher, policy: InsurancePolicy) -> RefundBounds:  # noqa: ANN001
+    rate = voucher_rate(policy.city_code)
+    already = sum(s.exec(select(VoucherRedemption.amount).where(
+        VoucherRedemption.policy_id == policy.id)).all(), Decimal("0"))
+    return RefundBounds(rate, policy.premium, already, refund_floor(policy.premium, rate),
+                        min(policy.premium - already, voucher.balance), voucher.balance)
+
+
+def issue_voucher(*, actor: Actor, enterprise_org_id: uuid.UUID, amount: Decimal | str,
+                  expires_on: date | str, issued_on: date | str | None = None) -> Voucher:
+    """Issue a voucher with its full amount as balance to an enterprise of the operator's city."""
+    check_writer(actor)
+    value = validation.money(amount, field="voucher_amount", positive=True)
+    issued = validation.a_date(issued_on, field="voucher_issued_on", required=False) or today()
+    expires = validation.a_date(expires_on, field="voucher_expires_on")
+    if expires <= issued:
+        raise ValidationError("contracts.error.expiry_not_after_issue", field="voucher_expires_on")
+    with transaction() as s:
+        org = s.get(Organization, enterprise_org_id) if enterprise_org_id else None
+        if org is None or org.kind != OrgKind.ENTERPRISE:
+            raise ValidationError("contracts.error.not_enterprise", field="voucher_enterprise")
+        city = actor.city_code if actor.role == Role.CITY_OPERATOR else org.city_code
+        check_writer(actor, city)
+        prefix = f"CXQ{city[:4]}{issued.year}"
+        last = s.exec(select(func.max(Voucher.code)).where(Voucher.code.like(prefix + "%"))).one()
+        seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+        voucher = Voucher(code=f"{prefix}{seq:05d}", enterprise_org_id=org.id, city_code=city,
+                          county_code=org.county_code if org.city_code == city else None,
+                          amount=value, balance=value, issued_on=issued, expires_on=expires)
+        s.add(voucher)
+        audit.record(s, actor, "voucher.issue", voucher)
+    return voucher
+
+
+def redemption_bounds(*, actor: Actor, voucher_id: uuid.UUID, policy_id: uuid.UUID) -> RefundBounds:
+    """The floor and ceiling a redemption of this voucher against this policy must respect."""
+    with read_session() as s:
+        voucher, policy, _ = _load(s, actor, voucher_id, policy_id, lock=False)
+        return _bounds(s, voucher, policy)
+
+
+def _load(s, actor: Actor, voucher_id, policy_id, *, lock: bool):  # noqa: ANN001, ANN202
+    """Policy then voucher (always in this order, so two redemptions cannot deadlock)."""
+    pstmt = select(InsurancePolicy).where(InsurancePolicy.id == policy_id)
+    policy = s.exec(pstmt.with_for_update() if lock else pstmt).first() if policy_id else None
+    if policy is None or not scope.in_scope(actor, city_code=policy.city_code):
+        raise NotFound()
+    vstmt = select(Voucher).where(Voucher.id == voucher_id)
+    voucher = s.exec(vstmt.with_for_update() if lock else vstmt).first() if voucher_id else None
+    if voucher is None or not scope.in_scope(actor, city_code=voucher.city_code, org_ids=(voucher.enterprise_org_id,)):
+        raise NotFound()
+    contract = s.get(Contract, policy.contract_id)
+    return voucher, policy, contract
+
+
+def redeem_voucher(*, actor: Actor, voucher_id: uuid.UUID, policy_id: uuid.UUID,
+                   amount: Decimal | str | None = None, redeemed_by_org_id: uuid.UUID | None = None,
+                   on: date | None = None) -> VoucherRedemption:
+    """Refund part of a policy's premium from a voucher (default: the least the rate allows)."""
+    check_writer(actor)
+    wanted = validation.money(amount, field="redemption_amount", required=False, positive=True)
+    day = on or today()
+    with transaction() as s:
+        voucher, policy, contract = _load(s, actor, voucher_id, policy_id, lock=True)
+        check_writer(actor, policy.city_code)
+        if voucher.enterprise_org_id != contract.licensee_org_id:
+            raise ValidationError("contracts.error.voucher_other_enterprise", field="redemption_voucher")
+        if voucher.status != VoucherStatus.ACTIVE or voucher.balance <= 0:
+            raise ValidationError("contracts.error.voucher_not_active", field="redemption_voucher",
+                                  status=voucher.status)
+        if voucher.expires_on < day:
+            raise ValidationError("contracts.error.voucher_expired", field="redemption_voucher",
+                                  expires=voucher.expires_on.isoformat())
+        payer = redeemed_by_org_id or voucher.enterprise_org_id
+        if payer not in (voucher.enterprise_org_id, policy.insurer_org_id):
+            raise ValidationError("contracts.error.bad_redeemer", field="redemption_party")
+        bounds = _bounds(s, voucher, policy)
+        value = wanted if wanted is not None else bounds.floor
+        if bounds.already + value > policy.premium:
+            raise ValidationError("contracts.error.refund_over_premium", field="redemption_amount",
+                                  premium=str(policy.premium), already=str(bounds.already))
+        if value > voucher.balance:
+            raise ValidationError("contracts.error.refund_over_balance", field="redemption_amount",
+                                  balance=str(voucher.balance))
+        if bounds.already + value < bounds.floor:
+            raise ValidationError("contracts.error.refund_under_floor", field="redemption_amount",
+                                  floor=str(bounds.floor), rate=f"{bounds.rate * 100:.0f}")
+        before = audit.snapshot(voucher)
+        voucher.balance = voucher.balance - value
+        if voucher.balance == 0:
+            voucher.status = VoucherStatus.EXHAUSTED
+        audit.touch(voucher)
+        s.add(voucher)
+        red = VoucherRedemption(voucher_id=voucher.id, policy_id=policy.id, redeemed_by_org_id=payer,
+                                city_code=policy.city_code, amount=value, rate=bounds.rate, redeemed_at=now())
+        s.add(red)
+        audit.record(s, actor, "voucher.redeem", voucher, before=before)
+        audit.record(s, actor, "voucher_redemption.add", red)
+    return red
+
+
+@dataclass(frozen=True)
+class VoucherRow:
+    """A voucher as the list shows it."""
+
+    id: uuid.UUID
+    code: str
+    enterprise_id: uuid.UUID
+    enterprise: str
+    city_code: str
+    amount: Decimal
+    balance: Decimal
+    issued_on: date
+    expires_on: date
+    status: str
+
+
+def list_vouchers(*, actor: Actor, enterprise_org_id: uuid.UUID | None = None, limit: int = 200,
+                  offset: int = 0) -> list[VoucherRow]:
+    """Vouchers in scope, newest first (expired ones show as expired)."""
+    stmt = select(Voucher, Organization.name).join(Organization, Organization.id == Voucher.enterprise_org_id)
+    stmt = scope.filter_scope(stmt, actor, city_col=Voucher.city_code, org_cols=(Voucher.enterprise_org_id,))
+    if enterprise_org_id is not None:
+        stmt = stmt.where(Voucher.enterprise_org_id == enterprise_org_id)
+    with read_session() as s:
+        rows = s.exec(stmt.order_by(Voucher.issued_on.desc(), Voucher.code).offset(offset).limit(limit)).all()
+    return [VoucherRow(v.id, v.code, v.enterprise_org_id, name, v.city_code, v.amount, v.balance, v.issued_on,
+                       v.expires_on, VoucherStatus.EXPIRED if v.status == VoucherStatus.ACTIVE
+                       and v.expires_on < today() else v.status) for v, name in rows]
