@@ -1,0 +1,10 @@
+"""Chinese-text search for the 供需荟: tokens (jieba + domain dictionary), a persisted,
+incrementally updated BM25 index, and recommendations both ways.
+
+The pool calls `on_result_changed(session, result)` inside its transaction whenever a result is
+listed, withdrawn or its listed text changes.
+"""
+
+from portal.search.store import on_result_changed, reindex
+
+__all__ = ["on_result_changed", "reindex"]

@@ -1,0 +1,174 @@
+"""Stored tokens and the process's index: results are tokenized once, when listed or changed.
+
+`result_terms` keeps each listed result's term counts with a change number (`seq`); withdrawn
+results keep a tombstone row. Each process holds one `Bm25Index` per database, built from the
+stored counts at first use and brought up to date by reading only the rows whose seq is newer —
+so a page view costs one single-row read, and neither a restart nor another process's change
+re-tokenizes the pool. `search_state.epoch` changes when the tokens are rebuilt from scratch.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from db.engine import get_engine, read_session, transaction
+from db.models import Result, ResultTerms, SearchState
+from db.models.enums import ResultStatus
+from portal.clock import now
+from portal.search import text
+from portal.search.index import Bm25Index
+
+_lock = threading.Lock()
+_indexes: dict[str, _Loaded] = {}
+
+
+class _Loaded:
+    """An index and the change number / epoch it reflects."""
+
+    def __init__(self) -> None:
+        self.index = Bm25Index()
+        self.seq = -1
+        self.epoch = ""
+
+
+def _state(session: Session, *, create: bool) -> SearchState | None:
+    state = session.get(SearchState, 1)
+    if state is None and create:
+        state = SearchState(id=1, seq=0, epoch=uuid.uuid4().hex)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _take_seqs(session: Session, n: int) -> int:
+    """Reserve n change numbers; returns the first (the row update serializes writers)."""
+    _state(session, create=True)
+    session.exec(update(SearchState).where(SearchState.id == 1).values(seq=SearchState.seq + n))
+    session.expire_all()
+    return session.get(SearchState, 1).seq - n + 1
+
+
+def _terms_row(result: Result, seq: int) -> dict:
+    counts = text.result_terms(result.title or "", result.abstract or "", result.keywords or "")
+    return dict(terms=text.encode(counts), field=result.field, trl=result.trl or 0, listed=True, seq=seq)
+
+
+def on_result_changed(session: Session, result: Result) -> None:
+    """Keep a result's stored tokens in step with its status and text (call inside the writer's
+    transaction whenever a result is listed, withdrawn, or a listed result's text changes)."""
+    row = session.get(ResultTerms, result.id)
+    listed = result.status == ResultStatus.LISTED
+    if not listed and row is None:
+        return
+    seq = _take_seqs(session, 1)
+    if listed:
+        values = _terms_row(result, seq)
+    else:
+        values = dict(terms="", listed=False, seq=seq)
+    if row is None:
+        row = ResultTerms(result_id=result.id, **values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = now()
+    session.add(row)
+    session.flush()
+
+
+def reindex(*, only_missing: bool = True, batch: int = 2000, progress=None) -> int:  # noqa: ANN001
+    """Tokenize listed results that have no stored tokens (or all, with a new epoch); returns the count.
+
+    The one slow operation (~2 minutes per 200 000 results): run by `portal search reindex`, or by
+    the first search of a database that has never been indexed.
+    """
+    done = 0
+    with transaction() as s:
+        if not only_missing:
+            s.exec(update(ResultTerms).values(listed=False, terms=""))
+            state = _state(s, create=True)
+            state.epoch = uuid.uuid4().hex
+            s.add(state)
+        else:
+            _state(s, create=True)
+    while True:
+        with transaction() as s:
+            have = select(ResultTerms.result_id).where(ResultTerms.listed == True)  # noqa: E712
+            todo = s.exec(
+                select(Result).where(Result.status == ResultStatus.LISTED, Result.id.not_in(have)).limit(batch)
+            ).all()
+            if not todo:
+                break
+            first = _take_seqs(s, len(todo))
+            for i, result in enumerate(todo):
+                existing = s.get(ResultTerms, result.id)
+                values = _terms_row(result, first + i)
+                if existing is None:
+                    s.add(ResultTerms(result_id=result.id, **values))
+                else:
+                    for key, value in values.items():
+                        setattr(existing, key, value)
+            done += len(todo)
+            if progress:
+                progress(done)
+    return done
+
+
+def _docs(rows: Iterable) -> Iterable[tuple[uuid.UUID, dict[str, float], str, int]]:
+    for rid, terms, field, trl in rows:
+        yield rid, text.decode(terms), field, trl
+
+
+def current_index() -> Bm25Index:
+    """This process's index for the current database, brought up to date (one small read if nothing changed)."""
+    url = get_engine().url.render_as_string(hide_password=True)
+    with _lock:
+        loaded = _indexes.setdefault(url, _Loaded())
+        with read_session() as s:
+            state = _state(s, create=False)
+        if state is None:
+            if reindex() == 0:
+                return loaded.index
+            with read_session() as s:
+                state = _state(s, create=False)
+        if state.epoch != loaded.epoch:
+            _full_load(loaded)
+        elif state.seq != loaded.seq:
+            _apply_changes(loaded, state.seq)
+        return loaded.index
+
+
+def _full_load(loaded: _Loaded) -> None:
+    with read_session() as s:
+        state = _state(s, create=False)
+        top = state.seq
+        rows = s.exec(
+            select(ResultTerms.result_id, ResultTerms.terms, ResultTerms.field, ResultTerms.trl)
+            .where(ResultTerms.listed == True, ResultTerms.seq <= top)  # noqa: E712
+        ).all()
+    loaded.index.bulk_load(_docs(rows))
+    loaded.seq = top
+    loaded.epoch = state.epoch
+
+
+def _apply_changes(loaded: _Loaded, upto: int) -> None:
+    with read_session() as s:
+        rows = s.exec(
+            select(ResultTerms).where(ResultTerms.seq > loaded.seq, ResultTerms.seq <= upto).order_by(ResultTerms.seq)
+        ).all()
+    for row in rows:
+        if row.listed:
+            loaded.index.upsert(row.result_id, text.decode(row.terms), row.field, row.trl)
+        else:
+            loaded.index.remove(row.result_id)
+    loaded.seq = upto  # a transaction that took a number committed its row with it
+
+
+def forget_indexes() -> None:
+    """Drop every in-memory index (tests that swap databases)."""
+    with _lock:
+        _indexes.clear()
