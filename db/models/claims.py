@@ -24,6 +24,8 @@ class FeeClaim(Record, table=True):
         ),
         # One service-fee claim per deal and agency (NULL contract ids do not collide).
         UniqueConstraint("kind", "contract_id", "agency_id", name="uq_fee_claim_deal_agency"),
+        # One voucher-refund claim per redemption (NULL redemption ids do not collide).
+        UniqueConstraint("kind", "redemption_id", name="uq_fee_claim_redemption"),
         Index("ix_fee_claim_city_status_created", "city_code", "status", "created_at"),
         Index("ix_fee_claim_agency_status", "agency_id", "status"),
         Index("ix_fee_claim_budget", "budget_region_code", "budget_year", "kind", "status"),
