@@ -14,7 +14,8 @@ from collections.abc import Callable
 from portal.errors import PortalError
 
 # Each sub-command module exposes register(subparsers) and sets `handler` on its parsers.
-COMMAND_MODULES = ["portal.cli.db_cmd", "portal.cli.users_cmd", "portal.cli.serve_cmd"]
+COMMAND_MODULES = ["portal.cli.db_cmd", "portal.cli.users_cmd", "portal.cli.serve_cmd",
+                   "portal.cli.scale_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
