@@ -104,7 +104,7 @@ def _moment(value: datetime | date | str | None, *, field: str, required: bool =
     return value if value.tzinfo else value.replace(tzinfo=TZ)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes (stored UTC); PostgreSQL aware ones."""
     if value is None:
         return None
@@ -203,7 +203,7 @@ def _slot(show: Roadshow, start: datetime | str | None, end: datetime | str | No
     slot_end = _moment(end, field="roadshow_slot_end", required=False)
     if slot_start and slot_end and slot_end <= slot_start:
         raise ValidationError("roadshows.error.slot_order", field="roadshow_slot_end")
-    if slot_start is not None and slot_start < _aware(show.starts_at):
+    if slot_start is not None and slot_start < aware(show.starts_at):
         raise ValidationError("roadshows.error.slot_before_start", field="roadshow_slot_start")
     return slot_start, slot_end
 
@@ -436,7 +436,7 @@ class RoadshowRow:
 
 
 def _show_row(show: Roadshow, agency: str, items: int, intents: int) -> RoadshowRow:
-    return RoadshowRow(show.id, show.title, show.status, _aware(show.starts_at), _aware(show.ends_at),
+    return RoadshowRow(show.id, show.title, show.status, aware(show.starts_at), aware(show.ends_at),
                        show.venue, show.online_link, show.city_code, show.county_code, show.theme_field,
                        agency, show.description, items, intents)
 
@@ -504,7 +504,7 @@ def list_items(*, actor: Actor, roadshow_id: uuid.UUID) -> list[ItemRow]:
             .join(Organization, Organization.id == Result.owner_org_id)
             .where(RoadshowItem.roadshow_id == show.id).order_by(RoadshowItem.position)).all()
         return [ItemRow(i.id, i.position, i.result_id, title, number, org, i.presenter_name,
-                        i.presenter_user_id, _aware(i.slot_start), _aware(i.slot_end), int(n))
+                        i.presenter_user_id, aware(i.slot_start), aware(i.slot_end), int(n))
                 for i, title, number, org, n in rows]
 
 
@@ -584,7 +584,7 @@ class Card:
     url: str = ""
 
 
-def _summary_text(result: Result, limit: int = 160) -> str:
+def summary_text(result: Result, limit: int = 160) -> str:
     text = (result.summary_plain or result.abstract or "").strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -618,14 +618,14 @@ def cards(*, actor: Actor, roadshow_id: uuid.UUID) -> list[Card]:
             out.append(Card(
                 position=n, total=len(rows), roadshow_title=show.title, title=result.title,
                 number=result.number, institution=owner.name, field=result.field, trl=result.trl,
-                summary=_summary_text(result), advantages=[a for a in advantages if a][:4],
+                summary=summary_text(result), advantages=[a for a in advantages if a][:4],
                 trial_months=result.trial_months, free_during_trial=result.free_during_trial,
                 max_licensees=limit, slots_left=slots, agency_name=agency.name if agency else "",
                 contact_name=(agency.contact_name if agency else "") or "",
                 contact_phone=(agency.contact_phone if agency else "") or "",
                 contact_email=(agency.email if agency else "") or "",
-                presenter_name=item.presenter_name, slot_start=_aware(item.slot_start),
-                slot_end=_aware(item.slot_end), token=item.token, url=intent_url(item.token)))
+                presenter_name=item.presenter_name, slot_start=aware(item.slot_start),
+                slot_end=aware(item.slot_end), token=item.token, url=intent_url(item.token)))
         return out
 
 
@@ -680,7 +680,7 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
         from_intent = select(Intent.id).where(
             Intent.roadshow_id == rid, Intent.result_id == Contract.result_id,
             Intent.enterprise_org_id == Contract.licensee_org_id).exists()
-        since = _aware(show.starts_at).astimezone(TZ).date()
+        since = aware(show.starts_at).astimezone(TZ).date()
         trials = select(Contract.id).where(Contract.kind == ContractKind.TRIAL,
                                            or_(from_match, and_(from_intent, Contract.start_date >= since)))
         n_trials = one(select(func.count()).select_from(trials.subquery()))

@@ -1,0 +1,235 @@
+"""Intents (意向登记) left by enterprises on a roadshow item's public QR page, and their follow-up.
+
+The public page knows an item only by its token; it shows the result and the visitor's own
+receipt, never another enterprise's intent. A repeat by the same company (credit code) for the
+same item updates the one intent instead of adding a second.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import read_session, transaction
+from db.models import Intent, Match, Organization, Result, Roadshow, RoadshowItem
+from db.models.enums import Channel, IntentWant, OrgKind, ResultStatus, RoadshowStatus, Role
+from portal import audit, validation
+from portal.actor import Actor
+from portal.clock import today
+from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.regions import all_regions
+from portal.scope import ensure_readable, filter_scope
+
+# Who the audit trail names for a submission from the public page (no account).
+PUBLIC = Actor(user_id=None, username="public-qr", display_name="扫码登记", role=Role.ENTERPRISE)
+OPEN_STATUSES = (RoadshowStatus.PUBLISHED, RoadshowStatus.CLOSED)  # a deck handed out still works
+READER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN, Role.MANAGER)
+WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
+MAX_TOKEN = 64
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """What the public page may show about the item behind a token."""
+
+    roadshow_title: str
+    starts_at: datetime
+    venue: str
+    result_title: str
+    institution: str
+    field: str
+    trl: int
+    summary: str
+    trial_months: int
+
+
+def _item_by_token(s: Session, token: str | None) -> tuple[RoadshowItem, Roadshow]:
+    token = str(token or "").strip()
+    if not token or len(token) > MAX_TOKEN:
+        raise NotFound("intents.error.bad_link")
+    item = s.exec(select(RoadshowItem).where(RoadshowItem.token == token)).first()
+    show = s.get(Roadshow, item.roadshow_id) if item else None
+    if item is None or show is None or show.status not in OPEN_STATUSES:
+        raise NotFound("intents.error.bad_link")
+    return item, show
+
+
+def public_item(*, token: str | None) -> PublicItem:
+    """The result and roadshow behind a QR token (NotFound for an unknown or unpublished one)."""
+    from portal.roadshows import aware, summary_text
+
+    with read_session() as s:
+        item, show = _item_by_token(s, token)
+        result = s.get(Result, item.result_id)
+        owner = s.get(Organization, result.owner_org_id)
+        return PublicItem(show.title, aware(show.starts_at), show.venue or show.online_link, result.title,
+                          owner.name if owner else "", result.field, result.trl,
+                          summary_text(result, 300), result.trial_months)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the visitor is told after submitting: only their own intent."""
+
+    company_name: str
+    result_title: str
+    wants: list[str]
+    merged: bool
+
+
+def _wants(values: list[str] | tuple[str, ...] | str | None) -> list[str]:
+    if isinstance(values, str):
+        values = [v for v in values.split(",") if v]
+    chosen = [validation.choice(v, IntentWant, field="intent_wants") for v in values or []]
+    if not chosen:
+        raise ValidationError("error.required", field="intent_wants")
+    return [w.value for w in IntentWant if w.value in chosen]  # fixed order, no repeats
+
+
+def submit_intent(*, token: str | None, company_name: str, credit_code: str, contact_person: str,
+                  phone: str, wants: list[str] | str, note: str = "") -> Receipt:
+    """Record (or merge into) a company's intent for the item behind token; no sign-in needed."""
+    name = validation.text(company_name, field="intent_company_name", max_length=120)
+    if len(name) < 4:
+        raise ValidationError("intents.error.company_name_short", field="intent_company_name")
+    code = validation.credit_code(credit_code, field="credit_code")
+    person = validation.text(contact_person, field="intent_contact_person", max_length=40)
+    tel = validation.phone(phone, field="phone")
+    chosen = _wants(wants)
+    note = validation.text(note, field="intent_note", max_length=1000, required=False)
+    with transaction() as s:
+        item, show = _item_by_token(s, token)
+        result = s.get(Result, item.result_id)
+        org = s.exec(select(Organization).where(Organization.credit_code == code)).first()
+        intent = s.exec(select(Intent).where(Intent.roadshow_item_id == item.id,
+                                             Intent.credit_code == code)).first()
+        merged = intent is not None
+        before = audit.snapshot(intent)
+        if intent is None:
+            intent = Intent(result_id=item.result_id, roadshow_id=show.id, roadshow_item_id=item.id,
+                            city_code=show.city_code, source="roadshow", credit_code=code,
+                            company_name=name, contact_person=person, phone=tel)
+        else:
+            old = [w for w in intent.wants.split(",") if w]
+            chosen = [w.value for w in IntentWant if w.value in set(old) | set(chosen)]
+            if note and intent.note and note not in intent.note:
+                note = f"{intent.note}\n{note}"
+            note = note or intent.note
+        intent.company_name, intent.contact_person, intent.phone = name, person, tel
+        intent.wants = ",".join(chosen)
+        intent.note = note[:4000]
+        if org is not None and org.kind == OrgKind.ENTERPRISE:
+            intent.enterprise_org_id = org.id
+        audit.touch(intent)
+        s.add(intent)
+        audit.record(s, PUBLIC, "intent.merge" if merged else "intent.submit", intent, before=before)
+        return Receipt(name, result.title, chosen, merged)
+
+
+# --- follow-up ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IntentRow:
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    roadshow_id: uuid.UUID | None
+    result_id: uuid.UUID
+    result_title: str
+    company_name: str
+    credit_code: str
+    contact_person: str
+    phone: str
+    wants: list[str]
+    note: str
+    match_id: uuid.UUID | None
+
+
+def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_id: uuid.UUID | None = None,
+                 offset: int = 0, limit: int = 50) -> tuple[list[IntentRow], int]:
+    """Intents in the actor's city, newest first, optionally of one roadshow and/or result."""
+    from portal.roadshows import aware
+
+    if actor.role not in READER_ROLES:
+        raise PermissionDenied()
+    matched = select(Match.id).where(Match.intent_id == Intent.id).limit(1).scalar_subquery()
+    stmt = select(Intent, Result.title, matched).join(Result, Result.id == Intent.result_id)
+    count = select(func.count()).select_from(Intent)
+    stmt = filter_scope(stmt, actor, city_col=Intent.city_code)
+    count = filter_scope(count, actor, city_col=Intent.city_code)
+    if roadshow_id is not None:
+        stmt, count = stmt.where(Intent.roadshow_id == roadshow_id), count.where(Intent.roadshow_id == roadshow_id)
+    if result_id is not None:
+        stmt, count = stmt.where(Intent.result_id == result_id), count.where(Intent.result_id == result_id)
+    with read_session() as s:
+        total = int(s.exec(count).one())
+        rows = s.exec(stmt.order_by(Intent.updated_at.desc()).offset(offset).limit(limit)).all()
+        return [IntentRow(i.id, aware(i.created_at), aware(i.updated_at), i.roadshow_id, i.result_id, title,
+                          i.company_name, i.credit_code, i.contact_person, i.phone,
+                          [w for w in i.wants.split(",") if w], i.note, m) for i, title, m in rows], total
+
+
+def _region_of(code: str, fallback: str) -> tuple[str, str | None]:
+    """City and county from the credit code's registration area (characters 3–8), when in Zhejiang."""
+    regions = all_regions()
+    area = regions.get(code[2:8])
+    if area is not None and area.level == "county" and area.parent:
+        return area.parent, area.code
+    if area is not None and area.level == "city":
+        return area.code, None
+    return fallback, None
+
+
+def _enterprise_for(actor: Actor, intent_id: uuid.UUID) -> tuple[Intent, uuid.UUID]:
+    """Checks what the match needs, and finds (or registers) the intent's enterprise."""
+    with transaction() as s:
+        intent = s.get(Intent, intent_id) if intent_id else None
+        ensure_readable(actor, intent, city_code=intent.city_code if intent else None)
+        if s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
+            raise ValidationError("matching.error.intent_already_matched", field="match_intent")
+        result = s.get(Result, intent.result_id)
+        if result is None or result.status != ResultStatus.LISTED:
+            raise ValidationError("matching.error.result_not_listed", field="match_result")
+        org = s.get(Organization, intent.enterprise_org_id) if intent.enterprise_org_id else None
+        org = org or s.exec(select(Organization).where(Organization.credit_code == intent.credit_code)).first()
+        if org is not None and org.kind != OrgKind.ENTERPRISE:
+            raise ValidationError("intents.error.code_not_enterprise", field="credit_code")
+        if org is None:
+            city, county = _region_of(intent.credit_code, intent.city_code)
+            org = Organization(name=intent.company_name, kind=OrgKind.ENTERPRISE, credit_code=intent.credit_code,
+                               city_code=city, county_code=county, contact_name=intent.contact_person,
+                               contact_phone=intent.phone)
+            s.add(org)
+            audit.record(s, actor, "organization.from_intent", org)
+        if intent.enterprise_org_id != org.id:
+            before = audit.snapshot(intent)
+            intent.enterprise_org_id = org.id
+            audit.touch(intent)
+            s.add(intent)
+            audit.record(s, actor, "intent.link_enterprise", intent, before=before)
+        return intent, org.id
+
+
+def convert_intent(*, actor: Actor, intent_id: uuid.UUID, contact_date: date | str | None = None,
+                   notes: str = "", next_follow_up: date | str | None = None) -> Match:
+    """Turn an intent into a match record (stage 'contacted', channel roadshow) in one step.
+
+    The match itself is written by portal.matching.record_match, where its rules live. An
+    enterprise not yet known to the portal is registered from the intent first.
+    """
+    from portal.matching import record_match
+
+    if actor.role not in WRITER_ROLES:
+        raise PermissionDenied()
+    intent, org_id = _enterprise_for(actor, intent_id)
+    people = f"{intent.contact_person} {intent.phone}".strip()
+    wants = "、".join(validation.choice(w, IntentWant, field="intent_wants") for w in intent.wants.split(",") if w)
+    note_text = "\n".join(x for x in (notes.strip(), intent.note.strip(), f"[{wants}]") if x)
+    return record_match(actor=actor, result_id=intent.result_id, enterprise_org_id=org_id,
+                        channel=Channel.ROADSHOW, contact_date=contact_date or today(),
+                        intent_id=intent.id, roadshow_id=intent.roadshow_id, people=people[:200],
+                        notes=note_text[:4000], next_follow_up=next_follow_up)
