@@ -10,7 +10,15 @@ import pytest
 from sqlmodel import Session, func, select
 
 from db.engine import get_engine
-from db.models import ApprovalStep, Attachment, AuditEntry, PilotBooking, PilotPlatform, PilotResource, Result
+from db.models import (
+    ApprovalStep,
+    Attachment,
+    AuditEntry,
+    PilotBooking,
+    PilotPlatform,
+    PilotResource,
+    Result,
+)
 from db.models.enums import BookingStatus
 from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
