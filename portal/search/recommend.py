@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func
 from sqlmodel import select
 
 from db.engine import read_session
-from db.models import Contract, Demand, Organization, Result, ResultTerms
-from db.models.enums import ContractKind, ContractStatus, DemandStatus, ResultStatus, Role
+from db.models import Demand, Organization, Result, ResultTerms
+from db.models.enums import DemandStatus, ResultStatus, Role
 from portal.actor import Actor
+from portal.clock import today
 from portal.errors import NotFound, PermissionDenied
 from portal.scope import ensure_readable, filter_scope
 from portal.search import text
@@ -31,7 +31,6 @@ NO_SLOT_FACTOR = 0.5  # a result whose trial slots are all taken sinks, but stay
 SHORTLIST = 4  # re-rank this many times `limit` candidates with the database facts
 MAX_WHY = 8
 DEMAND_POOL = 3000  # the most recent open demands considered for a result
-RUNNING = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
 
 
 @dataclass(frozen=True)
@@ -123,21 +122,12 @@ def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None =
 
 
 def _slots_left(session, result_ids: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:  # noqa: ANN001
-    running = dict(session.exec(
-        select(Contract.result_id, func.count())
-        .where(Contract.result_id.in_(result_ids), Contract.kind == ContractKind.TRIAL,
-               Contract.status.in_(RUNNING))
-        .group_by(Contract.result_id)
-    ).all())
-    limits = session.exec(
-        select(Result.id, Result.max_trial_licensees, Organization.max_trial_licensees)
-        .join(Organization, Organization.id == Result.owner_org_id).where(Result.id.in_(result_ids))
-    ).all()
-    out: dict[uuid.UUID, int | None] = {}
-    for rid, own, owner_default in limits:
-        cap = own if own is not None else owner_default
-        out[rid] = None if cap is None else max(0, cap - int(running.get(rid, 0)))
-    return out
+    """Trial slots open today per result, by the pool's own rule (portal.pool.common)."""
+    from portal.pool.common import running_trials, slots_left
+
+    running = running_trials(session, result_ids, today())
+    limits = session.exec(select(Result.id, Result.max_trial_licensees).where(Result.id.in_(result_ids))).all()
+    return {rid: slots_left(cap, running.get(rid, 0)) for rid, cap in limits}
 
 
 def _load_demand(actor: Actor, demand_id: uuid.UUID) -> Demand:
