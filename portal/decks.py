@@ -1,0 +1,226 @@
+"""Roadshow decks: a PPTX (python-pptx) and a PDF (reportlab), a cover and one card per slide/page,
+each card with the QR code of its public intent page.
+
+The PDF embeds a TrueType CJK font. Noto Sans CJK (Debian's fonts-noto-cjk) has CFF outlines,
+which reportlab cannot embed, so the PDF uses WenQuanYi Micro Hei (fonts-wqy-microhei) or another
+TrueType CJK font found on the machine; PORTAL_CJK_FONT may name one. The PPTX names Microsoft
+YaHei for East Asian text (every Windows PowerPoint has it; LibreOffice falls back to Noto CJK).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+from portal import i18n
+from portal.actor import Actor
+from portal.clock import local
+from portal.errors import ConfigError
+from portal.regions import region_name
+from portal.roadshows import Card, RoadshowRow, cards, get_roadshow
+
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+PPTX_EA_FONT = "Microsoft YaHei"
+PDF_FONT = "PortalCJK"
+NAVY, ACCENT, GREY = (0x12, 0x2B, 0x4A), (0xC8, 0x10, 0x2E), (0x55, 0x5F, 0x6D)
+
+
+def qr_png(url: str, *, box: int = 10) -> bytes:
+    """A QR code of url as PNG bytes (error correction M, quiet zone of 2 modules)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    out = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _deck(actor: Actor, roadshow_id: uuid.UUID) -> tuple[RoadshowRow, list[Card]]:
+    return get_roadshow(actor=actor, roadshow_id=roadshow_id), cards(actor=actor, roadshow_id=roadshow_id)
+
+
+def _when(show: RoadshowRow) -> str:
+    start = local(show.starts_at)
+    text = start.strftime("%Y-%m-%d %H:%M")
+    if show.ends_at is not None:
+        text += local(show.ends_at).strftime("–%H:%M")
+    return text
+
+
+def _facts(card: Card, lang: str) -> list[tuple[str, str]]:
+    """The label/value lines a card prints beside its text."""
+    tr = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    slots = tr("decks.unlimited") if card.slots_left is None else tr(
+        "decks.slots_value", left=card.slots_left, max=card.max_licensees)
+    contact = " ".join(x for x in (card.contact_name, card.contact_phone) if x)
+    return [
+        (tr("decks.field"), i18n.label("field", card.field, lang)),
+        (tr("decks.trl"), f"TRL {card.trl}"),
+        (tr("decks.trial"), tr("decks.trial_value", months=card.trial_months)),
+        (tr("decks.slots"), slots),
+        (tr("decks.contact"), f"{card.agency_name} {contact}".strip()),
+    ]
+
+
+# --- PPTX --------------------------------------------------------------------------------------
+
+def _run_font(run, size: int, *, bold: bool = False, color=NAVY) -> None:  # noqa: ANN001
+    from pptx.dml.color import RGBColor
+    from pptx.oxml.ns import qn
+    from pptx.util import Pt
+
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = RGBColor(*color)
+    run.font.name = PPTX_EA_FONT
+    rpr = run._r.get_or_add_rPr()
+    for tag in ("a:ea", "a:cs"):  # East Asian glyphs take their font from <a:ea>
+        el = rpr.find(qn(tag))
+        if el is None:
+            el = rpr.makeelement(qn(tag), {})
+            rpr.append(el)
+        el.set("typeface", PPTX_EA_FONT)
+
+
+def _text(slide, left, top, width, height, lines, *, size: int, bold: bool = False, color=NAVY):  # noqa: ANN001, ANN202
+    from pptx.util import Pt
+
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for n, line in enumerate(lines):
+        para = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
+        para.space_after = Pt(size * 0.4)
+        _run_font(para.add_run(), size, bold=bold, color=color)
+        para.runs[0].text = line
+    return box
+
+
+def deck_pptx(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
+    """The roadshow as a 16:9 PPTX: a cover, then one slide per result card."""
+    from pptx import Presentation
+    from pptx.util import Emu, Inches
+
+    show, deck = _deck(actor, roadshow_id)
+    tr = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    blank = prs.slide_layouts[6]
+    W = prs.slide_width
+
+    cover = prs.slides.add_slide(blank)
+    _text(cover, Inches(0.8), Inches(2.0), W - Inches(1.6), Inches(1.6), [show.title], size=40, bold=True)
+    place = show.venue or show.online_link
+    _text(cover, Inches(0.8), Inches(3.8), W - Inches(1.6), Inches(2.5),
+          [_when(show), f"{region_name(show.city_code, lang)} · {place}", show.agency_name,
+           tr("decks.results_count", n=len(deck))], size=22, color=GREY)
+
+    for card in deck:
+        slide = prs.slides.add_slide(blank)
+        _text(slide, Inches(0.6), Inches(0.3), Inches(9.5), Inches(0.5),
+              [f"{show.title}  ·  {card.position} / {card.total}"], size=14, color=GREY)
+        _text(slide, Inches(0.6), Inches(0.8), Inches(9.2), Inches(1.5), [card.title], size=30, bold=True)
+        _text(slide, Inches(0.6), Inches(2.2), Inches(9.2), Inches(0.5), [card.institution], size=18, color=GREY)
+        _text(slide, Inches(0.6), Inches(2.8), Inches(8.6), Inches(1.7), [card.summary], size=18)
+        if card.advantages:
+            _text(slide, Inches(0.6), Inches(4.5), Inches(8.6), Inches(2.0),
+                  [tr("decks.advantages")] + [f"• {a}" for a in card.advantages], size=16, color=NAVY)
+        facts = [f"{k}：{v}" if lang == "zh" else f"{k}: {v}" for k, v in _facts(card, lang)]
+        _text(slide, Inches(9.6), Inches(4.25), Inches(3.4), Inches(3.0), facts, size=12, color=GREY)
+        qr = io.BytesIO(qr_png(card.url))
+        slide.shapes.add_picture(qr, Inches(9.9), Inches(0.9), Emu(Inches(2.8)), Emu(Inches(2.8)))
+        _text(slide, Inches(9.6), Inches(3.7), Inches(3.4), Inches(0.5), [tr("decks.scan")], size=14,
+              bold=True, color=ACCENT)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """A TrueType CJK font reportlab can embed (ConfigError naming the Debian package if none)."""
+    for candidate in (os.environ.get("PORTAL_CJK_FONT"), *CJK_FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise ConfigError("decks.error.no_cjk_font")
+
+
+@lru_cache(maxsize=1)
+def _register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = cjk_font_path()
+    kwargs = {"subfontIndex": 0} if path.suffix.lower() == ".ttc" else {}
+    pdfmetrics.registerFont(TTFont(PDF_FONT, str(path), **kwargs))
+    return PDF_FONT
+
+
+def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
+    """The roadshow as a landscape 16:9 PDF: a cover, then one page per result card."""
+    from reportlab.lib.colors import Color
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Frame, Paragraph
+
+    show, deck = _deck(actor, roadshow_id)
+    font = _register_font()
+    tr = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    navy, grey, accent = (Color(*(c / 255 for c in rgb)) for rgb in (NAVY, GREY, ACCENT))
+    W, H = 960.0, 540.0
+
+    def style(size: float, color=navy, leading: float = 1.35) -> ParagraphStyle:  # noqa: ANN001
+        return ParagraphStyle("s", fontName=font, fontSize=size, leading=size * leading, textColor=color,
+                              wordWrap="CJK", spaceAfter=size * 0.35)
+
+    def para(text: str, st: ParagraphStyle) -> Paragraph:
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape(text), st)
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(W, H))
+    pdf.setTitle(show.title)
+    pdf.setAuthor(show.agency_name)
+    place = show.venue or show.online_link
+    Frame(60, 60, W - 120, H - 180, showBoundary=0).addFromList(
+        [para(show.title, style(34)), para(_when(show), style(18, grey)),
+         para(f"{region_name(show.city_code, lang)} · {place}", style(18, grey)),
+         para(show.agency_name, style(18, grey)), para(tr("decks.results_count", n=len(deck)), style(18, grey))],
+        pdf)
+    pdf.showPage()
+    for card in deck:
+        pdf.setFont(font, 11)
+        pdf.setFillColor(grey)
+        pdf.drawString(40, H - 34, f"{show.title}  ·  {card.position} / {card.total}")
+        story = [para(card.title, style(26)), para(card.institution, style(15, grey)),
+                 para(card.summary, style(15))]
+        if card.advantages:
+            story.append(para(tr("decks.advantages"), style(14, navy)))
+            story += [para(f"• {a}", style(13)) for a in card.advantages]
+        Frame(40, 30, 620, H - 80, showBoundary=0).addFromList(story, pdf)
+        qr = ImageReader(io.BytesIO(qr_png(card.url)))
+        pdf.drawImage(qr, 700, H - 270, width=210, height=210)
+        pdf.setFont(font, 14)
+        pdf.setFillColor(accent)
+        pdf.drawCentredString(805, H - 292, tr("decks.scan"))
+        sep = "：" if lang == "zh" else ": "
+        facts = [para(f"{k}{sep}{v}", style(11, grey)) for k, v in _facts(card, lang)]
+        Frame(690, 30, 240, H - 340, showBoundary=0).addFromList(facts, pdf)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
