@@ -1,0 +1,242 @@
+"""Browsing the pool: filters, Chinese text search, and one result's full detail.
+
+`search_pool` is the one entry point for the pool's text search. It matches every query token
+(jieba words when jieba is installed) against title, abstract and keywords with SQL LIKE; the
+search index of issue 9 may replace its internals without changing its signature.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from db.engine import read_session
+from db.models import Attachment, Contract, Organization, Result
+from db.models.enums import ContractKind, LicenceType, ResultStatus
+from portal.actor import Actor
+from portal.clock import today as clock_today
+from portal.pool.approval import NoticeView, notice_view
+from portal.pool.common import RUNNING_TRIAL, may_read, readable_result, running_trials, slots_left
+from portal.scope import in_scope
+
+MAX_PAGE_SIZE = 200
+_SPLIT = re.compile(r"[\s,，、;；。.:：!！?？\"'“”‘’()（）\[\]【】/\\|+*&^%$#@~`<>《》=-]+")
+
+
+@dataclass
+class PoolFilter:
+    """What the pool can be narrowed by; None / empty means 'any'."""
+
+    city_code: str | None = None
+    owner_org_id: uuid.UUID | None = None
+    field: str | None = None
+    type: str | None = None
+    trl_min: int | None = None
+    trl_max: int | None = None
+    available_only: bool = False  # only results with a free trial slot today
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    id: uuid.UUID
+    number: str
+    title: str
+    type: str
+    field: str
+    trl: int
+    owner: str
+    city_code: str
+    listed_at: datetime | None
+    max_trial_licensees: int | None
+    running: int
+    slots_left: int | None  # None = unlimited
+
+
+@dataclass
+class PoolPage:
+    rows: list[PoolRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # noqa: ANN202
+    try:
+        import jieba
+    except ImportError:  # the LIKE search works on whitespace-separated words alone
+        return None
+    import logging
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def query_tokens(text: str) -> list[str]:
+    """The words of a query: jieba words of each whitespace/punctuation-separated part."""
+    tokens: list[str] = []
+    jb = _jieba()
+    for part in _SPLIT.split(text.strip().lower()):
+        if not part:
+            continue
+        words = [w.strip() for w in jb.lcut(part)] if jb and len(part) > 2 else [part]
+        for w in words:
+            if w and w not in tokens and not _SPLIT.fullmatch(w):
+                tokens.append(w)
+    return tokens[:12]
+
+
+def _running_count(day: date):  # noqa: ANN202
+    """A correlated count of the result's trials running on day (for the slot filter)."""
+    return (
+        select(func.count()).select_from(Contract)
+        .where(Contract.result_id == Result.id, Contract.kind == ContractKind.TRIAL,
+               Contract.licence_type == LicenceType.ORDINARY, Contract.status.in_(RUNNING_TRIAL),
+               Contract.start_date <= day)
+        .correlate(Result).scalar_subquery()
+    )
+
+
+def _where(f: PoolFilter, day: date) -> list:
+    conds = [Result.status == ResultStatus.LISTED]
+    if f.city_code:
+        conds.append(Result.city_code == f.city_code)
+    if f.owner_org_id:
+        conds.append(Result.owner_org_id == f.owner_org_id)
+    if f.field:
+        conds.append(Result.field == f.field)
+    if f.type:
+        conds.append(Result.type == f.type)
+    if f.trl_min:
+        conds.append(Result.trl >= f.trl_min)
+    if f.trl_max:
+        conds.append(Result.trl <= f.trl_max)
+    if f.available_only:
+        conds.append(or_(Result.max_trial_licensees.is_(None), Result.max_trial_licensees > _running_count(day)))
+    for token in query_tokens(f.text):
+        conds.append(or_(Result.title.icontains(token, autoescape=True),
+                         Result.keywords.icontains(token, autoescape=True),
+                         Result.abstract.icontains(token, autoescape=True)))
+    return conds
+
+
+def _select(f: PoolFilter, day: date):  # noqa: ANN202
+    return (
+        select(Result.id, Result.number, Result.title, Result.type, Result.field, Result.trl, Organization.name,
+               Result.city_code, Result.listed_at, Result.max_trial_licensees)
+        .join(Organization, Organization.id == Result.owner_org_id)
+        .where(and_(*_where(f, day)))
+    )
+
+
+def _rows(s: Session, raw: list, day: date) -> list[PoolRow]:
+    running = running_trials(s, [r[0] for r in raw], day)
+    return [PoolRow(*r, running=running.get(r[0], 0), slots_left=slots_left(r[9], running.get(r[0], 0)))
+            for r in raw]
+
+
+def search_pool(*, actor: Actor, filters: PoolFilter | None = None, page: int = 1, page_size: int = 25,
+                today: date | None = None) -> PoolPage:
+    """Listed results matching filters, newest listing first, one page of them with the total.
+
+    Listed results are open to every signed-in role, so the actor narrows nothing here.
+    """
+    f = filters or PoolFilter()
+    day = today or clock_today()
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    with read_session() as s:
+        stmt = _select(f, day)
+        total = s.exec(select(func.count()).select_from(Result).join(
+            Organization, Organization.id == Result.owner_org_id).where(and_(*_where(f, day)))).one()
+        raw = s.exec(stmt.order_by(Result.listed_at.desc(), Result.id)
+                     .offset((page - 1) * page_size).limit(page_size)).all()
+        return PoolPage(_rows(s, list(raw), day), int(total), page, page_size)
+
+
+def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | None = None,
+              batch: int = 2000) -> list[Result]:
+    """Every listed result matching filters (full records, for export), in listing order."""
+    f = filters or PoolFilter()
+    day = today or clock_today()
+    with read_session() as s:
+        stmt = select(Result).join(Organization, Organization.id == Result.owner_org_id).where(
+            and_(*_where(f, day))).order_by(Result.listed_at.desc(), Result.id)
+        return list(s.exec(stmt.execution_options(yield_per=batch)).all())
+
+
+def pool_owners(*, actor: Actor, city_code: str | None = None) -> list[tuple[uuid.UUID, str]]:
+    """Institutions with listed results (for the institution filter)."""
+    with read_session() as s:
+        stmt = select(Organization.id, Organization.name).where(
+            select(Result.id).where(Result.owner_org_id == Organization.id,
+                                    Result.status == ResultStatus.LISTED).exists())
+        if city_code:
+            stmt = stmt.where(Organization.city_code == city_code)
+        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name)).all()]
+
+
+# --- one result ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrialRow:
+    number: str
+    licensee: str
+    start_date: date
+    end_date: date | None
+    status: str
+
+
+@dataclass
+class ResultDetail:
+    """Everything the result page shows."""
+
+    result: Result
+    owner: str
+    running: int
+    slots_left: int | None
+    notice: NoticeView | None
+    trials: list[TrialRow] = field(default_factory=list)  # only for those in the result's scope
+    in_scope: bool = False
+    attachments: list[tuple[uuid.UUID, str, int]] = field(default_factory=list)
+
+
+def result_detail(*, actor: Actor, result_id: uuid.UUID | str, today: date | None = None) -> ResultDetail:
+    """A result with its owner, trial slots, current trials, notice countdown and files."""
+    from db.models import PublicNotice
+
+    day = today or clock_today()
+    with read_session() as s:
+        result = readable_result(s, actor, result_id)
+        owner = s.get(Organization, result.owner_org_id)
+        running = running_trials(s, [result.id], day).get(result.id, 0)
+        notice = s.exec(select(PublicNotice).where(PublicNotice.result_id == result.id)
+                        .order_by(PublicNotice.created_at.desc())).first()
+        scoped = in_scope(actor, city_code=result.city_code, org_ids=(result.owner_org_id,)) and may_read(actor, result)
+        trials: list[TrialRow] = []
+        if scoped:
+            rows = s.exec(select(Contract.number, Organization.name, Contract.start_date, Contract.end_date,
+                                 Contract.status)
+                          .join(Organization, Organization.id == Contract.licensee_org_id)
+                          .where(Contract.result_id == result.id, Contract.kind == ContractKind.TRIAL,
+                                 Contract.status.in_(RUNNING_TRIAL))
+                          .order_by(Contract.start_date)).all()
+            trials = [TrialRow(*r) for r in rows]
+        files = s.exec(select(Attachment.id, Attachment.filename, Attachment.size)
+                       .where(Attachment.entity == "result", Attachment.entity_id == result.id)
+                       .order_by(Attachment.created_at)).all()
+        return ResultDetail(result=result, owner=owner.name if owner else "", running=running,
+                            slots_left=slots_left(result.max_trial_licensees, running),
+                            notice=notice_view(notice, day), trials=trials, in_scope=scoped,
+                            attachments=[(i, n, z) for i, n, z in files])

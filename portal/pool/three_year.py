@@ -1,0 +1,137 @@
+"""The three-year rule (DOMAIN.md rule 4), computed and never stored.
+
+A fiscally funded result "should be in the pool" when three years have passed since its grant or
+completion date, it has not been converted, and no exclusion reason applies. "Within three years"
+includes the anniversary itself: a result granted on 2023-05-10 is flagged from 2026-05-11 on
+(1 day overdue). "Converted" means a paid licence or transfer contract for the result exists that
+was not terminated; it is derived from the contracts, not kept on the result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, select
+
+from db.engine import read_session
+from db.models import Contract, Organization, Result
+from db.models.enums import ContractKind, ContractStatus, ResultStatus, Role
+from portal.actor import Actor
+from portal.clock import today as clock_today
+from portal.errors import PermissionDenied
+from portal.scope import filter_scope
+
+YEARS = 3
+READERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.MANAGER)
+
+
+def due_date(grant: date) -> date:
+    """The last day of the three years after grant (29 February falls back to 28 February)."""
+    return grant + relativedelta(years=YEARS)
+
+
+def _converted():  # noqa: ANN202
+    return (
+        select(Contract.id)
+        .where(Contract.result_id == Result.id,
+               Contract.kind.in_((ContractKind.PAID_LICENCE, ContractKind.TRANSFER)),
+               Contract.status != ContractStatus.TERMINATED)
+        .correlate(Result).exists()
+    )
+
+
+def _flag_conditions(day: date) -> list:
+    cutoff = day - relativedelta(years=YEARS)  # grant < cutoff  ⇔  due_date(grant) < day
+    return [Result.fiscally_funded.is_(True), Result.grant_date.is_not(None), Result.grant_date < cutoff,
+            Result.exclusion_reason.is_(None), ~_converted()]
+
+
+def is_converted(s: Session, result_id: uuid.UUID) -> bool:
+    """Whether a paid licence or transfer of the result exists (and was not terminated)."""
+    return s.exec(select(Contract.id).where(
+        Contract.result_id == result_id, Contract.kind.in_((ContractKind.PAID_LICENCE, ContractKind.TRANSFER)),
+        Contract.status != ContractStatus.TERMINATED).limit(1)).first() is not None
+
+
+def should_be_in_pool(s: Session, result: Result, today: date | None = None) -> bool:
+    """The flag for one result."""
+    day = today or clock_today()
+    if not result.fiscally_funded or result.grant_date is None or result.exclusion_reason:
+        return False
+    if due_date(result.grant_date) >= day:
+        return False
+    return not is_converted(s, result.id)
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    result_id: uuid.UUID
+    number: str
+    title: str
+    owner: str
+    city_code: str
+    grant_date: date
+    due_date: date
+    days_overdue: int
+    status: str
+
+
+@dataclass(frozen=True)
+class InstitutionCount:
+    owner: str
+    city_code: str
+    flagged: int
+    not_listed: int
+
+
+def _check(actor: Actor) -> None:
+    if actor.role not in READERS:
+        raise PermissionDenied()
+
+
+def flagged_results(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
+                    owner_org_id: uuid.UUID | None = None, page: int = 1, page_size: int = 50,
+                    limit: int | None = None) -> tuple[list[FlagRow], int]:
+    """Flagged results in the actor's scope, most overdue first, with the total."""
+    _check(actor)
+    day = today or clock_today()
+    conds = _flag_conditions(day)
+    if not_listed_only:
+        conds.append(Result.status != ResultStatus.LISTED)
+    if owner_org_id:
+        conds.append(Result.owner_org_id == owner_org_id)
+    with read_session() as s:
+        stmt = (select(Result.id, Result.number, Result.title, Organization.name, Result.city_code,
+                       Result.grant_date, Result.status)
+                .join(Organization, Organization.id == Result.owner_org_id).where(and_(*conds)))
+        stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
+        stmt = stmt.order_by(Result.grant_date, Result.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        else:
+            stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)
+        rows = s.exec(stmt).all()
+    out = []
+    for rid, number, title, owner, city, grant, status in rows:
+        due = due_date(grant)
+        out.append(FlagRow(rid, number, title, owner, city, grant, due, (day - due).days, status))
+    return out, int(total)
+
+
+def flagged_by_institution(*, actor: Actor, today: date | None = None) -> list[InstitutionCount]:
+    """Per institution: results flagged, and how many of them are not listed yet."""
+    _check(actor)
+    day = today or clock_today()
+    not_listed = func.sum(case((Result.status != ResultStatus.LISTED, 1), else_=0))
+    with read_session() as s:
+        stmt = (select(Organization.name, Organization.city_code, func.count(), not_listed)
+                .join(Organization, Organization.id == Result.owner_org_id)
+                .where(and_(*_flag_conditions(day))))
+        stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        stmt = stmt.group_by(Organization.name, Organization.city_code).order_by(func.count().desc(), Organization.name)
+        return [InstitutionCount(n, c, int(k), int(nl or 0)) for n, c, k, nl in s.exec(stmt).all()]
