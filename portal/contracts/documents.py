@@ -29,10 +29,10 @@ from db.models import (
     Result,
 )
 from db.models.enums import ContractKind, EnterpriseSize, ObjectionStatus, ResultStatus
-from portal import audit
+from portal import audit, scope
 from portal.actor import Actor
 from portal.clock import today
-from portal.contracts.common import months_between, readable_contract
+from portal.contracts.common import WRITERS, months_between, readable_contract
 from portal.contracts.templates import template_for
 from portal.contracts.trials import max_licensees, peak_running
 from portal.errors import NotFound
@@ -176,11 +176,13 @@ def generate_document(*, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocum
                 template = template_for(s, contract.city_code, contract.kind)
             except NotFound:
                 raise NotFound("contracts.error.no_template") from None
-            before = audit.snapshot(contract)
-            contract.template_id = template.id
-            audit.touch(contract)
-            s.add(contract)
-            audit.record(s, actor, "contract.template_set", contract, before=before)
+            if actor.role in WRITERS and scope.in_scope(actor, city_code=contract.city_code):
+                # pin the version now, so later edits of the template do not change this contract
+                before = audit.snapshot(contract)
+                contract.template_id = template.id
+                audit.touch(contract)
+                s.add(contract)
+                audit.record(s, actor, "contract.template_set", contract, before=before)
         hints = risk_hints(s, contract)
         data = render_docx(template.title, template.body, document_fields(s, contract, hints))
         return GeneratedDocument(f"{contract.number}.docx", data, template.version, hints)

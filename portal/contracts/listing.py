@@ -73,7 +73,7 @@ class ContractRow:
 
 
 def _base(actor: Actor, columns):  # noqa: ANN001, ANN202
-    stmt = (select(*columns)
+    stmt = (select(*columns).select_from(Contract)
             .join(Result, Result.id == Contract.result_id)
             .join(LICENSOR, LICENSOR.c.id == Contract.licensor_org_id)
             .join(LICENSEE, LICENSEE.c.id == Contract.licensee_org_id))
