@@ -37,6 +37,11 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "home.py", ":material/home:", "main", ALL_ROLES),
+    PageSpec("pilot_platforms", "pilot_platforms.py", ":material/factory:", "pilot", ALL_ROLES),
+    PageSpec("pilot_bookings", "pilot_bookings.py", ":material/event_available:", "pilot",
+             (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER, Role.ENTERPRISE)),
+    PageSpec("pilot_calendar", "pilot_calendar.py", ":material/calendar_month:", "pilot",
+             (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER)),
     PageSpec("users", "users.py", ":material/group:", "admin", CITY_STAFF, city_admin_only=True),
     PageSpec("audit", "audit.py", ":material/history:", "admin", CITY_STAFF, city_admin_only=True),
     PageSpec("account", "account.py", ":material/person:", "admin", ALL_ROLES),

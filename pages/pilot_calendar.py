@@ -1,0 +1,65 @@
+"""A platform's calendar (resources × days, free slots at a glance) and utilization over time."""
+
+import streamlit as st
+
+from portal.clock import today
+from portal.pilot import calendar as calv
+from portal.pilot import platforms as pf
+from portal.ui import actor, refusals, t
+from portal.ui.pilot import (
+    bookings_frame,
+    calendar_chart,
+    city_choice,
+    today_range,
+    utilization_charts,
+    utilization_frame,
+)
+
+me = actor()
+st.title(t("nav.pilot_calendar"))
+
+c1, c2, c3, c4 = st.columns([1, 2, 1, 1])
+with c1:
+    city = city_choice(me, key="pilot_cal_city", allow_all=False)
+platforms = []
+with refusals():
+    platforms = pf.list_platforms(actor=me, city_code=city)
+if not platforms:
+    st.info(t("pilot.no_platforms"))
+else:
+    platform = c2.selectbox(t("pilot.platform"), platforms, format_func=lambda p: p.name, key="pilot_cal_platform")
+    view = c3.radio(t("pilot.view"), ["week", "month"], horizontal=True, key="pilot_cal_view",
+                    format_func=lambda v: t(f"pilot.{v}"))
+    anchor = c4.date_input(t("pilot.day"), value=today(), key="pilot_cal_day")
+    start, end = today_range(anchor, view)
+    with refusals():
+        cal = calv.platform_calendar(actor=me, platform_id=platform.id, start=start, end=end)
+        st.caption(t("pilot.legend"))
+        st.altair_chart(calendar_chart(cal), width="stretch")
+        st.subheader(t("pilot.bookings_in_view"))
+        if cal.bookings:
+            st.dataframe(bookings_frame(cal.bookings), hide_index=True, width="stretch")
+        else:
+            st.caption(t("pilot.no_bookings"))
+
+st.header(t("pilot.utilization"))
+st.caption(t("pilot.utilization_note"))
+u1, u2 = st.columns([1, 2])
+util_city = None
+if me.is_province:
+    with u1:
+        util_city = city_choice(me, key="pilot_util_city")
+months = u2.slider(t("pilot.months"), min_value=3, max_value=24, value=12, key="pilot_util_months")
+with refusals():
+    rows = calv.utilization(actor=me, last_month=today(), months=months, city_code=util_city)
+    if rows:
+        by_platform, by_city = utilization_charts(rows)
+        st.subheader(t("pilot.utilization_by_city"))
+        st.altair_chart(by_city, width="stretch")
+        if util_city or not me.is_province:  # one line per platform is readable within one city
+            st.subheader(t("pilot.utilization_by_platform"))
+            st.altair_chart(by_platform, width="stretch")
+        with st.expander(t("pilot.utilization")):
+            st.dataframe(utilization_frame(rows), hide_index=True, width="stretch")
+    else:
+        st.info(t("pilot.no_platforms"))

@@ -1,0 +1,134 @@
+"""The booking forms: a new booking, and moving a booking along its lifecycle."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.models.enums import BookingStatus
+from portal.actor import Actor
+from portal.clock import today
+from portal.pilot import bookings as bk
+from portal.pilot import platforms as pf
+from portal.ui import label, refusals, t
+from portal.ui.pilot import booking_label
+
+
+def new_booking_form(me: Actor) -> None:
+    """Pick a platform's resource, an enterprise, a result and dates; request the booking."""
+    city = me.city_code or st.session_state.get("pilot_list_city")
+    platforms = [p for p in pf.list_platforms(actor=me, city_code=city) if p.resources and pf.may_manage(me, p.city_code)]
+    if not platforms:
+        st.info(t("pilot.no_platforms"))
+        return
+    c1, c2 = st.columns(2)
+    platform = c1.selectbox(t("pilot.platform"), platforms, format_func=lambda p: p.name, key="pilot_new_platform")
+    resource = c2.selectbox(t("field.pilot_resource"), platform.resources, key="pilot_new_resource",
+                            format_func=lambda r: f"{r.name}（{t('pilot.col.capacity')} {r.capacity}）")
+    c3, c4 = st.columns(2)
+    ent_query = c3.text_input(t("pilot.find_enterprise"), key="pilot_new_ent_q")
+    res_query = c4.text_input(t("pilot.find_result"), key="pilot_new_res_q")
+    enterprises = bk.enterprise_options(actor=me, query=ent_query)
+    results = bk.result_options(actor=me, query=res_query)
+    with st.form("pilot_new_booking"):
+        f1, f2 = st.columns(2)
+        enterprise = f1.selectbox(t("field.pilot_enterprise"), enterprises, format_func=lambda o: o.label)
+        result = f2.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label)
+        f3, f4 = st.columns(2)
+        start = f3.date_input(t("field.pilot_start_date"), value=today())
+        end = f4.date_input(t("field.pilot_end_date"), value=today())
+        if st.form_submit_button(t("pilot.new_booking")):
+            with refusals():
+                booking = bk.book_pilot(actor=me, resource_id=resource.id,
+                                        enterprise_org_id=enterprise.id if enterprise else None,
+                                        result_id=result.id if result else None, start_date=start, end_date=end)
+                flash(t("pilot.booked", ref=booking.id.hex[:8].upper()))
+
+
+def _actions(status: str) -> list[str]:
+    moves = {BookingStatus.CONFIRMED: "confirm", BookingStatus.IN_PROGRESS: "start",
+             BookingStatus.DONE: "finish", BookingStatus.CANCELLED: "cancel"}
+    out = [moves[s] for s in bk.ALLOWED[status]]
+    if status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+        out.append("reschedule")
+    if status == BookingStatus.DONE:
+        out.append("trl")
+    return out
+
+
+def act_on_booking(me: Actor, rows: list[bk.BookingRow]) -> None:
+    """Choose a booking of the list and an allowed action; apply it."""
+    if not rows:
+        st.info(t("pilot.no_bookings"))
+        return
+    booking = st.selectbox(t("pilot.choose_booking"), rows, format_func=booking_label, key="pilot_act_pick")
+    actions = _actions(booking.status)
+    if not actions:
+        st.info(t("pilot.no_open"))
+        return
+    action = st.radio(t("pilot.action"), actions, horizontal=True, key="pilot_act_action",
+                      format_func=lambda a: t(f"pilot.action_{a}"))
+    with st.form(f"pilot_act_{booking.id}_{action}"):
+        values = _action_fields(action, booking)
+        if st.form_submit_button(t("pilot.apply")):
+            with refusals():
+                _apply(me, booking, action, values)
+
+
+def _action_fields(action: str, booking: bk.BookingRow) -> dict:
+    if action == "cancel":
+        return {"reason": st.text_area(t("field.pilot_cancel_reason"))}
+    if action == "reschedule":
+        c1, c2 = st.columns(2)
+        return {"start": c1.date_input(t("field.pilot_start_date"), value=booking.start_date),
+                "end": c2.date_input(t("field.pilot_end_date"), value=booking.end_date)}
+    if action == "finish":
+        values = {"outcome": st.text_area(t("field.pilot_outcome")),
+                  "finished_on": st.date_input(t("field.pilot_finished_on"), value=min(today(), booking.end_date)),
+                  "report": st.file_uploader(t("field.pilot_report"))}
+        c1, c2 = st.columns([1, 3])
+        values["new_trl"] = c1.selectbox(t("field.pilot_new_trl"), [None, *range(1, 10)])
+        values["trl_reason"] = c2.text_input(t("field.pilot_trl_reason"))
+        return values
+    if action == "trl":
+        c1, c2 = st.columns([1, 3])
+        return {"new_trl": c1.selectbox(t("field.pilot_new_trl"), list(range(1, 10)), index=5),
+                "trl_reason": c2.text_input(t("field.pilot_trl_reason"))}
+    return {}
+
+
+def _apply(me: Actor, booking: bk.BookingRow, action: str, v: dict) -> None:
+    if action == "confirm":
+        done = bk.confirm_booking(actor=me, booking_id=booking.id)
+    elif action == "start":
+        done = bk.start_booking(actor=me, booking_id=booking.id)
+    elif action == "cancel":
+        done = bk.cancel_booking(actor=me, booking_id=booking.id, reason=v["reason"])
+    elif action == "reschedule":
+        bk.reschedule_booking(actor=me, booking_id=booking.id, start_date=v["start"], end_date=v["end"])
+        flash(t("pilot.rescheduled", ref=booking.ref))
+        return
+    elif action == "finish":
+        upload = v["report"]
+        report = (upload.name, upload.type, upload.getvalue()) if upload is not None else None
+        done = bk.finish_booking(actor=me, booking_id=booking.id, outcome=v["outcome"],
+                                 finished_on=v["finished_on"], report=report, new_trl=v["new_trl"],
+                                 trl_reason=v["trl_reason"])
+    else:
+        result = bk.raise_trl_after_pilot(actor=me, booking_id=booking.id, new_trl=v["new_trl"],
+                                          reason=v["trl_reason"])
+        flash(t("pilot.trl_raised", trl=result.trl))
+        return
+    flash(t("pilot.changed", ref=booking.ref, status=label("booking_status", done.status)))
+
+
+def flash(message: str) -> None:
+    """Keep a success message over a rerun, so the list above shows the change at once."""
+    st.session_state["pilot_flash"] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show (once) the message a form left before its rerun."""
+    message = st.session_state.pop("pilot_flash", None)
+    if message:
+        st.success(message)
