@@ -72,6 +72,7 @@ class World:
 
     seed: int
     as_of: date
+    only_city: str | None = None  # a single city's own database (what a city sends to the roll-up)
     start: date = field(init=False)
     span: int = field(init=False)
     days: list[str] = field(default_factory=list)
@@ -112,6 +113,9 @@ class World:
         base = self.start - timedelta(days=3000)
         self.days = [(base + timedelta(days=k)).isoformat() for k in range(3000 + self.span + 1500)]
 
+    def cities(self) -> list:
+        return [c for c in cities() if self.only_city in (None, c.code)]
+
     def day(self, k: int) -> str:
         """Day k after the start of the data set (may be negative or in the future), ISO."""
         return self.days[k + 3000]
@@ -124,7 +128,7 @@ class World:
         return int(self.days[k + 3000][:4])
 
     def rng(self, section: str) -> random.Random:
-        return random.Random(f"{self.seed}/{section}")
+        return random.Random(f"{self.seed}/{self.only_city or 'province'}/{section}")
 
     def credit(self, county: str, kind: str) -> str:
         self.credit_seq += 1
@@ -141,13 +145,13 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
 
 
-def _city_weights() -> tuple[list[str], list[int]]:
-    codes = [c.code for c in cities()]
+def _city_weights(w: World) -> tuple[list[str], list[int]]:
+    codes = [c.code for c in w.cities()]
     return codes, [CITY_WEIGHTS[c] for c in codes]
 
 
-def _share(total: int, floor: int) -> dict[str, int]:
-    codes, weights = _city_weights()
+def _share(w: World, total: int, floor: int) -> dict[str, int]:
+    codes, weights = _city_weights(w)
     w = sum(weights)
     return {c: max(floor, round(total * wt / w)) for c, wt in zip(codes, weights, strict=True)}
 
@@ -163,9 +167,9 @@ def _organizations(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
     orgs: Rows = []
     agency_rows: Rows = []
     stamp = w.ts(0, rng)
-    lic_share, ent_share = _share(sz["licensors"], 2), _share(sz["enterprises"], 7)
+    lic_share, ent_share = _share(w, sz["licensors"], 2), _share(w, sz["enterprises"], 7)
     kinds = ["university", "institute", "institute", "medical", "rnd"]
-    for c in cities():
+    for c in w.cities():
         cty = [x.code for x in counties(c.code)]
         short = names.CITY_SHORT[c.code]
         w.lic[c.code] = []
@@ -234,6 +238,8 @@ def _users(w: World, password_hash: str) -> Iterator[tuple[str, tuple, Rows]]:
         for aid, name in zip(ids, names.AGENCIES[city], strict=False):
             agency_by_name[name] = aid
     for username, display, role, city, binding in DEMO_ACCOUNTS:
+        if w.only_city and city != w.only_city:
+            continue  # a city's own file has its own people only
         uid = hexid(rng)
         agency = org = None
         if role == "city_operator":
@@ -244,7 +250,7 @@ def _users(w: World, password_hash: str) -> Iterator[tuple[str, tuple, Rows]]:
             org = by_name[binding]
         rows.append((uid, stamp, stamp, username, display, password_hash, role, city, agency, org,
                      role == "city_operator", None, None, False, None))
-    for c in cities():
+    for c in w.cities():
         for k, agency in enumerate(w.agencies[c.code]):
             if agency not in w.agency_operator:
                 uid = hexid(rng)
@@ -261,10 +267,10 @@ def _users(w: World, password_hash: str) -> Iterator[tuple[str, tuple, Rows]]:
 def _policy(w: World) -> Iterator[tuple[str, tuple, Rows]]:
     rng = w.rng("policy")
     stamp = w.ts(0, rng)
-    admin = w.operator["330100"][0]
+    admin = next(iter(w.operator.values()))[0]
     rows = [(hexid(rng), PROVINCE_CODE, 1, json.dumps({"service_fee_floor": "0.05", "voucher_refund_floor": "0.80"}),
              admin, stamp, "《先用后转全面推广实施方案》规定的下限")]
-    for c in cities():
+    for c in w.cities():
         data = {"service_fee_rate": "0.06" if c.code == "330100" else "0.05",
                 "voucher_refund_rate": "0.90" if c.code == "330200" else "0.80",
                 "notice_days": 15, "trial_reminder_days": 30}
@@ -281,8 +287,8 @@ def _platforms(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
     stamp = w.ts(0, rng)
     plats: Rows = []
     res: Rows = []
-    share = _share(sizes(n)["platforms"], 1)
-    for c in cities():
+    share = _share(w, sizes(n)["platforms"], 1)
+    for c in w.cities():
         known = names.PLATFORMS[c.code]
         for i in range(share[c.code]):
             pname, caps, resources = known[i % len(known)]
@@ -331,7 +337,7 @@ def _status(age: int, rng: random.Random) -> str:
 def _results(w: World, n: int) -> Rows:
     """The results' rows (held back until the pilot bookings set last_pilot_on)."""
     rng = w.rng("results")
-    codes, weights = _city_weights()
+    codes, weights = _city_weights(w)
     city_of = rng.choices(codes, weights=weights, k=n)
     types = ["invention"] * 6 + ["utility_model"] * 2 + ["software", "design", "ic_layout", "other"]
     titles = {(f, t, v): t + v for f, items in texts.RESULTS.items() for t, *_ in items for v in VARIANTS}
@@ -341,6 +347,8 @@ def _results(w: World, n: int) -> Rows:
     prices = ["转化价格面议", "许可费20–50万元", "转让价100万元起", "按销售额3%提成"]
     rows: Rows = []
     span = w.span
+    city_no = {c.code: k for k, c in enumerate(cities())}
+    per_city: dict[str, int] = {}
     for i in range(n):
         city = city_of[i]
         owner, _county, cap = rng.choice(w.lic[city])
@@ -351,12 +359,15 @@ def _results(w: World, n: int) -> Rows:
         status = _status(age, rng)
         grant_k = k - rng.randrange(30, 1500)
         year = w.year(grant_k)
+        # serials unique per city (a city's own file and the province's never reuse another city's)
+        serial = city_no[city] * 800_000 + per_city.get(city, 0)
+        per_city[city] = per_city.get(city, 0) + 1
         if kind in ("invention", "utility_model", "design"):
-            digits = f"{year}{ {'invention': 1, 'utility_model': 2, 'design': 3}[kind] }{i:07d}"
+            digits = f"{year}{ {'invention': 1, 'utility_model': 2, 'design': 3}[kind] }{serial:07d}"
             number = f"{digits}.{patent_check_char(digits)}"
         else:
-            number = {"software": f"{year}SR{i:07d}", "ic_layout": f"BS.{year}{i:07d}",
-                      "plant_variety": f"CNA{year}{i:07d}"}.get(kind, f"ZJJS-{year}-{i:07d}")
+            number = {"software": f"{year}SR{serial:07d}", "ic_layout": f"BS.{year}{serial:07d}",
+                      "plant_variety": f"CNA{year}{serial:07d}"}.get(kind, f"ZJJS-{year}-{serial:07d}")
         funded = rng.random() < 0.45
         created = w.ts(k, rng)
         listed_at = w.ts(k + 20, rng) if status in ("listed", "withdrawn") else None
@@ -496,9 +507,9 @@ def _roadshows(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
     shows: Rows = []
     items: Rows = []
     attendance: Rows = []
-    share = _share(sizes(n)["roadshows"], 1)
+    share = _share(w, sizes(n)["roadshows"], 1)
     themes = list(THEMES)
-    for c in cities():
+    for c in w.cities():
         for j in range(share[c.code]):
             theme = themes[(j + int(c.code[2:4])) % len(themes)]
             k = int(w.span * (j + rng.random()) / share[c.code]) + 30  # spread over time, some ahead
@@ -701,7 +712,7 @@ def _contracts(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
             premium = rng.choice((3000, 5000, 8000, 12000)) * 100
             pid, vid, xid = hexid(rng), hexid(rng), hexid(rng)
             insurer = w.insurers[t % len(w.insurers)]
-            policies.append((pid, created, created, tid, insurer, city, f"PZJ{start[:4]}{seq:08d}", "科技成果“先用后转”试用险",
+            policies.append((pid, created, created, tid, insurer, city, f"PZJ{city[:4]}{start[:4]}{seq:08d}", "科技成果“先用后转”试用险",
                              premium, premium * 50, start, end))
             spent = premium * 8 // 10
             vouchers.append((vid, w.ts(start_k - 30, rng), created, f"CXQ{city[:4]}{seq:08d}", ent_id, city, None,
@@ -764,7 +775,7 @@ def _claims(w: World) -> Iterator[tuple[str, tuple, Rows]]:
                        10, "contract", dashed(did), signed))
     for xid, city, fen, day, year in w.redemptions:
         claim("voucher_refund", w.agencies[city][0], city, year, day, None, xid, fen, None, fen, "创新券兑付试用保险保费")
-    for c in cities():
+    for c in w.cities():
         for year in range(w.start.year, w.as_of.year + 1):
             for half, (p0, p1) in enumerate(((f"{year}-01-01", f"{year}-06-30"), (f"{year}-07-01", f"{year}-12-31"))):
                 if p1 > w.as_of.isoformat() and p0 > w.as_of.isoformat():
@@ -776,7 +787,7 @@ def _claims(w: World) -> Iterator[tuple[str, tuple, Rows]]:
     # Budgets cover what was approved with room to spare (approving never overran them).
     budgets: Rows = []
     stamp = w.ts(0, rng)
-    for c in cities():
+    for c in w.cities():
         for year in range(w.start.year, w.as_of.year + 1):
             for kind, floor in (("service_fee", 500_000), ("voucher_refund", 300_000), ("operating_subsidy", 1_000_000)):
                 used = spent.get((c.code, year, kind), 0)
@@ -799,12 +810,12 @@ def _audit(w: World) -> Iterator[tuple[str, tuple, Rows]]:
                           "before", "after"), rows
 
 
-def generate(*, results: int, seed: int = 2026, as_of: date | None = None,
+def generate(*, results: int, seed: int = 2026, as_of: date | None = None, city: str | None = None,
              password_hash: str | None = None) -> Iterator[tuple[str, tuple, Rows]]:
-    """(table, columns, rows) for the whole data set, parents before children."""
+    """(table, columns, rows) for the whole data set (or one city's own), parents before children."""
     from portal.clock import today
 
-    w = World(seed=seed, as_of=as_of or today())
+    w = World(seed=seed, as_of=as_of or today(), only_city=city)
     if password_hash is None:
         from portal.auth import hash_password_once
 
@@ -839,13 +850,13 @@ def expected_rows(results: int) -> int:
 
 
 def load(engine, *, results: int, seed: int = 2026, as_of: date | None = None,  # noqa: ANN001
-         on_rows: Callable[[int], None] | None = None) -> dict[str, int]:
+         city: str | None = None, on_rows: Callable[[int], None] | None = None) -> dict[str, int]:
     """Generate and write the data set into an empty, migrated database in one transaction;
     returns rows written per table."""
     from seed.bulk import BulkWriter
 
     with BulkWriter(engine, on_rows=on_rows) as writer:
-        for table, columns, rows in generate(results=results, seed=seed, as_of=as_of):
+        for table, columns, rows in generate(results=results, seed=seed, as_of=as_of, city=city):
             writer.write(table, columns, rows)
     # Fresh statistics, so the planners pick the composite indexes from the first query on.
     with engine.begin() as conn:

@@ -10,7 +10,7 @@ from datetime import date
 from portal.cli.common import add_database_options, apply_database_options, say
 from portal.errors import ValidationError
 
-MAX_RESULTS = 5_000_000
+MAX_RESULTS = 2_000_000  # keeps result serials unique per city
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     scale.add_argument("--results", default="200000", help="number of results (the other tables follow in proportion)")
     scale.add_argument("--seed", type=int, default=2026, help="random seed (same seed and date, same data)")
     scale.add_argument("--as-of", help="the data set's 'today', YYYY-MM-DD (default: today)")
+    scale.add_argument("--city", help="only this city (adcode): a city's own database, as sent to the roll-up")
     scale.add_argument("--reset", action="store_true", help="drop all data first")
     scale.add_argument("--quiet", action="store_true", help="no progress bar")
     add_database_options(scale)
@@ -40,6 +41,17 @@ def _results(value: str) -> int:
     if not 1 <= n <= MAX_RESULTS:
         raise ValidationError("scale.bad_size", field="results")
     return n
+
+
+def _city(value: str | None) -> str | None:
+    from portal.regions import cities
+
+    if not value:
+        return None
+    for c in cities():
+        if value.strip() in (c.code, c.name_zh, c.name_en, c.name_zh.rstrip("市")):
+            return c.code
+    raise ValidationError("scale.bad_city", field="city", value=value)
 
 
 def _as_of(value: str | None) -> date:
@@ -86,6 +98,7 @@ def scale_cmd(args: argparse.Namespace) -> int:
 
     n = _results(args.results)
     as_of = _as_of(args.as_of)
+    city = _city(args.city)
     apply_database_options(args, create_dir=True)
     prepare_empty(reset=args.reset)
     say(args, "scale.generating", results=n, seed=args.seed, as_of=as_of.isoformat())
@@ -93,7 +106,8 @@ def scale_cmd(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with tqdm(total=scale.expected_rows(n), unit=" rows", unit_scale=True, disable=args.quiet,
               file=sys.stderr, dynamic_ncols=True) as bar:
-        written = scale.load(get_engine(), results=n, seed=args.seed, as_of=as_of, on_rows=bar.update)
+        written = scale.load(get_engine(), results=n, seed=args.seed, as_of=as_of, city=city,
+                             on_rows=bar.update)
         bar.total = bar.n
         bar.refresh()
     seconds = time.perf_counter() - started
