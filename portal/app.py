@@ -20,7 +20,7 @@ from portal import navigation  # noqa: E402
 from portal.errors import PortalError  # noqa: E402
 from portal.settings import get_settings  # noqa: E402
 from portal.ui import lang, t  # noqa: E402
-from portal.ui.signin import sign_in_form, signed_in_actor  # noqa: E402
+from portal.ui.signin import sign_in_gate  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
 log = logging.getLogger("portal")
@@ -93,16 +93,16 @@ def main() -> None:
     except PortalError as err:
         st.error(err.message(lang()))
         st.stop()
-    actor = signed_in_actor()
-    if actor is None:
+    nav = None
+    if not st.session_state.get("authentication_status"):
         nav = _signed_out_navigation()
         if nav.url_path in {p.key for p in navigation.PUBLIC_PAGES}:
             _run(nav)  # public pages need no sign-in
             return
-        actor = sign_in_form()
-        if actor is None:
-            _run(nav)
-            return
+    actor = sign_in_gate()
+    if actor is None:
+        _run(nav or _signed_out_navigation())
+        return
     # Signed in (possibly in this very run: no rerun, see STACK_NOTES): the role's navigation.
     _run(_signed_in_navigation(actor))
 

@@ -49,17 +49,14 @@ def load_actor(username: str, lang: str = "zh") -> Actor | None:
         return actor_from_user(user, lang)
 
 
-def is_disabled(username: str) -> bool:
-    """Whether an account exists and is disabled (to explain a refused sign-in)."""
-    with read_session() as s:
-        user = s.exec(select(UserAccount).where(UserAccount.username == username.strip().lower())).first()
-        return bool(user and user.disabled)
-
-
 def authenticator_credentials() -> dict:
-    """Active users in streamlit-authenticator's credentials shape (hashes, never passwords)."""
+    """Users in streamlit-authenticator's credentials shape (hashes, never passwords).
+
+    Disabled users are included on purpose: the router refuses them after the password check,
+    so someone who knows the password learns the account is disabled, and nobody else does.
+    """
     with read_session() as s:
-        rows = s.exec(select(UserAccount).where(UserAccount.disabled == False)).all()  # noqa: E712
+        rows = s.exec(select(UserAccount)).all()
     return {
         "usernames": {
             u.username: {"name": u.display_name, "password": u.password_hash, "roles": [u.role],

@@ -1,4 +1,9 @@
-"""Sign-in and sign-out through streamlit-authenticator, with accounts from the database."""
+"""The sign-in gate: streamlit-authenticator with accounts from the database.
+
+One Authenticate object per run: each one draws a cookie component with a fixed key, so a
+second one in the same run would clash. No st.rerun() around sign-in or sign-out (STACK_NOTES):
+the cookie component must get to load in the run that sets or deletes the cookie.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from portal.auth import authenticator_credentials, load_actor
 from portal.settings import get_settings
 from portal.ui import lang, t
 from portal.users import record_login
+
+_STATE_KEYS = ("actor", "authentication_status", "username", "name", "roles", "email")
 
 
 def _authenticator(credentials: dict) -> stauth.Authenticate:
@@ -26,43 +33,34 @@ def _authenticator(credentials: dict) -> stauth.Authenticate:
 
 
 def _forget() -> None:
-    for key in ("actor", "authentication_status", "username", "name", "roles", "email"):
+    for key in _STATE_KEYS:
         st.session_state.pop(key, None)
 
 
-def signed_in_actor() -> Actor | None:
-    """The actor of a signed-in session, with a logout button in the sidebar; None when signed out.
-
-    The logout button is drawn before any login form (see STACK_NOTES: no st.rerun around the
-    cookie component). A user disabled since signing in is signed out here.
-    """
-    if not st.session_state.get("authentication_status"):
-        return None
-    username = st.session_state.get("username") or ""
-    current = load_actor(username, lang())
-    if current is None:
-        _authenticator({"usernames": {}}).logout(location="unrendered")
+def _signed_in(authenticator: stauth.Authenticate) -> Actor | None:
+    """The actor of a signed-in session with a sign-out button; None if it just ended."""
+    current = load_actor(st.session_state.get("username") or "", lang())
+    if current is None:  # disabled (or removed) since signing in
+        authenticator.logout(location="unrendered")
         _forget()
         st.session_state["signin_notice"] = "auth.disabled"
         return None
     st.session_state["actor"] = current
     with st.sidebar:
         st.caption(t("auth.signed_in_as", name=current.display_name, role=t(f"enum.role.{current.role}")))
-        _authenticator({"usernames": {}}).logout(t("auth.logout"), location="sidebar", key="logout_button")
-    if not st.session_state.get("authentication_status"):  # the button was just pressed
+    authenticator.logout(t("auth.logout"), location="sidebar", key="logout_button")
+    if not st.session_state.get("authentication_status"):  # the button was pressed in this run
         _forget()
         return None
     return current
 
 
-def sign_in_form() -> Actor | None:
+def _form(authenticator: stauth.Authenticate) -> Actor | None:
     """Draw the login form; the actor when this run's submission (or cookie) signed someone in."""
     notice = st.session_state.pop("signin_notice", None)
-    box = st.container(key="signin")
-    with box:
+    with st.container(key="signin"):
         st.title(t("app.title"))
         st.caption(t("app.subtitle"))
-        authenticator = _authenticator(authenticator_credentials())
         try:
             authenticator.login(
                 location="main", key="login",
@@ -74,7 +72,7 @@ def sign_in_form() -> Actor | None:
     status = st.session_state.get("authentication_status")
     if status:
         current = load_actor(st.session_state.get("username") or "", lang())
-        if current is None:
+        if current is None:  # right password, disabled account
             authenticator.logout(location="unrendered")
             _forget()
             st.error(t("auth.disabled"))
@@ -90,3 +88,19 @@ def sign_in_form() -> Actor | None:
     elif notice:
         st.warning(t(notice))
     return None
+
+
+def sign_in_gate(*, form: bool = True) -> Actor | None:
+    """The signed-in actor, or None. Signed out, the login form is drawn unless form=False
+    (public pages). A signed-in run loads only its own account, not every password hash."""
+    signed_in = bool(st.session_state.get("authentication_status"))
+    if signed_in:
+        username = st.session_state.get("username") or ""
+        credentials = {"usernames": {username: {"name": username, "password": "", "roles": []}}}
+        authenticator = _authenticator(credentials)
+        current = _signed_in(authenticator)
+        if current is not None or not form:
+            return current
+        return _form(authenticator)  # signed out in this run: offer the form again
+    authenticator = _authenticator(authenticator_credentials())
+    return _form(authenticator) if form else None

@@ -16,6 +16,8 @@ def test_hz_operator_home_shows_hangzhou_not_ningbo(live_server: str, page) -> N
     page.get_by_text("您好，杭州运营专员").wait_for()
     page.get_by_text("范围：杭州市").wait_for()
     page.get_by_text("30天内到期的试用").wait_for()
+    page.get_by_test_id("stMetricLabel").first.wait_for()
+    page.get_by_test_id("stTable").first.wait_for()
     body = page.get_by_test_id("stMain").inner_text()
     assert "已上架成果" in body and "试用中" in body
     assert re.search(r"杭州\S+有限公司", body)  # licensees of Hangzhou trials ending soon
@@ -33,7 +35,7 @@ def test_role_without_access_sees_a_refusal_by_url(live_server: str, page) -> No
     sign_in(page, live_server, "presenter")
     page.get_by_text("您好，杭州路演讲解员").wait_for()
     page.goto(f"{live_server}/users")
-    page.get_by_text("您的角色无权访问此页面。").wait_for()
+    page.get_by_text("您的角色无权访问此页面。").first.wait_for()
     assert page.get_by_text("zj_admin").count() == 0
 
 
@@ -43,6 +45,7 @@ def test_deep_link_survives_sign_in_and_sign_out_forgets(live_server: str, page)
     assert re.search(r"/audit$", page.url)
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("textbox", name="用户名").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
     page.reload()
     page.get_by_role("textbox", name="用户名").wait_for()  # the cookie is gone: still signed out
     assert page.get_by_text("您好").count() == 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:09:30.884284
+Create Date: 2026-11-25 18:13:50.490446
 """
 
 from collections.abc import Sequence
@@ -1085,6 +1085,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fee_claim")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_fee_claim_idempotency_key")),
         sa.UniqueConstraint("kind", "contract_id", "agency_id", name="uq_fee_claim_deal_agency"),
+        sa.UniqueConstraint("kind", "redemption_id", name="uq_fee_claim_redemption"),
     )
     with op.batch_alter_table("fee_claim", schema=None) as batch_op:
         batch_op.create_index("ix_fee_claim_agency_status", ["agency_id", "status"], unique=False)
