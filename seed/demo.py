@@ -463,7 +463,49 @@ def _pilot(ctx: Ctx) -> None:
                         ctx.add(b)
                         if status == "done":
                             r.last_pilot_on = max(r.last_pilot_on or end, end)
+                _pilot_history(ctx, res, platform, op)
     ctx.flush()
+
+
+def _pilot_history(ctx: Ctx, res: PilotResource, platform: PilotPlatform, op: UserAccount) -> None:
+    """Half a year of finished pilot runs before the current window, so that the utilization
+    chart has a trend. A generator of its own keeps every other section's data unchanged."""
+    rng = random.Random(f"pilot-history-{res.name}-{platform.city_code}")
+    listed = _listed(ctx, platform.city_code) or _listed(ctx)
+    for lane in range(res.capacity):  # lane ranges end before the window above begins (day - 40)
+        cursor = ctx.day - timedelta(days=200 - lane * 5 - rng.randint(0, 6))
+        while True:
+            start = cursor
+            end = start + timedelta(days=rng.randint(3, 12) - 1)
+            if end >= ctx.day - timedelta(days=42):
+                break
+            cursor = end + timedelta(days=rng.randint(1, 9))
+            status = "cancelled" if rng.random() < 0.12 else "done"
+            r = rng.choice(listed)
+            b = PilotBooking(id=uuid.UUID(int=rng.getrandbits(128), version=4), resource_id=res.id,
+                             platform_id=platform.id, city_code=platform.city_code,
+                             enterprise_org_id=rng.choice(ctx.enterprises[platform.city_code]).id,
+                             result_id=r.id, start_date=start, end_date=end, status=status, created_by=op.id,
+                             created_at=datetime.combine(start - timedelta(days=10), time(9), tzinfo=TZ),
+                             outcome=rng.choice(PILOT_OUTCOMES) if status == "done" else "",
+                             cancel_reason="企业调整排产计划" if status == "cancelled" else "",
+                             finished_on=end if status == "done" else None)
+            ctx.add(b)
+            if status == "done":
+                r.last_pilot_on = max(r.last_pilot_on or end, end)
+                ctx.add(ApprovalStep(id=uuid.UUID(int=rng.getrandbits(128), version=4), result_id=r.id,
+                                     action="pilot_done", from_status=r.status, to_status=r.status,
+                                     actor_id=op.id, actor_name=op.display_name,
+                                     reason=f"{end.isoformat()} {platform.name}: {b.outcome}",
+                                     created_at=datetime.combine(end, time(17), tzinfo=TZ)))
+
+
+PILOT_OUTCOMES = (
+    "样品性能达到合同约定指标，建议进入试用",
+    "工艺放大至中试规模，收率稳定，建议小批量试产",
+    "可靠性测试通过 500 小时，发现封装应力问题已整改",
+    "关键参数未达预期，需改进后再次验证",
+)
 
 
 def _contracts(ctx: Ctx) -> None:
