@@ -10,15 +10,15 @@ from tests.pages.conftest import texts
 # The exact pages each demo account may open (file names in pages/). Written out by hand on
 # purpose: a change to navigation.py must be mirrored here.
 EXPECTED: dict[str, set[str]] = {
-    "zj_admin": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
-    "hz_operator": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},  # a city administrator
-    "nb_operator": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
-    "wz_operator": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
-    "zju_officer": {"pilot_platforms.py", "home.py", "account.py"},
+    "zj_admin": {"contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "hz_operator": {"contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},  # a city administrator
+    "nb_operator": {"contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "wz_operator": {"contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "zju_officer": {"contracts.py", "contract_detail.py", "pilot_platforms.py", "home.py", "account.py"},
     "presenter": {"pilot_platforms.py", "home.py", "account.py"},
     "hz_manager": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "account.py"},
     "zj_manager": {"pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "account.py"},
-    "ent_demo": {"pilot_platforms.py", "pilot_bookings.py", "home.py", "account.py"},
+    "ent_demo": {"contracts.py", "contract_detail.py", "pilot_platforms.py", "pilot_bookings.py", "home.py", "account.py"},
 }
 
 

@@ -1,0 +1,77 @@
+"""One contract and its whole history: parties, family, risks, document, outcome, insurance, disputes."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ContractKind
+from portal.clock import fmt
+from portal.contracts.common import RUNNING, WRITERS
+from portal.contracts.documents import contract_risks, generate_document
+from portal.contracts.listing import contract_detail, find_contract_id
+from portal.ui import actor, label, refusals, t, yuan
+from portal.ui.contracts import insurance_section, objection_section, outcome_forms, show_flash
+
+me = actor()
+st.title(t("nav.contract"))
+show_flash()
+number = st.text_input(t("contracts.number_input"), value=st.query_params.get("no", ""))
+
+with refusals():
+    if not number.strip():
+        st.stop()
+    detail = contract_detail(actor=me, contract_id=find_contract_id(actor=me, number=number))
+    c = detail.contract
+    can_write = me.role in WRITERS
+    st.header(f"{c.number} · {label('contract_kind', c.kind)} · {label('contract_status', c.status)}")
+    cols = st.columns(4)
+    cols[0].metric(t("contracts.col.start"), str(c.start_date))
+    cols[1].metric(t("contracts.col.end"), str(c.end_date or "—"))
+    cols[2].metric(t("field.contract_licence_type"), label("licence_type", c.licence_type))
+    cols[3].metric(t("contracts.col.deal_amount"), yuan(c.deal_amount) if c.deal_amount else yuan(c.fee))
+    st.dataframe(pd.DataFrame([
+        {"": t("contracts.col.result"), t("field.name"): f"{detail.result.title}（{detail.result.number}）"},
+        {"": t("contracts.licensor"), t("field.name"): f"{detail.licensor.name}（{detail.licensor.credit_code}）"},
+        {"": t("contracts.licensee"), t("field.name"): f"{detail.licensee.name}（{detail.licensee.credit_code}）"},
+        {"": t("field.agency"), t("field.name"): detail.agency_name},
+        {"": t("field.contract_territory"), t("field.name"): c.territory},
+    ]), hide_index=True, width="stretch")
+    if c.status_reason:
+        st.caption(f"{t('field.contract_reason')}：{c.status_reason}")
+    if detail.parent:
+        st.markdown(t("contracts.family_parent", number=detail.parent.number))
+    for deal in detail.deals:
+        st.markdown(t("contracts.family_deal", number=deal.number, kind=label("contract_kind", deal.kind),
+                      amount=yuan(deal.deal_amount)))
+    if c.payment_terms:
+        st.caption(f"{t('field.contract_payment_terms')}：{c.payment_terms}")
+
+    st.subheader(t("contracts.risks"))
+    hints = contract_risks(actor=me, contract_id=c.id)
+    for hint in hints:
+        st.warning(hint.text(st.session_state.get("lang", "zh")))
+    if not hints:
+        st.success(t("contracts.no_risks"))
+
+    if detail.template:
+        st.caption(t("contracts.template_used", title=detail.template[1], version=detail.template[0]))
+    if c.kind == ContractKind.TRIAL:
+        key = f"doc_{c.id}"
+        if st.button(t("contracts.document")):
+            st.session_state[key] = generate_document(actor=me, contract_id=c.id)
+        if key in st.session_state:
+            doc = st.session_state[key]
+            st.download_button(t("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
+                               mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+    if can_write and c.kind == ContractKind.TRIAL and (c.status in RUNNING or c.status == "expired"):
+        st.subheader(t("contracts.outcome"))
+        outcome_forms(me, c)
+    if c.kind == ContractKind.TRIAL:
+        insurance_section(me, detail, can_write)
+    objection_section(me, detail, can_write)
+
+    st.subheader(t("contracts.history"))
+    st.dataframe(pd.DataFrame([{
+        t("col.time"): fmt(h.at), t("col.user"): h.actor_name, t("col.action"): t(f"action.{h.action}"),
+        t("col.reason"): h.reason or "",
+    } for h in detail.history]), hide_index=True, width="stretch")

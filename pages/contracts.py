@@ -1,0 +1,62 @@
+"""Contracts: the filtered list (open one, export .xlsx) and a new use-first trial."""
+
+import streamlit as st
+
+from db.models.enums import ContractKind, ContractStatus
+from portal.contracts.common import WRITERS
+from portal.contracts.listing import (
+    ContractFilters,
+    export_contracts_xlsx,
+    list_contracts,
+    party_options,
+)
+from portal.ui import actor, label, lang, refusals, t
+from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
+
+PAGE_SIZE = 50
+
+me = actor()
+st.title(t("nav.contracts"))
+tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if me.role in WRITERS else [t("contracts.list")])
+
+with tabs[0], refusals():
+    options = party_options(actor=me)
+    with st.expander(t("contracts.filters"), expanded=True):
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox(t("field.contract_status"), [None, *ContractStatus],
+                              format_func=lambda v: label("contract_status", v) if v else t("contracts.any"))
+        kind = c2.selectbox(t("contracts.col.kind"), [None, *ContractKind],
+                            format_func=lambda v: label("contract_kind", v) if v else t("contracts.any"))
+        text = c3.text_input(t("contracts.result_search"))
+        c4, c5, c6, c7 = st.columns(4)
+        licensor = c4.selectbox(t("field.contract_licensor"), [None, *options["licensors"]],
+                                format_func=lambda o: o[1] if o else t("contracts.any"))
+        licensee = c5.selectbox(t("field.contract_licensee"), [None, *options["enterprises"]],
+                                format_func=lambda o: o[1] if o else t("contracts.any"))
+        since = c6.date_input(t("field.since"), value=None)
+        until = c7.date_input(t("field.until"), value=None)
+    filters = ContractFilters(status=status, kind=kind, result_text=text,
+                              licensor_org_id=licensor[0] if licensor else None,
+                              licensee_org_id=licensee[0] if licensee else None, since=since, until=until)
+    _, total = list_contracts(actor=me, filters=filters, page=1, page_size=1)
+    pages = max(1, -(-total // PAGE_SIZE))
+    left, right = st.columns([3, 1])
+    left.caption(t("contracts.total", total=total))
+    page = right.number_input(t("contracts.page", pages=pages), min_value=1, max_value=pages, value=1, step=1)
+    rows, _ = list_contracts(actor=me, filters=filters, page=int(page), page_size=PAGE_SIZE)
+    if not rows:
+        st.info(t("contracts.none"))
+    else:
+        st.caption(t("contracts.open_hint"))
+        picked = st.dataframe(contracts_frame(rows), hide_index=True, width="stretch", on_select="rerun",
+                              selection_mode="single-row", key="contracts_table")
+        selected = picked.selection.rows if picked is not None else []
+        if selected:
+            st.switch_page("../pages/contract_detail.py", query_params={"no": rows[selected[0]].number})
+        st.download_button(t("contracts.export"), export_contracts_xlsx(actor=me, filters=filters, lang=lang()),
+                           file_name=f"contracts-{now_stamp()}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+if len(tabs) > 1:
+    with tabs[1], refusals():
+        new_trial_form(me, party_options(actor=me)["enterprises"])

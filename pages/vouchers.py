@@ -1,0 +1,39 @@
+"""Innovation vouchers: issue one to an enterprise, and the city's voucher ledger."""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from portal.clock import today
+from portal.contracts.listing import party_options
+from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
+from portal.regions import region_name
+from portal.ui import actor, label, lang, refusals, t, yuan
+
+me = actor()
+st.title(t("nav.vouchers"))
+
+with refusals():
+    if me.city_code:
+        st.caption(t("vouchers.rate", rate=f"{voucher_rate(me.city_code) * 100:g}"))
+    with st.expander(t("vouchers.issue")), st.form("issue_voucher"):
+        enterprises = party_options(actor=me)["enterprises"]
+        enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])
+        amount = st.text_input(t("field.voucher_amount"), value="20000")
+        issued = st.date_input(t("field.voucher_issued_on"), value=today())
+        expires = st.date_input(t("field.voucher_expires_on"), value=today() + timedelta(days=730))
+        if st.form_submit_button(t("vouchers.issue"), type="primary"):
+            with refusals():
+                v = issue_voucher(actor=me, enterprise_org_id=enterprise[0] if enterprise else None, amount=amount,
+                                  issued_on=issued, expires_on=expires)
+                st.success(t("vouchers.issued", code=v.code))
+    st.subheader(t("vouchers.list"))
+    rows = list_vouchers(actor=me)
+    st.dataframe(pd.DataFrame([{
+        t("contracts.col.voucher"): v.code, t("contracts.col.enterprise"): v.enterprise,
+        t("contracts.col.amount"): yuan(v.amount), t("contracts.col.balance"): yuan(v.balance),
+        t("contracts.col.issued"): v.issued_on, t("contracts.col.expires"): v.expires_on,
+        t("contracts.col.status"): label("voucher_status", v.status),
+        t("contracts.col.city"): region_name(v.city_code, lang()),
+    } for v in rows]), hide_index=True, width="stretch")

@@ -1,0 +1,220 @@
+"""Page helpers for the contracts pages: tables and the forms on a contract's page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ContractKind, LicenceType, TerminationReason
+from portal.actor import Actor
+from portal.clock import fmt, today
+from portal.contracts import listing
+from portal.contracts.outcomes import (
+    convert_trial,
+    extend_trial,
+    record_objection,
+    resolve_objection,
+    terminate_trial,
+)
+from portal.contracts.trials import create_trial, trial_defaults
+from portal.regions import region_name
+from portal.ui import label, lang, refusals, t, yuan
+
+FLASH = "contracts_flash"
+
+
+def done(message: str) -> None:
+    """Keep a success message across a rerun, so the page redraws with the change."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """The message a previous run left (once)."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)
+
+
+def now_stamp() -> str:
+    """A timestamp for file names."""
+    return datetime.now().strftime("%Y%m%d-%H%M")
+
+
+def contracts_frame(rows: list[listing.ContractRow]) -> pd.DataFrame:
+    """The contracts list as the table shows it."""
+    return pd.DataFrame([{
+        t("contracts.col.number"): r.number, t("contracts.col.kind"): label("contract_kind", r.kind),
+        t("contracts.col.status"): label("contract_status", r.status), t("contracts.col.result"): r.result_title,
+        t("contracts.col.licensor"): r.licensor, t("contracts.col.licensee"): r.licensee,
+        t("contracts.col.start"): r.start_date, t("contracts.col.end"): r.end_date,
+        t("contracts.col.deal_amount"): yuan(r.deal_amount) if r.deal_amount else "",
+        t("contracts.col.city"): region_name(r.city_code, lang()),
+    } for r in rows])
+
+
+def new_trial_form(me: Actor, enterprises: list) -> None:  # noqa: ANN001
+    """Pick a listed result and an enterprise; the dates and parties fill in; record the trial."""
+    search = st.text_input(t("contracts.result_search"), key="trial_result_search")
+    results = listing.listed_results(actor=me, text=search)
+    if not results:
+        st.info(t("contracts.no_results"))
+        return
+    result = st.selectbox(t("contracts.choose_result"), results, format_func=lambda r: f"{r[2]}（{r[1]}）")
+    enterprise = st.selectbox(t("field.contract_licensee"), enterprises, format_func=lambda o: o[1])
+    start = st.date_input(t("field.contract_start_date"), value=today(), key="trial_start")
+    d = trial_defaults(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
+                       start_date=start)
+    st.caption(t("contracts.trial_terms", months=d.trial_months))
+    st.caption(t("contracts.slots", limit=d.max_licensees, running=d.running) if d.max_licensees
+               else t("contracts.slots_unlimited", running=d.running))
+    st.markdown(f"**{t('contracts.parties')}**")
+    parties = [(t("contracts.licensor"), d.licensor)] + ([(t("contracts.licensee"), d.licensee)] if d.licensee else [])
+    st.dataframe(pd.DataFrame([{
+        "": role, t("field.name"): p.name, t("field.credit_code"): p.credit_code,
+        t("field.city"): region_name(p.city_code, lang()), t("field.phone"): p.contact_phone or "—",
+    } for role, p in parties]), hide_index=True, width="stretch")
+    with st.form("new_trial"):
+        end = st.date_input(t("field.contract_end_date"), value=d.end_date)
+        signed = st.date_input(t("field.contract_signing_date"), value=min(start, today()))
+        licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
+                               format_func=lambda v: label("licence_type", v))
+        territory = st.text_input(t("field.contract_territory"), value="中华人民共和国境内")
+        if st.form_submit_button(t("contracts.create"), type="primary"):
+            with refusals():
+                trial = create_trial(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
+                                     start_date=start, end_date=end, signing_date=signed, licence_type=licence,
+                                     territory=territory)
+                st.success(t("contracts.created", number=trial.number))
+
+
+def outcome_forms(me: Actor, c) -> None:  # noqa: ANN001
+    """Convert, extend or terminate a trial."""
+    convert_tab, extend_tab, end_tab = st.tabs([t("contracts.convert"), t("contracts.extend"), t("contracts.terminate")])
+    with convert_tab, st.form("convert"):
+        kind = st.selectbox(t("field.contract_kind"), [ContractKind.PAID_LICENCE, ContractKind.TRANSFER],
+                            format_func=lambda v: label("contract_kind", v))
+        licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
+                               format_func=lambda v: label("licence_type", v))
+        amount = st.text_input(t("field.deal_amount"))
+        signed = st.date_input(t("field.contract_signing_date"), value=today(), key="convert_signed")
+        terms = st.text_area(t("field.contract_payment_terms"))
+        if st.form_submit_button(t("contracts.convert"), type="primary"):
+            with refusals():
+                deal = convert_trial(actor=me, trial_id=c.id, kind=kind, deal_amount=amount, signing_date=signed,
+                                     payment_terms=terms, licence_type=licence)
+                done(t("contracts.converted", number=deal.number))
+    with extend_tab, st.form("extend"):
+        new_end = st.date_input(t("field.contract_new_end_date"), value=(c.end_date or today()) + timedelta(days=90))
+        reason = st.text_input(t("field.contract_reason"), key="extend_reason")
+        if st.form_submit_button(t("contracts.extend")):
+            with refusals():
+                trial = extend_trial(actor=me, trial_id=c.id, new_end_date=new_end, reason=reason)
+                done(t("contracts.extended", end=trial.end_date.isoformat()))
+    with end_tab, st.form("terminate"):
+        code = st.selectbox(t("field.contract_termination_reason"), list(TerminationReason),
+                            format_func=lambda v: label("termination_reason", v))
+        note = st.text_input(t("field.contract_reason"), key="terminate_note")
+        effective = st.date_input(t("field.contract_effective_date"), value=today())
+        if st.form_submit_button(t("contracts.terminate")):
+            with refusals():
+                terminate_trial(actor=me, trial_id=c.id, reason=code, note=note, effective_date=effective)
+                done(t("contracts.terminated"))
+
+
+def objection_section(me: Actor, detail: listing.ContractDetail, can_write: bool) -> None:
+    """The contract's objections, a form to record one and a form to resolve an open one."""
+    st.subheader(t("contracts.objections"))
+    if detail.objections:
+        st.dataframe(pd.DataFrame([{
+            t("contracts.col.objector"): o.objector_name, t("contracts.col.reason"): o.reason,
+            t("contracts.col.status"): label("objection_status", o.status),
+            t("contracts.col.resolution"): o.resolution, t("contracts.col.resolved_at"): fmt(o.resolved_at),
+        } for o in detail.objections]), hide_index=True, width="stretch")
+    if not can_write:
+        return
+    raise_col, resolve_col = st.columns(2)
+    with raise_col.expander(t("contracts.raise_objection")), st.form("objection"):
+        name = st.text_input(t("field.objection_name"))
+        contact = st.text_input(t("field.objection_contact"))
+        reason = st.text_area(t("field.objection_reason"))
+        if st.form_submit_button(t("contracts.raise_objection")):
+            with refusals():
+                record_objection(actor=me, contract_id=detail.contract.id, objector_name=name,
+                                 objector_contact=contact, reason=reason)
+                done(t("contracts.objection_raised"))
+    open_ones = [o for o in detail.objections if o.status == "open"]
+    if open_ones:
+        with resolve_col.expander(t("contracts.resolve")), st.form("resolve"):
+            obj = st.selectbox(t("field.objection_reason"), open_ones, format_func=lambda o: o.reason[:40])
+            upheld = st.radio(t("contracts.resolve"), [True, False], horizontal=True,
+                              format_func=lambda v: t("contracts.uphold") if v else t("contracts.dismiss"))
+            why = st.text_area(t("field.objection_resolution"))
+            if st.form_submit_button(t("contracts.resolve")):
+                with refusals():
+                    resolve_objection(actor=me, objection_id=obj.id, upheld=upheld, resolution=why)
+                    done(t("contracts.resolved"))
+
+
+def insurance_section(me: Actor, detail: listing.ContractDetail, can_write: bool) -> None:
+    """The trial's policies and voucher redemptions, with forms to add a policy and redeem a voucher."""
+    from portal.contracts.insurance import add_policy
+    from portal.contracts.vouchers import redeem_voucher, redemption_bounds
+
+    c = detail.contract
+    st.subheader(t("contracts.insurance"))
+    if detail.policies:
+        st.dataframe(pd.DataFrame([{
+            t("contracts.col.policy"): p.policy_number, t("contracts.col.insurer"): insurer,
+            t("contracts.col.product"): p.product, t("contracts.col.premium"): yuan(p.premium),
+            t("contracts.col.coverage"): yuan(p.coverage), t("contracts.col.start"): p.start_date,
+            t("contracts.col.end"): p.end_date,
+        } for p, insurer in detail.policies]), hide_index=True, width="stretch")
+    else:
+        st.caption(t("contracts.no_policies"))
+    if detail.redemptions:
+        st.dataframe(pd.DataFrame([{
+            t("contracts.col.voucher"): code, t("contracts.col.amount"): yuan(r.amount),
+            t("contracts.col.redeemer"): who, t("col.time"): fmt(r.redeemed_at),
+        } for r, code, who in detail.redemptions]), hide_index=True, width="stretch")
+    if not can_write:
+        return
+    add_col, redeem_col = st.columns(2)
+    with add_col.expander(t("contracts.add_policy")), st.form("policy"):
+        insurers = listing.party_options(actor=me)["insurers"]
+        insurer = st.selectbox(t("field.policy_insurer"), insurers, format_func=lambda o: o[1])
+        number = st.text_input(t("field.policy_number"))
+        product = st.text_input(t("field.policy_product"), value="科技成果“先用后转”试用险")
+        premium = st.text_input(t("field.policy_premium"))
+        coverage = st.text_input(t("field.policy_coverage"))
+        start = st.date_input(t("field.policy_start_date"), value=c.start_date)
+        end = st.date_input(t("field.policy_end_date"), value=c.end_date)
+        if st.form_submit_button(t("contracts.add_policy")):
+            with refusals():
+                p = add_policy(actor=me, contract_id=c.id, insurer_org_id=insurer[0] if insurer else None,
+                               policy_number=number, product=product, premium=premium, coverage=coverage,
+                               start_date=start, end_date=end)
+                done(t("contracts.policy_added", number=p.policy_number))
+    if not detail.policies:
+        return
+    with redeem_col.expander(t("contracts.redeem")):
+        if not detail.vouchers:
+            st.caption(t("contracts.no_vouchers"))
+            return
+        policy = st.selectbox(t("field.redemption_policy"), detail.policies, format_func=lambda p: p[0].policy_number)
+        voucher = st.selectbox(t("field.redemption_voucher"), detail.vouchers,
+                               format_func=lambda v: f"{v.code}（{yuan(v.balance)}）")
+        b = redemption_bounds(actor=me, voucher_id=voucher.id, policy_id=policy[0].id)
+        st.caption(t("contracts.redeem_bounds", rate=f"{b.rate * 100:g}", floor=yuan(b.floor), ceiling=yuan(b.ceiling),
+                     premium=yuan(b.premium), already=yuan(b.already), balance=yuan(b.balance)))
+        with st.form("redeem"):
+            amount = st.text_input(t("field.redemption_amount"), value=str(b.floor))
+            party = st.radio(t("field.redemption_party"), ["enterprise", "insurer"], horizontal=True,
+                             format_func=lambda v: t(f"contracts.redeemer_{v}"))
+            if st.form_submit_button(t("contracts.redeem")):
+                with refusals():
+                    red = redeem_voucher(actor=me, voucher_id=voucher.id, policy_id=policy[0].id, amount=amount,
+                                         redeemed_by_org_id=policy[0].insurer_org_id if party == "insurer" else None)
+                    done(t("contracts.redeemed", amount=yuan(red.amount)))
