@@ -7,15 +7,14 @@ from portal.clock import fmt
 from portal.home import home_figures
 from portal.i18n import action_label
 from portal.regions import region_name
-from portal.ui import actor, lang, refusals, t, yuan
+from portal.ui import actor, label, lang, refusals, t, yuan
 
 me = actor()
 st.title(t("home.title", name=me.display_name))
-scope = region_name(me.city_code, lang()) if me.city_code else t("home.scope_province")
-st.caption(t("home.scope", scope=scope, role=t(f"enum.role.{me.role}")))
-
 with refusals():
     figures = home_figures(actor=me)
+    scope = figures.organization or (region_name(me.city_code, lang()) if me.city_code else t("home.scope_province"))
+    st.caption(t("home.scope", scope=scope, role=t(f"enum.role.{me.role}")))
     columns = st.columns(min(len(figures.metrics), 6))
     for col, metric in zip(columns, figures.metrics, strict=False):
         value = yuan(metric.value) if metric.money else f"{metric.value:,}"
@@ -30,6 +29,14 @@ with refusals():
             for row in figures.per_city
         ])
         st.table(frame.set_index(t("col.city")))
+
+    if figures.pending:
+        st.subheader(t("home.pending"))
+        st.table(pd.DataFrame([
+            {t("col.result"): row["title"], t("col.status"): label("result_status", row["status"]),
+             t("col.notice_end"): row["notice_end"].isoformat() if row["notice_end"] else ""}
+            for row in figures.pending
+        ]).set_index(t("col.result")))
 
     if figures.ending:
         st.subheader(t("home.ending_list", days=figures.reminder_days))

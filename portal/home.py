@@ -56,6 +56,8 @@ class HomeFigures:
     per_city: list[dict] = field(default_factory=list)
     recent: list[dict] = field(default_factory=list)
     ending: list[dict] = field(default_factory=list)  # the next trials to end, for operators
+    pending: list[dict] = field(default_factory=list)  # an officer's results under way
+    organization: str | None = None  # scope of institution officers and enterprise users
     reminder_days: int = 30
 
 
@@ -109,6 +111,22 @@ def _ending(s: Session, actor: Actor, ending_by: date, limit: int = 8) -> list[d
             for n, title, org, end in s.exec(stmt).all()]
 
 
+UNDER_WAY = (ResultStatus.SUBMITTED, ResultStatus.RETURNED, ResultStatus.APPROVED,
+             ResultStatus.NOTICE, ResultStatus.PAUSED)
+
+
+def _pending(s: Session, actor: Actor, limit: int = 10) -> list[dict]:
+    """An institution's results between submission and listing, with the notice's end date."""
+    stmt = (
+        select(Result.title, Result.status, PublicNotice.end_date)
+        .join(PublicNotice, (PublicNotice.result_id == Result.id) & PublicNotice.state.in_(("running", "paused")),
+              isouter=True)
+        .where(Result.owner_org_id == actor.organization_id, Result.status.in_(UNDER_WAY))
+        .order_by(Result.updated_at.desc()).limit(limit)
+    )
+    return [dict(title=title, status=status, notice_end=end) for title, status, end in s.exec(stmt).all()]
+
+
 def _recent(s: Session, actor: Actor, limit: int = 8) -> list[dict]:
     stmt = select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity)
     stmt = filter_scope(stmt, actor, city_col=AuditEntry.city_code).order_by(AuditEntry.at.desc()).limit(limit)
@@ -155,6 +173,7 @@ def home_figures(*, actor: Actor) -> HomeFigures:
         if actor.role == Role.INSTITUTION_OFFICER:
             mine = select(func.count()).select_from(Result).where(Result.owner_org_id == actor.organization_id)
             running, ending = _trial_counts(s, actor, ending_by)
+            org_name = s.get(Organization, actor.organization_id).name if actor.organization_id else None
             metrics = [
                 Metric("home.my_results", _count(s, mine), "my_results"),
                 Metric("home.results_listed", _listed(s, actor), "my_results"),
@@ -162,7 +181,8 @@ def home_figures(*, actor: Actor) -> HomeFigures:
                 Metric("home.in_notice", _count(s, mine.where(Result.status.in_((ResultStatus.NOTICE, ResultStatus.PAUSED)))), "approvals"),
                 Metric("home.trials_running", running, None),
             ]
-            return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+            return HomeFigures(metrics, pending=_pending(s, actor), organization=org_name,
+                               reminder_days=policy.trial_reminder_days)
         if actor.role == Role.ENTERPRISE:
             demands = select(func.count()).select_from(Demand).where(Demand.enterprise_org_id == actor.organization_id)
             intents = select(func.count()).select_from(Intent).where(Intent.enterprise_org_id == actor.organization_id)
@@ -174,7 +194,8 @@ def home_figures(*, actor: Actor) -> HomeFigures:
                 Metric("home.trials_ending", ending, None),
                 Metric("home.results_in_pool", _listed(s, None), "pool"),
             ]
-            return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
+            org_name = s.get(Organization, actor.organization_id).name if actor.organization_id else None
+            return HomeFigures(metrics, organization=org_name, reminder_days=policy.trial_reminder_days)
         # presenter: the roadshows it can present
         shows = select(func.count()).select_from(Roadshow).where(Roadshow.status == RoadshowStatus.PUBLISHED)
         metrics = [

@@ -58,3 +58,12 @@ def test_an_unexpected_error_shows_a_message_not_a_traceback(app, monkeypatch) -
     assert not at.exception
     assert "发生意外错误，已记录。请重试或联系管理员。" in [e.value for e in at.error]
     assert "database exploded" not in texts(at)
+
+
+def test_institution_officer_home_is_scoped_to_its_institution(app) -> None:
+    at = app("zju_officer")
+    page = texts(at)
+    assert "范围：浙江大学" in page
+    pending = next(df for df in tables(at) if "公示截止" in df.columns)
+    assert len(pending) >= 1
+    assert set(pending["状态"]) <= {"待单位审批", "已退回", "单位已批准", "公示中", "公示暂停（异议）"}
