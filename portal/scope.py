@@ -75,3 +75,31 @@ def ensure_writable(actor: Actor, *, city_code: str | None = None,
         raise PermissionDenied()  # managers and presenters only read
     if not in_scope(actor, city_code=city_code, org_ids=org_ids):
         raise PermissionDenied()
+
+
+def as_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A record id from a widget, URL or file; a malformed id is simply not found."""
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+def acting_agency(s: Any, actor: Actor, agency_id: uuid.UUID | None = None) -> Any:
+    """The agency a write is made for: a city operator's own; the province names one."""
+    from db.models import Agency
+    from portal.errors import ValidationError
+
+    if actor.role == Role.CITY_OPERATOR:
+        agency = s.get(Agency, actor.agency_id) if actor.agency_id else None
+        if agency is None:
+            raise PermissionDenied()
+        return agency
+    if actor.role != Role.PROVINCE_ADMIN:
+        raise PermissionDenied()
+    agency = s.get(Agency, agency_id) if agency_id else None
+    if agency is None:
+        raise ValidationError("error.required", field="agency")
+    return agency
