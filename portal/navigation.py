@@ -37,6 +37,16 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "home.py", ":material/home:", "main", ALL_ROLES),
+    PageSpec("pool", "pool.py", ":material/inventory_2:", "pool", ALL_ROLES),
+    PageSpec("my_results", "my_results.py", ":material/edit_note:", "pool",
+             (*CITY_STAFF, Role.INSTITUTION_OFFICER)),
+    PageSpec("approvals", "approvals.py", ":material/approval:", "pool", (*CITY_STAFF, Role.INSTITUTION_OFFICER)),
+    PageSpec("three_year", "three_year.py", ":material/hourglass_bottom:", "pool",
+             (*CITY_STAFF, Role.INSTITUTION_OFFICER, Role.MANAGER)),
+    PageSpec("pool_import", "pool_import.py", ":material/upload_file:", "pool",
+             (*CITY_STAFF, Role.INSTITUTION_OFFICER)),
+    PageSpec("roadshows", "roadshows.py", ":material/campaign:", "roadshow", CITY_STAFF),
+    PageSpec("presenter", "presenter.py", ":material/co_present:", "roadshow", (*CITY_STAFF, Role.PRESENTER)),
     PageSpec("pilot_platforms", "pilot_platforms.py", ":material/factory:", "pilot", ALL_ROLES),
     PageSpec("pilot_bookings", "pilot_bookings.py", ":material/event_available:", "pilot",
              (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER, Role.ENTERPRISE)),
@@ -56,7 +66,9 @@ PAGES: list[PageSpec] = [
 ]
 
 # Pages anyone may open without signing in (e.g. a roadshow's QR intent page).
-PUBLIC_PAGES: list[PageSpec] = []
+PUBLIC_PAGES: list[PageSpec] = [
+    PageSpec("intent", "intent.py", ":material/qr_code_2:", "roadshow", ()),  # a roadshow card's QR code
+]
 
 SECTION_ORDER = ("main", "pool", "roadshow", "hub", "pilot", "contracts", "claims", "dashboard", "admin")
 

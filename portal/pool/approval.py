@@ -364,3 +364,12 @@ def objections_of(*, actor: Actor, result_id: uuid.UUID | str) -> list[Objection
                       .join(Result, Result.id == Objection.result_id)
                       .where(Objection.result_id == result.id).order_by(Objection.created_at)).all()
     return [ObjectionRow(*r) for r in rows]
+
+
+def advance_notices_if_due(today: date | None = None) -> int:
+    """advance_notices, but only opening a write transaction when some notice has run out (pages call it)."""
+    day = today or clock_today()
+    with read_session() as s:
+        due = s.exec(select(PublicNotice.id).where(PublicNotice.state == "running",
+                                                   PublicNotice.end_date <= day).limit(1)).first()
+    return advance_notices(day) if due is not None else 0

@@ -135,3 +135,11 @@ def flagged_by_institution(*, actor: Actor, today: date | None = None) -> list[I
         stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
         stmt = stmt.group_by(Organization.name, Organization.city_code).order_by(func.count().desc(), Organization.name)
         return [InstitutionCount(n, c, int(k), int(nl or 0)) for n, c, k, nl in s.exec(stmt).all()]
+
+
+def should_be_in_pool_for(*, actor: Actor, result_id: uuid.UUID, today: date | None = None) -> bool:
+    """The flag of one result the actor may see (False for results out of sight)."""
+    from portal.pool.common import readable_result
+
+    with read_session() as s:
+        return should_be_in_pool(s, readable_result(s, actor, result_id), today)

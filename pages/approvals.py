@@ -1,0 +1,106 @@
+"""安心屋: the institution approves or returns; the operator starts notices and handles objections."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import Role
+from portal.policy import current_policy
+from portal.pool.approval import (
+    advance_notices_if_due,
+    approve_result,
+    desk,
+    file_objection,
+    resolve_objection,
+    return_result,
+    start_notice,
+)
+from portal.ui import actor, label, refusals, t
+
+me = actor()
+st.title(t("nav.approvals"))
+st.caption(t("pool.desk.intro"))
+listed = advance_notices_if_due()
+if listed:
+    st.success(t("pool.desk.listed_now", n=listed))
+may_approve = me.role in (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)
+may_operate = me.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
+
+
+def _table(rows, *, countdown: bool = False) -> None:  # noqa: ANN001
+    if not rows:
+        st.caption(t("pool.desk.empty"))
+        return
+    st.table(pd.DataFrame([{
+        t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
+        t("pool.col.status"): label("result_status", r.status),
+        **({t("pool.col.days_left"): r.days_left, t("pool.col.end_date"): r.end_date.isoformat()} if countdown else {}),
+    } for r in rows]))
+
+
+def _pick(rows, key: str):  # noqa: ANN001, ANN202
+    return st.selectbox(t("pool.desk.choose"), rows, key=key, format_func=lambda r: f"{r.number} {r.title}")
+
+
+with refusals():
+    d = desk(actor=me)
+    tabs = st.tabs([t("pool.desk.to_approve", n=len(d.to_approve)), t("pool.desk.to_notice", n=len(d.to_notice)),
+                    t("pool.desk.in_notice", n=len(d.in_notice)), t("pool.desk.objections", n=len(d.objections))])
+    with tabs[0]:
+        _table(d.to_approve)
+        if d.to_approve and may_approve:
+            with st.form("approve"):
+                row = _pick(d.to_approve, "approve_pick")
+                reason = st.text_input(t("field.pool_reason"))
+                c1, c2 = st.columns(2)
+                ok, back = c1.form_submit_button(t("pool.desk.approve"), type="primary"), c2.form_submit_button(t("pool.desk.return"))
+                if ok or back:
+                    with refusals():
+                        if ok:
+                            approve_result(actor=me, result_id=row.result_id, reason=reason)
+                            st.success(t("pool.desk.approved"))
+                        else:
+                            return_result(actor=me, result_id=row.result_id, reason=reason)
+                            st.success(t("pool.desk.returned"))
+    with tabs[1]:
+        _table(d.to_notice)
+        if d.to_notice and may_operate:
+            row = _pick(d.to_notice, "notice_pick")
+            days = current_policy(me.city_code).notice_days if me.city_code else 15
+            if st.button(t("pool.desk.start_notice", days=days), type="primary", key="notice_go"):
+                with refusals():
+                    notice = start_notice(actor=me, result_id=row.result_id)
+                    st.success(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
+    with tabs[2]:
+        _table(d.in_notice, countdown=True)
+        if d.in_notice and may_operate:
+            with st.form("objection"):
+                st.markdown(f"**{t('pool.desk.file_objection')}**")
+                row = _pick(d.in_notice, "objection_pick")
+                name = st.text_input(t("field.pool_objector_name"))
+                contact = st.text_input(t("field.pool_objector_contact"))
+                grounds = st.text_area(t("field.pool_objection_reason"))
+                if st.form_submit_button(t("pool.desk.file_objection")):
+                    with refusals():
+                        file_objection(actor=me, result_id=row.result_id, objector_name=name,
+                                       objector_contact=contact, reason=grounds)
+                        st.success(t("pool.desk.objection_filed"))
+    with tabs[3]:
+        if not d.objections:
+            st.caption(t("pool.desk.empty"))
+        else:
+            st.table(pd.DataFrame([{
+                t("pool.col.title"): o.title, t("pool.col.objector"): o.objector_name,
+                t("pool.col.contact"): o.objector_contact, t("pool.col.reason"): o.reason,
+                t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections]))
+            if may_operate:
+                with st.form("resolve"):
+                    obj = st.selectbox(t("pool.desk.choose_objection"), d.objections,
+                                       format_func=lambda o: f"{o.title} · {o.objector_name}")
+                    decision = st.radio(t("pool.desk.decision"), ["dismiss", "uphold"], horizontal=True,
+                                        format_func=lambda x: t(f"pool.desk.{x}"))
+                    resolution = st.text_area(t("field.pool_resolution"))
+                    if st.form_submit_button(t("pool.desk.decision"), type="primary"):
+                        with refusals():
+                            resolve_objection(actor=me, objection_id=obj.id, upheld=decision == "uphold",
+                                              resolution=resolution)
+                            st.success(t("pool.desk.resolved"))

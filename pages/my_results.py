@@ -1,0 +1,77 @@
+"""成果披露: enter and edit results, submit them for approval, withdraw them, attach files."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ResultStatus
+from portal.clock import fmt
+from portal.pool.approval import advance_notices_if_due, submit_result, withdraw_result
+from portal.pool.disclosure import (
+    EDITABLE,
+    add_attachment,
+    get_result,
+    list_my_results,
+    result_form_values,
+    save_result,
+)
+from portal.ui import actor, label, refusals, t
+from portal.ui.pool import render_detail, result_form, selected_row
+
+me = actor()
+st.title(t("nav.my_results"))
+st.caption(t("pool.mine.intro"))
+advance_notices_if_due()
+
+with refusals():
+    c1, c2 = st.columns([1, 2])
+    status = c1.selectbox(t("pool.mine.filter_status"), [None, *ResultStatus], key="mine_status",
+                          format_func=lambda s: label("result_status", s) if s else t("pool.any"))
+    text = c2.text_input(t("pool.mine.search"), key="mine_q")
+    rows, total = list_my_results(actor=me, status=status, text=text, page_size=100)
+    st.caption(t("pool.found", total=total))
+    event = st.dataframe(pd.DataFrame([{
+        t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
+        t("pool.col.field"): label("field", r.field), t("pool.col.status"): label("result_status", r.status),
+        t("pool.col.updated"): fmt(r.updated_at)} for r in rows]), hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="single-row", key="mine_table")
+    chosen = selected_row(event, [r.id for r in rows])
+
+new_tab, chosen_tab = st.tabs([t("pool.mine.new"), t("pool.mine.edit")])
+with new_tab:
+    data = result_form(me, None, key="new_result")
+    if data is not None:
+        with refusals():
+            saved = save_result(actor=me, data=data)
+            st.success(t("pool.mine.saved", title=saved.title))
+
+with chosen_tab:
+    if chosen is None:
+        st.info(t("pool.select_hint"))
+    else:
+        with refusals():
+            result = get_result(actor=me, result_id=chosen)
+            if result.status in EDITABLE:
+                data = result_form(me, result_form_values(result), key=f"edit_{chosen}")
+                if data is not None:
+                    with refusals():
+                        saved = save_result(actor=me, data=data, result_id=chosen)
+                        st.success(t("pool.mine.updated", title=saved.title))
+                if st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
+                    with refusals():
+                        submit_result(actor=me, result_id=chosen)
+                        st.success(t("pool.mine.submitted"))
+            else:
+                st.caption(t("pool.mine.not_editable"))
+                with st.form("withdraw"):
+                    reason = st.text_input(t("field.pool_reason"))
+                    if st.form_submit_button(t("pool.mine.withdraw")):
+                        with refusals():
+                            withdraw_result(actor=me, result_id=chosen, reason=reason)
+                            st.success(t("pool.mine.withdrawn"))
+            upload = st.file_uploader(t("pool.upload"), key=f"upload_{chosen}")
+            if upload is not None and st.button(t("pool.upload"), key="mine_upload"):
+                with refusals():
+                    row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue())
+                    st.success(t("pool.uploaded", name=row.filename))
+            st.divider()
+            render_detail(me, chosen)

@@ -1,0 +1,66 @@
+"""成果池: browse listed results with filters and Chinese text search; a selected row opens its details."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import Field_, ResultType
+from portal.pool.approval import advance_notices_if_due
+from portal.pool.browse import PoolFilter, pool_owners, search_pool
+from portal.pool.excel import export_market_csv, export_workbook
+from portal.regions import cities, region_name
+from portal.ui import actor, label, lang, refusals, t
+from portal.ui.pool import render_detail, selected_row
+
+me = actor()
+st.title(t("nav.pool"))
+advance_notices_if_due()
+
+c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"), key="pool_q")
+city = c2.selectbox(t("field.city"), [None, *[c.code for c in cities()]], key="pool_city",
+                    format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
+field = c3.selectbox(t("field.result_field"), [None, *Field_], key="pool_field",
+                     format_func=lambda f: label("field", f) if f else t("pool.any"))
+kind = c4.selectbox(t("field.result_type"), [None, *ResultType], key="pool_type",
+                    format_func=lambda k: label("result_type", k) if k else t("pool.any"))
+c1, c2, c3 = st.columns([2, 2, 2])
+owners = pool_owners(actor=me, city_code=city)
+owner = c1.selectbox(t("field.result_owner"), [None, *owners], key="pool_owner",
+                     format_func=lambda o: o[1] if o else t("pool.any"))
+trl = c2.slider(t("pool.trl_range"), 1, 9, (1, 9), key="pool_trl")
+available = c3.checkbox(t("pool.available_only"), key="pool_available")
+filters = PoolFilter(city_code=city, owner_org_id=owner[0] if owner else None, field=field, type=kind,
+                     trl_min=trl[0] if trl[0] > 1 else None, trl_max=trl[1] if trl[1] < 9 else None,
+                     available_only=available, text=text)
+
+with refusals():
+    first = search_pool(actor=me, filters=filters, page=1, page_size=25)
+    number = st.number_input(t("pool.page", pages=first.pages), min_value=1, max_value=first.pages, value=1,
+                             key="pool_page") if first.pages > 1 else 1
+    page = first if number == 1 else search_pool(actor=me, filters=filters, page=number, page_size=25)
+    st.caption(t("pool.found", total=page.total))
+    if not page.rows:
+        st.info(t("pool.none_found"))
+    else:
+        frame = pd.DataFrame([{
+            t("pool.col.title"): r.title, t("pool.col.type"): label("result_type", r.type),
+            t("pool.col.field"): label("field", r.field), t("pool.col.trl"): r.trl, t("pool.col.owner"): r.owner,
+            t("pool.col.city"): region_name(r.city_code, lang()),
+            t("pool.col.slots"): t("pool.unlimited") if r.slots_left is None else r.slots_left,
+            t("pool.col.number"): r.number,
+        } for r in page.rows])
+        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="single-row", key="pool_table")
+        st.caption(t("pool.select_hint"))
+        chosen = selected_row(event, [r.id for r in page.rows])
+        if chosen:
+            st.divider()
+            render_detail(me, chosen)
+
+    with st.expander(t("pool.export_xlsx") + " / " + t("pool.export_market")):
+        if st.button(t("pool.prepare_export"), key="pool_prepare"):
+            st.download_button(t("pool.export_xlsx"), export_workbook(actor=me, filters=filters, lang=lang()),
+                               file_name="成果池.xlsx", key="pool_dl_xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            st.download_button(t("pool.export_market"), export_market_csv(actor=me, filters=filters),
+                               file_name="网上技术市场成果.csv", mime="text/csv", key="pool_dl_csv")

@@ -1,0 +1,162 @@
+"""Page helpers of the result pool: the result detail block and the disclosure form."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ExclusionReason, Field_, ResultType
+from portal.actor import Actor
+from portal.clock import fmt, today
+from portal.pool import approval, browse, disclosure
+from portal.regions import region_name
+from portal.ui import label, lang, refusals, t
+
+
+def notice_text(view: approval.NoticeView | None) -> str | None:
+    """The countdown line of a result's notice."""
+    if view is None:
+        return None
+    if view.state == "running":
+        return t("pool.notice_running", start=view.start_date.isoformat(), end=view.end_date.isoformat(),
+                 days=view.days_left)
+    if view.state == "paused":
+        return t("pool.notice_paused", paused=view.paused_on.isoformat() if view.paused_on else "", days=view.days_left)
+    if view.state == "ended":
+        return t("pool.notice_ended", end=view.end_date.isoformat())
+    return t("pool.notice_withdrawn")
+
+
+def slots_text(detail: browse.ResultDetail) -> str:
+    r = detail.result
+    if detail.slots_left is None:
+        return t("pool.slots_unlimited", running=detail.running)
+    return t("pool.slots_value", left=detail.slots_left, max=r.max_trial_licensees)
+
+
+def render_detail(me: Actor, result_id: uuid.UUID) -> None:
+    """Everything about one result: facts, trial slots, notice countdown, trials, files, history."""
+    from portal.pool.three_year import due_date, should_be_in_pool_for
+
+    with refusals():
+        d = browse.result_detail(actor=me, result_id=result_id)
+        r = d.result
+        st.subheader(r.title)
+        st.caption(f"{r.number} · {label('result_type', r.type)} · {label('field', r.field)} · "
+                   f"{region_name(r.city_code, lang())} · {label('result_status', r.status)}")
+        cols = st.columns(4)
+        cols[0].metric(t("pool.owner"), d.owner)
+        cols[1].metric("TRL", r.trl)
+        cols[2].metric(t("pool.slots"), slots_text(d))
+        cols[3].metric(t("pool.running"), d.running)
+        countdown = notice_text(d.notice)
+        if countdown and r.status in ("notice", "paused"):
+            (st.warning if r.status == "paused" else st.info)(countdown)
+        if r.inventors:
+            st.markdown(t("pool.inventors", names=r.inventors))
+        st.markdown(r.abstract or "")
+        if r.keywords:
+            st.markdown(t("pool.keywords", words=r.keywords.replace(",", "、")))
+        st.markdown(t("pool.trial_terms", months=r.trial_months, free=t("pool.free") if r.free_during_trial
+                      else t("pool.not_free")) + (f" · {t('pool.price')}：{r.price_guidance}" if r.price_guidance else ""))
+        if r.fiscally_funded and r.grant_date:
+            st.caption(t("pool.fiscal_yes", date=r.grant_date.isoformat()) +
+                       (f" · {label('exclusion_reason', r.exclusion_reason)}" if r.exclusion_reason else ""))
+            if d.in_scope and r.status != "listed" and should_be_in_pool_for(actor=me, result_id=r.id):
+                st.warning(t("pool.three_year_flag", days=(today() - due_date(r.grant_date)).days))
+        if d.in_scope:
+            st.markdown(f"**{t('pool.current_trials')}**")
+            if d.trials:
+                st.table(pd.DataFrame([{t("pool.col.contract"): tr.number, t("pool.col.licensee"): tr.licensee,
+                                        t("pool.col.start"): tr.start_date.isoformat(),
+                                        t("pool.col.end"): tr.end_date.isoformat() if tr.end_date else "",
+                                        t("pool.col.status"): label("contract_status", tr.status)}
+                                       for tr in d.trials]))
+            else:
+                st.caption(t("pool.no_trials"))
+        if d.attachments:
+            st.markdown(f"**{t('pool.attachments')}**")
+            for att_id, name, _size in d.attachments:
+                _download_button(me, att_id, name)
+        steps = approval.history(actor=me, result_id=r.id)
+        if steps and (d.in_scope or r.status == "listed"):
+            with st.expander(t("pool.history"), expanded=d.in_scope):
+                st.table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): t(f"pool.step.{s.action}"),
+                                        t("pool.col.status"): label("result_status", s.to_status),
+                                        t("pool.col.actor"): s.actor_name, t("pool.col.reason"): s.reason}
+                                       for s in steps]))
+        objections = approval.objections_of(actor=me, result_id=r.id)
+        if objections:
+            st.markdown(f"**{t('pool.desk.objections', n=len(objections))}**")
+            st.table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
+                                    t("pool.col.reason"): o.reason, t("pool.col.status"): label("objection_status", o.status),
+                                    t("pool.col.resolution"): o.resolution} for o in objections]))
+
+
+def _download_button(me: Actor, att_id: uuid.UUID, name: str) -> None:
+    key = f"att_{att_id}"
+    if st.session_state.get(key):
+        with refusals():
+            filename, ctype, data = disclosure.attachment_data(actor=me, attachment_id=att_id)
+            st.download_button(t("pool.download", name=filename), data, file_name=filename, mime=ctype, key=f"dl_{att_id}")
+    else:
+        st.button(t("pool.download", name=name), key=key)
+
+
+def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[str, Any] | None:
+    """The disclosure form; returns the raw values when saved (validation happens in the service)."""
+    v = values or {}
+    licensors = disclosure.licensor_options(actor=me) if me.role != "institution_officer" else []
+    with st.form(key):
+        c1, c2 = st.columns(2)
+        types = list(ResultType)
+        kind = c1.selectbox(t("field.result_type"), types, format_func=lambda x: label("result_type", x),
+                            index=types.index(v["result_type"]) if v.get("result_type") in types else 0)
+        number = c2.text_input(t("field.number"), value=v.get("number", ""))
+        title = st.text_input(t("field.result_title"), value=v.get("result_title", ""))
+        c1, c2, c3 = st.columns(3)
+        inventors = c1.text_input(t("field.result_inventors"), value=v.get("result_inventors", ""))
+        fields = list(Field_)
+        fld = c2.selectbox(t("field.result_field"), fields, format_func=lambda x: label("field", x),
+                           index=fields.index(v["result_field"]) if v.get("result_field") in fields else 0)
+        trl = c3.number_input(t("field.result_trl"), min_value=1, max_value=9, step=1, value=int(v.get("result_trl") or 4))
+        owner = None
+        if licensors and values is None:
+            choice = st.selectbox(t("field.result_owner"), licensors, format_func=lambda o: o[1])
+            owner = choice[0] if choice else None
+        abstract = st.text_area(t("field.result_abstract"), value=v.get("result_abstract", ""))
+        keywords = st.text_input(t("field.result_keywords"), value=v.get("result_keywords", ""))
+        c1, c2, c3 = st.columns(3)
+        fiscal = c1.checkbox(t("field.result_fiscal"), value=bool(v.get("result_fiscal")))
+        grant = c2.date_input(t("field.result_grant_date"), value=v.get("result_grant_date"), min_value=date(1985, 1, 1))
+        reasons = [None, *ExclusionReason]
+        exclusion = c3.selectbox(t("field.result_exclusion"), reasons,
+                                 format_func=lambda x: label("exclusion_reason", x) if x else "—",
+                                 index=reasons.index(v.get("result_exclusion")) if v.get("result_exclusion") in reasons else 0)
+        c1, c2, c3 = st.columns(3)
+        months = c1.number_input(t("field.result_trial_months"), min_value=1, max_value=60, step=1,
+                                 value=int(v.get("result_trial_months") or 12))
+        max_lic = c2.number_input(t("field.result_max_licensees"), min_value=1, max_value=999, step=1,
+                                  value=v.get("result_max_licensees"), placeholder=t("pool.unlimited"))
+        free = c3.checkbox(t("field.result_free_trial"), value=v.get("result_free_trial", True))
+        price = st.text_input(t("field.result_price_guidance"), value=v.get("result_price_guidance", ""))
+        if not st.form_submit_button(t("pool.mine.save"), type="primary"):
+            return None
+    return {"number": number, "result_type": kind, "result_title": title, "result_inventors": inventors,
+            "result_owner": owner, "result_field": fld, "result_trl": trl, "result_abstract": abstract,
+            "result_keywords": keywords, "result_fiscal": fiscal, "result_grant_date": grant,
+            "result_exclusion": exclusion, "result_trial_months": months, "result_max_licensees": max_lic,
+            "result_free_trial": free, "result_price_guidance": price}
+
+
+def selected_row(event: Any, ids: list[uuid.UUID]) -> uuid.UUID | None:
+    """The id of the row selected in a dataframe (on_select='rerun'), if any."""
+    try:
+        rows = event.selection.rows
+    except AttributeError:
+        return None
+    return ids[rows[0]] if rows and rows[0] < len(ids) else None
