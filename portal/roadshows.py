@@ -537,6 +537,24 @@ def listed_results(*, actor: Actor, query: str = "", field: str | None = None,
 
 
 @dataclass(frozen=True)
+class AgencyChoice:
+    id: uuid.UUID
+    name: str
+    city_code: str
+
+
+def agencies_for(*, actor: Actor) -> list[AgencyChoice]:
+    """The agencies the actor may organize roadshows for: an operator's own, every one for the province."""
+    if actor.role not in WRITER_ROLES:
+        return []
+    stmt = select(Agency).order_by(Agency.city_code, Agency.name)
+    if actor.role == Role.CITY_OPERATOR:
+        stmt = stmt.where(Agency.id == actor.agency_id)
+    with read_session() as s:
+        return [AgencyChoice(a.id, a.name, a.city_code) for a in s.exec(stmt).all()]
+
+
+@dataclass(frozen=True)
 class PresenterChoice:
     id: uuid.UUID
     name: str

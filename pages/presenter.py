@@ -1,0 +1,78 @@
+"""Presenter mode: a published roadshow's result cards, one at a time, full screen for a projector."""
+
+import uuid
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from portal.decks import qr_png
+from portal.roadshows import cards, list_roadshows
+from portal.ui import actor, refusals, t
+from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, when
+
+me = actor()
+
+
+def _go(position: int | None) -> None:
+    """Move to a card (1-based) or, with None, leave presenter mode."""
+    if position is None:
+        st.query_params.clear()
+    else:
+        st.query_params["card"] = str(position)
+
+
+def _show_id() -> uuid.UUID | None:
+    try:
+        return uuid.UUID(st.query_params.get("show", ""))
+    except ValueError:
+        return None
+
+
+def _present(show_id: uuid.UUID) -> None:
+    deck = cards(actor=me, roadshow_id=show_id)
+    if not deck:
+        st.info(t("presenter.empty"))
+        st.button(t("presenter.exit"), on_click=_go, args=(None,))
+        return
+    try:
+        position = min(max(int(st.query_params.get("card", "1")), 1), len(deck))
+    except ValueError:
+        position = 1
+    card = deck[position - 1]
+    st.html(PRESENTER_CSS)
+    st.html(card_html(card, qr_png(card.url, box=8)))
+    left, mid, right, gap, out = st.columns([1.2, 1.2, 1.2, 5, 1])
+    left.button(t("presenter.prev"), key="presenter_prev", on_click=_go, args=(position - 1,),
+                disabled=position <= 1, width="stretch")
+    mid.button(t("presenter.next"), key="presenter_next", on_click=_go, args=(position + 1,),
+               disabled=position >= len(deck), width="stretch")
+    right.caption(t("presenter.keys_hint"))
+    out.button(t("presenter.exit"), key="presenter_exit", on_click=_go, args=(None,), width="stretch")
+    components.html(KEYS_JS, height=0)
+
+
+show_id = _show_id()
+if show_id is not None:
+    shown = False
+    with refusals():
+        _present(show_id)
+        shown = True
+    if not shown:  # refused (e.g. the roadshow was closed meanwhile): offer the way back
+        st.button(t("presenter.exit"), on_click=_go, args=(None,))
+    st.stop()
+
+st.title(t("presenter.title"))
+st.caption(t("presenter.caption"))
+with refusals():
+    shows, _ = list_roadshows(actor=me, status="published", limit=100)
+    if not shows:
+        st.info(t("presenter.none"))
+        st.stop()
+    chosen = st.selectbox(t("presenter.choose"), shows, format_func=lambda r: f"{r.title}（{when(r)}）",
+                          key="presenter_show")
+    st.caption(f"{chosen.venue or chosen.online_link} · {chosen.agency_name} · "
+               f"{t('roadshows.col.items')} {chosen.items}")
+    start_at = st.number_input(t("presenter.start_at"), min_value=1, max_value=max(chosen.items, 1), value=1)
+    if st.button(t("presenter.start"), type="primary"):
+        st.query_params.update({"show": str(chosen.id), "card": str(int(start_at))})
+        st.rerun()

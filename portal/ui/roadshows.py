@@ -1,0 +1,129 @@
+"""Page helpers for roadshows: the presenter's full-screen card (HTML with every value escaped),
+the CSS that hides Streamlit's chrome, keyboard paging, and small formatters."""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import datetime
+
+from portal.clock import local
+from portal.roadshows import Card, RoadshowRow
+from portal.ui import label, t
+
+# Hides the sidebar, header, toolbar and footer, and lets the card fill a 16:9 projector.
+PRESENTER_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"], footer, #MainMenu { display: none !important; }
+[data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #eef1f5; }
+[data-testid="stMainBlockContainer"], .block-container {
+  padding: 1.6vh 2.2vw 0 2.2vw !important; max-width: 100% !important; }
+.rs-card { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  background: #fff; border-radius: 1.2vw; box-shadow: 0 .4vh 2vh rgba(18,43,74,.12);
+  height: 86vh; display: flex; flex-direction: column; overflow: hidden; color: #122b4a; }
+.rs-top { background: #122b4a; color: #fff; display: flex; justify-content: space-between;
+  align-items: center; padding: 1.6vh 2.4vw; font-size: clamp(16px, 1.45vw, 40px); }
+.rs-top .rs-progress { font-weight: 700; font-size: clamp(20px, 2vw, 56px); letter-spacing: .1em; }
+.rs-body { flex: 1; display: flex; gap: 3vw; padding: 3.2vh 2.8vw 1vh 2.8vw; min-height: 0; }
+.rs-main { flex: 1; min-width: 0; display: flex; flex-direction: column; }
+.rs-chips span { display: inline-block; background: #e8eef7; color: #122b4a; border-radius: 99px;
+  padding: .5vh 1.1vw; margin-right: .8vw; font-size: clamp(14px, 1.3vw, 36px); font-weight: 600; }
+.rs-chips span.rs-trl { background: #fde8ec; color: #c8102e; }
+.rs-title { font-size: clamp(28px, 3.1vw, 88px); font-weight: 800; line-height: 1.2; margin: 2.2vh 0 1.2vh 0; }
+.rs-inst { font-size: clamp(16px, 1.55vw, 44px); color: #555f6d; margin-bottom: 2.4vh; }
+.rs-summary { font-size: clamp(18px, 1.85vw, 52px); line-height: 1.5; margin: 0 0 2.4vh 0; }
+.rs-adv-h { font-size: clamp(16px, 1.45vw, 40px); font-weight: 700; color: #c8102e; margin-bottom: 1vh; }
+.rs-adv { margin: 0; padding-left: 1.6vw; }
+.rs-adv li { font-size: clamp(17px, 1.7vw, 48px); line-height: 1.45; margin-bottom: .8vh; }
+.rs-side { width: 25vw; display: flex; flex-direction: column; align-items: center; text-align: center; }
+.rs-qr { width: min(19vw, 34vh); height: min(19vw, 34vh); image-rendering: pixelated; }
+.rs-scan { font-size: clamp(16px, 1.5vw, 42px); font-weight: 700; color: #c8102e; margin: 1vh 0 2.4vh 0; }
+.rs-terms { background: #122b4a; color: #fff; border-radius: .8vw; padding: 1.8vh 1.4vw; width: 100%;
+  font-size: clamp(16px, 1.5vw, 42px); line-height: 1.55; }
+.rs-terms .rs-terms-h { font-size: clamp(13px, 1.1vw, 30px); opacity: .75; letter-spacing: .15em; }
+.rs-contact { margin-top: 2vh; font-size: clamp(14px, 1.2vw, 34px); color: #555f6d; line-height: 1.5; }
+.rs-foot { border-top: 1px solid #e3e8ef; padding: 1.2vh 2.8vw; color: #555f6d;
+  font-size: clamp(13px, 1.15vw, 32px); display: flex; justify-content: space-between; }
+.st-key-presenter_prev button, .st-key-presenter_next button, .st-key-presenter_exit button,
+.st-key-presenter_prev button p, .st-key-presenter_next button p, .st-key-presenter_exit button p {
+  font-size: clamp(16px, 1.3vw, 36px) !important; min-height: 5.5vh; }
+</style>
+"""
+
+# Arrow keys, PageUp/PageDown (what clickers send) and space page; "f" toggles full screen.
+# The listener sits on the app's document (the component's iframe is same-origin) once per tab.
+KEYS_JS = """
+<script>
+const doc = window.parent.document;
+if (!doc.__rsKeys) {
+  doc.__rsKeys = true;
+  doc.addEventListener("keydown", (e) => {
+    if (["INPUT", "TEXTAREA"].includes((e.target.tagName || "").toUpperCase())) return;
+    const go = (key) => { const b = doc.querySelector(".st-key-" + key + " button"); if (b) { b.click(); e.preventDefault(); } };
+    if (["ArrowRight", "PageDown", " "].includes(e.key)) go("presenter_next");
+    else if (["ArrowLeft", "PageUp"].includes(e.key)) go("presenter_prev");
+    else if (e.key === "f" && doc.querySelector(".rs-card")) {
+      if (doc.fullscreenElement) doc.exitFullscreen(); else doc.documentElement.requestFullscreen();
+    }
+  });
+}
+</script>
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value or ""))
+
+
+def hm(moment: datetime | None) -> str:
+    """'14:05' in local time, or ''."""
+    return local(moment).strftime("%H:%M") if moment is not None else ""
+
+
+def when(show: RoadshowRow) -> str:
+    """'2026-12-01 14:00–17:00' in local time."""
+    text = local(show.starts_at).strftime("%Y-%m-%d %H:%M")
+    return text + (f"–{hm(show.ends_at)}" if show.ends_at else "")
+
+
+def slot(start: datetime | None, end: datetime | None) -> str:
+    """'14:00–14:15', or '' without a slot."""
+    return f"{hm(start)}–{hm(end)}" if start and end else hm(start)
+
+
+def qr_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def card_html(card: Card, qr_png: bytes) -> str:
+    """The presenter's card for one result; every value escaped."""
+    slots = (t("presenter.slots_unlimited") if card.slots_left is None
+             else t("presenter.slots_left", left=card.slots_left, max=card.max_licensees))
+    advantages = "".join(f"<li>{_e(a)}</li>" for a in card.advantages)
+    adv_block = (f'<div class="rs-adv-h">{_e(t("presenter.advantages"))}</div><ul class="rs-adv">{advantages}</ul>'
+                 if advantages else "")
+    contact = " ".join(x for x in (card.contact_name, card.contact_phone) if x)
+    foot_right = slot(card.slot_start, card.slot_end)
+    return (
+        '<div class="rs-card">'
+        f'<div class="rs-top"><span>{_e(card.roadshow_title)}</span>'
+        f'<span class="rs-progress">{card.position} / {card.total}</span></div>'
+        '<div class="rs-body"><div class="rs-main">'
+        f'<div class="rs-chips"><span>{_e(label("field", card.field))}</span>'
+        f'<span class="rs-trl">TRL {card.trl}</span></div>'
+        f'<div class="rs-title">{_e(card.title)}</div>'
+        f'<div class="rs-inst">{_e(t("presenter.institution"))}：{_e(card.institution)}</div>'
+        f'<p class="rs-summary">{_e(card.summary)}</p>{adv_block}</div>'
+        '<div class="rs-side">'
+        f'<img class="rs-qr" alt="QR" src="{qr_data_uri(qr_png)}"/>'
+        f'<div class="rs-scan">{_e(t("presenter.scan"))}</div>'
+        f'<div class="rs-terms"><div class="rs-terms-h">{_e(t("presenter.trial_terms"))}</div>'
+        f'<div>{_e(t("presenter.free_months", months=card.trial_months))}</div><div>{_e(slots)}</div></div>'
+        f'<div class="rs-contact">{_e(t("presenter.contact"))}：{_e(card.agency_name)}<br/>{_e(contact)}</div>'
+        '</div></div>'
+        f'<div class="rs-foot"><span>{_e(t("presenter.presenter_line", name=card.presenter_name))}</span>'
+        f'<span>{_e(foot_right)}</span></div>'
+        '</div>'
+    )
