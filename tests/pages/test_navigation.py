@@ -10,12 +10,12 @@ from tests.pages.conftest import texts
 # The exact pages each demo account may open (file names in pages/). Written out by hand on
 # purpose: a change to navigation.py must be mirrored here.
 EXPECTED: dict[str, set[str]] = {
-    "zj_admin": {"pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
-    "hz_operator": {"pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},  # a city administrator
-    "nb_operator": {"pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
-    "wz_operator": {"pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "zj_admin": {"roadshows.py", "presenter.py", "pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "hz_operator": {"roadshows.py", "presenter.py", "pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},  # a city administrator
+    "nb_operator": {"roadshows.py", "presenter.py", "pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
+    "wz_operator": {"roadshows.py", "presenter.py", "pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "expiring.py", "vouchers.py", "templates.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "users.py", "audit.py", "account.py"},
     "zju_officer": {"pool.py", "my_results.py", "approvals.py", "three_year.py", "pool_import.py", "contracts.py", "contract_detail.py", "pilot_platforms.py", "home.py", "account.py"},
-    "presenter": {"pool.py", "pilot_platforms.py", "home.py", "account.py"},
+    "presenter": {"presenter.py", "pool.py", "pilot_platforms.py", "home.py", "account.py"},
     "hz_manager": {"pool.py", "three_year.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "account.py"},
     "zj_manager": {"pool.py", "three_year.py", "pilot_platforms.py", "pilot_bookings.py", "pilot_calendar.py", "home.py", "account.py"},
     "ent_demo": {"pool.py", "contracts.py", "contract_detail.py", "pilot_platforms.py", "pilot_bookings.py", "home.py", "account.py"},
