@@ -384,10 +384,9 @@ def markdown(reports: list[Report], *, runs: int) -> str:
 
 def quiet() -> None:
     """Streamlit logs every page error with a traceback; the report has them as rows instead."""
-    import logging
+    from streamlit import logger
 
-    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.scriptrunner"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logger.set_log_level("critical")
 
 
 def main(argv: list[str] | None = None) -> int:
