@@ -13,6 +13,7 @@ from portal.actor import Actor
 
 ALL_ROLES = tuple(Role)
 CITY_STAFF = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR)
+HUB_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER, Role.ENTERPRISE)  # 供需荟 demands
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ PAGES: list[PageSpec] = [
              (*CITY_STAFF, Role.INSTITUTION_OFFICER)),
     PageSpec("roadshows", "roadshows.py", ":material/campaign:", "roadshow", CITY_STAFF),
     PageSpec("presenter", "presenter.py", ":material/co_present:", "roadshow", (*CITY_STAFF, Role.PRESENTER)),
+    PageSpec("demands", "demands.py", ":material/lightbulb:", "hub", HUB_ROLES),
+    PageSpec("recommend", "recommend.py", ":material/auto_awesome:", "hub", HUB_ROLES),
+    PageSpec("matches", "matches.py", ":material/handshake:", "hub", (*CITY_STAFF, Role.MANAGER)),
     PageSpec("pilot_platforms", "pilot_platforms.py", ":material/factory:", "pilot", ALL_ROLES),
     PageSpec("pilot_bookings", "pilot_bookings.py", ":material/event_available:", "pilot",
              (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER, Role.ENTERPRISE)),

@@ -1,10 +1,11 @@
 """An in-memory BM25 index over stored term counts, scored by gathering the query terms' columns.
 
-The bulk of the documents sits in a scipy CSC matrix (document × term, raw counts); documents
-listed since the last compaction sit in small per-term posting lists, and withdrawn ones are
-masked, so a change costs microseconds and nothing is re-tokenized. Scoring touches only the
-postings of the query's terms: BM25 per posting, summed per document with bincount, top-k by
-argpartition (STACK_NOTES: about 5 ms over 200 000 results).
+The bulk of the documents sits in a scipy CSC matrix (document × term) whose entries already hold
+BM25's term-frequency part; a query multiplies each of its columns by the term's current IDF and
+query weight and sums per document (one bincount), then takes the top k by argpartition
+(STACK_NOTES: about 5 ms over 200 000 results). Documents listed since the last compaction sit in
+small per-term posting lists; a withdrawn document's entries are zeroed in place. So a change
+costs microseconds and nothing is re-tokenized.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class Hit:
     trl: int
 
 
+def _tf_part(tf: np.ndarray, length: np.ndarray, avgdl: float) -> np.ndarray:
+    """BM25's saturating term-frequency factor."""
+    return (tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / max(avgdl, 1e-9)))).astype(np.float32)
+
+
 class Bm25Index:
     """Documents (result id → term counts, field, TRL) that can be added and removed in place."""
 
@@ -49,9 +55,11 @@ class Bm25Index:
         self.length = np.zeros(0, dtype=np.float32)
         self.field = np.zeros(0, dtype=np.int8)
         self.trl = np.zeros(0, dtype=np.int8)
-        self.main = sparse.csc_matrix((0, 0), dtype=np.float32)
+        self.df = np.zeros(0, dtype=np.int64)  # active documents per term
+        self.main = sparse.csc_matrix((0, 0), dtype=np.float32)  # BM25 tf parts, by column
+        self.counts = sparse.csr_matrix((0, 0), dtype=np.float32)  # raw counts, by row (reasons, compaction)
         self.main_rows = 0
-        self.delta: dict[int, list[tuple[int, float]]] = {}  # term id → [(row, count)]
+        self.delta: dict[int, list[tuple[int, float]]] = {}  # term id → [(row, tf part)]
         self.delta_docs: dict[int, dict[int, float]] = {}  # row → {term id: count}
         self.n_active = 0
         self.total_length = 0.0
@@ -76,7 +84,37 @@ class Bm25Index:
                 tid = self.vocab[term] = len(self.terms)
                 self.terms.append(term)
             out[tid] = float(n)
+        if len(self.terms) > len(self.df):
+            self.df = np.concatenate([self.df, np.zeros(max(1024, len(self.terms) - len(self.df)), dtype=np.int64)])
         return out
+
+    def _set_row(self, row: int, rid: uuid.UUID, ids: dict[int, float], field: str, trl: int) -> None:
+        self._grow(row + 1)
+        self.ids.append(rid)
+        self.row_of[rid] = row
+        self.active[row] = True
+        self.length[row] = sum(ids.values())
+        self.field[row] = FIELD_CODE.get(field, -1)
+        self.trl[row] = trl or 0
+
+    def _build(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        """(Re)build the matrices from raw counts of every row."""
+        n = len(self.ids)
+        self.counts = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(self.terms)), dtype=np.float32)
+        self.counts.sort_indices()
+        self.main_rows = n
+        live = self.active[:n]
+        self.n_active = int(live.sum())
+        self.total_length = float(self.length[:n][live].sum())
+        coo = self.counts.tocoo()
+        avgdl = self.total_length / max(self.n_active, 1)
+        weights = _tf_part(coo.data, self.length[coo.row], avgdl)
+        self.main = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=(n, len(self.terms)))
+        self.main.sort_indices()
+        self.df = np.zeros(max(len(self.terms), 1), dtype=np.int64)
+        np.add.at(self.df, coo.col, 1)
+        self.delta.clear()
+        self.delta_docs.clear()
 
     def bulk_load(self, docs: Iterable[tuple[uuid.UUID, dict[str, float], str, int]]) -> None:
         """Replace the contents with docs (result id, term counts, field, TRL) in one matrix."""
@@ -84,71 +122,63 @@ class Bm25Index:
         rows, cols, vals = [], [], []
         for row, (rid, counts, field, trl) in enumerate(docs):
             ids = self._term_ids(counts)
-            self._grow(row + 1)
-            self.ids.append(rid)
-            self.row_of[rid] = row
-            self.active[row] = True
-            self.length[row] = sum(ids.values())
-            self.field[row] = FIELD_CODE.get(field, -1)
-            self.trl[row] = trl or 0
+            self._set_row(row, rid, ids, field, trl)
             rows.extend([row] * len(ids))
             cols.extend(ids.keys())
             vals.extend(ids.values())
-        n = len(self.ids)
-        self.main = sparse.csc_matrix(
-            (np.asarray(vals, dtype=np.float32), (np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32))),
-            shape=(n, len(self.terms)),
-        )
-        self.main_rows = n
-        self.n_active = n
-        self.total_length = float(self.length[:n].sum())
+        self._build(np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32),
+                    np.asarray(vals, dtype=np.float32))
 
     def remove(self, result_id: uuid.UUID) -> None:
-        """Withdraw a document (masked until the next compaction)."""
+        """Withdraw a document: its weights become zero in place."""
         row = self.row_of.pop(result_id, None)
         if row is None or not self.active[row]:
             return
         self.active[row] = False
         self.n_active -= 1
         self.total_length -= float(self.length[row])
+        if row in self.delta_docs:
+            for tid in self.delta_docs[row]:
+                self.df[tid] -= 1
+            return  # delta postings are filtered by `active`
+        start, end = self.counts.indptr[row], self.counts.indptr[row + 1]
+        for tid in self.counts.indices[start:end].tolist():
+            self.df[tid] -= 1
+            lo, hi = self.main.indptr[tid], self.main.indptr[tid + 1]
+            pos = lo + int(np.searchsorted(self.main.indices[lo:hi], row))
+            if pos < hi and self.main.indices[pos] == row:
+                self.main.data[pos] = 0.0
 
     def upsert(self, result_id: uuid.UUID, counts: dict[str, float], field: str, trl: int) -> None:
         """List (or re-list with new text) a document."""
         self.remove(result_id)
         row = len(self.ids)
-        self._grow(row + 1)
         ids = self._term_ids(counts)
-        self.ids.append(result_id)
-        self.row_of[result_id] = row
-        self.active[row] = True
-        self.length[row] = sum(ids.values())
-        self.field[row] = FIELD_CODE.get(field, -1)
-        self.trl[row] = trl or 0
+        self._set_row(row, result_id, ids, field, trl)
         self.n_active += 1
         self.total_length += float(self.length[row])
         self.delta_docs[row] = ids
-        for tid, n in ids.items():
-            self.delta.setdefault(tid, []).append((row, n))
+        avgdl = self.total_length / self.n_active
+        tf = np.fromiter(ids.values(), dtype=np.float32, count=len(ids))
+        parts = _tf_part(tf, np.full(len(ids), self.length[row], dtype=np.float32), avgdl)
+        for (tid, _n), part in zip(ids.items(), parts.tolist(), strict=True):
+            self.df[tid] += 1
+            self.delta.setdefault(tid, []).append((row, part))
         if len(self.delta_docs) >= COMPACT_AT:
             self.compact()
 
     def compact(self) -> None:
-        """Fold the delta documents into the matrix (rows keep their numbers)."""
-        n = len(self.ids)
-        if not self.delta_docs and self.main.shape == (n, len(self.terms)):
-            return
-        main = self.main.tocoo()
-        rows, cols, vals = [main.row], [main.col], [main.data]
+        """Fold the delta documents into the matrix and drop withdrawn ones (rows keep their numbers)."""
+        coo = self.counts.tocoo()
+        keep = self.active[coo.row]
+        rows, cols, vals = [coo.row[keep]], [coo.col[keep]], [coo.data[keep]]
         for row, ids in self.delta_docs.items():
-            rows.append(np.full(len(ids), row, dtype=np.int32))
-            cols.append(np.fromiter(ids.keys(), dtype=np.int32, count=len(ids)))
-            vals.append(np.fromiter(ids.values(), dtype=np.float32, count=len(ids)))
-        self.main = sparse.csc_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, len(self.terms))
-        )
-        self.main_rows = n
-        self.delta.clear()
-        self.delta_docs.clear()
+            if self.active[row]:
+                rows.append(np.full(len(ids), row, dtype=np.int32))
+                cols.append(np.fromiter(ids.keys(), dtype=np.int32, count=len(ids)))
+                vals.append(np.fromiter(ids.values(), dtype=np.float32, count=len(ids)))
+        self._build(np.concatenate(rows).astype(np.int32), np.concatenate(cols).astype(np.int32),
+                    np.concatenate(vals).astype(np.float32))
 
     # ---- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -160,48 +190,38 @@ class Bm25Index:
             return self.delta_docs[row]
         if row >= self.main_rows:
             return {}
-        # CSC has no fast row access; a row read happens only for the few hits shown
-        col = self.main[row, :].tocoo()
-        return dict(zip(col.col.tolist(), col.data.tolist(), strict=True))
-
-    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.zeros(0, dtype=np.int32)
-        counts = np.zeros(0, dtype=np.float32)
-        if tid < self.main.shape[1]:
-            start, end = self.main.indptr[tid], self.main.indptr[tid + 1]
-            rows = self.main.indices[start:end]
-            counts = self.main.data[start:end]
-        extra = self.delta.get(tid)
-        if extra:
-            rows = np.concatenate([rows, np.fromiter((r for r, _ in extra), dtype=np.int32)])
-            counts = np.concatenate([counts, np.fromiter((c for _, c in extra), dtype=np.float32)])
-        keep = self.active[rows]
-        return rows[keep], counts[keep]
+        start, end = self.counts.indptr[row], self.counts.indptr[row + 1]
+        return dict(zip(self.counts.indices[start:end].tolist(), self.counts.data[start:end].tolist(), strict=True))
 
     def score(self, query: dict[str, float]) -> np.ndarray:
         """BM25 of every row for query (term → query weight); withdrawn rows score 0."""
         n_rows = len(self.ids)
-        scores = np.zeros(n_rows, dtype=np.float32)
         if not self.n_active:
-            return scores
-        avgdl = self.total_length / self.n_active
+            return np.zeros(n_rows, dtype=np.float32)
         all_rows, all_parts = [], []
+        indptr, indices, data = self.main.indptr, self.main.indices, self.main.data
+        n_cols = self.main.shape[1]
         for term, weight in query.items():
             tid = self.vocab.get(term)
-            if tid is None:
+            if tid is None or self.df[tid] <= 0:
                 continue
-            rows, tf = self._postings(tid)
-            df = len(rows)
-            if not df:
-                continue
-            idf = np.log(1.0 + (self.n_active - df + 0.5) / (df + 0.5))
-            norm = tf + K1 * (1.0 - B + B * self.length[rows] / avgdl)
-            all_rows.append(rows)
-            all_parts.append((weight * idf * (K1 + 1.0)) * tf / norm)
-        if all_rows:
-            scores = np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_parts),
-                                 minlength=n_rows).astype(np.float32)
-        return scores
+            df = float(self.df[tid])
+            factor = weight * np.log(1.0 + (self.n_active - df + 0.5) / (df + 0.5))
+            if tid < n_cols:
+                start, end = indptr[tid], indptr[tid + 1]
+                if end > start:
+                    all_rows.append(indices[start:end])
+                    all_parts.append(data[start:end] * np.float32(factor))
+            extra = self.delta.get(tid)
+            if extra:
+                rows = np.fromiter((r for r, _ in extra), dtype=np.int32, count=len(extra))
+                parts = np.fromiter((p for _, p in extra), dtype=np.float32, count=len(extra))
+                live = self.active[rows]
+                all_rows.append(rows[live])
+                all_parts.append(parts[live] * np.float32(factor))
+        if not all_rows:
+            return np.zeros(n_rows, dtype=np.float32)
+        return np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_parts), minlength=n_rows)
 
     def top(self, scores: np.ndarray, k: int) -> np.ndarray:
         """Rows of the k highest positive scores, best first."""

@@ -221,3 +221,33 @@ def search_result_ids(query_text: str, *, limit: int = 200) -> list[uuid.UUID]:
     if not query:
         return []
     return [r.result_id for r in rank_text(query, limit=limit)]
+
+
+@dataclass(frozen=True)
+class ResultChoice:
+    """A listed result offered in a picker."""
+
+    id: uuid.UUID
+    number: str
+    title: str
+    owner_name: str
+
+
+def find_listed_results(*, actor: Actor, query: str, limit: int = 20) -> list[ResultChoice]:
+    """Listed results for a picker: by number when the query is one, else ranked by the text index."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    with read_session() as s:
+        base = (select(Result.id, Result.number, Result.title, Organization.name)
+                .join(Organization, Organization.id == Result.owner_org_id)
+                .where(Result.status == ResultStatus.LISTED))
+        exact = s.exec(base.where(Result.number == query)).all()
+        if exact:
+            return [ResultChoice(*r) for r in exact]
+    ids = search_result_ids(query, limit=limit)
+    if not ids:
+        return []
+    with read_session() as s:
+        found = {r[0]: r for r in s.exec(base.where(Result.id.in_(ids))).all()}
+    return [ResultChoice(*found[i]) for i in ids if i in found]

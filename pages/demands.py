@@ -1,0 +1,122 @@
+"""Enterprise demands: the list (open one for recommendations), post a demand, Excel import / export."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import Cooperation, DemandStatus, Field_, Role
+from portal.clock import now
+from portal.demands import (
+    WRITER_ROLES,
+    create_demand,
+    enterprise_options,
+    export_demands,
+    import_demands,
+    import_template,
+    list_demands,
+    set_demand_status,
+)
+from portal.regions import counties, region_name
+from portal.ui import actor, label, lang, refusals, t, yuan
+
+PAGE_SIZE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+me = actor()
+st.title(t("nav.demands"))
+writer = me.role in WRITER_ROLES
+tabs = st.tabs([t("hub.list"), t("hub.new"), t("hub.excel")] if writer else [t("hub.list")])
+
+
+def _budget(lo, hi) -> str:  # noqa: ANN001
+    if lo is None and hi is None:
+        return "—"
+    return f"{yuan(lo) if lo is not None else ''} – {yuan(hi) if hi is not None else ''}"
+
+
+with tabs[0], refusals():
+    c1, c2, c3 = st.columns(3)
+    status = c1.selectbox(t("field.demand_status"), [None, *DemandStatus],
+                          format_func=lambda v: label("demand_status", v) if v else t("hub.any"))
+    field = c2.selectbox(t("field.demand_field"), [None, *Field_],
+                         format_func=lambda v: label("field", v) if v else t("hub.any"))
+    text = c3.text_input(t("hub.search"))
+    total = list_demands(actor=me, status=status, field=field, text=text, page_size=1).total
+    pages = max(1, -(-total // PAGE_SIZE))
+    left, right = st.columns([3, 1])
+    left.caption(t("hub.total", total=total))
+    page = right.number_input(t("hub.page", pages=pages), min_value=1, max_value=pages, value=1, step=1)
+    result = list_demands(actor=me, status=status, field=field, text=text, page=int(page), page_size=PAGE_SIZE)
+    if not result.rows:
+        st.info(t("hub.none"))
+    else:
+        st.caption(t("hub.open_hint"))
+        frame = pd.DataFrame([{
+            t("hub.col.demand"): r.title, t("hub.col.enterprise"): r.enterprise_name,
+            t("field.city"): region_name(r.county_code or r.city_code, lang()),
+            t("hub.col.field_of"): label("field", r.field), t("hub.col.budget"): _budget(r.budget_min, r.budget_max),
+            t("hub.col.wanted_by"): r.wanted_by.isoformat() if r.wanted_by else "",
+            t("hub.col.cooperation"): "、".join(label("cooperation", c) for c in r.cooperation.split(",") if c),
+            t("col.status"): label("demand_status", r.status),
+        } for r in result.rows])
+        picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                              selection_mode="single-row", key="demands_table")
+        chosen = result.rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
+        if chosen is not None:
+            st.subheader(chosen.title)
+            st.write(chosen.description or "—")
+            b1, b2 = st.columns(2)
+            if b1.button(t("hub.to_recommend"), icon=":material/auto_awesome:"):
+                st.switch_page("../pages/recommend.py", query_params={"demand": str(chosen.id)})
+            if writer:
+                target = DemandStatus.OPEN if chosen.status == DemandStatus.CLOSED else DemandStatus.CLOSED
+                if b2.button(t("hub.reopen") if target == DemandStatus.OPEN else t("hub.close")):
+                    with refusals():
+                        set_demand_status(actor=me, demand_id=chosen.id, status=target)
+                        st.success(t("hub.status_changed"))
+    if writer:
+        st.download_button(t("hub.export"), export_demands(actor=me, status=status, field=field, text=text,
+                                                           lang=lang()),
+                           file_name=f"demands-{now():%Y%m%d-%H%M}.xlsx", mime=XLSX)
+
+if writer:
+    with tabs[1], refusals():
+        enterprises = enterprise_options(actor=me)
+        with st.form("new_demand"):
+            ent = None
+            if me.role != Role.ENTERPRISE:
+                ent = st.selectbox(t("field.match_enterprise"), enterprises, format_func=lambda o: o[1])
+            title = st.text_input(t("field.demand_title"))
+            description = st.text_area(t("field.demand_description"))
+            f1, f2 = st.columns(2)
+            fld = f1.selectbox(t("field.demand_field"), list(Field_), format_func=lambda v: label("field", v))
+            city = me.city_code
+            county_opts = [None, *[c.code for c in counties(city)]] if city else [None]
+            county = f2.selectbox(t("field.county"), county_opts,
+                                  format_func=lambda c: region_name(c, lang()) if c else "—")
+            b1, b2, b3 = st.columns(3)
+            budget_min = b1.text_input(t("field.demand_budget_min"))
+            budget_max = b2.text_input(t("field.demand_budget_max"))
+            wanted_by = b3.date_input(t("field.demand_wanted_by"), value=None)
+            coop = st.multiselect(t("field.demand_cooperation"), list(Cooperation), default=[Cooperation.TRIAL],
+                                  format_func=lambda v: label("cooperation", v))
+            if st.form_submit_button(t("hub.save")):
+                with refusals():
+                    d = create_demand(actor=me, enterprise_org_id=ent[0] if ent else None, data={
+                        "title": title, "description": description, "field": fld, "county": county,
+                        "budget_min": budget_min, "budget_max": budget_max, "wanted_by": wanted_by,
+                        "cooperation": coop})
+                    st.success(t("hub.saved", title=d.title))
+
+    with tabs[2], refusals():
+        st.download_button(t("hub.template"), import_template(lang=lang()), file_name="demands-template.xlsx",
+                           mime=XLSX)
+        upload = st.file_uploader(t("hub.upload"), type=["xlsx"])
+        if upload is not None and st.button(t("hub.do_import")):
+            with refusals():
+                report = import_demands(actor=me, data=upload.getvalue(), lang=lang())
+                if report.errors:
+                    st.error(t("hub.import_refused", n=len(report.errors)))
+                    st.dataframe(pd.DataFrame([{t("hub.row"): e.row, t("hub.message"): e.message}
+                                               for e in report.errors]), hide_index=True, width="stretch")
+                else:
+                    st.success(t("hub.imported", n=report.created))

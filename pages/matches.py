@@ -1,0 +1,75 @@
+"""Matchmaking pipeline: matches per stage for the operator's city, overdue follow-ups first."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import DropReason, MatchStage
+from portal.matching import ALLOWED, WRITER_ROLES, list_matches, log_follow_up, move_stage, pipeline
+from portal.ui import actor, label, refusals, t
+
+PAGE_SIZE = 50
+
+me = actor()
+st.title(t("nav.matches"))
+
+with refusals():
+    board = pipeline(actor=me)
+    st.subheader(t("pipeline.title"))
+    for col, stage in zip(st.columns(len(board)), board, strict=True):
+        col.metric(label("match_stage", stage.stage), stage.total,
+                   delta=t("pipeline.overdue", n=stage.overdue) if stage.overdue else None,
+                   delta_color="inverse")
+
+    st.subheader(t("pipeline.list"))
+    c1, c2, c3 = st.columns([2, 2, 1])
+    stage = c1.selectbox(t("pipeline.stage_filter"), [None, *MatchStage],
+                         format_func=lambda v: label("match_stage", v) if v else t("hub.any"))
+    overdue_only = c2.toggle(t("pipeline.overdue_only"))
+    page = c3.number_input(t("pipeline.page"), min_value=1, value=1, step=1)
+    rows = list_matches(actor=me, stage=stage, overdue_only=overdue_only, limit=PAGE_SIZE,
+                        offset=(int(page) - 1) * PAGE_SIZE)
+    if not rows:
+        st.info(t("pipeline.none"))
+    else:
+        frame = pd.DataFrame([{
+            t("hub.col.overdue"): t("pipeline.overdue_flag") if r.overdue else "",
+            t("hub.col.stage"): label("match_stage", r.stage)
+            + (f"（{label('drop_reason', r.drop_reason)}）" if r.drop_reason else ""),
+            t("col.result"): r.result_title, t("hub.col.enterprise"): r.enterprise_name,
+            t("hub.col.demand"): r.demand_title or "", t("hub.col.channel"): label("channel", r.channel),
+            t("hub.col.contact_date"): r.contact_date.isoformat(),
+            t("hub.col.next_follow_up"): r.next_follow_up.isoformat() if r.next_follow_up else "",
+            t("hub.col.people"): r.people,
+        } for r in rows])
+        overdue_col = t("hub.col.overdue")
+        styled = frame.style.apply(
+            lambda row: ["background-color: #fdecea" if row[overdue_col] else "" for _ in row], axis=1)
+        st.caption(t("pipeline.open_hint"))
+        picked = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun",
+                              selection_mode="single-row", key="matches_table")
+        chosen = rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
+        if chosen is not None:
+            st.markdown(f"**{chosen.result_title}** · {chosen.enterprise_name}")
+            st.text(chosen.notes or "—")
+            targets = ALLOWED[chosen.stage]
+            if me.role in WRITER_ROLES and not targets:
+                st.info(t("pipeline.closed"))
+            elif me.role in WRITER_ROLES:
+                move_col, follow_col = st.columns(2)
+                with move_col.form("move_stage"):
+                    target = st.selectbox(t("field.match_stage"), list(targets),
+                                          format_func=lambda v: label("match_stage", v))
+                    reason = st.selectbox(t("field.match_drop_reason"), [None, *DropReason],
+                                          format_func=lambda v: label("drop_reason", v) if v else "—")
+                    note = st.text_input(t("pipeline.note"))
+                    if st.form_submit_button(t("pipeline.move")):
+                        with refusals():
+                            move_stage(actor=me, match_id=chosen.id, stage=target, drop_reason=reason, note=note)
+                            st.success(t("pipeline.moved"))
+                with follow_col.form("follow_up"):
+                    note = st.text_area(t("field.match_notes"))
+                    nxt = st.date_input(t("field.match_next_follow_up"), value=None)
+                    if st.form_submit_button(t("pipeline.follow")):
+                        with refusals():
+                            log_follow_up(actor=me, match_id=chosen.id, note=note, next_follow_up=nxt)
+                            st.success(t("pipeline.followed"))

@@ -1,0 +1,48 @@
+"""Page helpers of the 供需荟: the reasons a result matched, and the record-a-contact form."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import streamlit as st
+
+from db.models.enums import Channel
+from portal.clock import today
+from portal.matching import WRITER_ROLES, record_match
+from portal.search.recommend import WhyTerm
+from portal.ui import actor, label, refusals, t
+
+
+def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> str:
+    """'Why: 电池 · 正极材料（由“鼓起来”联想） · same field' as plain text (never HTML)."""
+    parts = [t("rec.via", term=w.term, via=w.via) if w.via else w.term for w in why]
+    parts.append(t("rec.same_field") if field_match else t("rec.other_field", field=label("field", field)))
+    return t("rec.why") + " · ".join(parts)
+
+
+def slots_text(left: int | None) -> str:
+    """Trial slot availability in words."""
+    if left is None:
+        return t("rec.slots_unlimited")
+    return t("rec.slots_full") if left == 0 else t("rec.slots_free", n=left)
+
+
+def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
+                demand_id: uuid.UUID | None = None) -> None:
+    """A small form recording a contact between an enterprise (or its demand) and a result."""
+    if actor().role not in WRITER_ROLES:
+        return
+    with st.popover(t("rec.record"), icon=":material/handshake:"), st.form(f"record_{key}"):
+        c1, c2 = st.columns(2)
+        channel = c1.selectbox(t("field.match_channel"), list(Channel), format_func=lambda v: label("channel", v))
+        contact = c2.date_input(t("field.match_contact_date"), value=today())
+        people = st.text_input(t("field.match_people"))
+        notes = st.text_area(t("field.match_notes"))
+        follow = st.date_input(t("field.match_next_follow_up"), value=today() + timedelta(days=7))
+        if st.form_submit_button(t("rec.record")):
+            with refusals():
+                record_match(actor=actor(), result_id=result_id, enterprise_org_id=enterprise_org_id,
+                             demand_id=demand_id, channel=channel, contact_date=contact, people=people,
+                             notes=notes, next_follow_up=follow)
+                st.success(t("rec.recorded"))
