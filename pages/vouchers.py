@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.clock import today
+from portal.contracts.common import percent
 from portal.contracts.listing import party_options
 from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
 from portal.regions import region_name
@@ -16,7 +17,7 @@ st.title(t("nav.vouchers"))
 
 with refusals():
     if me.city_code:
-        st.caption(t("vouchers.rate", rate=f"{voucher_rate(me.city_code) * 100:g}"))
+        st.caption(t("vouchers.rate", rate=percent(voucher_rate(me.city_code))))
     with st.expander(t("vouchers.issue")), st.form("issue_voucher"):
         enterprises = party_options(actor=me)["enterprises"]
         enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])

@@ -512,6 +512,9 @@ def _contracts(ctx: Ctx) -> None:
     rng = ctx.rng
     insurers = [o for o in ctx.orgs.values() if o.kind == "insurer"]
     template = ctx.s.exec(select(ContractTemplate).where(ContractTemplate.kind == "trial")).first()
+    # the voucher refund rate each city set in _policy (Ningbo refunds 90 %, the others the 80 % floor)
+    rates = {p.region_code: Decimal(p.data["voucher_refund_rate"]) for p in ctx.s.exec(select(PolicyVersion)).all()
+             if "voucher_refund_rate" in p.data}
     seq = 0
     for c in cities():
         agency = ctx.agencies[c.code][0]
@@ -535,7 +538,7 @@ def _contracts(ctx: Ctx) -> None:
                       "terminated": "terminated", "expired": "expired"}[plan]
             trial = Contract(id=ctx.uid(), kind="trial", licence_type="ordinary", result_id=r.id,
                              licensor_org_id=r.owner_org_id, licensee_org_id=ent.id, agency_id=agency.id,
-                             city_code=c.code, number=f"XYHZ-{c.code[:4]}-{start.year}-{seq:04d}",
+                             city_code=c.code, number=f"XYSY-{c.code[:4]}-{start.year}-{seq:04d}",
                              start_date=start, end_date=end, original_end_date=end - timedelta(days=90) if plan == "extended" else end,
                              fee=Decimal("0"), status=status, template_id=template.id if template else None,
                              status_reason={"extended": "中试验证需延长三个月", "terminated": "企业产品线调整"}.get(plan, ""),
@@ -565,7 +568,8 @@ def _contracts(ctx: Ctx) -> None:
                                          start_date=start, end_date=end)
                 ctx.add(policy)
                 voucher_amount = Decimal(20000)
-                spent = (premium * Decimal("0.8")).quantize(Decimal("0.01"))
+                rate = rates.get(c.code, Decimal("0.80"))
+                spent = (premium * rate).quantize(Decimal("0.01"))
                 voucher = Voucher(id=ctx.uid(), code=f"CXQ{c.code[:4]}{seq:06d}", enterprise_org_id=ent.id,
                                   city_code=c.code, county_code=ent.county_code, amount=voucher_amount,
                                   balance=voucher_amount - spent, issued_on=start - timedelta(days=30),
@@ -573,10 +577,22 @@ def _contracts(ctx: Ctx) -> None:
                 ctx.add(voucher)
                 red = VoucherRedemption(id=ctx.uid(), voucher_id=voucher.id, policy_id=policy.id,
                                         redeemed_by_org_id=policy.insurer_org_id if k % 2 else ent.id,
-                                        city_code=c.code, amount=spent, rate=Decimal("0.80"),
+                                        city_code=c.code, amount=spent, rate=rate,
                                         redeemed_at=ctx.at(start + timedelta(days=5)))
                 ctx.add(red)
                 ctx.redemptions.append(red)
+            if c.code == "330100" and k in (1, 2):
+                # one dispute still open (the trial is marked disputed), one resolved with who and why
+                resolved = k == 2
+                if not resolved:
+                    trial.status = "disputed"
+                ctx.add(Objection(id=ctx.uid(), contract_id=trial.id, city_code=c.code, objector_name="周某（第三方企业）",
+                                  objector_contact="13905710000", reason="认为该成果与本公司在先专利存在权利冲突",
+                                  status="dismissed" if resolved else "open",
+                                  resolved_by=op.id if resolved else None,
+                                  resolved_at=ctx.at(start + timedelta(days=20)) if resolved else None,
+                                  resolution="经比对权利要求，不构成冲突，异议不成立" if resolved else "",
+                                  created_at=ctx.at(start + timedelta(days=10))))
     ctx.flush()
 
 

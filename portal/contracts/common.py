@@ -87,3 +87,10 @@ def months_between(start: date, end: date) -> int:
     """Whole months covered by [start, end], rounded up (a trial of 12 months and 1 day is 13)."""
     delta = relativedelta(end + relativedelta(days=1), start)
     return delta.years * 12 + delta.months + (1 if delta.days else 0)
+
+
+def percent(rate) -> str:  # noqa: ANN001
+    """A rate as a percentage without trailing zeros: Decimal('0.90') → '90', '0.825' → '82.5'."""
+    from decimal import Decimal
+
+    return f"{(Decimal(rate) * 100).normalize():f}"

@@ -32,7 +32,7 @@ from db.models.enums import ContractKind, EnterpriseSize, ObjectionStatus, Resul
 from portal import audit, scope
 from portal.actor import Actor
 from portal.clock import today
-from portal.contracts.common import WRITERS, months_between, readable_contract
+from portal.contracts.common import WRITERS, months_between, percent, readable_contract
 from portal.contracts.templates import template_for
 from portal.contracts.trials import max_licensees, peak_running
 from portal.errors import NotFound
@@ -114,7 +114,7 @@ def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> di
         "start_date": _cn_date(contract.start_date), "end_date": _cn_date(end),
         "trial_months": str(months_between(contract.start_date, end)) if end else "—",
         "fee": f"{contract.fee:.2f}",
-        "service_fee_rate": f"{rate * 100:g}%",
+        "service_fee_rate": f"{percent(rate)}%",
         "risk_hints": "\n".join(f"{i}. {h.text('zh')}" for i, h in enumerate(hints, 1))
         or "经核查，未发现需要特别提示的风险。",
         "signing_date": _cn_date(contract.signing_date),

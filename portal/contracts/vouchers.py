@@ -20,7 +20,7 @@ from db.models.enums import OrgKind, Role, VoucherStatus
 from portal import audit, scope, validation
 from portal.actor import Actor
 from portal.clock import now, today
-from portal.contracts.common import check_writer
+from portal.contracts.common import check_writer, percent
 from portal.errors import NotFound, ValidationError
 from portal.policy import current_policy, province_floors
 
@@ -136,7 +136,7 @@ def redeem_voucher(*, actor: Actor, voucher_id: uuid.UUID, policy_id: uuid.UUID,
                                   balance=str(voucher.balance))
         if bounds.already + value < bounds.floor:
             raise ValidationError("contracts.error.refund_under_floor", field="redemption_amount",
-                                  floor=str(bounds.floor), rate=f"{bounds.rate * 100:.0f}")
+                                  floor=str(bounds.floor), rate=percent(bounds.rate))
         before = audit.snapshot(voucher)
         voucher.balance = voucher.balance - value
         if voucher.balance == 0:

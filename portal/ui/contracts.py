@@ -11,6 +11,7 @@ from db.models.enums import ContractKind, LicenceType, TerminationReason
 from portal.actor import Actor
 from portal.clock import fmt, today
 from portal.contracts import listing
+from portal.contracts.common import percent
 from portal.contracts.outcomes import (
     convert_trial,
     extend_trial,
@@ -207,7 +208,7 @@ def insurance_section(me: Actor, detail: listing.ContractDetail, can_write: bool
         voucher = st.selectbox(t("field.redemption_voucher"), detail.vouchers,
                                format_func=lambda v: f"{v.code}（{yuan(v.balance)}）")
         b = redemption_bounds(actor=me, voucher_id=voucher.id, policy_id=policy[0].id)
-        st.caption(t("contracts.redeem_bounds", rate=f"{b.rate * 100:g}", floor=yuan(b.floor), ceiling=yuan(b.ceiling),
+        st.caption(t("contracts.redeem_bounds", rate=percent(b.rate), floor=yuan(b.floor), ceiling=yuan(b.ceiling),
                      premium=yuan(b.premium), already=yuan(b.already), balance=yuan(b.balance)))
         with st.form("redeem"):
             amount = st.text_input(t("field.redemption_amount"), value=str(b.floor))

@@ -1,0 +1,124 @@
+"""Contracts pages on the demo data: what an operator, an officer and an enterprise see and do."""
+
+from __future__ import annotations
+
+from portal.auth import load_actor
+from portal.contracts.listing import ContractFilters, list_contracts
+from tests.pages.conftest import tables, texts
+
+
+def _open(at, page: str):  # noqa: ANN001, ANN202
+    at.switch_page(f"../pages/{page}")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _w(widgets, label: str):  # noqa: ANN001, ANN202
+    """The widget with this label."""
+    return next(w for w in widgets if w.label == label)
+
+
+def _first(username: str, **filters) -> str:  # noqa: ANN003
+    rows, _ = list_contracts(actor=load_actor(username), filters=ContractFilters(**filters))
+    return rows[0].number
+
+
+def test_operator_list_shows_only_hangzhou_and_filters_by_state(app) -> None:
+    at = _open(app("hz_operator"), "contracts.py")
+    table = tables(at)[0]
+    assert "合同编号" in table.columns and len(table) >= 18
+    assert set(table["城市"]) == {"杭州市"}
+    assert "份合同" in texts(at)
+    _w(at.selectbox, "状态").set_value("converted").run()
+    table = tables(at)[0]
+    assert len(table) >= 1 and set(table["状态"]) == {"已转化"}
+    assert at.get("download_button")  # the .xlsx export is offered
+
+
+def test_enterprise_sees_only_its_own_contracts(app) -> None:
+    at = _open(app("ent_demo"), "contracts.py")
+    table = tables(at)[0]
+    assert set(table["被许可人"]) == {"杭州恒拓智能科技有限公司"}
+    assert [tab.label for tab in at.tabs] == ["合同列表"]  # no new-trial tab for enterprises
+
+
+def test_exclusive_trial_is_refused_on_the_page_and_an_ordinary_one_recorded(app) -> None:
+    at = _open(app("hz_operator"), "contracts.py")
+    before = list_contracts(actor=load_actor("hz_operator"))[1]
+    _w(at.selectbox, "许可方式").set_value("exclusive")
+    _w(at.button, "签订试用合同").click().run()
+    assert "【许可方式】先用后转试用只能采用普通许可，不能采用独占或排他许可。" in texts(at)
+    assert list_contracts(actor=load_actor("hz_operator"))[1] == before
+    _w(at.selectbox, "许可方式").set_value("ordinary")
+    _w(at.button, "签订试用合同").click().run()
+    page = texts(at)
+    assert "已登记试用合同 XYSY-3301-" in page or "许可名额已满" in page or "已有该成果的试用合同" in page
+
+
+def test_contract_page_shows_history_risks_and_refuses_other_cities(app) -> None:
+    number = _first("hz_operator", kind="trial", status="active")
+    at = _open(app("hz_operator"), "contract_detail.py")
+    _w(at.text_input, "合同编号").set_value(number).run()
+    page = texts(at)
+    assert number in page and "风险提示" in page and "变更记录" in page and "登记试用合同" in page
+    assert "保险与创新券" in page and "异议与争议" in page
+    ningbo = _first("nb_operator")
+    _w(at.text_input, "合同编号").set_value(ningbo).run()
+    assert "记录不存在或不在您的权限范围内。" in texts(at)
+
+
+def test_generating_the_document_offers_the_docx(app) -> None:
+    number = _first("hz_operator", kind="trial", status="active")
+    at = _open(app("hz_operator"), "contract_detail.py")
+    _w(at.text_input, "合同编号").set_value(number).run()
+    _w(at.button, "生成合同文本（.docx）").click().run()
+    assert not at.exception
+    assert f"{number}.docx" in str([d.proto.label for d in at.get("download_button")])
+
+
+def test_conversion_with_zero_amount_is_refused_on_the_page(app) -> None:
+    number = _first("hz_operator", kind="trial", status="extended")
+    at = _open(app("hz_operator"), "contract_detail.py")
+    _w(at.text_input, "合同编号").set_value(number).run()
+    _w(at.text_input, "合作金额").set_value("0")
+    _w(at.text_area, "付款方式").set_value("一次性支付")
+    _w(at.button, "转化为付费许可 / 转让").click().run()
+    assert "【合作金额】金额必须大于零。" in texts(at)
+    assert _first("hz_operator", kind="trial", status="extended") == number
+
+
+def test_expiring_page_lists_trials_soonest_first_with_history(app) -> None:
+    at = _open(app("hz_operator"), "expiring.py")
+    page = texts(at)
+    assert "试用期在 30 天内结束的合同" in page
+    lefts = [int(m.value.split("剩余 ")[1].split(" 天")[0]) for m in at.caption if "剩余 " in m.value]
+    assert lefts and lefts == sorted(lefts) and all(0 <= d <= 30 for d in lefts)
+    assert "对接记录" in page and "中试记录" in page
+
+
+def test_template_editing_versions_and_refuses_unknown_placeholders(app) -> None:
+    at = _open(app("wz_operator"), "templates.py")
+    assert "现行版本：第 1 版" in texts(at)
+    body = _w(at.text_area, "模板正文")
+    body.set_value(body.value + "\n补充条款：{no_such_field}")
+    _w(at.text_input, "修订说明").set_value("增加补充条款")
+    _w(at.button, "保存新版本").click().run()
+    assert "【模板正文】未知的占位符：no_such_field。" in texts(at)
+    body = _w(at.text_area, "模板正文")
+    body.set_value(body.value.replace("{no_such_field}", "每季度回访一次"))
+    _w(at.button, "保存新版本").click().run()
+    assert "已保存第 1 版；已签合同仍使用原版本。" in texts(at)
+    at.run()
+    assert "历史版本" in texts(at)
+
+
+def test_voucher_ledger_and_a_refused_issue(app) -> None:
+    at = _open(app("nb_operator"), "vouchers.py")
+    page = texts(at)
+    assert "保费的 90%" in page
+    ledger = tables(at)[0]
+    assert len(ledger) >= 1 and set(ledger["城市"]) == {"宁波市"}
+    _w(at.text_input, "券面金额（元）").set_value("0")
+    _w(at.button, "发放创新券").click().run()
+    assert "【券面金额（元）】金额必须大于零。" in texts(at)
