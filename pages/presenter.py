@@ -3,7 +3,6 @@
 import uuid
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from portal.decks import qr_png
 from portal.roadshows import cards, list_roadshows
@@ -48,7 +47,7 @@ def _present(show_id: uuid.UUID) -> None:
                disabled=position >= len(deck), width="stretch")
     right.caption(t("presenter.keys_hint"))
     out.button(t("presenter.exit"), key="presenter_exit", on_click=_go, args=(None,), width="stretch")
-    components.html(KEYS_JS, height=0)
+    st.iframe(KEYS_JS, height=1)  # static script, no user data: paging keys for clickers
 
 
 show_id = _show_id()

@@ -1,0 +1,155 @@
+"""Roadshow pages through AppTest: the operator's list and refusals, presenter mode, and the public
+QR intent page (signed out)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db import engine as db_engine
+from portal.settings import get_settings
+from tests.pages.conftest import APP, signed_in, texts
+
+
+@pytest.fixture
+def own_demo(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database, for tests that write (others count on the shared one)."""
+    source = Path(demo_db_url.removeprefix("sqlite:///"))
+    db_engine.configure("sqlite://")  # let go of the shared file before copying it
+    target = tmp_path / "portal.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    db_engine.configure(url)
+    yield target
+    get_settings.cache_clear()
+
+
+def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchone()
+
+
+def _open(username: str, page: str) -> AppTest:
+    at = signed_in(username)
+    at.switch_page(f"../pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _plan(at: AppTest, title: str, venue: str) -> None:
+    """Fill the new-roadshow form (the first on the page) and submit it."""
+    next(w for w in at.text_input if w.label == "路演名称").input(title)
+    next(w for w in at.text_input if w.label == "地点").input(venue)
+    next(b for b in at.button if b.label == "创建路演").click()
+    at.run()
+
+
+def test_operator_sees_its_city_roadshows_and_their_running_order(app) -> None:  # noqa: ANN001
+    at = _open("hz_operator", "roadshows.py")
+    body = texts(at)
+    assert "路演管理" in body and "杭州“先用后转”" in body and "宁波" not in body
+    assert "第 1 / 1 页，共 3 场" in body
+    assert {"筹备中", "已发布", "已结束"} <= set(body.split("\n"))
+    assert "讲解人" in body and "意向数" in body  # the running order's table
+    assert [b.label for b in at.button if b.label == "发布"]  # the first one is a draft
+
+
+def test_bad_plan_is_refused_naming_the_field(own_demo: Path) -> None:
+    before = _one(own_demo, "select count(*) from roadshow")
+    at = _open("hz_operator", "roadshows.py")
+    _plan(at, "", "")  # title and venue left empty
+    assert "【路演名称】必填。" in texts(at)
+    assert _one(own_demo, "select count(*) from roadshow") == before
+
+
+def test_operator_plans_a_roadshow(own_demo: Path) -> None:
+    at = _open("hz_operator", "roadshows.py")
+    _plan(at, "余杭未来科技城专场路演", "未来科技城会议中心")
+    assert not at.exception, at.exception
+    assert "已创建路演“余杭未来科技城专场路演”（筹备中）。" in texts(at)
+    assert _one(own_demo, "select status, city_code from roadshow where title = ?", "余杭未来科技城专场路演") == (
+        "draft", "330100")
+
+
+def test_presenter_picks_only_published_and_sees_a_full_screen_card(app) -> None:  # noqa: ANN001
+    at = _open("presenter", "presenter.py")
+    options = at.selectbox(key="presenter_show").options
+    assert len(options) == 1 and "生物医药专场路演" in options[0]  # the published Hangzhou roadshow only
+    next(b for b in at.button if b.label == "开始演示").click().run()
+    assert at.query_params["card"] == "1"
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "1 / 5" in html and "rs-card" in html and "扫码登记合作意向" in html
+    assert 'data-testid="stSidebar"' in html  # the chrome is hidden
+    assert "data:image/png;base64," in html
+    at.button(key="presenter_next").click().run()
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "2 / 5" in html
+    at.button(key="presenter_exit").click().run()
+    assert "show" not in at.query_params
+
+
+def test_presenter_cannot_open_a_draft_by_url(app) -> None:  # noqa: ANN001
+    db = Path(get_settings().resolved_database_url.removeprefix("sqlite:///"))
+    (draft,) = _one(db, "select id from roadshow where city_code = '330100' and status = 'draft'")
+    at = signed_in("presenter")
+    at.switch_page("../pages/presenter.py")
+    at.query_params["show"] = str(draft)  # SQLite keeps uuids as 32 hex digits
+    at.run()
+    assert "记录不存在或不在您的权限范围内。" in texts(at)
+    assert not at.get("html") or "rs-card" not in "".join(str(h.proto.body) for h in at.get("html"))
+
+
+def _public(token: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["t"] = token
+    at.run()
+    at.switch_page("../pages/intent.py")
+    at.query_params["t"] = token
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _fill(at: AppTest, code: str) -> None:
+    at.text_input[0].input("杭州扫码测试科技有限公司")
+    at.text_input[1].input(code)
+    at.text_input[2].input("王经理")
+    at.text_input[3].input("13812345678")
+    at.form_submit_button[0].click()
+    at.run()
+
+
+def test_public_intent_page_refuses_bad_code_then_records_and_merges(own_demo: Path) -> None:
+    (token, title) = _one(own_demo, "select i.token, r.title from roadshow_item i join result r on r.id = i.result_id "
+                                    "join roadshow s on s.id = i.roadshow_id where s.status = 'published' "
+                                    "and s.city_code = '330100' order by i.position")
+    at = _public(token)
+    body = texts(at)
+    assert "登记合作意向" in body and title in body
+    assert "用户名" not in [t.label for t in at.text_input]  # no sign-in form
+    before = _one(own_demo, "select count(*) from intent")
+    _fill(at, "91330106MA2B3C4D5X")
+    assert "【统一社会信用代码】校验位不正确，请核对。" in texts(at)
+    assert _one(own_demo, "select count(*) from intent") == before
+    from tests.factories import credit_code
+
+    code = credit_code("330106")
+    _fill(at, code)
+    assert f"已收到杭州扫码测试科技有限公司对“{title}”的意向：申请试用。" in texts(at)
+    _fill(at, code.lower())
+    assert "同一企业重复提交会合并" in texts(at)
+    assert _one(own_demo, "select count(*) from intent") == (before[0] + 1,)
+    body = texts(at)
+    assert "杭州恒拓" not in body  # nothing of the other enterprises' intents
+
+
+def test_public_intent_page_with_a_guessed_token(demo_db) -> None:  # noqa: ANN001
+    at = _public("00000000-0000-0000-0000-000000000000")
+    assert "链接无效或已失效，请重新扫描现场二维码。" in texts(at)
+    assert not at.text_input
