@@ -72,7 +72,7 @@ class PointsRow:
 
 
 def points_ranking(s: Session, *, actor: Actor, by: str, start: date, end: date,
-                   limit: int = 50) -> list[PointsRow]:
+                   limit: int = 50, city_code: str | None = None) -> list[PointsRow]:
     """Points earned between start and end (inclusive) per agency, staff member or city, highest first."""
     base = (PointsEvent.occurred_on >= start, PointsEvent.occurred_on <= end)
     total = func.sum(PointsEvent.points).label("points")
@@ -91,5 +91,19 @@ def points_ranking(s: Session, *, actor: Actor, by: str, start: date, end: date,
     else:
         raise ValidationError("error.bad_choice", field="ranking_level", value=by)
     stmt = filter_scope(stmt.where(*base), actor, city_col=PointsEvent.city_code)
+    if city_code:
+        stmt = stmt.where(PointsEvent.city_code == city_code)
     rows = s.exec(stmt.order_by(total.desc()).limit(limit)).all()
     return [PointsRow(str(k), str(name), str(city), int(p or 0), int(c or 0)) for k, name, city, p, c in rows]
+
+
+def ranking(*, actor: Actor, by: str, start: date, end: date, city_code: str | None = None,
+            limit: int = 50) -> list[PointsRow]:
+    """points_ranking for the dashboards: the actor's city, or (province) one city or all."""
+    from db.engine import read_session
+    from portal.dashboards import check_period, scope_city
+
+    city = scope_city(actor, city_code)
+    check_period(start, end)
+    with read_session() as s:
+        return points_ranking(s, actor=actor, by=by, start=start, end=end, limit=limit, city_code=city)

@@ -1,0 +1,59 @@
+"""Budgets: each city/county's yearly budget per claim kind, what is committed and paid, and
+(for city administrators and the province) setting a budget."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ClaimKind, Role
+from portal import budgets
+from portal.clock import today
+from portal.regions import cities, counties, region_name
+from portal.ui import actor, label, lang, refusals, t, yuan
+from portal.ui.dashboards import city_filter, done, downloads, pct, show_flash, styled
+
+me = actor()
+st.title(t("nav.budgets"))
+show_flash()
+
+with refusals():
+    a, b = st.columns([1, 3])
+    year = a.number_input(t("field.budget_year"), min_value=2020, max_value=2100, value=today().year, step=1)
+    with b:
+        city = city_filter(me, "budgets")
+    rows = budgets.list_budgets(actor=me, year=int(year), city_code=city)
+    if rows:
+        frame = pd.DataFrame([{
+            t("dash.col.region"): region_name(u.region_code, lang()), t("field.claim_kind"): label("claim_kind", u.kind),
+            t("dash.col.budget"): yuan(u.budget), t("dash.col.approved"): yuan(u.committed),
+            t("dash.col.paid"): yuan(u.paid), t("dash.col.pending"): yuan(u.pending),
+            t("dash.col.remaining"): yuan(u.remaining), t("dash.col.used"): pct(u.used_share)} for u in rows])
+        st.dataframe(frame, hide_index=True, width="stretch")
+        downloads(frame, f"budgets-{int(year)}", "budgets")
+        chart = pd.DataFrame([{t("dash.col.region"): f"{region_name(u.region_code, lang())} · "
+                                                     f"{label('claim_kind', u.kind)}",
+                               t("dash.col.used"): round((u.used_share or 0) * 100, 1)} for u in rows])
+        st.altair_chart(styled(alt.Chart(chart).mark_bar(color="#f59e0b").encode(
+            y=alt.Y(f"{t('dash.col.region')}:N", sort="-x", title=None),
+            x=alt.X(f"{t('dash.col.used')}:Q", title=t("budgets.used_axis"), scale=alt.Scale(domain=[0, 100])),
+            tooltip=list(chart.columns)), height=max(120, 24 * len(rows))), width="stretch")
+    else:
+        st.info(t("dash.no_budgets"))
+
+    may_edit = me.role == Role.PROVINCE_ADMIN or (me.role == Role.CITY_OPERATOR and me.is_city_admin)
+    if may_edit:
+        st.subheader(t("budgets.set"))
+        owner = me.city_code if me.role != Role.PROVINCE_ADMIN else None
+        regions = ([owner, *[c.code for c in counties(owner)]] if owner else
+                   [r for c in cities() for r in (c.code, *[k.code for k in counties(c.code)])])
+        with st.form("set_budget"):
+            c1, c2, c3 = st.columns(3)
+            region = c1.selectbox(t("field.budget_region"), regions, format_func=lambda c: region_name(c, lang()))
+            kind = c2.selectbox(t("field.claim_kind"), list(ClaimKind), format_func=lambda k: label("claim_kind", k))
+            amount = c3.text_input(t("field.budget_amount"), placeholder="500000.00")
+            reason = st.text_input(t("field.change_reason"))
+            if st.form_submit_button(t("budgets.save"), type="primary"):
+                with refusals():
+                    saved = budgets.set_budget(actor=me, region_code=region, year=int(year), kind=kind, amount=amount,
+                                               reason=reason)
+                    done(t("budgets.saved", region=region_name(saved.region_code, lang()), amount=yuan(saved.amount)))

@@ -1,0 +1,47 @@
+"""Fee claims: the list (scoped), a claim's detail and workflow, and new claims for agencies."""
+
+import streamlit as st
+
+from db.models.enums import ClaimKind, ClaimStatus, Role
+from portal import claims
+from portal.ui import actor, label, refusals, t
+from portal.ui.claims import claims_frame, detail, new_claim
+from portal.ui.dashboards import downloads, show_flash
+
+me = actor()
+st.title(t("nav.claims"))
+show_flash()
+
+with refusals():
+    tabs = [t("claims.tab_list")]
+    if me.role == Role.CITY_OPERATOR:
+        tabs.append(t("claims.tab_new"))
+    panes = st.tabs(tabs)
+    with panes[0]:
+        a, b, c = st.columns(3)
+        status = a.selectbox(t("field.claim_status"), [None, *ClaimStatus], key="claims_status",
+                             format_func=lambda s: label("claim_status", s) if s else t("claims.all"))
+        kind = b.selectbox(t("field.claim_kind"), [None, *ClaimKind], key="claims_kind",
+                           format_func=lambda k: label("claim_kind", k) if k else t("claims.all"))
+        page = c.number_input(t("claims.page"), min_value=1, value=1, step=1, key="claims_page") - 1
+        rows, total = claims.list_claims(actor=me, status=status, kind=kind, page=int(page))
+        st.caption(t("claims.count", total=total, shown=len(rows)))
+        if rows:
+            frame = claims_frame(rows)
+            picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                                  selection_mode="single-row", key="claims_table")
+            downloads(frame, "claims", "claims")
+            chosen = picked.selection.rows if picked and picked.selection else []
+            options = list(range(len(rows)))
+            index = st.selectbox(t("claims.open"), options, index=chosen[0] if chosen else 0,
+                                 format_func=lambda i: f"{label('claim_kind', rows[i].kind)} · "
+                                                       f"{rows[i].contract_number or rows[i].programme or ''} · "
+                                                       f"{label('claim_status', rows[i].status)}",
+                                 key="claims_open")
+            st.divider()
+            detail(me, claims.get_claim(actor=me, claim_id=rows[index].id))
+        else:
+            st.info(t("claims.none"))
+    if len(panes) > 1:
+        with panes[1]:
+            new_claim(me)

@@ -1,0 +1,128 @@
+"""Manager dashboard: funnel, monthly trends, subsidies against budget, trials ending soon and,
+for the province, the 11 cities side by side and on a map."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from portal import budgets, dashboards
+from portal.regions import region_name
+from portal.ui import actor, label, lang, refusals, t
+from portal.ui.dashboards import city_filter, downloads, map_chart, pct, period_filter, styled
+
+me = actor()
+st.title(t("nav.dashboard"))
+
+with refusals():
+    top = st.columns([3, 2])
+    with top[0]:
+        start, end = period_filter("dash")
+    with top[1]:
+        city = city_filter(me, "dash")
+    scope = region_name(city, lang()) if city else t("home.scope_province")
+    st.caption(t("dash.scope_caption", scope=scope, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"))
+
+    # --- funnel -----------------------------------------------------------------------------
+    st.subheader(t("dash.funnel"))
+    fun = dashboards.funnel(actor=me, start=start, end=end, city_code=city)
+    stages = fun.stages()
+    cols = st.columns(4)
+    for col, (stage, n, rate) in zip(cols, stages, strict=True):
+        col.metric(t(f"dash.stage.{stage}"), f"{n:,}", t("dash.rate_from_prev", rate=pct(rate)) if rate is not None
+                   else None, delta_color="off")
+    frame = pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
+                           t("dash.col.rate"): pct(r)} for s, n, r in stages])
+    order = [t(f"dash.stage.{s}") for s, _, _ in stages]
+    bars = alt.Chart(frame).mark_bar(color="#2563eb", cornerRadiusEnd=3).encode(
+        y=alt.Y(f"{t('dash.col.stage')}:N", sort=order, title=None),
+        x=alt.X(f"{t('dash.col.results')}:Q", title=t("dash.col.results")),
+        tooltip=list(frame.columns))
+    text = bars.mark_text(align="left", dx=4, color="#111827").encode(text=f"{t('dash.col.rate')}:N")
+    st.altair_chart(styled(bars + text, height=200), width="stretch")
+    st.caption(t("dash.funnel_help"))
+    downloads(frame, "funnel", "funnel")
+
+    # --- trends -----------------------------------------------------------------------------
+    st.subheader(t("dash.trends"))
+    trend = pd.DataFrame(dashboards.monthly_trends(actor=me, start=start, end=end, city_code=city))
+    counts = trend.rename(columns={"month": t("dash.col.month"), "listed": t("dash.stage.listed"),
+                                   "trials": t("dash.col.trials"), "conversions": t("dash.col.conversions")})
+    long = counts.melt(id_vars=[t("dash.col.month")],
+                       value_vars=[t("dash.stage.listed"), t("dash.col.trials"), t("dash.col.conversions")],
+                       var_name=t("dash.col.measure"), value_name=t("dash.col.count"))
+    left, right = st.columns(2)
+    left.altair_chart(styled(alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X(f"{t('dash.col.month')}:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(f"{t('dash.col.count')}:Q"), color=alt.Color(f"{t('dash.col.measure')}:N", title=None),
+        tooltip=list(long.columns)).properties(title=t("dash.trend_counts"))), width="stretch")
+    amounts = pd.DataFrame({t("dash.col.month"): trend["month"],
+                            t("dash.col.deal_amount_wan"): [float(a) / 10000 for a in trend["deal_amount"]]})
+    right.altair_chart(styled(alt.Chart(amounts).mark_bar(color="#059669").encode(
+        x=alt.X(f"{t('dash.col.month')}:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(f"{t('dash.col.deal_amount_wan')}:Q"),
+        tooltip=list(amounts.columns)).properties(title=t("dash.trend_amounts"))), width="stretch")
+    export = counts.assign(**{t("dash.col.deal_amount"): [str(a) for a in trend["deal_amount"]]})
+    downloads(export, "trends", "trends")
+
+    # --- subsidies against budget ------------------------------------------------------------
+    st.subheader(t("dash.subsidies", year=end.year))
+    usage = budgets.list_budgets(actor=me, year=end.year, city_code=city)
+    if usage:
+        rows = pd.DataFrame([{
+            t("dash.col.region"): region_name(u.region_code, lang()), t("field.claim_kind"): label("claim_kind", u.kind),
+            t("dash.col.budget"): float(u.budget or 0), t("dash.col.approved"): float(u.committed),
+            t("dash.col.paid"): float(u.paid), t("dash.col.used"): pct(u.used_share)} for u in usage])
+        long = rows.melt(id_vars=[t("dash.col.region"), t("field.claim_kind")],
+                         value_vars=[t("dash.col.budget"), t("dash.col.approved"), t("dash.col.paid")],
+                         var_name=t("dash.col.measure"), value_name=t("dash.col.yuan"))
+        st.altair_chart(styled(alt.Chart(long).mark_bar().encode(
+            y=alt.Y(f"{t('dash.col.region')}:N", title=None),
+            yOffset=alt.YOffset(f"{t('dash.col.measure')}:N"),
+            x=alt.X(f"{t('dash.col.yuan')}:Q", title=t("dash.col.yuan")),
+            color=alt.Color(f"{t('dash.col.measure')}:N", title=None,
+                            scale=alt.Scale(range=["#cbd5e1", "#f59e0b", "#059669"])),
+            row=alt.Row(f"{t('field.claim_kind')}:N", title=None, header=alt.Header(labelAngle=0,
+                                                                                    labelAlign="left")),
+            tooltip=list(long.columns)), height=max(60, 26 * len({u.region_code for u in usage}))), width="stretch")
+        downloads(rows, "subsidies", "subsidies")
+    else:
+        st.info(t("dash.no_budgets"))
+
+    # --- trials ending soon ------------------------------------------------------------------
+    window, ending = dashboards.trials_ending(actor=me, city_code=city)
+    st.subheader(t("dash.ending", days=window))
+    if ending:
+        table = pd.DataFrame([{t("dash.col.contract"): e.number, t("field.city"): region_name(e.city_code, lang()),
+                               t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
+                               t("dash.col.end_date"): e.end_date.isoformat(), t("dash.col.days_left"): e.days_left}
+                              for e in ending])
+        st.dataframe(table, hide_index=True, width="stretch")
+        downloads(table, "trials_ending", "ending")
+    else:
+        st.info(t("dash.none_ending", days=window))
+
+    # --- the province: 11 cities -------------------------------------------------------------
+    if me.is_province and not city:
+        st.subheader(t("dash.cities"))
+        figures = dashboards.city_figures(actor=me, start=start, end=end)
+        measures = {"listed": t("dash.stage.listed"), "matched": t("dash.stage.matched"),
+                    "trials": t("dash.col.trials"), "conversions": t("dash.col.conversions"),
+                    "deal_amount_wan": t("dash.col.deal_amount_wan"), "conversion_rate": t("dash.col.conv_rate")}
+        table = pd.DataFrame([{
+            t("field.city"): region_name(f.city_code, lang()), measures["listed"]: f.listed,
+            measures["matched"]: f.matched, measures["trials"]: f.trials, measures["conversions"]: f.conversions,
+            measures["deal_amount_wan"]: round(float(f.deal_amount) / 10000, 1),
+            measures["conversion_rate"]: pct(f.conversion_rate)} for f in figures])
+        st.dataframe(table, hide_index=True, width="stretch")
+        downloads(table, "cities", "cities")
+        measure = st.selectbox(t("dash.map_measure"), [k for k in measures if k != "conversion_rate"],
+                               format_func=measures.get, key="dash_map_measure")
+        values = {f.city_code: (float(f.deal_amount) / 10000 if measure == "deal_amount_wan" else getattr(f, measure))
+                  for f in figures}
+        left, right = st.columns([3, 2])
+        left.altair_chart(map_chart(values, measures[measure]), width="stretch")
+        ranked = table.sort_values(measures[measure], ascending=False)
+        right.altair_chart(styled(alt.Chart(ranked).mark_bar(color="#2563eb").encode(
+            y=alt.Y(f"{t('field.city')}:N", sort="-x", title=None),
+            x=alt.X(f"{measures[measure]}:Q"), tooltip=list(ranked.columns)), height=420), width="stretch")
+        st.caption(t("dash.map_caption"))

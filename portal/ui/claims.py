@@ -1,0 +1,189 @@
+"""Page helpers for the claims page: the claims table, the new-claim forms, a claim's detail."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from db.models.enums import ClaimKind
+from portal import claims
+from portal.actor import Actor
+from portal.clock import fmt, today
+from portal.regions import counties, region_name
+from portal.ui import label, lang, refusals, t, yuan
+from portal.ui.dashboards import done
+
+KEY = "claim_form_key"
+
+
+def claims_frame(rows: list[claims.ClaimRow]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        t("claims.col.kind"): label("claim_kind", r.kind), t("claims.col.status"): label("claim_status", r.status),
+        t("claims.col.agency"): r.agency_name, t("claims.col.subject"): r.contract_number or r.programme or "—",
+        t("claims.col.basis"): yuan(r.basis_amount) if r.basis_amount is not None else "—",
+        t("claims.col.rate"): claims.pct(r.rate) if r.rate is not None else "—",
+        t("claims.col.amount"): yuan(r.amount), t("claims.col.budget"): f"{region_name(r.budget_region_code, lang())} "
+                                                                         f"{r.budget_year}",
+        t("claims.col.created"): fmt(r.created_at), t("claims.col.creator"): r.creator_name,
+    } for r in rows])
+
+
+def _form_key() -> str:
+    """One idempotency key per form instance: a double click or a retry reuses it."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = uuid.uuid4().hex
+    return st.session_state[KEY]
+
+
+def _created(claim, submitted: bool) -> None:  # noqa: ANN001
+    st.session_state.pop(KEY, None)  # the next form is a new claim
+    done(t("claims.submitted" if submitted else "claims.saved", amount=yuan(claim.amount)))
+
+
+def _budget_region(me: Actor, key: str) -> str:
+    codes = [me.city_code, *[c.code for c in counties(me.city_code)]]
+    return st.selectbox(t("field.budget_region"), codes, format_func=lambda c: region_name(c, lang()), key=key)
+
+
+def new_claim(me: Actor) -> None:
+    """The three kinds of claim, each saved as a draft or submitted at once."""
+    kind = st.radio(t("field.claim_kind"), list(ClaimKind), format_func=lambda k: label("claim_kind", k),
+                    horizontal=True, key="new_claim_kind")
+    key = _form_key()
+    if kind == ClaimKind.SERVICE_FEE:
+        deals = claims.claimable_deals(actor=me)
+        if not deals:
+            st.info(t("claims.no_deals"))
+            return
+        with st.form("fee_claim"):
+            deal = st.selectbox(t("field.claim_contract"), deals, format_func=lambda d: t(
+                "claims.deal_option", number=d.number, title=d.result_title, licensee=d.licensee,
+                amount=yuan(d.deal_amount)))
+            st.caption(t("claims.fee_rule", rate=claims.pct(deals[0].city_rate)))
+            rate = st.text_input(t("field.fee_rate"), value=claims.pct(deals[0].city_rate))
+            region = _budget_region(me, "fee_region")
+            why = st.text_area(t("field.claim_justification"))
+            save, submit = st.columns(2)
+            draft = save.form_submit_button(t("claims.save_draft"))
+            send = submit.form_submit_button(t("claims.submit"), type="primary")
+        if draft or send:
+            with refusals():
+                claim = claims.create_service_fee_claim(actor=me, contract_id=deal.contract_id, rate=rate,
+                                                        justification=why, budget_region_code=region, submit=send,
+                                                        idempotency_key=key)
+                _created(claim, send)
+    elif kind == ClaimKind.VOUCHER_REFUND:
+        options = claims.claimable_redemptions(actor=me)
+        if not options:
+            st.info(t("claims.no_redemptions"))
+            return
+        with st.form("refund_claim"):
+            red = st.selectbox(t("field.claim_redemption"), options, format_func=lambda r: t(
+                "claims.redemption_option", policy=r.policy_number, premium=yuan(r.premium), amount=yuan(r.amount)))
+            region = _budget_region(me, "refund_region")
+            why = st.text_area(t("field.claim_justification"))
+            save, submit = st.columns(2)
+            draft = save.form_submit_button(t("claims.save_draft"))
+            send = submit.form_submit_button(t("claims.submit"), type="primary")
+        if draft or send:
+            with refusals():
+                claim = claims.create_voucher_refund_claim(actor=me, redemption_id=red.redemption_id,
+                                                           justification=why, budget_region_code=region,
+                                                           submit=send, idempotency_key=key)
+                _created(claim, send)
+    else:
+        with st.form("subsidy_claim"):
+            programme = st.text_input(t("field.programme"))
+            amount = st.text_input(t("field.amount"), placeholder="120000.00")
+            a, b = st.columns(2)
+            start = a.date_input(t("field.claim_period_start"), value=today().replace(month=1, day=1))
+            end = b.date_input(t("field.claim_period_end"), value=today())
+            region = _budget_region(me, "subsidy_region")
+            why = st.text_area(t("field.claim_justification"))
+            save, submit = st.columns(2)
+            draft = save.form_submit_button(t("claims.save_draft"))
+            send = submit.form_submit_button(t("claims.submit"), type="primary")
+        if draft or send:
+            with refusals():
+                claim = claims.create_subsidy_claim(actor=me, programme=programme, amount=amount, period_start=start,
+                                                    period_end=end, justification=why, budget_region_code=region,
+                                                    submit=send, idempotency_key=key)
+                _created(claim, send)
+
+
+def detail(me: Actor, row: claims.ClaimRow) -> None:
+    """One claim: its figures, evidence, and the steps the user may take."""
+    st.markdown(f"**{label('claim_kind', row.kind)} · {label('claim_status', row.status)} · {yuan(row.amount)}**")
+    facts = {
+        t("claims.col.agency"): row.agency_name, t("claims.col.subject"): row.contract_number or row.programme or "—",
+        t("claims.col.basis"): yuan(row.basis_amount), t("claims.col.rate"): claims.pct(row.rate),
+        t("claims.col.budget"): f"{region_name(row.budget_region_code, lang())} {row.budget_year}",
+        t("field.claim_justification"): row.justification or "—",
+        t("claims.col.submitted"): fmt(row.submitted_at), t("claims.col.decided"): fmt(row.decided_at),
+    }
+    if row.reject_reason:
+        facts[t("field.reject_reason")] = row.reject_reason
+    if row.paid_on:
+        facts[t("field.paid_on")] = row.paid_on.isoformat()
+        facts[t("field.payment_ref")] = row.payment_ref
+    st.table(pd.DataFrame({t("claims.col.item"): list(facts), t("claims.col.value"): list(facts.values())})
+             .set_index(t("claims.col.item")))
+    files = claims.list_attachments(actor=me, claim_id=row.id)
+    st.markdown(f"**{t('field.attachment')}**")
+    for f in files:
+        name, mime, body = claims.read_attachment(actor=me, claim_id=row.id, attachment_id=f.id)
+        st.download_button(f"{name}（{f.size:,} B）", body, file_name=name, mime=mime, key=f"att_{f.id}")
+    if not files:
+        st.caption(t("claims.no_files"))
+    if me.role == "city_operator" and me.agency_id == row.agency_id and row.status in ("draft", "submitted",
+                                                                                        "rejected"):
+        upload = st.file_uploader(t("claims.upload"), key=f"upload_{row.id}")
+        if upload is not None and st.button(t("claims.attach"), key=f"attach_{row.id}"):
+            with refusals():
+                claims.add_attachment(actor=me, claim_id=row.id, filename=upload.name,
+                                      content_type=upload.type or "", data=upload.getvalue())
+                done(t("claims.attached", name=upload.name))
+    _actions(me, row)
+
+
+def _actions(me: Actor, row: claims.ClaimRow) -> None:
+    steps = claims.actions_for(me, row)
+    if not steps:
+        if row.created_by == me.user_id and row.status in ("submitted", "reviewed", "approved"):
+            st.caption(t("claims.own_claim_note"))
+        return
+    st.markdown(f"**{t('claims.next_step')}**")
+    if "submit" in steps and st.button(t("claims.submit"), type="primary", key="act_submit"):
+        with refusals():
+            claims.submit_claim(actor=me, claim_id=row.id)
+            done(t("claims.done.submit"))
+    if "reopen" in steps and st.button(t("claims.reopen"), key="act_reopen"):
+        with refusals():
+            claims.reopen_claim(actor=me, claim_id=row.id)
+            done(t("claims.done.reopen"))
+    if "review" in steps:
+        note = st.text_input(t("field.review_note"), key="act_note")
+        if st.button(t("claims.review"), type="primary", key="act_review"):
+            with refusals():
+                claims.review_claim(actor=me, claim_id=row.id, note=note)
+                done(t("claims.done.review"))
+    if "approve" in steps and st.button(t("claims.approve"), type="primary", key="act_approve"):
+        with refusals():
+            claims.approve_claim(actor=me, claim_id=row.id)
+            done(t("claims.done.approve"))
+    if "reject" in steps:
+        reason = st.text_input(t("field.reject_reason"), key="act_reason")
+        if st.button(t("claims.reject"), key="act_reject"):
+            with refusals():
+                claims.reject_claim(actor=me, claim_id=row.id, reason=reason)
+                done(t("claims.done.reject"))
+    if "pay" in steps:
+        a, b = st.columns(2)
+        paid_on = a.date_input(t("field.paid_on"), value=today(), key="act_paid_on")
+        ref = b.text_input(t("field.payment_ref"), key="act_ref")
+        if st.button(t("claims.pay"), type="primary", key="act_pay"):
+            with refusals():
+                claims.mark_paid(actor=me, claim_id=row.id, paid_on=paid_on, payment_ref=ref)
+                done(t("claims.done.pay"))

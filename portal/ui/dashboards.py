@@ -1,0 +1,131 @@
+"""Page helpers for claims, budgets, settings and the dashboards: downloads, the period and city
+filters, and the Altair charts (Chinese labels in Noto Sans CJK)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from portal.actor import Actor
+from portal.dashboards import period_presets
+from portal.regions import cities, region_name
+from portal.ui import lang, t
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+FLASH = "claims_flash"
+GEOJSON = Path(__file__).resolve().parents[1] / "data" / "zhejiang_cities.geojson"
+
+
+def done(message: str) -> None:
+    """Keep a success message across the rerun that redraws the page with the change."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)
+
+
+def styled(chart: alt.Chart, *, height: int = 300) -> alt.Chart:
+    """A chart with readable Chinese labels, full width."""
+    return (chart.properties(height=height, width="container")
+            .configure(font=FONT)
+            .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=13, labelLimit=220)
+            .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, orient="bottom")
+            .configure_title(font=FONT, fontSize=15, anchor="start")
+            .configure_view(stroke=None))
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """The chart's data as .xlsx and CSV (UTF-8 with BOM, so Excel opens Chinese correctly)."""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(t("dash.download_xlsx"), xlsx_bytes(frame), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         icon=":material/download:")
+    right.download_button(t("dash.download_csv"), frame.to_csv(index=False).encode("utf-8-sig"),
+                          file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+
+
+def period_filter(key: str) -> tuple[date, date]:
+    """A preset period (this year by default) or a custom range."""
+    presets = period_presets()
+    options = [*presets, "custom"]
+    cols = st.columns([2, 2, 2])
+    choice = cols[0].selectbox(t("dash.period"), options, format_func=lambda p: t(f"dash.preset.{p}"),
+                               key=f"{key}_preset")
+    if choice == "custom":
+        start = cols[1].date_input(t("field.since"), value=presets["this_year"][0], key=f"{key}_since")
+        end = cols[2].date_input(t("field.until"), value=presets["this_year"][1], key=f"{key}_until")
+        return start, end
+    start, end = presets[choice]
+    cols[1].caption(f"{start:%Y-%m-%d} — {end:%Y-%m-%d}")
+    return start, end
+
+
+def city_filter(me: Actor, key: str) -> str | None:
+    """Province roles choose all cities or one; everyone else sees their own city."""
+    if not me.is_province:
+        return me.city_code
+    codes = [None, *[c.code for c in cities()]]
+    return st.selectbox(t("field.city"), codes, key=f"{key}_city",
+                        format_func=lambda c: region_name(c, lang()) if c else t("home.scope_province"))
+
+
+@lru_cache(maxsize=1)
+def _features() -> list[dict]:
+    return json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]
+
+
+@lru_cache(maxsize=1)
+def _centres() -> dict[str, tuple[float, float]]:
+    """A label point per city: the area centroid of its largest polygon."""
+    out = {}
+    for f in _features():
+        ring = max((poly[0] for poly in f["geometry"]["coordinates"]), key=len)
+        a = cx = cy = 0.0
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            cross = x1 * y2 - x2 * y1
+            a, cx, cy = a + cross, cx + (x1 + x2) * cross, cy + (y1 + y2) * cross
+        out[f["properties"]["code"]] = (cx / (3 * a), cy / (3 * a))
+    return out
+
+
+def map_chart(values: dict[str, float], measure_label: str) -> alt.Chart:
+    """Zhejiang's 11 cities coloured by a measure (schematic boundaries)."""
+    features = []
+    for f in _features():
+        code = f["properties"]["code"]
+        props = {"code": code, "name": region_name(code, lang()), "value": values.get(code, 0)}
+        features.append({**f, "properties": props})
+    data = alt.Data(values=features, format=alt.DataFormat(type="json"))
+    base = alt.Chart(data).mark_geoshape(stroke="white", strokeWidth=1.2).encode(
+        color=alt.Color("properties.value:Q", title=measure_label, scale=alt.Scale(scheme="blues")),
+        tooltip=[alt.Tooltip("properties.name:N", title=t("field.city")),
+                 alt.Tooltip("properties.value:Q", title=measure_label, format=",.1f")],
+    ).project(type="mercator")
+    points = pd.DataFrame([{"lon": lon, "lat": lat, "name": region_name(code, lang())}
+                           for code, (lon, lat) in _centres().items()])
+    labels = alt.Chart(points).mark_text(fontSize=12, fontWeight="bold", color="#111827").encode(
+        longitude="lon:Q", latitude="lat:Q", text="name:N",
+    ).project(type="mercator")
+    return styled(alt.layer(base, labels), height=460)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
