@@ -14,17 +14,20 @@ me = actor()
 st.title(t("nav.pilot_bookings"))
 show_flash()
 
-c1, c2, c3 = st.columns(3)
-with c1:
-    city = city_choice(me, key="pilot_list_city") if me.is_province else me.city_code
+cols = iter(st.columns(4 if me.is_province else 3))
+city = me.city_code
+if me.is_province:
+    with next(cols):
+        city = city_choice(me, key="pilot_list_city")
+platforms = []
 with refusals():
     platforms = pf.list_platforms(actor=me, city_code=city) if city else []
-platform = c2.selectbox(t("pilot.platform"), [None, *platforms], key="pilot_list_platform",
-                        format_func=lambda p: p.name if p else t("pilot.any_platform"))
-status = c3.selectbox(t("pilot.col.status"), [None, *BookingStatus], key="pilot_list_status",
-                      format_func=lambda s: label("booking_status", s) if s else t("pilot.any_status"))
-c4, c5, c6 = st.columns(3)
-enterprise = c4.text_input(t("pilot.col.enterprise"), key="pilot_list_enterprise")
+platform = next(cols).selectbox(t("pilot.platform"), [None, *platforms], key="pilot_list_platform",
+                                format_func=lambda p: p.name if p else t("pilot.any_platform"))
+status = next(cols).selectbox(t("pilot.col.status"), [None, *BookingStatus], key="pilot_list_status",
+                              format_func=lambda s: label("booking_status", s) if s else t("pilot.any_status"))
+enterprise = next(cols).text_input(t("pilot.col.enterprise"), key="pilot_list_enterprise")
+c5, c6, c7 = st.columns([1, 1, 1])
 since = c5.date_input(t("field.since"), value=None, key="pilot_list_since")
 until = c6.date_input(t("field.until"), value=None, key="pilot_list_until")
 
@@ -41,7 +44,7 @@ with refusals():
         st.info(t("pilot.no_bookings"))
     pages = max(1, -(-total // PAGE_SIZE))
     if pages > 1:
-        st.number_input(t("pilot.page", pages=pages), min_value=1, max_value=pages, key="pilot_list_page")
+        c7.number_input(t("pilot.page", pages=pages), min_value=1, max_value=pages, key="pilot_list_page")
     reports = [r for r in rows if r.report_attachment_id]
     if reports:
         chosen = st.selectbox(t("pilot.download_report"), reports, format_func=booking_label, key="pilot_report_pick")

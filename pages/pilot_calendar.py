@@ -9,6 +9,7 @@ from portal.ui import actor, refusals, t
 from portal.ui.pilot import (
     bookings_frame,
     calendar_chart,
+    calendar_height,
     city_choice,
     today_range,
     utilization_charts,
@@ -35,7 +36,7 @@ else:
     with refusals():
         cal = calv.platform_calendar(actor=me, platform_id=platform.id, start=start, end=end)
         st.caption(t("pilot.legend"))
-        st.altair_chart(calendar_chart(cal), width="stretch")
+        st.altair_chart(calendar_chart(cal), width="stretch", height=calendar_height(cal))
         st.subheader(t("pilot.bookings_in_view"))
         if cal.bookings:
             st.dataframe(bookings_frame(cal.bookings), hide_index=True, width="stretch")
@@ -49,7 +50,7 @@ util_city = None
 if me.is_province:
     with u1:
         util_city = city_choice(me, key="pilot_util_city")
-months = u2.slider(t("pilot.months"), min_value=3, max_value=24, value=12, key="pilot_util_months")
+months = (u2 if me.is_province else u1).slider(t("pilot.months"), min_value=3, max_value=24, value=12, key="pilot_util_months")
 with refusals():
     rows = calv.utilization(actor=me, last_month=today(), months=months, city_code=util_city)
     if rows:

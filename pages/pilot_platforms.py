@@ -6,7 +6,7 @@ import streamlit as st
 from portal.pilot import platforms as pf
 from portal.regions import region_name
 from portal.ui import actor, lang, refusals, t, yuan
-from portal.ui.pilot import city_choice, platform_form, resource_form
+from portal.ui.pilot import city_choice, md, platform_form, resource_form
 
 me = actor()
 st.title(t("nav.pilot_platforms"))
@@ -25,13 +25,13 @@ with refusals():
     for p in rows:
         title = f"{p.name} · {region_name(p.city_code, lang())} · {t('pilot.capacity_total', total=p.total_capacity)}"
         with st.expander(title, expanded=len(rows) <= 3):
-            st.markdown(f"**{t('pilot.host')}**：{p.host_name}")
+            st.markdown(f"**{t('pilot.host')}**：{md(p.host_name)}")
             if p.tags:
-                st.markdown(" ".join(f":blue-badge[{tag}]" for tag in p.tags))
+                st.markdown(" ".join(f":blue-badge[{md(tag)}]" for tag in p.tags))
             if p.capabilities:
-                st.markdown(f"**{t('pilot.capabilities')}**：{p.capabilities}")
-            st.caption(f"{t('pilot.hours')}：{p.opening_hours or '—'} · "
-                       f"{t('pilot.contact')}：{p.contact_name or '—'} {p.contact_phone}")
+                st.markdown(f"**{t('pilot.capabilities')}**：{md(p.capabilities)}")
+            st.caption(f"{t('pilot.hours')}：{md(p.opening_hours) or '—'} · "
+                       f"{t('pilot.contact')}：{md(p.contact_name) or '—'} {md(p.contact_phone)}")
             if p.resources:
                 st.dataframe(pd.DataFrame([{
                     t("pilot.col.resource"): r.name, t("pilot.col.capacity"): r.capacity,

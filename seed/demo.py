@@ -468,12 +468,12 @@ def _pilot(ctx: Ctx) -> None:
 
 
 def _pilot_history(ctx: Ctx, res: PilotResource, platform: PilotPlatform, op: UserAccount) -> None:
-    """Half a year of finished pilot runs before the current window, so that the utilization
+    """About eleven months of finished pilot runs before the current window, so that the utilization
     chart has a trend. A generator of its own keeps every other section's data unchanged."""
     rng = random.Random(f"pilot-history-{res.name}-{platform.city_code}")
     listed = _listed(ctx, platform.city_code) or _listed(ctx)
     for lane in range(res.capacity):  # lane ranges end before the window above begins (day - 40)
-        cursor = ctx.day - timedelta(days=200 - lane * 5 - rng.randint(0, 6))
+        cursor = ctx.day - timedelta(days=330 - lane * 5 - rng.randint(0, 6))
         while True:
             start = cursor
             end = start + timedelta(days=rng.randint(3, 12) - 1)

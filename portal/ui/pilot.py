@@ -16,6 +16,13 @@ from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization
 from portal.regions import cities, region_name
 from portal.ui import label, lang, refusals, t, yuan
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:=")
+
+
+def md(text: str | None) -> str:
+    """User text made inert inside Markdown (no emphasis, links, badges or HTML)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text or ""))
+
 
 def city_choice(me: Actor, *, key: str, allow_all: bool = True) -> str | None:
     """A city picker: the actor's city first; the province may choose any (or all)."""
@@ -57,8 +64,8 @@ def booking_label(r: BookingRow) -> str:
 def calendar_chart(view: CalendarView) -> alt.Chart:
     """Resources × days: each cell shows free slots, coloured from full (red) to free (green)."""
     frame = pd.DataFrame([{
-        "resource": c.resource_name, "day": c.day.isoformat(), "label": f"{c.day:%m-%d}",
-        "weekday": "一二三四五六日"[c.day.weekday()] if lang() == "zh" else f"{c.day:%a}",
+        "resource": c.resource_name, "day": c.day.isoformat(),
+        "label": f"{c.day:%m-%d} " + ("一二三四五六日"[c.day.weekday()] if lang() == "zh" else f"{c.day:%a}"),
         "free": c.free, "capacity": c.capacity, "share": c.free / c.capacity if c.capacity else 0,
         "text": f"{c.free}/{c.capacity}",
     } for c in view.cells])
@@ -72,9 +79,14 @@ def calendar_chart(view: CalendarView) -> alt.Chart:
                         legend=None),
         tooltip=[alt.Tooltip("day:N", title=t("pilot.day")), alt.Tooltip("resource:N", title=t("pilot.col.resource")),
                  alt.Tooltip("text:N", title=t("pilot.free_of"))])
-    text = base.mark_text(fontSize=13, fontWeight="bold").encode(text="text:N")
-    height = max(60, 44 * frame["resource"].nunique())
-    return (rect + text).properties(height=height)
+    text = base.mark_text(fontSize=13, fontWeight="bold").encode(
+        text="text:N", color=alt.condition("datum.share > 0.6", alt.value("white"), alt.value("#222")))
+    return (rect + text).properties(height=calendar_height(view))
+
+
+def calendar_height(view: CalendarView) -> int:
+    """Pixels for the heat map: a row per resource plus the axis."""
+    return 70 + 46 * len({c.resource_id for c in view.cells})
 
 
 def utilization_charts(rows: list[UtilizationRow]) -> tuple[alt.Chart, alt.Chart]:
