@@ -156,7 +156,9 @@ def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_i
 
     if actor.role not in READER_ROLES:
         raise PermissionDenied()
-    matched = select(Match.id).where(Match.intent_id == Intent.id).limit(1).scalar_subquery()
+    # correlated through result_id so that ix_match_result finds the few matches of the result
+    matched = (select(Match.id).where(Match.result_id == Intent.result_id, Match.intent_id == Intent.id)
+               .limit(1).scalar_subquery())
     stmt = select(Intent, Result.title, matched).join(Result, Result.id == Intent.result_id)
     count = select(func.count()).select_from(Intent)
     stmt = filter_scope(stmt, actor, city_col=Intent.city_code)
@@ -167,7 +169,7 @@ def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_i
         stmt, count = stmt.where(Intent.result_id == result_id), count.where(Intent.result_id == result_id)
     with read_session() as s:
         total = int(s.exec(count).one())
-        rows = s.exec(stmt.order_by(Intent.updated_at.desc()).offset(offset).limit(limit)).all()
+        rows = s.exec(stmt.order_by(Intent.created_at.desc()).offset(offset).limit(limit)).all()
         return [IntentRow(i.id, aware(i.created_at), aware(i.updated_at), i.roadshow_id, i.result_id, title,
                           i.company_name, i.credit_code, i.contact_person, i.phone,
                           [w for w in i.wants.split(",") if w], i.note, m) for i, title, m in rows], total
@@ -189,7 +191,8 @@ def _enterprise_for(actor: Actor, intent_id: uuid.UUID) -> tuple[Intent, uuid.UU
     with transaction() as s:
         intent = s.get(Intent, intent_id) if intent_id else None
         ensure_readable(actor, intent, city_code=intent.city_code if intent else None)
-        if s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
+        if s.exec(select(Match.id).where(Match.result_id == intent.result_id,
+                                         Match.intent_id == intent.id)).first() is not None:
             raise ValidationError("matching.error.intent_already_matched", field="match_intent")
         result = s.get(Result, intent.result_id)
         if result is None or result.status != ResultStatus.LISTED:

@@ -699,11 +699,13 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
             Intent.roadshow_id == rid, Intent.result_id == Contract.result_id,
             Intent.enterprise_org_id == Contract.licensee_org_id).exists()
         since = aware(show.starts_at).astimezone(TZ).date()
-        trials = select(Contract.id).where(Contract.kind == ContractKind.TRIAL,
+        # contracts of the roadshow's results only, so ix_contract_result_kind_status does the work
+        shown_results = Contract.result_id.in_(select(RoadshowItem.result_id).where(RoadshowItem.roadshow_id == rid))
+        trials = select(Contract.id).where(shown_results, Contract.kind == ContractKind.TRIAL,
                                            or_(from_match, and_(from_intent, Contract.start_date >= since)))
         n_trials = one(select(func.count()).select_from(trials.subquery()))
         conversions = one(select(func.count()).select_from(Contract).where(
-            Contract.kind != ContractKind.TRIAL,
+            shown_results, Contract.kind != ContractKind.TRIAL,
             or_(Contract.parent_trial_id.in_(trials), from_match)))
         want_trial = func.sum(case((Intent.wants.like("%trial%"), 1), else_=0))
         per = s.exec(
