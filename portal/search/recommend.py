@@ -49,6 +49,7 @@ class Ranked:
     score: float
     field_match: bool
     why: tuple[WhyTerm, ...]
+    row: int = -1  # the index row (stable until the process restarts)
 
 
 @dataclass(frozen=True)
@@ -88,37 +89,51 @@ def demand_query(title: str, description: str, *, use_expansion: bool = True) ->
     return text.expand(f"{title}。{title}。{description}", use_expansion=use_expansion)
 
 
-def _combine(index: Bm25Index, bm25: np.ndarray, field: str | None) -> np.ndarray:
-    n = len(index.ids)
-    if not n:
-        return bm25
-    combined = bm25 * (1.0 + TRL_SPAN * (index.trl[:n].astype(np.float32) - 1) / 8.0)
-    code = FIELD_CODE.get(field) if field else None
-    if code is not None:
-        combined = np.where(index.field[:n] == code, combined * (1.0 + FIELD_BONUS), combined)
-    return combined
+def _ordered_terms(index: Bm25Index, query: dict[str, tuple[float, str | None]]) -> list[tuple[int, str, str | None]]:
+    """Query terms known to the index: the demand's own words first, then expansions, by weight."""
+    ordered = sorted(query.items(), key=lambda kv: (kv[1][1] is not None, -kv[1][0]))
+    return [(index.vocab[term], term, via) for term, (_w, via) in ordered if term in index.vocab]
 
 
-def _why(index: Bm25Index, row: int, query: dict[str, tuple[float, str | None]]) -> tuple[WhyTerm, ...]:
+def _why(index: Bm25Index, row: int, terms: list[tuple[int, str, str | None]]) -> tuple[WhyTerm, ...]:
     present = index.doc_terms(row)
-    shared = []
-    for term, (_weight, via) in sorted(query.items(), key=lambda kv: (kv[1][1] is not None, -kv[1][0])):
-        tid = index.vocab.get(term)
-        if tid is not None and tid in present:
-            shared.append(WhyTerm(term, via))
-    return tuple(shared[:MAX_WHY])
+    return tuple(WhyTerm(term, via) for tid, term, via in terms if tid in present)[:MAX_WHY]
 
 
 def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None = None, limit: int = 10,
-              index: Bm25Index | None = None) -> list[Ranked]:
-    """The best listed results for query terms (index only: no database read beyond the sync)."""
+              index: Bm25Index | None = None, explain: int | None = None) -> list[Ranked]:
+    """The best listed results for query terms (index only: no database read beyond the sync).
+
+    BM25 × a maturity factor × a same-field bonus, computed only for documents sharing a term;
+    the reasons are worked out for the first `explain` hits (all when None).
+    """
     index = index if index is not None else current_index()
     bm25 = index.score({term: weight for term, (weight, _via) in query.items()})
-    combined = _combine(index, bm25, field)
-    rows = index.top(combined, limit)
+    rows = np.flatnonzero(bm25 > 0)
+    if not len(rows):
+        return []
+    combined = bm25[rows] * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
     code = FIELD_CODE.get(field) if field else None
-    return [Ranked(index.ids[r], float(combined[r]), code is not None and int(index.field[r]) == code,
-                   _why(index, int(r), query)) for r in rows]
+    same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+    combined = np.where(same, combined * (1.0 + FIELD_BONUS), combined)
+    if len(rows) > limit:
+        keep = np.argpartition(combined, -limit)[-limit:]
+        rows, combined, same = rows[keep], combined[keep], same[keep]
+    order = np.argsort(-combined, kind="stable")
+    terms = _ordered_terms(index, query)
+    explain = len(order) if explain is None else explain
+    return [Ranked(index.ids[rows[i]], float(combined[i]), bool(same[i]),
+                   _why(index, int(rows[i]), terms) if n < explain else (), int(rows[i]))
+            for n, i in enumerate(order)]
+
+
+def explain_rows(ranked: list[Ranked], query: dict[str, tuple[float, str | None]],
+                 index: Bm25Index | None = None) -> list[Ranked]:
+    """The same hits with their reasons filled in (for a shortlist re-ranked after rank_text)."""
+    index = index if index is not None else current_index()
+    terms = _ordered_terms(index, query)
+    return [r if r.why else Ranked(r.result_id, r.score, r.field_match, _why(index, r.row, terms), r.row)
+            for r in ranked]
 
 
 def _slots_left(session, result_ids: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:  # noqa: ANN001
@@ -144,7 +159,8 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
     """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons."""
     demand = _load_demand(actor, demand_id)
     query = demand_query(demand.title, demand.description or "", use_expansion=use_expansion)
-    ranked = rank_text(query, field=demand.field, limit=limit * SHORTLIST)
+    index = current_index()
+    ranked = rank_text(query, field=demand.field, limit=limit * SHORTLIST, index=index, explain=0)
     if not ranked:
         return []
     ids = [r.result_id for r in ranked]
@@ -163,11 +179,14 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
         left = slots.get(r.result_id)
         scored.append((r.score * (NO_SLOT_FACTOR if left == 0 else 1.0), r, fact, left))
     scored.sort(key=lambda x: -x[0])
+    scored = scored[:limit]
+    explained = explain_rows([r for _s, r, _f, _l in scored], query, index)
+    scored = [(sc, r, fact, left) for (sc, _r, fact, left), r in zip(scored, explained, strict=True)]
     best = scored[0][0] if scored else 1.0
     return [
         Recommendation(r.result_id, fact[1], fact[2], fact[3], fact[4], fact[5], fact[6],
                        round(100.0 * score / best, 1), r.field_match, left, r.why)
-        for score, r, fact, left in scored[:limit]
+        for score, r, fact, left in scored
     ]
 
 
@@ -220,7 +239,7 @@ def search_result_ids(query_text: str, *, limit: int = 200) -> list[uuid.UUID]:
     query = text.expand(query_text or "")
     if not query:
         return []
-    return [r.result_id for r in rank_text(query, limit=limit)]
+    return [r.result_id for r in rank_text(query, limit=limit, explain=0)]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,205 @@
+"""Benchmark of the 供需荟 recommendations on a province-size pool (default 200 000 listed results).
+
+    python bench/matching_bench.py                    # 200 000 results, SQLite in /tmp/hub/bench
+    python bench/matching_bench.py --results 20000 --url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+What it measures, in order:
+1. tokenizing: jieba terms per second on real result texts (extrapolated to the pool size — the
+   one-off cost `portal search reindex` pays once; never paid by a page view or a restart);
+2. restart: building the in-memory index from the stored tokens (`result_terms`), as a new
+   process does on its first recommendation;
+3. a recommendation: p50 / p95 of `rank_text` (index sync check + BM25 + field/TRL + top-k + why)
+   and of the full `recommend_for_demand` (also loads the demand, facts and trial slots from the
+   database), over the labelled demands and the demo's demands, repeated;
+4. an in-place update: listing one more result (stored tokens + change number) and the next
+   recommendation seeing it.
+
+The pool is synthetic but Chinese: each result mixes titles, keywords, applications and
+advantages of seed/texts.py across fields, so term postings are long (a pessimistic case). Its
+stored tokens are composed from the tokens of those fragments (tokenizing 200 000 abstracts one
+by one would take minutes and measures nothing new; step 1 measures that rate honestly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import tomllib
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+from sqlmodel import Session, SQLModel, select  # noqa: E402
+
+import db.models  # noqa: E402,F401
+from db import engine as db_engine  # noqa: E402
+from db.models import Demand, Organization, Result, ResultTerms, SearchState  # noqa: E402
+from db.reference import ensure_regions  # noqa: E402
+from portal.actor import SYSTEM  # noqa: E402
+from portal.search import on_result_changed, recommend, store, text  # noqa: E402
+from seed import texts  # noqa: E402
+
+LABELLED = tomllib.loads((ROOT / "tests" / "matching_labelled.toml").read_text(encoding="utf-8"))
+VARIANTS = ["", "（改进型）", "（第二代）", "及其应用", "（产业化版）", "（低成本型）", "的优化方法"]
+
+
+def pct(samples: list[float], q: float) -> float:
+    """The q-quantile of samples (milliseconds)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def synthetic(n: int, rng: random.Random):  # noqa: ANN201
+    """n results as (row dict, term counts) mixing seed fragments; fragments are tokenized once."""
+    items = [(f, it) for f, its in texts.RESULTS.items() for it in its]
+    items += [(r["field"], (r["title"], r["keywords"], r["abstract"][:30], r["abstract"][30:])) for r in LABELLED["result"]]
+    cache: dict[str, Counter] = {}
+
+    def toks(s: str) -> Counter:
+        if s not in cache:
+            cache[s] = Counter(text.tokens(s))
+        return cache[s]
+
+    now = datetime.now(UTC)
+    for i in range(n):
+        fld, (title, keywords, application, advantage) = items[rng.randrange(len(items))]
+        _f2, (t2, k2, a2, v2) = items[rng.randrange(len(items))]
+        variant = VARIANTS[i % len(VARIANTS)]
+        abstract = f"本成果涉及{title}，结合{k2.split(',')[0]}。{advantage}。可应用于{application}与{a2}。{v2}。"
+        counts: Counter = Counter()
+        for _ in range(text.TITLE_REPEAT):
+            counts.update(toks(title + variant))
+            counts.update(toks(keywords.replace(",", " ")))
+        counts.update(toks(abstract))
+        row = dict(id=uuid.uuid4(), created_at=now, updated_at=now, number=f"B{i:09d}", type="invention",
+                   title=title + variant, inventors="", owner_org_id=None, city_code="330100", field=fld,
+                   trl=rng.randint(2, 9), abstract=abstract, keywords=keywords, summary_plain="", advantages="",
+                   fiscally_funded=False, trial_months=12, max_trial_licensees=rng.choice([None, None, 3, 5]),
+                   free_during_trial=True, price_guidance="", status="listed", listed_at=now, last_pilot_on=None)
+        yield row, counts
+
+
+def build(url: str, n: int, seed: int) -> None:
+    eng = db_engine.configure(url)
+    SQLModel.metadata.drop_all(eng)
+    SQLModel.metadata.create_all(eng)
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    with Session(eng) as s:
+        ensure_regions(s)
+        owner = Organization(name="浙江省某大学", kind="university", credit_code="12330000470003456X", city_code="330100")
+        s.add(owner)
+        s.flush()
+        results, terms = [], []
+        seq = 0
+        for row, counts in synthetic(n, rng):
+            row["owner_org_id"] = owner.id
+            seq += 1
+            results.append(row)
+            terms.append(dict(result_id=row["id"], terms=text.encode(counts), field=row["field"], trl=row["trl"],
+                              listed=True, seq=seq, updated_at=row["updated_at"]))
+            if len(results) == 20000:
+                s.execute(insert(Result), results)
+                s.execute(insert(ResultTerms), terms)
+                results, terms = [], []
+        if results:
+            s.execute(insert(Result), results)
+            s.execute(insert(ResultTerms), terms)
+        s.add(SearchState(id=1, seq=seq, epoch=uuid.uuid4().hex))
+        for d in LABELLED["demand"]:
+            s.add(Demand(enterprise_org_id=owner.id, city_code="330100", title=d["title"],
+                         description=d["description"], field=d["field"]))
+        s.commit()
+    print(f"pool: {n} listed results and their stored tokens written in {time.perf_counter() - t0:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=int, default=200_000)
+    parser.add_argument("--url", default="")
+    parser.add_argument("--dir", default="/tmp/hub/bench")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reuse", action="store_true", help="keep the pool of a previous run (same --dir/--url)")
+    args = parser.parse_args()
+    if not args.url:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
+        args.url = f"sqlite:///{args.dir}/bench.db"
+
+    # 1. tokenizing rate on real texts
+    # abstracts of a realistic length (~250 characters): four labelled abstracts joined
+    abstracts = [r["abstract"] for r in LABELLED["result"]]
+    sample = [(r["title"], "".join(abstracts[i:i + 4]), r["keywords"])
+              for i, r in enumerate(LABELLED["result"])] * 20
+    text.tokens("预热")  # load the dictionary first
+    t0 = time.perf_counter()
+    for title, abstract, keywords in sample:
+        text.result_terms(title, abstract, keywords)
+    rate = len(sample) / (time.perf_counter() - t0)
+    print(f"tokenizing: {rate:.0f} results/s on one core → {args.results / rate:.0f} s for {args.results} "
+          "(paid once, at listing time or by `portal search reindex`)")
+
+    if args.reuse:
+        db_engine.configure(args.url)
+    else:
+        build(args.url, args.results, args.seed)
+
+    # 2. restart: index from stored tokens
+    store.forget_indexes()
+    t0 = time.perf_counter()
+    index = store.current_index()
+    print(f"restart: index of {len(index)} results ({len(index.terms)} terms) built from stored tokens "
+          f"in {time.perf_counter() - t0:.1f} s, no tokenizing")
+
+    # 3. recommendations
+    queries = [(d["title"], d["description"], d["field"]) for d in LABELLED["demand"]]
+    queries += [(t, desc, f) for f, ds in texts.DEMANDS.items() for t, desc in ds]
+    ranks = []
+    for _ in range(args.repeat):
+        for title, desc, fld in queries:
+            t0 = time.perf_counter()
+            recommend.rank_text(recommend.demand_query(title, desc), field=fld, limit=10)
+            ranks.append((time.perf_counter() - t0) * 1000)
+    print(f"recommendation (index: sync check + BM25 + field/TRL + top 10 + why), {len(ranks)} runs: "
+          f"p50 {pct(ranks, 0.5):.1f} ms, p95 {pct(ranks, 0.95):.1f} ms, max {max(ranks):.1f} ms")
+    with Session(db_engine.get_engine()) as s:
+        demand_ids = list(s.exec(select(Demand.id)).all())
+    full = []
+    for _ in range(args.repeat):
+        for did in demand_ids:
+            t0 = time.perf_counter()
+            recommend.recommend_for_demand(actor=SYSTEM, demand_id=did, limit=10)
+            full.append((time.perf_counter() - t0) * 1000)
+    print(f"recommend_for_demand (plus demand, result facts and trial slots from the database), {len(full)} runs: "
+          f"p50 {pct(full, 0.5):.1f} ms, p95 {pct(full, 0.95):.1f} ms")
+
+    # 4. an in-place update
+    upd = []
+    with Session(db_engine.get_engine()) as s:
+        owner_id = s.exec(select(Organization.id)).first()
+    for i in range(50):
+        t0 = time.perf_counter()
+        with db_engine.transaction() as s:
+            r = Result(number=f"U{uuid.uuid4().hex[:12]}", type="invention", title=f"一种新型钠离子电池正极材料{i}", owner_org_id=owner_id,
+                       city_code="330100", field="new_energy", trl=6, status="listed",
+                       abstract="层状氧化物正极材料，循环稳定", keywords="钠离子电池,正极材料")
+            s.add(r)
+            s.flush()
+            on_result_changed(s, r)
+        hits = recommend.rank_text(text.expand("钠离子电池正极材料"), limit=200, explain=0)
+        assert r.id in {h.result_id for h in hits}
+        upd.append((time.perf_counter() - t0) * 1000)
+    print(f"listing one result and the next recommendation seeing it, 50 runs: p50 {statistics.median(upd):.1f} ms, "
+          f"p95 {pct(upd, 0.95):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
