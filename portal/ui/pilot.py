@@ -64,14 +64,16 @@ def booking_label(r: BookingRow) -> str:
 def calendar_chart(view: CalendarView) -> alt.Chart:
     """Resources × days: each cell shows free slots, coloured from full (red) to free (green)."""
     frame = pd.DataFrame([{
-        "resource": c.resource_name, "day": c.day.isoformat(),
+        "resource": c.resource_name, "day": c.day.isoformat(), "order": c.day.toordinal(),
         "label": f"{c.day:%m-%d} " + ("一二三四五六日"[c.day.weekday()] if lang() == "zh" else f"{c.day:%a}"),
         "free": c.free, "capacity": c.capacity, "share": c.free / c.capacity if c.capacity else 0,
         "text": f"{c.free}/{c.capacity}",
     } for c in view.cells])
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_rect()
-    x = alt.X("label:O", title=t("pilot.day"), sort=None, axis=alt.Axis(labelAngle=0))
+    # sort by the date itself: the browser keeps an earlier view's values first otherwise
+    x = alt.X("label:O", title=t("pilot.day"), sort=alt.EncodingSortField(field="order", op="min"),
+              axis=alt.Axis(labelAngle=0))
     y = alt.Y("resource:N", title=t("pilot.col.resource"))
     base = alt.Chart(frame).encode(x=x, y=y)
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
