@@ -253,14 +253,32 @@ def time_start(url: str) -> float:
         return float("nan")
 
 
+def targets(pages: set[str] | None = None, max_roles: int | None = None) -> list[tuple]:
+    """(page spec, username or None, role label) for every page in the navigation and every bench
+    user whose role may open it, then the public pages signed out: new pages come in by themselves."""
+    from portal import navigation
+    from portal.auth import load_actor
+
+    actors = [(u, load_actor(u, "zh")) for u in BENCH_USERS]
+    out: list[tuple] = []
+    for spec in navigation.PAGES:
+        if pages and spec.key not in pages:
+            continue
+        allowed = [(u, a) for u, a in actors if a is not None and spec.allows(a)]
+        for username, actor in allowed[:max_roles]:
+            out.append((spec, username, actor.role + ("/province" if actor.role == "manager" and actor.is_province else "")))
+    for spec in navigation.PUBLIC_PAGES:
+        if not pages or spec.key in pages:
+            out.append((spec, None, "public"))
+    return out
+
+
 def bench(db: str, results: int, *, runs: int, data_dir: Path, rebuild: bool, max_roles: int | None,
           pages: set[str] | None, start: bool = True) -> Report:
     """Every page as every allowed bench user on one scale database."""
     from sqlalchemy import event
 
     from db.engine import get_engine
-    from portal import navigation
-    from portal.auth import load_actor
 
     url, load_seconds = prepare(db, results, data_dir, rebuild=rebuild)
     use(url)
@@ -269,19 +287,8 @@ def bench(db: str, results: int, *, runs: int, data_dir: Path, rebuild: bool, ma
     rows: list[Row] = []
     try:
         empty = time_empty(runs)
-        actors = [(u, load_actor(u, "zh")) for u in BENCH_USERS]
-        for spec in navigation.PAGES:
-            if pages and spec.key not in pages:
-                continue
-            allowed = [(u, a) for u, a in actors if a is not None and spec.allows(a)]
-            for username, actor in allowed[:max_roles]:
-                role = actor.role + ("/province" if actor.role == "manager" and actor.is_province else "")
-                rows.append(time_page(spec, username, role, runs, capture))
-                _progress(db, results, rows[-1], empty)
-        for spec in navigation.PUBLIC_PAGES:
-            if pages and spec.key not in pages:
-                continue
-            rows.append(time_page(spec, None, "public", runs, capture))
+        for spec, username, role in targets(pages, max_roles):
+            rows.append(time_page(spec, username, role, runs, capture))
             _progress(db, results, rows[-1], empty)
     finally:
         event.remove(get_engine(), "before_cursor_execute", capture)
