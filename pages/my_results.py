@@ -24,7 +24,7 @@ advance_notices_if_due()
 
 with refusals():
     c1, c2 = st.columns([1, 2])
-    status = c1.selectbox(t("pool.mine.filter_status"), [None, *ResultStatus], key="mine_status",
+    status = c1.selectbox(t("pool.mine.filter_status"), ["", *ResultStatus], key="mine_status",
                           format_func=lambda s: label("result_status", s) if s else t("pool.any"))
     text = c2.text_input(t("pool.mine.search"), key="mine_q")
     rows, total = list_my_results(actor=me, status=status, text=text, page_size=100)
@@ -36,42 +36,47 @@ with refusals():
         on_select="rerun", selection_mode="single-row", key="mine_table")
     chosen = selected_row(event, [r.id for r in rows])
 
-new_tab, chosen_tab = st.tabs([t("pool.mine.new"), t("pool.mine.edit")])
-with new_tab:
+
+def _new_form() -> None:
     data = result_form(me, None, key="new_result")
     if data is not None:
         with refusals():
             saved = save_result(actor=me, data=data)
             st.success(t("pool.mine.saved", title=saved.title))
 
-with chosen_tab:
-    if chosen is None:
-        st.info(t("pool.select_hint"))
-    else:
-        with refusals():
-            result = get_result(actor=me, result_id=chosen)
-            if result.status in EDITABLE:
-                data = result_form(me, result_form_values(result), key=f"edit_{chosen}")
-                if data is not None:
-                    with refusals():
-                        saved = save_result(actor=me, data=data, result_id=chosen)
-                        st.success(t("pool.mine.updated", title=saved.title))
-                if st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
-                    with refusals():
-                        submit_result(actor=me, result_id=chosen)
-                        st.success(t("pool.mine.submitted"))
-            else:
-                st.caption(t("pool.mine.not_editable"))
-                with st.form("withdraw"):
-                    reason = st.text_input(t("field.pool_reason"))
-                    if st.form_submit_button(t("pool.mine.withdraw")):
-                        with refusals():
-                            withdraw_result(actor=me, result_id=chosen, reason=reason)
-                            st.success(t("pool.mine.withdrawn"))
-            upload = st.file_uploader(t("pool.upload"), key=f"upload_{chosen}")
-            if upload is not None and st.button(t("pool.upload"), key="mine_upload"):
+
+if chosen is None:
+    st.caption(t("pool.select_hint"))
+    st.subheader(t("pool.mine.new"))
+    _new_form()
+else:
+    with st.expander(t("pool.mine.new")):
+        _new_form()
+    st.subheader(t("pool.mine.edit"))
+    with refusals():
+        result = get_result(actor=me, result_id=chosen)
+        if result.status in EDITABLE:
+            data = result_form(me, result_form_values(result), key=f"edit_{chosen}")
+            if data is not None:
                 with refusals():
-                    row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue())
-                    st.success(t("pool.uploaded", name=row.filename))
-            st.divider()
-            render_detail(me, chosen)
+                    saved = save_result(actor=me, data=data, result_id=chosen)
+                    st.success(t("pool.mine.updated", title=saved.title))
+            if st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
+                with refusals():
+                    submit_result(actor=me, result_id=chosen)
+                    st.success(t("pool.mine.submitted"))
+        else:
+            st.caption(t("pool.mine.not_editable"))
+            with st.form("withdraw"):
+                reason = st.text_input(t("field.pool_reason"))
+                if st.form_submit_button(t("pool.mine.withdraw")):
+                    with refusals():
+                        withdraw_result(actor=me, result_id=chosen, reason=reason)
+                        st.success(t("pool.mine.withdrawn"))
+        upload = st.file_uploader(t("pool.upload"), key=f"upload_{chosen}")
+        if upload is not None and st.button(t("pool.upload"), key="mine_upload"):
+            with refusals():
+                row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue())
+                st.success(t("pool.uploaded", name=row.filename))
+        st.divider()
+        render_detail(me, chosen)

@@ -17,27 +17,28 @@ advance_notices_if_due()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
 text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"), key="pool_q")
-city = c2.selectbox(t("field.city"), [None, *[c.code for c in cities()]], key="pool_city",
+city = c2.selectbox(t("field.city"), ["", *[c.code for c in cities()]], key="pool_city",
                     format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
-field = c3.selectbox(t("field.result_field"), [None, *Field_], key="pool_field",
+field = c3.selectbox(t("field.result_field"), ["", *Field_], key="pool_field",
                      format_func=lambda f: label("field", f) if f else t("pool.any"))
-kind = c4.selectbox(t("field.result_type"), [None, *ResultType], key="pool_type",
+kind = c4.selectbox(t("field.result_type"), ["", *ResultType], key="pool_type",
                     format_func=lambda k: label("result_type", k) if k else t("pool.any"))
 c1, c2, c3 = st.columns([2, 2, 2])
 owners = pool_owners(actor=me, city_code=city)
-owner = c1.selectbox(t("field.result_owner"), [None, *owners], key="pool_owner",
+owner = c1.selectbox(t("field.result_owner"), ["", *owners], key="pool_owner",
                      format_func=lambda o: o[1] if o else t("pool.any"))
 trl = c2.slider(t("pool.trl_range"), 1, 9, (1, 9), key="pool_trl")
 available = c3.checkbox(t("pool.available_only"), key="pool_available")
-filters = PoolFilter(city_code=city, owner_org_id=owner[0] if owner else None, field=field, type=kind,
+filters = PoolFilter(city_code=city or None, owner_org_id=owner[0] if owner else None, field=field, type=kind,
                      trl_min=trl[0] if trl[0] > 1 else None, trl_max=trl[1] if trl[1] < 9 else None,
                      available_only=available, text=text)
 
 with refusals():
-    first = search_pool(actor=me, filters=filters, page=1, page_size=25)
-    number = st.number_input(t("pool.page", pages=first.pages), min_value=1, max_value=first.pages, value=1,
-                             key="pool_page") if first.pages > 1 else 1
-    page = first if number == 1 else search_pool(actor=me, filters=filters, page=number, page_size=25)
+    number = max(1, int(st.session_state.get("pool_page", 1)))
+    page = search_pool(actor=me, filters=filters, page=number, page_size=25)
+    if number > page.pages:  # the filters shrank the list below the page asked for
+        st.session_state["pool_page"] = 1
+        page = search_pool(actor=me, filters=filters, page=1, page_size=25)
     st.caption(t("pool.found", total=page.total))
     if not page.rows:
         st.info(t("pool.none_found"))
@@ -51,7 +52,10 @@ with refusals():
         } for r in page.rows])
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="pool_table")
-        st.caption(t("pool.select_hint"))
+        c1, c2 = st.columns([1, 3])
+        if page.pages > 1:
+            c1.number_input(t("pool.page", pages=page.pages), min_value=1, max_value=page.pages, key="pool_page")
+        c2.caption(t("pool.select_hint"))
         chosen = selected_row(event, [r.id for r in page.rows])
         if chosen:
             st.divider()

@@ -23,13 +23,13 @@ st.download_button(t("pool.io.template"), template_workbook(lang()), file_name="
 upload = st.file_uploader(t("pool.io.upload"), type=["xlsx"], key="import_file")
 city = me.city_code
 if me.role == Role.PROVINCE_ADMIN:
-    city = st.selectbox(t("pool.io.city"), [None, *[c.code for c in cities()]],
+    city = st.selectbox(t("pool.io.city"), ["", *[c.code for c in cities()]],
                         format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
 if upload is not None and st.button(t("pool.io.run"), type="primary"):
     bar = st.progress(0.0, text=t("pool.io.progress"))
     with refusals():
         try:
-            report = import_results(actor=me, data=upload.getvalue(), city_code=city, lang=lang(),
+            report = import_results(actor=me, data=upload.getvalue(), city_code=city or None, lang=lang(),
                                     progress=lambda f: bar.progress(min(1.0, f), text=t("pool.io.progress")))
             st.success(t("pool.io.done", created=report.created, updated=report.updated, unchanged=report.unchanged))
         except ImportFailed as err:

@@ -48,10 +48,10 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         st.subheader(r.title)
         st.caption(f"{r.number} · {label('result_type', r.type)} · {label('field', r.field)} · "
                    f"{region_name(r.city_code, lang())} · {label('result_status', r.status)}")
-        cols = st.columns(4)
-        cols[0].metric(t("pool.owner"), d.owner)
-        cols[1].metric("TRL", r.trl)
-        cols[2].metric(t("pool.slots"), slots_text(d))
+        cols = st.columns([2, 2, 1, 1])
+        cols[0].markdown(f"**{t('pool.owner')}**  \n{d.owner}")
+        cols[1].markdown(f"**{t('pool.slots')}**  \n{slots_text(d)}")
+        cols[2].metric("TRL", r.trl)
         cols[3].metric(t("pool.running"), d.running)
         countdown = notice_text(d.notice)
         if countdown and r.status in ("notice", "paused"):
@@ -133,10 +133,10 @@ def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[s
         c1, c2, c3 = st.columns(3)
         fiscal = c1.checkbox(t("field.result_fiscal"), value=bool(v.get("result_fiscal")))
         grant = c2.date_input(t("field.result_grant_date"), value=v.get("result_grant_date"), min_value=date(1985, 1, 1))
-        reasons = [None, *ExclusionReason]
+        reasons = ["", *ExclusionReason]
         exclusion = c3.selectbox(t("field.result_exclusion"), reasons,
                                  format_func=lambda x: label("exclusion_reason", x) if x else "—",
-                                 index=reasons.index(v.get("result_exclusion")) if v.get("result_exclusion") in reasons else 0)
+                                 index=reasons.index(v.get("result_exclusion") or "") if (v.get("result_exclusion") or "") in reasons else 0)
         c1, c2, c3 = st.columns(3)
         months = c1.number_input(t("field.result_trial_months"), min_value=1, max_value=60, step=1,
                                  value=int(v.get("result_trial_months") or 12))
