@@ -27,7 +27,10 @@ with refusals():
     cols[0].metric(t("contracts.col.start"), str(c.start_date))
     cols[1].metric(t("contracts.col.end"), str(c.end_date or "—"))
     cols[2].metric(t("field.contract_licence_type"), label("licence_type", c.licence_type))
-    cols[3].metric(t("contracts.col.deal_amount"), yuan(c.deal_amount) if c.deal_amount else yuan(c.fee))
+    if c.kind == ContractKind.TRIAL:
+        cols[3].metric(t("field.contract_fee"), yuan(c.fee))
+    else:
+        cols[3].metric(t("contracts.col.deal_amount"), yuan(c.deal_amount))
     st.dataframe(pd.DataFrame([
         {"": t("contracts.col.result"), t("field.name"): f"{detail.result.title}（{detail.result.number}）"},
         {"": t("contracts.licensor"), t("field.name"): f"{detail.licensor.name}（{detail.licensor.credit_code}）"},

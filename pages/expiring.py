@@ -26,8 +26,9 @@ def _show(trial) -> None:  # noqa: ANN001
             if trial.matches:
                 st.dataframe(pd.DataFrame([{
                     t("contracts.col.date"): d, t("contracts.col.channel"): label("channel", ch),
-                    t("contracts.col.stage"): label("match_stage", stage), t("contracts.col.notes"): notes,
-                } for d, ch, stage, notes in trial.matches]), hide_index=True, width="stretch")
+                    t("contracts.col.stage"): label("match_stage", stage), t("contracts.col.result"): title,
+                    t("contracts.col.notes"): notes,
+                } for d, ch, stage, title, notes in trial.matches]), hide_index=True, width="stretch")
             else:
                 st.caption(t("contracts.no_matches"))
         with pilots:

@@ -175,3 +175,33 @@ def test_ningbo_operator_cannot_touch_a_hangzhou_contract(world) -> None:
     with Session(get_engine()) as s:
         assert s.get(Objection, obj.id).status == "open"
     assert _get(trial.id).status == "disputed"
+
+
+def test_trial_and_conversion_earn_the_agency_points(world) -> None:
+    from db.models import PointsEvent
+    from portal.contracts.trials import create_trial
+
+    hz = world.hz
+    trial = create_trial(actor=hz.operator, result_id=hz.result.id, licensee_org_id=hz.enterprise.id)
+    deal = convert_trial(actor=hz.operator, trial_id=trial.id, kind="transfer", deal_amount="100000",
+                         signing_date=today(), payment_terms="一次性支付")
+    with Session(get_engine()) as s:
+        events = {(e.kind, e.entity_id, e.agency_id) for e in s.exec(select(PointsEvent)).all()}
+    assert ("trial_signed", str(trial.id), hz.agency.id) in events
+    assert ("conversion", str(deal.id), hz.agency.id) in events
+
+
+def test_daily_job_expires_trials_past_their_end_and_is_idempotent(world) -> None:
+    from portal.contracts.outcomes import expire_overdue_trials
+
+    hz = world.hz
+    past = make_trial(hz.result, hz.enterprise, hz.agency, start=today() - timedelta(days=400))
+    ends_today = make_trial(hz.result, make_org("辛企业", "enterprise"), hz.agency, start=today() - timedelta(days=360))
+    assert ends_today.end_date == today()
+    assert expire_overdue_trials(today()) == 1
+    assert expire_overdue_trials(today()) == 0
+    assert _get(past.id).status == "expired" and _get(ends_today.id).status == "active"
+    # an expired trial can still be converted
+    deal = convert_trial(actor=hz.operator, trial_id=past.id, kind="transfer", deal_amount="5",
+                         signing_date=today(), payment_terms="x")
+    assert deal.parent_trial_id == past.id

@@ -16,6 +16,7 @@ from portal.cli.common import add_database_options, apply_database_options, say
 # (job name, "module:function"); the function takes `today` and returns how many records it changed.
 JOBS: list[tuple[str, str]] = [
     ("advance_notices", "portal.pool.approval:advance_notices"),  # list results whose notice ended
+    ("expire_trials", "portal.contracts.outcomes:expire_overdue_trials"),  # trials past their end date
 ]
 
 

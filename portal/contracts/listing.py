@@ -249,7 +249,7 @@ class ExpiringTrial:
     licensee: str
     end_date: date
     days_left: int
-    matches: list[tuple[date, str, str, str]]  # contact date, channel, stage, notes
+    matches: list[tuple[date, str, str, str, str]]  # contact date, channel, stage, result, notes
     pilots: list[tuple[date, date, str, str]]  # start, end, platform, status
 
 
@@ -276,14 +276,17 @@ def expiring_trials(*, actor: Actor, include_overdue: bool = True, limit: int = 
             left = (end - today()).days
             if left > window:
                 continue
-            matches = s.exec(select(Match.contact_date, Match.channel, Match.stage, Match.notes).where(
-                Match.result_id == result_id, Match.enterprise_org_id == licensee_id)
-                .order_by(Match.contact_date.desc()).limit(10)).all()
-            pilots = s.exec(select(PilotBooking.start_date, PilotBooking.end_date, PilotPlatform.name,
-                                   PilotBooking.status)
-                            .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
-                            .where(PilotBooking.enterprise_org_id == licensee_id)
-                            .order_by(PilotBooking.start_date.desc()).limit(10)).all()
+            # the enterprise's contacts, this result's first; its pilot tests; both within the actor's scope
+            mstmt = (select(Match.contact_date, Match.channel, Match.stage, Result.title, Match.notes)
+                     .join(Result, Result.id == Match.result_id)
+                     .where(Match.enterprise_org_id == licensee_id)
+                     .order_by((Match.result_id == result_id).desc(), Match.contact_date.desc()).limit(5))
+            matches = s.exec(scope.filter_scope(mstmt, actor, city_col=Match.city_code)).all()
+            pstmt = (select(PilotBooking.start_date, PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
+                     .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
+                     .where(PilotBooking.enterprise_org_id == licensee_id)
+                     .order_by((PilotBooking.result_id == result_id).desc(), PilotBooking.start_date.desc()).limit(5))
+            pilots = s.exec(scope.filter_scope(pstmt, actor, city_col=PilotBooking.city_code)).all()
             out.append(ExpiringTrial(cid, number, city, title, lor, lee, end, left,
                                      [tuple(m) for m in matches], [tuple(p) for p in pilots]))
     out.sort(key=lambda e: (e.days_left, e.number))

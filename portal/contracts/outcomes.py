@@ -235,3 +235,23 @@ def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, si
         rows = s.exec(stmt.order_by(Contract.signing_date.desc(), Contract.number).limit(limit)).all()
     return [ConvertedDeal(c.id, c.number, c.kind, c.deal_amount, c.signing_date, c.agency_id, c.city_code,
                           c.parent_trial_id, title, lor, lee) for c, title, lor, lee in rows]
+
+
+def expire_overdue_trials(day: date | None = None) -> int:
+    """Daily job (`portal tick`): running trials whose end date has passed with no decision
+    recorded become expired (they can still be converted, extended or terminated)."""
+    from portal.actor import SYSTEM
+
+    cutoff = day or today()
+    with transaction() as s:
+        rows = s.exec(select(Contract).where(
+            Contract.kind == ContractKind.TRIAL,
+            Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
+            Contract.end_date < cutoff).with_for_update()).all()
+        for trial in rows:
+            before = audit.snapshot(trial)
+            trial.status = ContractStatus.EXPIRED
+            audit.touch(trial)
+            s.add(trial)
+            audit.record(s, SYSTEM, "contract.expire", trial, before=before)
+    return len(rows)

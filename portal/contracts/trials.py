@@ -190,5 +190,5 @@ def award_points(s: Session, actor: Actor, contract: Contract, kind: str) -> Non
     award = getattr(points, "award", None)
     if award is None or contract.agency_id is None:
         return
-    award(session=s, actor=actor, kind=kind, agency_id=contract.agency_id,
-          city_code=contract.city_code, entity="contract", entity_id=contract.id)
+    award(session=s, actor=actor, kind=kind, agency_id=contract.agency_id, city_code=contract.city_code,
+          entity="contract", entity_id=contract.id, occurred_on=contract.signing_date, user_id=actor.user_id)
