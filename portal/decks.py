@@ -203,24 +203,34 @@ def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes
          para(show.agency_name, style(18, grey)), para(tr("decks.results_count", n=len(deck)), style(18, grey))],
         pdf)
     pdf.showPage()
+    white = Color(1, 1, 1)
     for card in deck:
-        pdf.setFont(font, 11)
-        pdf.setFillColor(grey)
-        pdf.drawString(40, H - 34, f"{show.title}  ·  {card.position} / {card.total}")
-        story = [para(card.title, style(26)), para(card.institution, style(15, grey)),
-                 para(card.summary, style(15))]
+        pdf.setFillColor(navy)  # a header band, like the presenter's card
+        pdf.rect(0, H - 52, W, 52, stroke=0, fill=1)
+        pdf.setFillColor(white)
+        pdf.setFont(font, 14)
+        pdf.drawString(40, H - 33, show.title)
+        pdf.setFont(font, 20)
+        pdf.drawRightString(W - 40, H - 35, f"{card.position} / {card.total}")
+        story = [para(f"{i18n.label('field', card.field, lang)} · TRL {card.trl}", style(13, accent)),
+                 para(card.title, style(28)), para(card.institution, style(16, grey)),
+                 para(card.summary, style(17))]
         if card.advantages:
-            story.append(para(tr("decks.advantages"), style(14, navy)))
-            story += [para(f"• {a}", style(13)) for a in card.advantages]
-        Frame(40, 30, 620, H - 80, showBoundary=0).addFromList(story, pdf)
+            story.append(para(tr("decks.advantages"), style(15, accent)))
+            story += [para(f"• {a}", style(15)) for a in card.advantages]
+        Frame(40, 40, 620, H - 110, showBoundary=0).addFromList(story, pdf)
         qr = ImageReader(io.BytesIO(qr_png(card.url)))
-        pdf.drawImage(qr, 700, H - 270, width=210, height=210)
+        pdf.drawImage(qr, 705, H - 285, width=200, height=200)
         pdf.setFont(font, 14)
         pdf.setFillColor(accent)
-        pdf.drawCentredString(805, H - 292, tr("decks.scan"))
+        pdf.drawCentredString(805, H - 305, tr("decks.scan"))
         sep = "：" if lang == "zh" else ": "
         facts = [para(f"{k}{sep}{v}", style(11, grey)) for k, v in _facts(card, lang)]
-        Frame(690, 30, 240, H - 340, showBoundary=0).addFromList(facts, pdf)
+        Frame(690, 30, 240, H - 345, showBoundary=0).addFromList(facts, pdf)
+        if card.presenter_name:
+            pdf.setFont(font, 10)
+            pdf.setFillColor(grey)
+            pdf.drawString(40, 22, i18n.t("presenter.presenter_line", lang, name=card.presenter_name))
         pdf.showPage()
     pdf.save()
     return out.getvalue()

@@ -156,7 +156,7 @@ def _presenter_inputs(me: Actor, show: RoadshowRow, name: str, user_id, start, e
                           index=options.index(user_id) if user_id in options else 0)
     default_start = local(start) if start else local(show.starts_at)
     begins = c.time_input(t("field.roadshow_slot_start"), value=default_start.time().replace(tzinfo=None))
-    minutes = d.number_input(t("roadshows.col.slot"), min_value=5, max_value=120, step=5,
+    minutes = d.number_input(t("roadshows.minutes"), min_value=5, max_value=120, step=5,
                              value=int((end - start).total_seconds() // 60) if start and end else 15)
     moment = datetime.combine(local(show.starts_at).date(), begins)
     return name, account, moment, int(minutes)
@@ -246,7 +246,7 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
         st.info(t("roadshows.no_intents"))
         return
     st.dataframe(pd.DataFrame([{
-        t("roadshows.col.updated"): fmt(r.updated_at), t("roadshows.col.result"): r.result_title,
+        t("roadshows.col.updated"): fmt(r.created_at), t("roadshows.col.result"): r.result_title,
         t("roadshows.col.company"): r.company_name, t("roadshows.col.credit_code"): r.credit_code,
         t("roadshows.col.contact"): r.contact_person, t("roadshows.col.phone"): r.phone,
         t("roadshows.col.wants"): "、".join(label("intent_want", w) for w in r.wants),
@@ -277,11 +277,11 @@ def numbers_tab(me: Actor, show: RoadshowRow) -> None:
             col.metric(t(f"roadshows.metric.{key}"), value)
     if n.per_result:
         st.markdown(f"**{t('roadshows.per_result')}**")
-        st.table(pd.DataFrame([{
+        st.dataframe(pd.DataFrame([{
             t("roadshows.col.position"): r.position, t("roadshows.col.result"): r.title,
             t("roadshows.col.intents"): r.intents, t("roadshows.col.wants_trial"): r.wants_trial,
             t("roadshows.col.matches"): r.matches,
-        } for r in n.per_result]).set_index(t("roadshows.col.position")))
+        } for r in n.per_result]), hide_index=True, width="stretch")
 
 
 def export_tab(me: Actor, show: RoadshowRow) -> None:
