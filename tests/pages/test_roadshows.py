@@ -153,3 +153,15 @@ def test_public_intent_page_with_a_guessed_token(demo_db) -> None:  # noqa: ANN0
     at = _public("00000000-0000-0000-0000-000000000000")
     assert "链接无效或已失效，请重新扫描现场二维码。" in texts(at)
     assert not at.text_input
+
+
+def test_operator_turns_an_intent_into_a_match(own_demo: Path) -> None:
+    at = _open("hz_operator", "roadshows.py")
+    closed = next(o for o in at.selectbox(key="roadshow_pick").options if "已结束" in o)
+    at.selectbox(key="roadshow_pick").select(closed).run()
+    before = _one(own_demo, "select count(*) from match_record where intent_id is not null")
+    next(b for b in at.button if b.label == "转为对接记录").click().run()
+    assert not at.exception, at.exception
+    assert "已生成对接记录，可在“对接记录”中继续跟进。" in texts(at)
+    assert _one(own_demo, "select count(*) from match_record where intent_id is not null") == (before[0] + 1,)
+    assert "已转对接" in texts(at)
