@@ -1,0 +1,109 @@
+"""供需荟 pages as users see them: the city's demands, posting with a refusal, recommendations with
+their reasons, the pipeline with overdue follow-ups, and an enterprise's own view."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from db import engine as db_engine
+from portal.auth import load_actor
+from portal.demands import list_demands
+from portal.matching import list_matches, pipeline
+from portal.settings import get_settings
+from tests.pages.conftest import signed_in, tables, texts
+
+
+@pytest.fixture
+def own_demo(demo_db_url: str, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """A private copy of the demo database, for page tests that write."""
+    src = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))
+    path = tmp_path / "portal.db"
+    dst = sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    db_engine.configure(url)
+    yield url
+    get_settings.cache_clear()
+
+
+def _open(user: str, page: str, params: dict | None = None, **kw):  # noqa: ANN001, ANN202
+    at = signed_in(user, **kw)
+    at.switch_page(f"../pages/{page}.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_operator_sees_only_its_city_demands(demo_db) -> None:
+    hz = {r.title for r in list_demands(actor=load_actor("hz_operator"), page_size=200).rows}
+    at = _open("hz_operator", "demands")
+    shown = set(tables(at)[0]["需求"])
+    assert shown and shown <= hz
+    assert f"共 {len(hz)} 条需求" in texts(at)
+    nb_only = {r.title for r in list_demands(actor=load_actor("nb_operator"), page_size=200).rows} - hz
+    assert nb_only and not (nb_only & shown)
+
+
+def test_posting_a_demand_and_a_refusal_naming_the_field(own_demo) -> None:
+    at = _open("hz_operator", "demands")
+    title = next(w for w in at.text_input if w.label == "需求标题")
+    title.input("染布的废水颜色太深")
+    next(w for w in at.text_input if w.label == "预算下限（元）").input("300000")
+    next(w for w in at.text_input if w.label == "预算上限（元）").input("100000")
+    next(b for b in at.button if b.label == "发布").click().run()
+    assert "【预算上限（元）】不能低于预算下限。" in texts(at)
+    next(w for w in at.text_input if w.label == "预算上限（元）").input("500000")
+    next(b for b in at.button if b.label == "发布").click().run()
+    assert "已发布需求“染布的废水颜色太深”。" in texts(at)
+
+
+def test_recommendations_show_why_for_a_plain_worded_demand(demo_db) -> None:
+    me = load_actor("hz_operator")
+    rows = list_demands(actor=me, page_size=200).rows
+    demand = next((r for r in rows if r.title == "冬天胶水不干"), None)
+    assert demand is not None, "the demo gives Hangzhou this plain-worded demand"
+    at = _open("hz_operator", "recommend", {"demand": str(demand.id)})
+    page = texts(at)
+    assert at.selectbox[0].value.id == demand.id  # the demand opened from the list
+    assert "匹配原因：" in page and "匹配度 100" in page
+    assert "固化剂（由“胶水”联想）" in page  # 冬天胶水不干: plain words bridged to the result's terms
+    assert "试用名额" in page
+
+
+def test_out_of_scope_demand_is_not_shown(demo_db) -> None:
+    nb = list_demands(actor=load_actor("nb_operator"), page_size=1).rows[0]
+    at = _open("hz_operator", "recommend", {"demand": str(nb.id)})
+    assert "记录不存在或不在您的权限范围内。" in texts(at)
+    assert "匹配原因" not in texts(at)
+
+
+def test_pipeline_counts_stages_and_flags_overdue(demo_db) -> None:
+    me = load_actor("hz_operator")
+    board = {c.stage: c for c in pipeline(actor=me)}
+    at = _open("hz_operator", "matches")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已接触"] == str(board["contacted"].total)
+    assert metrics["已终止"] == str(board["dropped"].total)
+    overdue = [r for r in list_matches(actor=me, limit=50) if r.overdue]
+    frame = tables(at)[0]
+    assert (frame["逾期"] == "⚠ 逾期").sum() == len(overdue)
+
+
+def test_enterprise_sees_its_own_demands_and_recommendations(demo_db) -> None:
+    me = load_actor("ent_demo")
+    own = list_demands(actor=me, page_size=200).rows
+    at = _open("ent_demo", "demands")
+    if own:
+        assert set(tables(at)[0]["企业"]) == {own[0].enterprise_name}
+    else:
+        assert "暂无需求。" in texts(at)
+    at = _open("ent_demo", "recommend")
+    assert ("匹配原因：" in texts(at)) if own else ("暂无可推荐的需求，请先发布需求。" in texts(at))
