@@ -72,6 +72,7 @@ class Report:
     results: int
     rows: list[Row]
     empty: Row
+    services: list[Row]
     load_seconds: float | None
     start_seconds: float
 
@@ -220,6 +221,69 @@ def time_page(spec, username: str | None, role: str, runs: int, capture: Capture
     return row
 
 
+def _services() -> list[tuple[str, str, object]]:
+    """(name, user, call(actor, i)) for the service calls with their own targets: the pool search,
+    the recommendation for a demand, the dashboard funnel (a new period each call, so uncached)."""
+    from datetime import date, timedelta
+
+    out: list[tuple[str, str, object]] = []
+    try:
+        from portal.pool.browse import PoolFilter, search_pool
+
+        out.append(("pool search '电池' (text)", "hz_operator",
+                    lambda a, i: search_pool(actor=a, filters=PoolFilter(text="电池"))))
+        out.append(("pool browse: Hangzhou, new materials", "hz_operator",
+                    lambda a, i: search_pool(actor=a, filters=PoolFilter(city_code="330100", field="new_materials"))))
+    except ImportError:
+        pass
+    try:
+        from sqlmodel import select
+
+        from db.engine import read_session
+        from db.models import Demand
+        from portal.search.recommend import recommend_for_demand
+
+        def recommend(a, i):  # noqa: ANN001, ANN202
+            with read_session() as s:
+                ids = s.exec(select(Demand.id).where(Demand.city_code == "330100").order_by(Demand.id).limit(20)).all()
+            return recommend_for_demand(actor=a, demand_id=ids[i % len(ids)])
+
+        out.append(("recommend results for a demand", "hz_operator", recommend))
+    except ImportError:
+        pass
+    try:
+        from portal.dashboards import funnel
+
+        end = date.fromisoformat(AS_OF)
+        out.append(("dashboard funnel, province, 1 year (uncached)", "zj_manager",
+                    lambda a, i: funnel(actor=a, start=end - timedelta(days=365 + i), end=end)))
+    except ImportError:
+        pass
+    return out
+
+
+def time_services(runs: int) -> list[Row]:
+    """Each service call once cold, then `runs` times (p50 / p95); errors become rows."""
+    from portal.auth import load_actor
+
+    rows = []
+    for name, username, call in _services():
+        row = Row(page=name, user=username, role="service")
+        try:
+            actor = load_actor(username, "zh")
+            t0 = time.perf_counter()
+            call(actor, 0)
+            row.cold = time.perf_counter() - t0
+            for i in range(1, runs + 1):
+                t0 = time.perf_counter()
+                call(actor, i)
+                row.runs.append(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001
+            row.error = f"{type(exc).__name__}: {exc}"[:120]
+        rows.append(row)
+    return rows
+
+
 def time_empty(runs: int) -> Row:
     from streamlit.testing.v1 import AppTest
 
@@ -285,6 +349,9 @@ def bench(db: str, results: int, *, runs: int, data_dir: Path, rebuild: bool, ma
     capture = Capture()
     event.listen(get_engine(), "before_cursor_execute", capture)
     rows: list[Row] = []
+    services = time_services(runs) if not pages else []
+    for row in services:
+        _progress(db, results, row, None)
     try:
         empty = time_empty(runs)
         for spec, username, role in targets(pages, max_roles):
@@ -293,17 +360,17 @@ def bench(db: str, results: int, *, runs: int, data_dir: Path, rebuild: bool, ma
     finally:
         event.remove(get_engine(), "before_cursor_execute", capture)
     start_seconds = time_start(url) if start else float("nan")
-    return Report(db=db, results=results, rows=rows, empty=empty, load_seconds=load_seconds,
+    return Report(db=db, results=results, rows=rows, empty=empty, services=services, load_seconds=load_seconds,
                   start_seconds=start_seconds)
 
 
-def _progress(db: str, results: int, row: Row, empty: Row) -> None:
+def _progress(db: str, results: int, row: Row, empty: Row | None) -> None:
     if row.error:
         print(f"{db:<10} {results:>7} {row.page:<24} {row.user:<12} ERROR {row.error}", flush=True)
         return
+    ratio = f"×empty {row.p50 / empty.p50:5.2f}" if empty else f"cold {row.cold * 1000:7.1f} ms"
     print(f"{db:<10} {results:>7} {row.page:<24} {row.user:<12} p50 {row.p50 * 1000:7.1f} ms  "
-          f"p95 {row.p95 * 1000:7.1f} ms  sql {row.sql * 1000:7.1f} ms ({row.queries} q)  "
-          f"×empty {row.p50 / empty.p50:5.2f}", flush=True)
+          f"p95 {row.p95 * 1000:7.1f} ms  sql {row.sql * 1000:7.1f} ms ({row.queries} q)  {ratio}", flush=True)
 
 
 # --- the report ---------------------------------------------------------------------------------------
@@ -360,6 +427,15 @@ def markdown(reports: list[Report], *, runs: int) -> str:
         out.append(f"\n## {r.db}, {r.results:,} results\n\nEmpty Streamlit page: p50 {_ms(r.empty.p50)} ms, "
                    f"p95 {_ms(r.empty.p95)} ms. Data set load: {load}. Fresh process to first page "
                    f"(hz_operator, home): {r.start_seconds:.2f} s.\n")
+        if r.services:
+            out.append("| service call | user | p50 ms | p95 ms | cold ms |")
+            out.append("|---|---|---:|---:|---:|")
+            for row in r.services:
+                if row.error:
+                    out.append(f"| {row.page} | {row.user} | error | {row.error.replace('|', '/')} | |")
+                else:
+                    out.append(f"| {row.page} | {row.user} | {_ms(row.p50)} | {_ms(row.p95)} | {_ms(row.cold)} |")
+            out.append("")
         out.append("| page | user (role) | p50 ms | p95 ms | cold ms | SQL ms | queries | × empty | slowest query (ms) |")
         out.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
         for row in r.rows:

@@ -498,6 +498,40 @@ def _bookings(w: World, n: int, results: Rows) -> tuple[Rows, Rows]:
     return files, rows
 
 
+def _search() -> dict[str, Callable]:
+    """The search capability's tokenizers, cached per distinct text (the generated texts repeat, so
+    200 000 results cost a few hundred jieba calls instead of two minutes); {} without search."""
+    from sqlmodel import SQLModel
+
+    tables = SQLModel.metadata.tables
+    if "result_terms" not in tables:
+        return {}
+    try:
+        from portal.search import text
+        from portal.search.recommend import demand_terms
+    except ImportError:
+        return {}
+    out: dict[str, Callable] = {
+        "result": lru_cache(maxsize=None)(lambda t, a, k: text.encode(text.result_terms(t, a, k)))}
+    if "terms" in tables["demand"].c:
+        out["demand"] = lru_cache(maxsize=None)(demand_terms)
+    return out
+
+
+def _result_terms(w: World, rows: Rows) -> Iterator[tuple[str, tuple, Rows]]:
+    """Stored search tokens of every listed result and the index's counter, so that the first
+    search on a scale database does not re-tokenize the pool."""
+    encode = _search().get("result")
+    if encode is None:
+        return
+    terms: Rows = []
+    for row in rows:
+        if row[22] == "listed":
+            terms.append((row[0], encode(row[5], row[11], row[12]), row[9], row[10], True, len(terms) + 1, row[2]))
+    yield "result_terms", ("result_id", "terms", "field", "trl", "listed", "seq", "updated_at"), terms
+    yield "search_state", ("id", "seq", "epoch"), [(1, len(terms), hexid(w.rng("search")))]
+
+
 # --- roadshows, demands, intents, matches --------------------------------------------------------
 THEMES = {"new_materials": "新材料", "digital": "数字经济", "biomedicine": "生物医药", "high_end_equipment": "高端装备",
           "new_energy": "新能源", "agriculture": "现代农业", "ai": "人工智能", "environment": "节能环保"}
@@ -552,6 +586,7 @@ def _roadshows(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
 def _demands(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
     rng = w.rng("demands")
     rows: Rows = []
+    terms = _search().get("demand")
     dfields = list(texts.DEMANDS)
     for _ in range(sizes(n)["demands"]):
         ent_id, city = w.ent_all[int(rng.random() * len(w.ent_all))]
@@ -563,13 +598,15 @@ def _demands(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
         low = rng.choice((5, 10, 20, 30, 50)) * 10000 * 100
         did = hexid(rng)
         created = w.ts(k, rng)
-        rows.append((did, created, created, ent_id, city, None, title, desc, fld, low, low * 3,
-                     w.day(k + rng.randrange(60, 300)), rng.choice(("trial", "trial,licence", "transfer", "joint,pilot")),
-                     status, w.operator[city][0]))
+        row = (did, created, created, ent_id, city, None, title, desc, fld, low, low * 3,
+               w.day(k + rng.randrange(60, 300)), rng.choice(("trial", "trial,licence", "transfer", "joint,pilot")),
+               status, w.operator[city][0])
+        rows.append(row + (terms(title, desc),) if terms else row)
         w.demand.append((did, city, ent_id, fld))
         w.log("demand.create", "demand", did, city, created)
-    yield "demand", RECORD + ("enterprise_org_id", "city_code", "county_code", "title", "description", "field",
-                              "budget_min", "budget_max", "wanted_by", "cooperation", "status", "created_by"), rows
+    cols = RECORD + ("enterprise_org_id", "city_code", "county_code", "title", "description", "field",
+                     "budget_min", "budget_max", "wanted_by", "cooperation", "status", "created_by")
+    yield "demand", cols + (("terms",) if terms else ()), rows
 
 
 def _intents(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
@@ -838,6 +875,7 @@ def generate(*, results: int, seed: int = 2026, as_of: date | None = None, city:
     result_rows = _results(w, results)
     files, bookings = _bookings(w, results, result_rows)
     yield "result", RESULT_COLS, result_rows
+    yield from _result_terms(w, result_rows)
     yield from _history(w, result_rows)
     del result_rows
     yield "attachment", RECORD + ("entity", "entity_id", "city_code", "filename", "content_type", "size", "data",
