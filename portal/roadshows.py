@@ -40,7 +40,6 @@ from portal.settings import get_settings
 
 WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 READER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN, Role.PRESENTER, Role.MANAGER)
-RUNNING_TRIAL = ("active", "extended")
 INTENT_PAGE = "intent"  # the public page's URL path (portal.navigation.PUBLIC_PAGES)
 
 
@@ -608,10 +607,12 @@ def summary_text(result: Result, limit: int = 160) -> str:
 
 
 def _running_today(s: Session, result_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    from portal.contracts.common import RUNNING  # what counts as a running trial lives there
+
     day = today()
     rows = s.exec(select(Contract.result_id, func.count()).where(
         Contract.result_id.in_(result_ids), Contract.kind == ContractKind.TRIAL,
-        Contract.status.in_(RUNNING_TRIAL), Contract.start_date <= day,
+        Contract.status.in_(RUNNING), Contract.start_date <= day,
         or_(Contract.end_date.is_(None), Contract.end_date >= day)).group_by(Contract.result_id)).all()
     return {rid: int(n) for rid, n in rows}
 
