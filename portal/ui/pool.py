@@ -85,7 +85,7 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         steps = approval.history(actor=me, result_id=r.id)
         if steps and (d.in_scope or r.status == "listed"):
             with st.expander(t("pool.history"), expanded=d.in_scope):
-                st.table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): t(f"pool.step.{s.action}"),
+                st.table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): _step_label(s.action),
                                         t("pool.col.status"): label("result_status", s.to_status),
                                         t("pool.col.actor"): s.actor_name, t("pool.col.reason"): s.reason}
                                        for s in steps]))
@@ -95,6 +95,12 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
             st.table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
                                     t("pool.col.reason"): o.reason, t("pool.col.status"): label("objection_status", o.status),
                                     t("pool.col.resolution"): o.resolution} for o in objections]))
+
+
+def _step_label(action: str) -> str:
+    """A history step's label; steps other capabilities record (e.g. a pilot test) may have none."""
+    text = t(f"pool.step.{action}")
+    return action if text == f"pool.step.{action}" else text
 
 
 def _download_button(me: Actor, att_id: uuid.UUID, name: str) -> None:
