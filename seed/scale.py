@@ -498,6 +498,7 @@ def _bookings(w: World, n: int, results: Rows) -> tuple[Rows, Rows]:
     return files, rows
 
 
+@lru_cache(maxsize=1)
 def _search() -> dict[str, Callable]:
     """The search capability's tokenizers, cached per distinct text (the generated texts repeat, so
     200 000 results cost a few hundred jieba calls instead of two minutes); {} without search."""
