@@ -80,3 +80,26 @@ def test_recommendations_are_scoped(world) -> None:
     assert [(f.demand_id, f.enterprise_name) for f in fits] == [(nb.id, "nb恒拓科技有限公司")]
     assert {w.term for w in fits[0].why} >= {"正极材料", "表面包覆"}
     assert recommend.recommend_for_result(actor=world.hz.operator, result_id=world.hz.result.id) == []
+
+
+def test_a_large_never_indexed_pool_is_left_to_the_cli(world, monkeypatch) -> None:
+    from portal.cli import main
+    from portal.pool.browse import PoolFilter, search_pool
+
+    monkeypatch.setattr(store, "AUTO_REINDEX_LIMIT", 1)  # pretend the two listed results are 200 000
+    with pytest.raises(store.IndexNotBuilt):
+        recommend.rank_text(text.expand(BATTERY))
+    # the pool's search box falls back to LIKE meanwhile
+    assert search_pool(actor=world.hz.enterprise_user, filters=PoolFilter(text="正极材料")).total == 2
+    store.reindex()
+    assert set(_ids(BATTERY)) == {world.hz.result.id, world.nb.result.id}
+    assert main(["search", "reindex", "--database-url", str(store.get_engine().url.render_as_string(
+        hide_password=False))]) == 0
+
+
+def test_pool_search_box_ranks_by_the_index(world) -> None:
+    from portal.pool.browse import PoolFilter, search_pool
+
+    graphene = make_result(world.hz.licensor, title="一种高导热石墨烯复合散热膜", keywords="石墨烯,散热")
+    page = search_pool(actor=world.hz.enterprise_user, filters=PoolFilter(text="手机发烫 散热"))
+    assert [r.id for r in page.rows] == [graphene.id]  # "发烫" bridged to 散热 / 导热

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from db.engine import read_session
@@ -26,6 +26,8 @@ from portal.pool.common import RUNNING_TRIAL, may_read, readable_result, running
 from portal.scope import in_scope
 
 MAX_PAGE_SIZE = 200
+TEXT_HITS = 500  # a text search shows at most this many results, best first
+TEXT_MIN_SHARE = 0.3  # … scoring at least this share of the best hit
 _SPLIT = re.compile(r"[\s,，、;；。.:：!！?？\"'“”‘’()（）\[\]【】/\\|+*&^%$#@~`<>《》=-]+")
 
 
@@ -108,7 +110,7 @@ def _running_count(day: date):  # noqa: ANN202
     )
 
 
-def _where(f: PoolFilter, day: date) -> list:
+def _where(f: PoolFilter, day: date, ranked: list[uuid.UUID] | None = None) -> list:
     conds = [Result.status == ResultStatus.LISTED]
     if f.city_code:
         conds.append(Result.city_code == f.city_code)
@@ -124,6 +126,9 @@ def _where(f: PoolFilter, day: date) -> list:
         conds.append(Result.trl <= f.trl_max)
     if f.available_only:
         conds.append(or_(Result.max_trial_licensees.is_(None), Result.max_trial_licensees > _running_count(day)))
+    if ranked is not None:
+        conds.append(Result.id.in_(ranked))
+        return conds
     for token in query_tokens(f.text):
         conds.append(or_(Result.title.icontains(token, autoescape=True),
                          Result.keywords.icontains(token, autoescape=True),
@@ -131,12 +136,28 @@ def _where(f: PoolFilter, day: date) -> list:
     return conds
 
 
-def _select(f: PoolFilter, day: date):  # noqa: ANN202
+def _ranked(text: str) -> list[uuid.UUID] | None:
+    """Listed results ranked for the text by the 供需荟 search index (issue 9: BM25 over jieba terms
+    with domain synonyms), or None to fall back to LIKE when there is no text or no index."""
+    if not text.strip():
+        return None
+    try:
+        from portal.search.recommend import search_result_ids
+        from portal.search.store import IndexNotBuilt
+    except ImportError:
+        return None
+    try:
+        return search_result_ids(text, limit=TEXT_HITS, min_share=TEXT_MIN_SHARE)
+    except IndexNotBuilt:
+        return None
+
+
+def _select(f: PoolFilter, day: date, ranked: list[uuid.UUID] | None = None):  # noqa: ANN202
     return (
         select(Result.id, Result.number, Result.title, Result.type, Result.field, Result.trl, Organization.name,
                Result.city_code, Result.listed_at, Result.max_trial_licensees)
         .join(Organization, Organization.id == Result.owner_org_id)
-        .where(and_(*_where(f, day)))
+        .where(and_(*_where(f, day, ranked)))
     )
 
 
@@ -156,11 +177,13 @@ def search_pool(*, actor: Actor, filters: PoolFilter | None = None, page: int = 
     day = today or clock_today()
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
+    ranked = _ranked(f.text)  # with text: the most relevant first
+    order = (case({rid: i for i, rid in enumerate(ranked)}, value=Result.id),) if ranked else ()
     with read_session() as s:
-        stmt = _select(f, day)
+        stmt = _select(f, day, ranked)
         total = s.exec(select(func.count()).select_from(Result).join(
-            Organization, Organization.id == Result.owner_org_id).where(and_(*_where(f, day)))).one()
-        raw = s.exec(stmt.order_by(Result.listed_at.desc(), Result.id)
+            Organization, Organization.id == Result.owner_org_id).where(and_(*_where(f, day, ranked)))).one()
+        raw = s.exec(stmt.order_by(*order, Result.listed_at.desc(), Result.id)
                      .offset((page - 1) * page_size).limit(page_size)).all()
         return PoolPage(_rows(s, list(raw), day), int(total), page, page_size)
 
@@ -172,7 +195,7 @@ def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | 
     day = today or clock_today()
     with read_session() as s:
         stmt = select(Result).join(Organization, Organization.id == Result.owner_org_id).where(
-            and_(*_where(f, day))).order_by(Result.listed_at.desc(), Result.id)
+            and_(*_where(f, day, _ranked(f.text)))).order_by(Result.listed_at.desc(), Result.id)
         return list(s.exec(stmt.execution_options(yield_per=batch)).all())
 
 

@@ -234,12 +234,17 @@ def recommend_for_result(*, actor: Actor, result_id: uuid.UUID, limit: int = 10)
     ]
 
 
-def search_result_ids(query_text: str, *, limit: int = 200) -> list[uuid.UUID]:
-    """Listed results ranked for free text (the pool's search box), best first."""
+def search_result_ids(query_text: str, *, limit: int = 200, min_share: float = 0.0) -> list[uuid.UUID]:
+    """Listed results ranked for free text (the pool's search box), best first; with min_share,
+    only hits scoring at least that share of the best one (a search box wants few, strong hits)."""
     query = text.expand(query_text or "")
     if not query:
         return []
-    return [r.result_id for r in rank_text(query, limit=limit, explain=0)]
+    ranked = rank_text(query, limit=limit, explain=0)
+    if ranked and min_share:
+        floor = ranked[0].score * min_share
+        ranked = [r for r in ranked if r.score >= floor]
+    return [r.result_id for r in ranked]
 
 
 @dataclass(frozen=True)

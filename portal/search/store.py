@@ -13,18 +13,27 @@ import threading
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from db.engine import get_engine, read_session, transaction
 from db.models import Result, ResultTerms, SearchState
 from db.models.enums import ResultStatus
 from portal.clock import now
+from portal.errors import PortalError
 from portal.search import text
 from portal.search.index import Bm25Index
 
 _lock = threading.Lock()
 _indexes: dict[str, _Loaded] = {}
+AUTO_REINDEX_LIMIT = 5000  # a never-indexed pool larger than this is left to `portal search reindex`
+
+
+class IndexNotBuilt(PortalError):
+    """The pool has never been tokenized and is too large to do it during a page view."""
+
+    def __init__(self) -> None:
+        super().__init__("rec.index_not_built")
 
 
 class _Loaded:
@@ -131,6 +140,11 @@ def current_index() -> Bm25Index:
         with read_session() as s:
             state = _state(s, create=False)
         if state is None:
+            with read_session() as s:
+                waiting = s.exec(select(func.count()).select_from(Result)
+                                 .where(Result.status == ResultStatus.LISTED)).one()
+            if waiting > AUTO_REINDEX_LIMIT:
+                raise IndexNotBuilt()
             if reindex() == 0:
                 return loaded.index
             with read_session() as s:
