@@ -136,13 +136,14 @@ def explain_rows(ranked: list[Ranked], query: dict[str, tuple[float, str | None]
             for r in ranked]
 
 
-def _slots_left(session, result_ids: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:  # noqa: ANN001
-    """Trial slots open today per result, by the pool's own rule (portal.pool.common)."""
+def _slots_left(session, caps: dict[uuid.UUID, int | None]) -> dict[uuid.UUID, int | None]:  # noqa: ANN001
+    """Trial slots open today per result, by the pool's own rule (portal.pool.common); results
+    without a limit need no trial count."""
     from portal.pool.common import running_trials, slots_left
 
-    running = running_trials(session, result_ids, today())
-    limits = session.exec(select(Result.id, Result.max_trial_licensees).where(Result.id.in_(result_ids))).all()
-    return {rid: slots_left(cap, running.get(rid, 0)) for rid, cap in limits}
+    limited = [rid for rid, cap in caps.items() if cap is not None]
+    running = running_trials(session, limited, today()) if limited else {}
+    return {rid: slots_left(cap, running.get(rid, 0)) for rid, cap in caps.items()}
 
 
 def _load_demand(actor: Actor, demand_id: uuid.UUID) -> Demand:
@@ -167,10 +168,10 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
     with read_session() as s:
         facts = {row[0]: row for row in s.exec(
             select(Result.id, Result.title, Result.number, Organization.name, Result.city_code, Result.field,
-                   Result.trl, Result.status)
+                   Result.trl, Result.status, Result.max_trial_licensees)
             .join(Organization, Organization.id == Result.owner_org_id).where(Result.id.in_(ids))
         ).all()}
-        slots = _slots_left(s, ids)
+        slots = _slots_left(s, {rid: fact[8] for rid, fact in facts.items()})
     scored = []
     for r in ranked:
         fact = facts.get(r.result_id)
