@@ -63,11 +63,17 @@ def test_officer_discloses_a_draft_for_its_own_institution(world) -> None:
     ({"result_field": "magic"}, "result_field", "error.bad_choice"),
     ({"result_max_licensees": 0}, "result_max_licensees", "error.integer_range"),
 ])
-def test_bad_disclosure_is_refused_naming_the_field(world, over, field, key) -> None:  # noqa: ANN001
+def test_bad_disclosure_is_refused_naming_the_field(over, field, key) -> None:  # noqa: ANN001
     with pytest.raises(ValidationError) as err:
-        disclosure.save_result(actor=world.hz.officer, data=form(**over))
+        disclosure.clean_result(form(**over))
     assert (err.value.field, err.value.key) == (field, key)
-    assert count(Result) == 2  # the two world results only
+
+
+def test_a_refused_disclosure_changes_nothing(world) -> None:
+    with pytest.raises(ValidationError) as err:
+        disclosure.save_result(actor=world.hz.officer, data=form(result_trl=0))
+    assert err.value.field == "result_trl"
+    assert count(Result) == 2 and count(AuditEntry) == 0  # the two world results only
 
 
 def test_a_number_is_registered_once(world) -> None:
