@@ -1,7 +1,6 @@
 """Budgets: each city/county's yearly budget per claim kind, what is committed and paid, and
 (for city administrators and the province) setting a budget."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +9,15 @@ from portal import budgets
 from portal.clock import today
 from portal.regions import cities, counties, region_name
 from portal.ui import actor, label, lang, refusals, t, yuan
-from portal.ui.dashboards import city_filter, done, downloads, pct, show_flash, styled
+from portal.ui.dashboards import (
+    budget_chart,
+    budget_frame,
+    city_filter,
+    done,
+    downloads,
+    pct,
+    show_flash,
+)
 
 me = actor()
 st.title(t("nav.budgets"))
@@ -30,13 +37,8 @@ with refusals():
             t("dash.col.remaining"): yuan(u.remaining), t("dash.col.used"): pct(u.used_share)} for u in rows])
         st.dataframe(frame, hide_index=True, width="stretch")
         downloads(frame, f"budgets-{int(year)}", "budgets")
-        chart = pd.DataFrame([{t("dash.col.region"): f"{region_name(u.region_code, lang())} · "
-                                                     f"{label('claim_kind', u.kind)}",
-                               t("dash.col.used"): round((u.used_share or 0) * 100, 1)} for u in rows])
-        st.altair_chart(styled(alt.Chart(chart).mark_bar(color="#f59e0b").encode(
-            y=alt.Y(f"{t('dash.col.region')}:N", sort="-x", title=None),
-            x=alt.X(f"{t('dash.col.used')}:Q", title=t("budgets.used_axis"), scale=alt.Scale(domain=[0, 100])),
-            tooltip=list(chart.columns)), height=max(120, 24 * len(rows))), width="stretch")
+        st.altair_chart(budget_chart(budget_frame(rows, per_city=me.is_province and not city, kind=None)),
+                        width="stretch")
     else:
         st.info(t("dash.no_budgets"))
 

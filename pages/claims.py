@@ -19,9 +19,9 @@ with refusals():
     panes = st.tabs(tabs)
     with panes[0]:
         a, b, c = st.columns(3)
-        status = a.selectbox(t("field.claim_status"), [None, *ClaimStatus], key="claims_status",
+        status = a.selectbox(t("field.claim_status"), ["", *ClaimStatus], key="claims_status",
                              format_func=lambda s: label("claim_status", s) if s else t("claims.all"))
-        kind = b.selectbox(t("field.claim_kind"), [None, *ClaimKind], key="claims_kind",
+        kind = b.selectbox(t("field.claim_kind"), ["", *ClaimKind], key="claims_kind",
                            format_func=lambda k: label("claim_kind", k) if k else t("claims.all"))
         page = c.number_input(t("claims.page"), min_value=1, value=1, step=1, key="claims_page") - 1
         rows, total = claims.list_claims(actor=me, status=status, kind=kind, page=int(page))

@@ -5,10 +5,20 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from db.models.enums import ClaimKind
 from portal import budgets, dashboards
 from portal.regions import region_name
 from portal.ui import actor, label, lang, refusals, t
-from portal.ui.dashboards import city_filter, downloads, map_chart, pct, period_filter, styled
+from portal.ui.dashboards import (
+    budget_chart,
+    budget_frame,
+    city_filter,
+    downloads,
+    map_chart,
+    pct,
+    period_filter,
+    styled,
+)
 
 me = actor()
 st.title(t("nav.dashboard"))
@@ -29,7 +39,7 @@ with refusals():
     cols = st.columns(4)
     for col, (stage, n, rate) in zip(cols, stages, strict=True):
         col.metric(t(f"dash.stage.{stage}"), f"{n:,}", t("dash.rate_from_prev", rate=pct(rate)) if rate is not None
-                   else None, delta_color="off")
+                   else None, delta_color="off", delta_arrow="off")
     frame = pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
                            t("dash.col.rate"): pct(r)} for s, n, r in stages])
     order = [t(f"dash.stage.{s}") for s, _, _ in stages]
@@ -68,23 +78,11 @@ with refusals():
     st.subheader(t("dash.subsidies", year=end.year))
     usage = budgets.list_budgets(actor=me, year=end.year, city_code=city)
     if usage:
-        rows = pd.DataFrame([{
-            t("dash.col.region"): region_name(u.region_code, lang()), t("field.claim_kind"): label("claim_kind", u.kind),
-            t("dash.col.budget"): float(u.budget or 0), t("dash.col.approved"): float(u.committed),
-            t("dash.col.paid"): float(u.paid), t("dash.col.used"): pct(u.used_share)} for u in usage])
-        long = rows.melt(id_vars=[t("dash.col.region"), t("field.claim_kind")],
-                         value_vars=[t("dash.col.budget"), t("dash.col.approved"), t("dash.col.paid")],
-                         var_name=t("dash.col.measure"), value_name=t("dash.col.yuan"))
-        st.altair_chart(styled(alt.Chart(long).mark_bar().encode(
-            y=alt.Y(f"{t('dash.col.region')}:N", title=None),
-            yOffset=alt.YOffset(f"{t('dash.col.measure')}:N"),
-            x=alt.X(f"{t('dash.col.yuan')}:Q", title=t("dash.col.yuan")),
-            color=alt.Color(f"{t('dash.col.measure')}:N", title=None,
-                            scale=alt.Scale(range=["#cbd5e1", "#f59e0b", "#059669"])),
-            row=alt.Row(f"{t('field.claim_kind')}:N", title=None, header=alt.Header(labelAngle=0,
-                                                                                    labelAlign="left")),
-            tooltip=list(long.columns)), height=max(60, 26 * len({u.region_code for u in usage}))), width="stretch")
-        downloads(rows, "subsidies", "subsidies")
+        kind = st.selectbox(t("field.claim_kind"), ["all", *ClaimKind], key="dash_budget_kind",
+                            format_func=lambda k: t("claims.all") if k == "all" else label("claim_kind", k))
+        frame = budget_frame(usage, per_city=me.is_province and not city, kind=None if kind == "all" else kind)
+        st.altair_chart(budget_chart(frame), width="stretch")
+        downloads(frame, "subsidies", "subsidies")
     else:
         st.info(t("dash.no_budgets"))
 
@@ -96,7 +94,7 @@ with refusals():
                                t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
                                t("dash.col.end_date"): e.end_date.isoformat(), t("dash.col.days_left"): e.days_left}
                               for e in ending])
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.table(table.set_index(t("dash.col.contract")))
         downloads(table, "trials_ending", "ending")
     else:
         st.info(t("dash.none_ending", days=window))
@@ -113,7 +111,7 @@ with refusals():
             measures["matched"]: f.matched, measures["trials"]: f.trials, measures["conversions"]: f.conversions,
             measures["deal_amount_wan"]: round(float(f.deal_amount) / 10000, 1),
             measures["conversion_rate"]: pct(f.conversion_rate)} for f in figures])
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.table(table.set_index(t("field.city")))
         downloads(table, "cities", "cities")
         measure = st.selectbox(t("dash.map_measure"), [k for k in measures if k != "conversion_rate"],
                                format_func=measures.get, key="dash_map_measure")

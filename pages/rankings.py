@@ -39,7 +39,7 @@ with refusals():
         head = frame.head(15)
         st.altair_chart(styled(alt.Chart(head).mark_bar(color="#7c3aed").encode(
             y=alt.Y(f"{t('rank.col.name')}:N", sort="-x", title=None),
-            x=alt.X(f"{t('rank.col.index')}:Q"), tooltip=list(head.columns)), height=max(120, 26 * len(head))),
+            x=alt.X(f"{t('rank.col.index')}:Q"), tooltip=list(head.columns)), height=max(160, 34 * len(head))),
             width="stretch")
         st.dataframe(frame, hide_index=True, width="stretch")
         downloads(frame, f"activity-{level}", "activity")

@@ -58,7 +58,7 @@ class ClaimRow:
     city_code: str
     budget_region_code: str
     budget_year: int
-    contract_number: str | None
+    contract_number: str | None  # the deal's number, or the insured policy's for a voucher refund
     programme: str
     basis_amount: Decimal | None
     rate: Decimal | None
@@ -89,16 +89,18 @@ def _scoped(stmt, actor: Actor):  # noqa: ANN001, ANN202
 
 def _row_select():  # noqa: ANN202
     return (
-        select(FeeClaim, Agency.name, Contract.number, UserAccount.display_name)
+        select(FeeClaim, Agency.name, Contract.number, InsurancePolicy.policy_number, UserAccount.display_name)
         .join(Agency, Agency.id == FeeClaim.agency_id)
         .join(Contract, Contract.id == FeeClaim.contract_id, isouter=True)
+        .join(VoucherRedemption, VoucherRedemption.id == FeeClaim.redemption_id, isouter=True)
+        .join(InsurancePolicy, InsurancePolicy.id == VoucherRedemption.policy_id, isouter=True)
         .join(UserAccount, UserAccount.id == FeeClaim.created_by, isouter=True)
     )
 
 
-def _to_row(c: FeeClaim, agency: str, number: str | None, creator: str | None) -> ClaimRow:
+def _to_row(c: FeeClaim, agency: str, number: str | None, policy: str | None, creator: str | None) -> ClaimRow:
     return ClaimRow(c.id, c.kind, c.status, c.agency_id, agency, c.city_code, c.budget_region_code,
-                    c.budget_year, number, c.programme, c.basis_amount, c.rate, c.amount, c.justification,
+                    c.budget_year, number or policy, c.programme, c.basis_amount, c.rate, c.amount, c.justification,
                     c.reject_reason, c.created_at, c.submitted_at, c.decided_at, c.paid_on, c.payment_ref,
                     c.created_by, creator or "")
 

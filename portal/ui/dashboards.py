@@ -82,9 +82,10 @@ def city_filter(me: Actor, key: str) -> str | None:
     """Province roles choose all cities or one; everyone else sees their own city."""
     if not me.is_province:
         return me.city_code
-    codes = [None, *[c.code for c in cities()]]
-    return st.selectbox(t("field.city"), codes, key=f"{key}_city",
-                        format_func=lambda c: region_name(c, lang()) if c else t("home.scope_province"))
+    codes = ["all", *[c.code for c in cities()]]
+    choice = st.selectbox(t("field.city"), codes, key=f"{key}_city",
+                          format_func=lambda c: t("home.scope_province") if c == "all" else region_name(c, lang()))
+    return None if choice == "all" else choice
 
 
 @lru_cache(maxsize=1)
@@ -129,3 +130,43 @@ def map_chart(values: dict[str, float], measure_label: str) -> alt.Chart:
 
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def budget_frame(usage: list, *, per_city: bool, kind: str | None) -> pd.DataFrame:
+    """Budget, approved and paid per region (per city when per_city, cities and counties otherwise),
+    for one claim kind or all kinds together. A handful of budget rows, summed here."""
+    from portal.regions import city_of
+
+    totals: dict[str, list] = {}
+    for u in usage:
+        if kind and u.kind != kind:
+            continue
+        region = city_of(u.region_code) if per_city else u.region_code
+        row = totals.setdefault(region, [0, 0, 0])
+        row[0] += u.budget or 0
+        row[1] += u.committed
+        row[2] += u.paid
+    return pd.DataFrame([{
+        t("dash.col.region"): region_name(code, lang()), t("dash.col.budget"): float(b),
+        t("dash.col.approved"): float(a), t("dash.col.paid"): float(p),
+        t("dash.col.used"): pct(float(a / b) if b else None)} for code, (b, a, p) in totals.items()])
+
+
+def budget_chart(frame: pd.DataFrame) -> alt.Chart:
+    """A bullet chart per region: the budget (wide grey bar), approved (amber) and paid (thin green)
+    drawn on top, in 10 000 yuan."""
+    region, budget, approved, paid = (t("dash.col.region"), t("dash.col.budget"), t("dash.col.approved"),
+                                      t("dash.col.paid"))
+    measure, wan = t("dash.col.measure"), t("dash.col.wan")
+    long = frame.melt(id_vars=[region], value_vars=[budget, approved, paid], var_name=measure, value_name=wan)
+    long[wan] = long[wan] / 10000
+    colour = alt.Color(f"{measure}:N", title=None,
+                       scale=alt.Scale(domain=[budget, approved, paid], range=["#d1d5db", "#f59e0b", "#059669"]))
+    layers = []
+    for name, size in ((budget, 20), (approved, 11), (paid, 5)):
+        layers.append(alt.Chart(long).transform_filter(alt.datum[measure] == name).mark_bar(size=size).encode(
+            y=alt.Y(f"{region}:N", title=None, sort=list(frame[region])),
+            x=alt.X(f"{wan}:Q", title=wan), color=colour,
+            tooltip=[alt.Tooltip(f"{region}:N"), alt.Tooltip(f"{measure}:N"),
+                     alt.Tooltip(f"{wan}:Q", format=",.2f")]))
+    return styled(alt.layer(*layers), height=max(120, 38 * len(frame)))
