@@ -11,6 +11,7 @@ from db.models.enums import ClaimKind
 from portal import claims
 from portal.actor import Actor
 from portal.clock import fmt, today
+from portal.policy import current_policy
 from portal.regions import counties, region_name
 from portal.ui import label, lang, refusals, t, yuan
 from portal.ui.dashboards import done
@@ -49,8 +50,13 @@ def _budget_region(me: Actor, key: str) -> str:
 
 def new_claim(me: Actor) -> None:
     """The three kinds of claim, each saved as a draft or submitted at once."""
-    kind = st.radio(t("field.claim_kind"), list(ClaimKind), format_func=lambda k: label("claim_kind", k),
-                    horizontal=True, key="new_claim_kind")
+    local = current_policy(me.city_code).labels  # the city's own programme names (settings page)
+
+    def kind_label(k: str) -> str:
+        return f"{label('claim_kind', k)}（{local[k]}）" if local.get(k) else label("claim_kind", k)
+
+    kind = st.radio(t("field.claim_kind"), list(ClaimKind), format_func=kind_label, horizontal=True,
+                    key="new_claim_kind")
     key = _form_key()
     if kind == ClaimKind.SERVICE_FEE:
         deals = claims.claimable_deals(actor=me)
@@ -95,7 +101,7 @@ def new_claim(me: Actor) -> None:
                 _created(claim, send)
     else:
         with st.form("subsidy_claim"):
-            programme = st.text_input(t("field.programme"))
+            programme = st.text_input(t("field.programme"), value=local.get("operating_subsidy", ""))
             amount = st.text_input(t("field.amount"), placeholder="120000.00")
             a, b = st.columns(2)
             start = a.date_input(t("field.claim_period_start"), value=today().replace(month=1, day=1))

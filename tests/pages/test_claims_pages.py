@@ -53,3 +53,57 @@ def test_province_admin_sees_every_city_side_by_side(app) -> None:
     at = _open(app("zj_admin"), "settings.py")
     overview = tables(at)[0]
     assert len(overview) == 11 and "宁波市" in set(overview["城市"])
+
+
+@pytest.fixture
+def small_world(sqlite_engine, monkeypatch):  # noqa: ANN001, ANN201
+    """A fresh SQLite database with the Hangzhou/Ningbo casts, for page tests that change data."""
+    from db import engine as db_engine
+    from portal.settings import get_settings
+    from tests.factories import build_world
+
+    url = str(sqlite_engine.url)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    world = build_world()
+    db_engine.configure(url)
+    yield world
+    get_settings.cache_clear()
+
+
+def test_approval_over_budget_shows_the_figures_and_changes_nothing(small_world) -> None:
+    from decimal import Decimal
+
+    from db.models import Budget
+    from portal import claims
+    from portal.clock import today
+    from tests.factories import save
+    from tests.pages.conftest import signed_in
+    from tests.test_claims import make_deal
+
+    save(Budget(region_code="330100", city_code="330100", year=today().year, kind="service_fee",
+                amount=Decimal("5000")))
+    claim = claims.create_service_fee_claim(actor=small_world.hz.plain_operator,
+                                            contract_id=make_deal(small_world.hz, "200000").id, submit=True)
+    claims.review_claim(actor=small_world.hz.operator, claim_id=claim.id)
+    at = _open(signed_in("hz_op"), "claims.py")
+    assert "已初审" in texts(at)
+    next(b for b in at.button if b.label == "批准").click().run()
+    assert ("批准后将超出预算：预算 ¥5,000.00，已批准 ¥0.00，本次申领 ¥10,000.00，超出 ¥5,000.00。"
+            in texts(at))
+    assert claims.get_claim(actor=small_world.hz.operator, claim_id=claim.id).status == "reviewed"
+
+
+def test_an_agency_submits_a_fee_claim_once(small_world) -> None:
+    from portal import claims
+    from tests.pages.conftest import signed_in
+    from tests.test_claims import make_deal
+
+    make_deal(small_world.hz, "100000")
+    at = _open(signed_in("hz_op2"), "claims.py")
+    at.tabs[1].radio[0].set_value("service_fee").run()
+    form_button = next(b for b in at.button if b.label == "提交审核")
+    form_button.click().run()
+    assert "已提交，金额 ¥5,000.00。" in texts(at)
+    assert claims.list_claims(actor=small_world.hz.plain_operator)[1] == 1
+    assert "本机构暂无可申领服务费的已转化合同。" in texts(at)  # the deal is no longer offered
