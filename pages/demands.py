@@ -16,7 +16,7 @@ from portal.demands import (
     set_demand_status,
 )
 from portal.regions import counties, region_name
-from portal.ui import actor, label, lang, refusals, t, yuan
+from portal.ui import actor, label, lang, refusals, t, wan
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,7 +30,7 @@ tabs = st.tabs([t("hub.list"), t("hub.new"), t("hub.excel")] if writer else [t("
 def _budget(lo, hi) -> str:  # noqa: ANN001
     if lo is None and hi is None:
         return "—"
-    return f"{yuan(lo) if lo is not None else ''} – {yuan(hi) if hi is not None else ''}"
+    return f"{wan(lo) if lo is not None else ''} – {wan(hi) if hi is not None else ''}"
 
 
 with tabs[0], refusals():

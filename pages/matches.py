@@ -4,8 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import DropReason, MatchStage
+from portal.demands import enterprise_options
 from portal.matching import ALLOWED, WRITER_ROLES, list_matches, log_follow_up, move_stage, pipeline
+from portal.search.recommend import find_listed_results
 from portal.ui import actor, label, refusals, t
+from portal.ui.matching import record_form
 
 PAGE_SIZE = 50
 
@@ -18,7 +21,18 @@ with refusals():
     for col, stage in zip(st.columns(len(board)), board, strict=True):
         col.metric(label("match_stage", stage.stage), stage.total,
                    delta=t("pipeline.overdue", n=stage.overdue) if stage.overdue else None,
-                   delta_color="inverse")
+                   delta_color="inverse", delta_arrow="off")
+
+    if me.role in WRITER_ROLES:
+        with st.expander(t("pipeline.new"), icon=":material/add:"):
+            query = st.text_input(t("rec.result_query"), key="new_match_q")
+            choices = find_listed_results(actor=me, query=query) if query else []
+            if query and not choices:
+                st.info(t("rec.no_results"))
+            result = st.selectbox(t("rec.pick_result"), choices, format_func=lambda c: f"{c.title} · {c.owner_name}")
+            enterprise = st.selectbox(t("pipeline.enterprise"), enterprise_options(actor=me), format_func=lambda o: o[1])
+            if result and enterprise:
+                record_form(key="manual", result_id=result.id, enterprise_org_id=enterprise[0])
 
     st.subheader(t("pipeline.list"))
     c1, c2, c3 = st.columns([2, 2, 1])

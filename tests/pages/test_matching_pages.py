@@ -107,3 +107,15 @@ def test_enterprise_sees_its_own_demands_and_recommendations(demo_db) -> None:
         assert "暂无需求。" in texts(at)
     at = _open("ent_demo", "recommend")
     assert ("匹配原因：" in texts(at)) if own else ("暂无可推荐的需求，请先发布需求。" in texts(at))
+
+
+def test_operator_records_a_contact_from_the_pipeline(own_demo) -> None:
+    me = load_actor("hz_operator")
+    before = pipeline(actor=me)[0].total
+    at = _open("hz_operator", "matches")
+    at.text_input(key="new_match_q").input("石墨烯 散热").run()
+    assert not at.exception, at.exception
+    next(w for w in at.text_input if w.label == "参与人员").input("张工")
+    next(b for b in at.button if b.label == "记录对接").click().run()
+    assert "已记录对接，可在“撮合对接”中跟进。" in texts(at)
+    assert pipeline(actor=me)[0].total == before + 1
