@@ -14,8 +14,10 @@ def test_operator_downloads_the_decks(live_server: str, page) -> None:  # noqa: 
     page.get_by_text("选择要管理的路演").wait_for()
     page.get_by_role("tab", name="导出").click()
     for label, head, suffix in (("下载 PDF 路演稿", b"%PDF-", ".pdf"), ("下载 PPT 路演稿", b"PK", ".pptx")):
-        with page.expect_download() as info:
-            page.get_by_role("button", name=label).click()
+        button = page.get_by_role("button", name=label)
+        button.wait_for()
+        with page.expect_download(timeout=90_000) as info:  # the deck is built on click
+            button.click()
         download = info.value
         assert download.suggested_filename.startswith("roadshow-") and download.suggested_filename.endswith(suffix)
         with open(download.path(), "rb") as fh:
