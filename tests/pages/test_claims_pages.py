@@ -14,8 +14,10 @@ def _open(at, page: str):  # noqa: ANN001, ANN202
     return at
 
 
-@pytest.mark.parametrize("username", ["zj_admin", "hz_operator", "hz_manager", "zj_manager"])
-@pytest.mark.parametrize("page", ["claims.py", "budgets.py", "dashboard.py", "rankings.py"])
+@pytest.mark.parametrize(("username", "page"), [
+    ("hz_operator", "claims.py"), ("zj_manager", "claims.py"), ("hz_manager", "budgets.py"),
+    ("hz_operator", "dashboard.py"), ("zj_manager", "rankings.py"), ("hz_manager", "rankings.py"),
+])  # the province admin's view of every page is in test_english_pages_have_no_raw_keys
 def test_pages_render_for_each_reader(app, username: str, page: str) -> None:
     at = _open(app(username), page)
     assert at.title
@@ -107,3 +109,15 @@ def test_an_agency_submits_a_fee_claim_once(small_world) -> None:
     assert "已提交，金额 ¥5,000.00。" in texts(at)
     assert claims.list_claims(actor=small_world.hz.plain_operator)[1] == 1
     assert "本机构暂无可申领服务费的已转化合同。" in texts(at)  # the deal is no longer offered
+
+
+@pytest.mark.parametrize("page", ["claims.py", "budgets.py", "dashboard.py", "rankings.py", "settings.py"])
+def test_english_pages_have_no_raw_keys(app, page: str) -> None:
+    import re
+
+    from tests.pages.conftest import signed_in
+
+    at = _open(signed_in("zj_admin", lang="en"), page)
+    body = texts(at)
+    assert not re.findall(r"\b(?:claims|dash|rank|settings|budgets|policy)\.[a-z_]+\b", body)
+    assert not re.search(r"[\u4e00-\u9fff]", at.title[0].value)
