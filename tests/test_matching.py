@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from db.engine import read_session
-from db.models import AuditEntry, Demand, Intent, Match
+from db.models import AuditEntry, Demand, Intent, Match, PointsEvent
 from portal import demands, matching
 from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
@@ -36,6 +36,9 @@ def test_record_match_sets_city_agency_audit_and_marks_the_demand(world) -> None
         assert s.get(Demand, d.id).status == "matched"
         actions = [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.entity_id == str(m.id))).all()]
     assert actions == ["match.record"]
+    with read_session() as s:  # the agency earns its points (issue 8's ledger, city weight)
+        events = s.exec(select(PointsEvent).where(PointsEvent.kind == "match_recorded")).all()
+    assert [(e.agency_id, e.points) for e in events] == [(world.hz.agency.id, 1)]
 
 
 @pytest.mark.parametrize(("kw", "field"), [
