@@ -53,7 +53,9 @@ with tabs[0], refusals():
         selected = picked.selection.rows if picked is not None else []
         if selected:
             st.switch_page("../pages/contract_detail.py", query_params={"no": rows[selected[0]].number})
-        st.download_button(t("contracts.export"), export_contracts_xlsx(actor=me, filters=filters, lang=lang()),
+        language = lang()  # the export runs in another thread, after this run: capture what it needs
+        st.download_button(t("contracts.export"),
+                           lambda: export_contracts_xlsx(actor=me, filters=filters, lang=language),
                            file_name=f"contracts-{now_stamp()}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

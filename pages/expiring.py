@@ -42,16 +42,26 @@ def _show(trial) -> None:  # noqa: ANN001
                 st.caption(t("contracts.no_pilots"))
 
 
+PAGE_SIZE = 25
+
 with refusals():
-    trials, days = expiring_trials(actor=me)
-    st.caption(t("contracts.expiring_caption", days=days))
-    coming = [tr for tr in trials if tr.days_left >= 0]
+    first = expiring_trials(actor=me, page=1, page_size=1)
+    st.caption(t("contracts.expiring_caption", days=first.days))
+    pages = max(1, -(-first.total // PAGE_SIZE))
+    left, right = st.columns([3, 1])
+    left.caption(t("contracts.total_trials", total=first.total))
+    page = right.number_input(t("contracts.page", pages=pages), min_value=1, max_value=pages, value=1, step=1) \
+        if pages > 1 else 1
+    trials = expiring_trials(actor=me, page=int(page), page_size=PAGE_SIZE).rows
     overdue = [tr for tr in trials if tr.days_left < 0]
-    if not coming:
-        st.info(t("contracts.expiring_none", days=days))
-    for trial in coming:
-        _show(trial)
+    coming = [tr for tr in trials if tr.days_left >= 0]
     if overdue:
         st.subheader(t("contracts.overdue"))
         for trial in overdue:
             _show(trial)
+    if not first.total:
+        st.info(t("contracts.expiring_none", days=first.days))
+    elif coming and overdue:
+        st.subheader(t("contracts.coming"))
+    for trial in coming:
+        _show(trial)

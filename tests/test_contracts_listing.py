@@ -83,17 +83,22 @@ def test_expiring_uses_the_city_window_sorted_with_matches_and_pilots(contracts)
     save(PilotBooking(resource_id=resource.id, platform_id=platform.id, city_code="330100",
                       enterprise_org_id=hz.enterprise.id, result_id=hz.result.id, start_date=today(),
                       end_date=today() + timedelta(days=3), status="confirmed"))
-    rows, days = expiring_trials(actor=hz.operator)
-    assert days == 30 and [r.number for r in rows] == [ending.number]
+    page = expiring_trials(actor=hz.operator)
+    rows, days = page.rows, page.days
+    assert days == 30 and page.total == 1 and [r.number for r in rows] == [ending.number]
     assert rows[0].matches[0][1] == "roadshow" and rows[0].pilots[0][2] == "杭州中试基地"
     # a longer window (city setting) brings the later trial in, sorted by days left
     save(PolicyVersion(region_code="330100", version=50, data={"trial_reminder_days": 200}))
-    rows, days = expiring_trials(actor=hz.operator)
+    page = expiring_trials(actor=hz.operator)
+    rows, days = page.rows, page.days
     assert days == 200 and [r.number for r in rows] == [ending.number, later.number]
     assert rows[0].days_left <= rows[1].days_left
     # the province sees every city, each by its own window
-    assert {r.number for r in expiring_trials(actor=world.admin)[0]} == {ending.number, later.number, ningbo.number}
-    assert [r.number for r in expiring_trials(actor=world.nb.operator)[0]] == [ningbo.number]
+    assert {r.number for r in expiring_trials(actor=world.admin).rows} == {ending.number, later.number, ningbo.number}
+    assert [r.number for r in expiring_trials(actor=world.nb.operator).rows] == [ningbo.number]
+    # paging
+    second = expiring_trials(actor=hz.operator, page=2, page_size=1)
+    assert second.total == 2 and [r.number for r in second.rows] == [later.number]
     with pytest.raises(PermissionDenied):
         expiring_trials(actor=hz.manager)
 

@@ -177,3 +177,30 @@ def test_unknown_result_is_refused_with_its_field(world) -> None:
     assert err.value.field == "contract_result"
     with pytest.raises((NotFound, ValidationError)):
         trial_defaults(actor=world.hz.operator, result_id=uuid.uuid4())
+
+
+def test_concurrent_trials_never_exceed_the_slots(world) -> None:
+    import threading
+
+    hz = world.hz
+    _limit(hz.result, 1)
+    enterprises = [make_org(f"并发企业{i}", "enterprise") for i in range(3)]
+    barrier = threading.Barrier(len(enterprises))
+    outcomes: list[str] = []
+
+    def run(org_id) -> None:  # noqa: ANN001
+        barrier.wait()
+        try:
+            create_trial(actor=hz.operator, result_id=hz.result.id, licensee_org_id=org_id,
+                         start_date="2026-01-01", signing_date="2025-12-01")
+            outcomes.append("ok")
+        except ValidationError as err:
+            outcomes.append(err.key)
+
+    threads = [threading.Thread(target=run, args=(e.id,)) for e in enterprises]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert outcomes.count("ok") == 1 and outcomes.count("contracts.error.slots_full") == 2, outcomes
+    assert _count() == 1

@@ -25,6 +25,9 @@ class Contract(Record, table=True):
         Index("ix_contract_licensor", "licensor_org_id", "kind"),
         Index("ix_contract_licensee", "licensee_org_id", "kind"),
         Index("ix_contract_parent", "parent_trial_id"),
+        # the contracts list: newest start first, within a city or province-wide (issue 7)
+        Index("ix_contract_city_start", "city_code", "start_date", "number"),
+        Index("ix_contract_start", "start_date", "number"),
     )
 
     kind: str = Field(sa_type=String(14))  # ContractKind

@@ -35,6 +35,7 @@ from portal.clock import today
 from portal.contracts.common import readable_contract
 from portal.i18n import label, t
 from portal.policy import current_policy
+from portal.regions import cities
 
 LICENSOR = Organization.__table__.alias("licensor")
 LICENSEE = Organization.__table__.alias("licensee")
@@ -72,11 +73,14 @@ class ContractRow:
     city_code: str
 
 
-def _base(actor: Actor, columns):  # noqa: ANN001, ANN202
-    stmt = (select(*columns).select_from(Contract)
-            .join(Result, Result.id == Contract.result_id)
-            .join(LICENSOR, LICENSOR.c.id == Contract.licensor_org_id)
-            .join(LICENSEE, LICENSEE.c.id == Contract.licensee_org_id))
+def _base(actor: Actor, columns, *, joins: bool = True):  # noqa: ANN001, ANN202
+    """A select of columns over contracts in scope; the joins to the result and the parties are
+    left out of counts (every contract has them, so they change nothing but the cost)."""
+    stmt = select(*columns).select_from(Contract)
+    if joins:
+        stmt = (stmt.join(Result, Result.id == Contract.result_id)
+                .join(LICENSOR, LICENSOR.c.id == Contract.licensor_org_id)
+                .join(LICENSEE, LICENSEE.c.id == Contract.licensee_org_id))
     return scope.filter_scope(stmt, actor, city_col=Contract.city_code,
                               org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
 
@@ -88,7 +92,8 @@ def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
         stmt = stmt.where(Contract.kind == f.kind)
     if f.result_text.strip():
         like = f"%{f.result_text.strip()}%"
-        stmt = stmt.where(or_(Result.title.like(like), Result.number.like(like)))
+        matching = select(Result.id).where(or_(Result.title.like(like), Result.number.like(like)))
+        stmt = stmt.where(Contract.result_id.in_(matching))
     if f.licensor_org_id:
         stmt = stmt.where(Contract.licensor_org_id == f.licensor_org_id)
     if f.licensee_org_id:
@@ -111,9 +116,13 @@ def list_contracts(*, actor: Actor, filters: ContractFilters | None = None, page
     f = filters or ContractFilters()
     page_size = max(1, min(page_size, 500))
     with read_session() as s:
-        total = s.exec(_filtered(_base(actor, (func.count(),)), f)).one()
-        stmt = _filtered(_base(actor, _COLUMNS), f).order_by(Contract.start_date.desc(), Contract.number)
-        rows = s.exec(stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
+        total = s.exec(_filtered(_base(actor, (func.count(),), joins=False), f)).one()
+        # pick the page's ids on the contract table alone (an index walk), then join just those rows
+        ids = (_filtered(_base(actor, (Contract.id,), joins=False), f)
+               .order_by(Contract.start_date.desc(), Contract.number)
+               .offset((max(page, 1) - 1) * page_size).limit(page_size))
+        stmt = _base(actor, _COLUMNS).where(Contract.id.in_(ids)).order_by(Contract.start_date.desc(), Contract.number)
+        rows = s.exec(stmt).all()
     return [ContractRow(*r) for r in rows], int(total or 0)
 
 
@@ -253,44 +262,72 @@ class ExpiringTrial:
     pilots: list[tuple[date, date, str, str]]  # start, end, platform, status
 
 
-def expiring_trials(*, actor: Actor, include_overdue: bool = True, limit: int = 200) -> tuple[list[ExpiringTrial], int]:
-    """Running trials ending within the city's reminder window (and overdue ones), soonest first;
-    returns them and the window in days."""
-    if actor.role not in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
-        scope.require_role(actor, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
+OVERDUE_DAYS = 90  # overdue trials older than this have long been expired by the daily job
+
+
+@dataclass(frozen=True)
+class ExpiringPage:
+    """One page of trials near their end, how many there are, and the reminder window."""
+
+    rows: list[ExpiringTrial]
+    total: int
+    days: int
+
+
+def _window_condition(actor: Actor):  # noqa: ANN202
+    """end_date within each city's own reminder window (one city, or all for the province)."""
+    from sqlalchemy import and_
+
+    codes = [actor.city_code] if not actor.is_province else [c.code for c in cities()]
+    parts = [and_(Contract.city_code == code,
+                  Contract.end_date <= today() + timedelta(days=current_policy(code).trial_reminder_days))
+             for code in codes]
+    return or_(*parts) if len(parts) > 1 else parts[0]
+
+
+def expiring_trials(*, actor: Actor, include_overdue: bool = True, page: int = 1,
+                    page_size: int = 25) -> ExpiringPage:
+    """Running trials ending within the city's reminder window (and recently overdue ones), soonest
+    first, each with the enterprise's matches and pilot tests (this result's first)."""
+    scope.require_role(actor, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
     days = current_policy(actor.city_code).trial_reminder_days
-    horizon = 365 if actor.is_province else days  # the province: each city's own window, below
-    stmt = _base(actor, (Contract.id, Contract.number, Contract.city_code, Result.title, LICENSOR.c.name,
-                         LICENSEE.c.name, Contract.end_date, Contract.result_id, Contract.licensee_org_id))
-    stmt = stmt.where(Contract.kind == ContractKind.TRIAL,
-                      Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
-                      Contract.end_date <= today() + timedelta(days=horizon))
-    if not include_overdue:
-        stmt = stmt.where(Contract.end_date >= today())
-    windows: dict[str, int] = {}
-    out: list[ExpiringTrial] = []
+    floor = today() - timedelta(days=OVERDUE_DAYS) if include_overdue else today()
+    where = (Contract.kind == ContractKind.TRIAL,
+             Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
+             Contract.end_date >= floor, _window_condition(actor))
     with read_session() as s:
-        rows = s.exec(stmt.order_by(Contract.end_date, Contract.number).limit(limit)).all()
-        for cid, number, city, title, lor, lee, end, result_id, licensee_id in rows:
-            window = windows.setdefault(city, current_policy(city).trial_reminder_days)
-            left = (end - today()).days
-            if left > window:
-                continue
-            # the enterprise's contacts, this result's first; its pilot tests; both within the actor's scope
-            mstmt = (select(Match.contact_date, Match.channel, Match.stage, Result.title, Match.notes)
+        total = s.exec(_base(actor, (func.count(),), joins=False).where(*where)).one()
+        stmt = _base(actor, (Contract.id, Contract.number, Contract.city_code, Result.title, LICENSOR.c.name,
+                             LICENSEE.c.name, Contract.end_date, Contract.result_id, Contract.licensee_org_id))
+        rows = s.exec(stmt.where(*where).order_by(Contract.end_date, Contract.number)
+                      .offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
+        licensees = list({r[8] for r in rows})
+        matches: dict = {}
+        pilots: dict = {}
+        if licensees:
+            # two queries for the whole page, not two per trial; within the actor's scope
+            mstmt = (select(Match.enterprise_org_id, Match.result_id, Match.contact_date, Match.channel,
+                            Match.stage, Result.title, Match.notes)
                      .join(Result, Result.id == Match.result_id)
-                     .where(Match.enterprise_org_id == licensee_id)
-                     .order_by((Match.result_id == result_id).desc(), Match.contact_date.desc()).limit(5))
-            matches = s.exec(scope.filter_scope(mstmt, actor, city_col=Match.city_code)).all()
-            pstmt = (select(PilotBooking.start_date, PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
+                     .where(Match.enterprise_org_id.in_(licensees)).order_by(Match.contact_date.desc()))
+            for ent, res, *rest in s.exec(scope.filter_scope(mstmt, actor, city_col=Match.city_code)).all():
+                matches.setdefault(ent, []).append((res, tuple(rest)))
+            pstmt = (select(PilotBooking.enterprise_org_id, PilotBooking.result_id, PilotBooking.start_date,
+                            PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
                      .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
-                     .where(PilotBooking.enterprise_org_id == licensee_id)
-                     .order_by((PilotBooking.result_id == result_id).desc(), PilotBooking.start_date.desc()).limit(5))
-            pilots = s.exec(scope.filter_scope(pstmt, actor, city_col=PilotBooking.city_code)).all()
-            out.append(ExpiringTrial(cid, number, city, title, lor, lee, end, left,
-                                     [tuple(m) for m in matches], [tuple(p) for p in pilots]))
-    out.sort(key=lambda e: (e.days_left, e.number))
-    return out, days
+                     .where(PilotBooking.enterprise_org_id.in_(licensees))
+                     .order_by(PilotBooking.start_date.desc()))
+            for ent, res, *rest in s.exec(scope.filter_scope(pstmt, actor, city_col=PilotBooking.city_code)).all():
+                pilots.setdefault(ent, []).append((res, tuple(rest)))
+
+    def first(items: list, result_id) -> list:  # noqa: ANN001
+        ordered = [x for r, x in items if r == result_id] + [x for r, x in items if r != result_id]
+        return ordered[:5]
+
+    out = [ExpiringTrial(cid, number, city, title, lor, lee, end, (end - today()).days,
+                         first(matches.get(lee_id, []), res_id), first(pilots.get(lee_id, []), res_id))
+           for cid, number, city, title, lor, lee, end, res_id, lee_id in rows]
+    return ExpiringPage(out, int(total or 0), days)
 
 
 def now_stamp() -> str:

@@ -223,16 +223,19 @@ def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, si
         .join(licensee, licensee.c.id == Contract.licensee_org_id)
         .where(Contract.kind.in_(DEAL_KINDS), Contract.parent_trial_id.is_not(None))
     )
-    stmt = scope.filter_scope(stmt, actor, city_col=Contract.city_code,
-                              org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+    ids = select(Contract.id).where(Contract.kind.in_(DEAL_KINDS), Contract.parent_trial_id.is_not(None))
+    ids = scope.filter_scope(ids, actor, city_col=Contract.city_code,
+                             org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
     if agency_id is not None:
-        stmt = stmt.where(Contract.agency_id == agency_id)
+        ids = ids.where(Contract.agency_id == agency_id)
     if since is not None:
-        stmt = stmt.where(Contract.signing_date >= since)
+        ids = ids.where(Contract.signing_date >= since)
     if until is not None:
-        stmt = stmt.where(Contract.signing_date <= until)
+        ids = ids.where(Contract.signing_date <= until)
+    ids = ids.order_by(Contract.signing_date.desc(), Contract.number).limit(limit)
     with read_session() as s:
-        rows = s.exec(stmt.order_by(Contract.signing_date.desc(), Contract.number).limit(limit)).all()
+        # the ids first on the contract table alone, then the joins for just those rows
+        rows = s.exec(stmt.where(Contract.id.in_(ids)).order_by(Contract.signing_date.desc(), Contract.number)).all()
     return [ConvertedDeal(c.id, c.number, c.kind, c.deal_amount, c.signing_date, c.agency_id, c.city_code,
                           c.parent_trial_id, title, lor, lee) for c, title, lor, lee in rows]
 
