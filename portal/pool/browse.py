@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -189,14 +190,14 @@ def search_pool(*, actor: Actor, filters: PoolFilter | None = None, page: int = 
 
 
 def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | None = None,
-              batch: int = 2000) -> list[Result]:
-    """Every listed result matching filters (full records, for export), in listing order."""
+              batch: int = 1000) -> Iterator[tuple[Result, Organization]]:
+    """Every listed result matching filters with its owner (for export), streamed in listing order."""
     f = filters or PoolFilter()
     day = today or clock_today()
     with read_session() as s:
-        stmt = select(Result).join(Organization, Organization.id == Result.owner_org_id).where(
-            and_(*_where(f, day, _ranked(f.text)))).order_by(Result.listed_at.desc(), Result.id)
-        return list(s.exec(stmt.execution_options(yield_per=batch)).all())
+        stmt = select(Result, Organization).join(Organization, Organization.id == Result.owner_org_id).where(
+            and_(*_where(f, day))).order_by(Result.listed_at.desc(), Result.id)
+        yield from s.exec(stmt.execution_options(yield_per=batch))
 
 
 def pool_owners(*, actor: Actor, city_code: str | None = None) -> list[tuple[uuid.UUID, str]]:

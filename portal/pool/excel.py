@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from sqlmodel import select
 
-from db.engine import read_session, transaction
+from db.engine import transaction
 from db.models import AuditEntry, Organization, Result
 from db.models.enums import LICENSOR_KINDS, ExclusionReason, Field_, ResultStatus, ResultType
 from portal import audit, i18n
@@ -320,23 +319,10 @@ def error_workbook(errors: list[RowError], lang: str = "zh") -> bytes:
 
 # --- export ------------------------------------------------------------------------------------
 
-def _owners(results: list[Result]) -> dict[uuid.UUID, Organization]:
-    ids = {r.owner_org_id for r in results}
-    with read_session() as s:
-        out: dict[uuid.UUID, Organization] = {}
-        id_list = list(ids)
-        for start in range(0, len(id_list), 500):
-            for o in s.exec(select(Organization).where(Organization.id.in_(id_list[start:start + 500]))).all():
-                out[o.id] = o
-    return out
-
-
 def export_workbook(*, actor: Actor, filters: PoolFilter | None = None, lang: str = "zh") -> bytes:
     """The filtered pool view as .xlsx, in the template's layout (so it imports back unchanged)."""
-    results = iter_pool(actor=actor, filters=filters)
-    owners = _owners(results)
-    return _sheet((_row_values(r, owners.get(r.owner_org_id), lang) for r in results), lang,
-                  i18n.t("pool.sheet_results", lang))
+    rows = (_row_values(r, owner, lang) for r, owner in iter_pool(actor=actor, filters=filters))
+    return _sheet(rows, lang, i18n.t("pool.sheet_results", lang))
 
 
 # The online technology market's upload layout (see README, "Result pool").
@@ -347,13 +333,10 @@ MARKET_COLUMNS = ("成果名称", "成果类型", "专利号/登记号", "技术
 
 def export_market_csv(*, actor: Actor, filters: PoolFilter | None = None) -> bytes:
     """The filtered pool view as a UTF-8 (with BOM, for Excel) CSV for the online technology market."""
-    results = iter_pool(actor=actor, filters=filters)
-    owners = _owners(results)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(MARKET_COLUMNS)
-    for r in results:
-        o = owners.get(r.owner_org_id)
+    for r, o in iter_pool(actor=actor, filters=filters):
         writer.writerow([
             r.title, i18n.label("result_type", r.type, "zh"), r.number, i18n.label("field", r.field, "zh"), r.trl,
             o.name if o else "", region_name(r.city_code, "zh"), (o.contact_name or "") if o else "",
