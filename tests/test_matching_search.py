@@ -103,3 +103,18 @@ def test_pool_search_box_ranks_by_the_index(world) -> None:
     graphene = make_result(world.hz.licensor, title="一种高导热石墨烯复合散热膜", keywords="石墨烯,散热")
     page = search_pool(actor=world.hz.enterprise_user, filters=PoolFilter(text="手机发烫 散热"))
     assert [r.id for r in page.rows] == [graphene.id]  # "发烫" bridged to 散热 / 导热
+
+
+def test_a_restart_loads_the_snapshot_then_applies_newer_changes(world, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(store, "SNAPSHOT_MIN", 1)  # snapshots are for pools of 20 000 and more
+    monkeypatch.setattr(store, "snapshot_path", lambda: tmp_path / "index.npz")
+    both = {world.hz.result.id, world.nb.result.id}
+    assert set(_ids(BATTERY)) == both
+    assert (tmp_path / "index.npz").exists()
+    _list(world.nb.result, status="withdrawn")  # a change after the snapshot
+    fresh = make_result(world.hz.licensor, status="approved", title="钠离子电池硬碳负极材料", field="new_energy")
+    _list(fresh)
+    store.forget_indexes()
+    monkeypatch.setattr(store, "_full_load", lambda loaded: pytest.fail("rebuilt instead of loading the snapshot"))
+    assert set(_ids(BATTERY)) & both == {world.hz.result.id}
+    assert fresh.id in _ids("钠离子电池 硬碳")

@@ -232,3 +232,47 @@ class Bm25Index:
             part = np.argpartition(scores[positive], -k)[-k:]
             positive = positive[part]
         return positive[np.argsort(-scores[positive], kind="stable")]
+
+
+# ---- snapshots: a restart of a large pool loads the matrices instead of rebuilding them ------------
+
+def save_snapshot(index: Bm25Index, path: str, *, epoch: str, seq: int) -> None:
+    """Write the index (compacted) to path atomically (a temporary file renamed over it)."""
+    import os
+
+    if index.delta_docs:
+        index.compact()
+    n = len(index.ids)
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as fh:
+        np.savez(fh, epoch=np.array(epoch), seq=np.array(seq, dtype=np.int64),
+                 terms=np.array("\n".join(index.terms)),
+                 ids=np.frombuffer(b"".join(u.bytes for u in index.ids), dtype=np.uint8),
+                 active=index.active[:n], length=index.length[:n], field=index.field[:n], trl=index.trl[:n],
+                 df=index.df, w_data=index.main.data, w_indices=index.main.indices, w_indptr=index.main.indptr,
+                 c_data=index.counts.data, c_indices=index.counts.indices, c_indptr=index.counts.indptr,
+                 shape=np.array(index.main.shape, dtype=np.int64))
+    os.replace(tmp, path)
+
+
+def load_snapshot(path: str) -> tuple[Bm25Index, str, int]:
+    """The index saved at path, with its epoch and change number."""
+    with np.load(path, allow_pickle=False) as z:
+        index = Bm25Index()
+        index.terms = str(z["terms"]).split("\n") if str(z["terms"]) else []
+        index.vocab = {t: i for i, t in enumerate(index.terms)}
+        raw = z["ids"].tobytes()
+        index.ids = [uuid.UUID(bytes=raw[i:i + 16]) for i in range(0, len(raw), 16)]
+        n = len(index.ids)
+        index._grow(n)
+        for name in ("active", "length", "field", "trl"):
+            getattr(index, name)[:n] = z[name]
+        index.df = z["df"].copy()
+        shape = tuple(int(x) for x in z["shape"])
+        index.main = sparse.csc_matrix((z["w_data"], z["w_indices"], z["w_indptr"]), shape=shape)
+        index.counts = sparse.csr_matrix((z["c_data"], z["c_indices"], z["c_indptr"]), shape=shape)
+        index.row_of = {rid: row for row, rid in enumerate(index.ids) if index.active[row]}
+        index.main_rows = n
+        index.n_active = int(index.active[:n].sum())
+        index.total_length = float(index.length[:n][index.active[:n]].sum())
+        return index, str(z["epoch"]), int(z["seq"])

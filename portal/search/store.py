@@ -9,9 +9,12 @@ re-tokenizes the pool. `search_state.epoch` changes when the tokens are rebuilt 
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -22,10 +25,12 @@ from db.models.enums import ResultStatus
 from portal.clock import now
 from portal.errors import PortalError
 from portal.search import text
-from portal.search.index import Bm25Index
+from portal.search.index import Bm25Index, load_snapshot, save_snapshot
 
 _lock = threading.Lock()
 _indexes: dict[str, _Loaded] = {}
+log = logging.getLogger(__name__)
+SNAPSHOT_MIN = 20000  # smaller indexes rebuild from stored tokens in about a second
 AUTO_REINDEX_LIMIT = 5000  # a never-indexed pool larger than this is left to `portal search reindex`
 
 
@@ -150,7 +155,11 @@ def current_index() -> Bm25Index:
             with read_session() as s:
                 state = _state(s, create=False)
         if state.epoch != loaded.epoch:
-            _full_load(loaded)
+            if not _from_snapshot(loaded, state):
+                _full_load(loaded)
+                _save_snapshot(loaded)
+            if state.seq > loaded.seq:
+                _apply_changes(loaded, state.seq)
         elif state.seq != loaded.seq:
             _apply_changes(loaded, state.seq)
         return loaded.index
@@ -167,6 +176,47 @@ def _full_load(loaded: _Loaded) -> None:
     loaded.index.bulk_load(_docs(rows))
     loaded.seq = top
     loaded.epoch = state.epoch
+
+
+def snapshot_path() -> Path | None:
+    """Where this database's index snapshot lives: beside an SQLite file, else in the data folder."""
+    url = get_engine().url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(f"{url.database}.search.npz")
+    from portal.settings import get_settings
+
+    key = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    return get_settings().data_dir / f"search-{key}.npz"
+
+
+def _save_snapshot(loaded: _Loaded) -> None:
+    """Keep a snapshot of a large index so the next process loads it instead of rebuilding it."""
+    path = snapshot_path()
+    if path is None or len(loaded.index) < SNAPSHOT_MIN:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_snapshot(loaded.index, str(path), epoch=loaded.epoch, seq=loaded.seq)
+    except OSError as exc:  # a read-only folder only costs the next restart its speed
+        log.warning("search index snapshot not written to %s: %s", path, exc)
+
+
+def _from_snapshot(loaded: _Loaded, state: SearchState) -> bool:
+    """Load the snapshot when it belongs to this database's current tokens; False otherwise."""
+    path = snapshot_path()
+    if path is None or not path.exists():
+        return False
+    try:
+        index, epoch, seq = load_snapshot(str(path))
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("search index snapshot %s unreadable: %s", path, exc)
+        return False
+    if epoch != state.epoch or seq > state.seq:
+        return False
+    loaded.index, loaded.epoch, loaded.seq = index, epoch, seq
+    return True
 
 
 def _apply_changes(loaded: _Loaded, upto: int) -> None:
