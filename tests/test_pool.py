@@ -149,7 +149,13 @@ def test_refused_transitions_change_nothing(world) -> None:
     assert err.value.key == "pool.error.bad_transition"
     with pytest.raises(ValidationError):  # nor put on notice
         approval.start_notice(actor=world.hz.operator, result_id=r.id, today=DAY)
+    with pytest.raises(ValidationError):  # nor withdrawn: it was never submitted
+        approval.withdraw_result(actor=world.hz.officer, result_id=r.id, reason="不要了")
     approval.submit_result(actor=world.hz.officer, result_id=r.id)
+    with pytest.raises(ValidationError):  # a submitted result cannot be submitted again
+        approval.submit_result(actor=world.hz.officer, result_id=r.id)
+    with pytest.raises(ValidationError):  # nor can a listed one
+        approval.submit_result(actor=world.hz.officer, result_id=world.hz.result.id)
     with pytest.raises(PermissionDenied):  # approval is the institution's decision, not the operator's
         approval.approve_result(actor=world.hz.operator, result_id=r.id)
     with pytest.raises(ValidationError):  # a submitted result cannot be edited
