@@ -8,6 +8,7 @@ from portal.pilot import platforms as pf
 from portal.ui import actor, refusals, t
 from portal.ui.pilot import (
     bookings_frame,
+    cached_utilization,
     calendar_chart,
     calendar_height,
     city_choice,
@@ -52,7 +53,8 @@ if me.is_province:
         util_city = city_choice(me, key="pilot_util_city")
 months = (u2 if me.is_province else u1).slider(t("pilot.months"), min_value=3, max_value=24, value=12, key="pilot_util_months")
 with refusals():
-    rows = calv.utilization(actor=me, last_month=today(), months=months, city_code=util_city)
+    rows = cached_utilization(me.role, me.city_code, util_city if me.is_province else None, today(), months,
+                              _actor=me)
     if rows:
         by_platform, by_city = utilization_charts(rows)
         st.subheader(t("pilot.utilization_by_city"))

@@ -386,3 +386,22 @@ def test_demo_results_are_unchanged_by_a_refused_booking(world) -> None:
                       result_id=draft.id, start_date=day(1), end_date=day(2))
     assert err.value.field == "pilot_result"
     assert count(PilotBooking) == 0
+
+
+def test_utilization_splits_a_booking_across_months_and_ignores_cancelled(world) -> None:
+    hz = world.hz
+    platform, res = make_platform(hz, capacity=3)
+    first_of_next = calv.month_of(today())[1] + timedelta(days=1)
+    boundary = calv.month_of(first_of_next)[1] + timedelta(days=1)  # the month after next: always ahead
+    kept = bk.book_pilot(actor=hz.operator, resource_id=res.id, enterprise_org_id=hz.enterprise.id,
+                         result_id=hz.result.id, start_date=boundary - timedelta(days=2),
+                         end_date=boundary + timedelta(days=1))
+    gone = bk.book_pilot(actor=hz.operator, resource_id=res.id, enterprise_org_id=hz.enterprise.id,
+                         result_id=hz.result.id, start_date=boundary, end_date=boundary + timedelta(days=9))
+    bk.cancel_booking(actor=hz.operator, booking_id=gone.id, reason="计划调整")
+    rows = calv.utilization(actor=world.admin, last_month=boundary, months=2, city_code=hz.code)
+    assert [(r.month, r.booked_days) for r in rows] == [(first_of_next, 2), (boundary, 2)]
+    days_in = (calv.month_of(boundary)[1] - boundary).days + 1
+    assert rows[1].capacity_days == 3 * days_in and rows[1].platform_id == platform.id
+    assert rows[1].rate == (Decimal(2) / Decimal(3 * days_in)).quantize(Decimal("0.0001"))
+    assert kept.status == BookingStatus.REQUESTED

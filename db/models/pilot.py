@@ -49,6 +49,11 @@ class PilotBooking(Record, table=True):
         CheckConstraint("end_date >= start_date", name="date_order"),
         Index("ix_pilot_booking_resource_dates", "resource_id", "status", "start_date", "end_date"),
         Index("ix_pilot_booking_city_status_start", "city_code", "status", "start_date"),
+        Index("ix_pilot_booking_city_start", "city_code", "start_date"),  # a city's list, newest first
+        Index("ix_pilot_booking_start_status", "start_date", "status"),  # the province's list
+        # utilization: bookings that meet a window, found by end date, without touching the table
+        Index("ix_pilot_booking_city_end", "city_code", "end_date", "status", "start_date", "platform_id"),
+        Index("ix_pilot_booking_end", "end_date", "status", "start_date", "platform_id"),
         Index("ix_pilot_booking_enterprise", "enterprise_org_id"),
         Index("ix_pilot_booking_result", "result_id"),
     )

@@ -43,7 +43,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     BookingStatus.DONE: (),
     BookingStatus.CANCELLED: (),
 }
-MAX_DAYS = 366  # one booking covers at most a year
+MAX_DAYS = cap.MAX_SPAN_DAYS
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_CLASHES_NAMED = 5
 BOOKABLE_RESULT_STATUSES = (ResultStatus.APPROVED, ResultStatus.NOTICE, ResultStatus.PAUSED, ResultStatus.LISTED)
@@ -136,6 +136,7 @@ def list_bookings(*, actor: Actor, city_code: str | None = None, platform_id: uu
         conds.append(PilotBooking.status == status)
     if since:
         conds.append(PilotBooking.end_date >= since)
+        conds.append(PilotBooking.start_date >= cap.earliest_start(since))
     if until:
         conds.append(PilotBooking.start_date <= until)
     words = str(enterprise or "").strip()[:60]
@@ -145,9 +146,11 @@ def list_bookings(*, actor: Actor, city_code: str | None = None, platform_id: uu
     page_size = max(1, min(int(page_size), 200))
     stmt = filter_scope(_row_select().where(*conds), actor, city_col=PilotBooking.city_code,
                         org_cols=(PilotBooking.enterprise_org_id,))
-    count = filter_scope(select(func.count()).select_from(PilotBooking)
-                         .join(Organization, Organization.id == PilotBooking.enterprise_org_id).where(*conds),
-                         actor, city_col=PilotBooking.city_code, org_cols=(PilotBooking.enterprise_org_id,))
+    count = select(func.count()).select_from(PilotBooking)
+    if words:  # join only when the name filter needs it, so the count stays on an index
+        count = count.join(Organization, Organization.id == PilotBooking.enterprise_org_id)
+    count = filter_scope(count.where(*conds), actor, city_col=PilotBooking.city_code,
+                         org_cols=(PilotBooking.enterprise_org_id,))
     with read_session() as s:
         total = s.exec(count).one()
         rows = s.exec(stmt.order_by(PilotBooking.start_date.desc(), PilotBooking.id)

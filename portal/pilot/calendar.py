@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal
 from sqlmodel import select
 
 from db.engine import get_engine, read_session
@@ -80,7 +80,8 @@ def platform_calendar(*, actor: Actor, platform_id: uuid.UUID, start: date, end:
                              PilotBooking.end_date)
                       .where(PilotBooking.resource_id.in_([r.id for r in resources]),
                              PilotBooking.status.in_(cap.HOLDING),
-                             PilotBooking.start_date <= end, PilotBooking.end_date >= start)).all()
+                             PilotBooking.start_date <= end, PilotBooking.start_date >= cap.earliest_start(start),
+                             PilotBooking.end_date >= start)).all()
     spans: dict[uuid.UUID, list[cap.Span]] = {r.id: [] for r in resources}
     for bid, rid, b_start, b_end in held:
         spans[rid].append(cap.Span(bid, b_start, b_end))
@@ -119,46 +120,49 @@ def _months(last: date, count: int) -> list[tuple[date, date]]:
     return out[::-1]
 
 
-def _overlap_days(start, end):  # noqa: ANN001, ANN202
-    """SQL: inclusive days of each booking inside [start, end] (the WHERE keeps only overlaps)."""
-    lo = case((PilotBooking.start_date < start, start), else_=PilotBooking.start_date)
-    hi = case((PilotBooking.end_date > end, end), else_=PilotBooking.end_date)
+def _overlap_days(first: date, last: date):  # noqa: ANN202
+    """SQL: inclusive days of a booking inside [first, last], 0 when it does not meet it."""
+    lo = case((PilotBooking.start_date < first, literal(first, Date)), else_=PilotBooking.start_date)
+    hi = case((PilotBooking.end_date > last, literal(last, Date)), else_=PilotBooking.end_date)
     if get_engine().dialect.name == "sqlite":
-        return cast(func.julianday(hi) - func.julianday(lo), Integer) + 1
-    return (hi - lo) + 1
+        days = cast(func.julianday(hi) - func.julianday(lo), Integer) + 1
+    else:
+        days = (hi - lo) + 1
+    meets = and_(PilotBooking.start_date <= last, PilotBooking.end_date >= first)
+    return case((meets, days), else_=0)
 
 
 def utilization(*, actor: Actor, last_month: date, months: int = 12,
                 city_code: str | None = None) -> list[UtilizationRow]:
     """Monthly utilization per platform for the months up to last_month: the actor's city (the
-    province chooses a city, or sees all)."""
+    province chooses a city, or sees all).
+
+    One pass in SQL: the bookings that meet the window (found by end date, on a covering index)
+    grouped by platform, with one sum of overlapping days per month."""
     if actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER):
         raise PermissionDenied()
     city = city_code if actor.is_province else actor.city_code
     if not actor.is_province and not city:
         raise PermissionDenied()
-    months = max(1, min(int(months), 36))
+    spans = _months(last_month, max(1, min(int(months), 36)))
+    sums = [func.sum(_overlap_days(a, b)) for a, b in spans]
+    stmt = (select(PilotBooking.platform_id, *sums)
+            .where(PilotBooking.end_date >= spans[0][0], PilotBooking.status.in_(cap.HOLDING),
+                   PilotBooking.start_date <= spans[-1][1])
+            .group_by(PilotBooking.platform_id))
+    pstmt = (select(PilotPlatform.id, PilotPlatform.name, PilotPlatform.city_code,
+                    func.coalesce(func.sum(PilotResource.capacity), 0))
+             .join(PilotResource, PilotResource.platform_id == PilotPlatform.id, isouter=True)
+             .group_by(PilotPlatform.id, PilotPlatform.name, PilotPlatform.city_code))
+    if city:
+        stmt = stmt.where(PilotBooking.city_code == city)
+        pstmt = pstmt.where(PilotPlatform.city_code == city)
     with read_session() as s:
-        pstmt = (select(PilotPlatform.id, PilotPlatform.name, PilotPlatform.city_code,
-                        func.coalesce(func.sum(PilotResource.capacity), 0))
-                 .join(PilotResource, PilotResource.platform_id == PilotPlatform.id, isouter=True)
-                 .group_by(PilotPlatform.id, PilotPlatform.name, PilotPlatform.city_code))
-        if city:
-            pstmt = pstmt.where(PilotPlatform.city_code == city)
         platforms = {pid: (name, code, int(capacity)) for pid, name, code, capacity in s.exec(pstmt).all()}
-        out: list[UtilizationRow] = []
-        for first, last in _months(last_month, months):
-            stmt = (select(PilotBooking.platform_id, func.sum(_overlap_days(first, last)))
-                    .where(PilotBooking.status.in_(cap.HOLDING), PilotBooking.start_date <= last,
-                           PilotBooking.end_date >= first)
-                    .group_by(PilotBooking.platform_id))
-            if city:
-                stmt = stmt.where(PilotBooking.city_code == city)
-            booked = {pid: int(n or 0) for pid, n in s.exec(stmt).all()}
-            n_days = (last - first).days + 1
-            for pid, (name, code, capacity) in platforms.items():
-                out.append(UtilizationRow(first, pid, name, code, booked.get(pid, 0), capacity * n_days))
-    return out
+        booked = {row[0]: [int(n or 0) for n in row[1:]] for row in s.exec(stmt).all()}
+    return [UtilizationRow(m_first, pid, name, code, booked.get(pid, [0] * len(spans))[i],
+                           capacity * ((m_last - m_first).days + 1))
+            for i, (m_first, m_last) in enumerate(spans) for pid, (name, code, capacity) in platforms.items()]
 
 
 def city_utilization(rows: list[UtilizationRow]) -> list[tuple[date, str, Decimal]]:

@@ -19,6 +19,13 @@ from db.models import PilotBooking, PilotResource
 from db.models.enums import BookingStatus
 
 HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.DONE)
+MAX_SPAN_DAYS = 366  # one booking covers at most this many days (the services refuse longer ones)
+
+
+def earliest_start(day: date) -> date:
+    """No booking that starts before this can reach day: a lower bound that keeps date-range
+    reads on the (…, start_date) indexes short. Reads only; the capacity check does not rely on it."""
+    return day - timedelta(days=MAX_SPAN_DAYS - 1)
 
 
 @dataclass(frozen=True)

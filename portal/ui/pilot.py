@@ -12,7 +12,7 @@ from db.models.enums import Role
 from portal.actor import Actor
 from portal.pilot import platforms as pf
 from portal.pilot.bookings import BookingRow
-from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization
+from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization, utilization
 from portal.regions import cities, region_name
 from portal.ui import label, lang, refusals, t, yuan
 
@@ -89,6 +89,15 @@ def calendar_chart(view: CalendarView) -> alt.Chart:
 def calendar_height(view: CalendarView) -> int:
     """Pixels for the heat map: a row per resource plus the axis."""
     return 70 + 46 * len({c.resource_id for c in view.cells})
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=200)
+def cached_utilization(role: str, scope_city: str | None, city_code: str | None, last_month: date,
+                       months: int, _actor: Actor) -> list[UtilizationRow]:
+    """utilization() for five minutes. The key is the scope (role, the actor's city, the chosen
+    city), never a user's data alone, so one city's figures never reach another city's user;
+    the service still checks the first caller of each key."""
+    return utilization(actor=_actor, last_month=last_month, months=months, city_code=city_code)
 
 
 def utilization_charts(rows: list[UtilizationRow]) -> tuple[alt.Chart, alt.Chart]:
