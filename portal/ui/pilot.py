@@ -72,7 +72,7 @@ def calendar_chart(view: CalendarView) -> alt.Chart:
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_rect()
     # sort by the date itself: the browser keeps an earlier view's values first otherwise
-    x = alt.X("label:O", title=t("pilot.day"), sort=alt.EncodingSortField(field="order", op="min"),
+    x = alt.X("label:O", title=t("pilot.day"), sort=alt.EncodingSortField("order", op="min"),
               axis=alt.Axis(labelAngle=0))
     y = alt.Y("resource:N", title=t("pilot.col.resource"))
     base = alt.Chart(frame).encode(x=x, y=y)
