@@ -1,0 +1,25 @@
+"""The pilot calendar's heat map draws in chromium, for a week and for a month."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_calendar_heat_map_draws_week_and_month(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "hz_operator", path="pilot_calendar")
+    page.get_by_text("格中数字为空闲并行名额").wait_for()
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.locator("canvas, svg").first.wait_for()
+    week = chart.bounding_box()
+    assert week and week["height"] > 100  # two resources' rows, not a collapsed strip
+    page.get_by_text("月", exact=True).click()
+    page.wait_for_timeout(1500)
+    chart.locator("canvas, svg").first.wait_for()
+    month = chart.bounding_box()
+    assert month and month["height"] > 100
+    assert page.get_by_text("各市月度利用率").is_visible()
+    shot(page, "pilot_calendar_month")
