@@ -119,3 +119,12 @@ def test_operator_records_a_contact_from_the_pipeline(own_demo) -> None:
     next(b for b in at.button if b.label == "记录对接").click().run()
     assert "已记录对接，可在“撮合对接”中跟进。" in texts(at)
     assert pipeline(actor=me)[0].total == before + 1
+
+
+def test_pages_in_english(demo_db) -> None:
+    at = _open("hz_operator", "recommend", lang="en")
+    assert "Why: " in texts(at) and "Match 100" in texts(at)
+    at = _open("hz_operator", "matches", lang="en")
+    assert {"Stage", "Next follow-up"} <= set(tables(at)[0].columns)
+    at = _open("hz_operator", "demands", lang="en")
+    assert {"Demand", "Enterprise", "Budget"} <= set(tables(at)[0].columns)
