@@ -342,6 +342,10 @@ def test_hangzhou_operator_cannot_read_or_change_ningbo_bookings(world) -> None:
     assert [r.id for r in bk.list_bookings(actor=nb.enterprise_user)[0]] == [nb_booking.id]
     with pytest.raises(PermissionDenied):
         bk.list_bookings(actor=hz.presenter)
+    for options in (bk.enterprise_options, bk.result_options):
+        assert options(actor=hz.operator, query="恒拓") or options is bk.result_options
+        with pytest.raises(PermissionDenied):
+            options(actor=hz.enterprise_user)
     # the calendar shows free capacity to all, the bookings only within scope
     view = calv.platform_calendar(actor=hz.operator, platform_id=nb_res.platform_id, start=day(0), end=day(3))
     assert [c.used for c in view.cells] == [0, 1, 1, 0] and view.bookings == []

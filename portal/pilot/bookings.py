@@ -194,6 +194,11 @@ def result_pilots(*, actor: Actor, result_id: uuid.UUID) -> list[BookingRow]:
     return [_to_row(r) for r in rows]
 
 
+def _require_booker(actor: Actor) -> None:
+    if actor.role not in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
+        raise PermissionDenied()
+
+
 @dataclass(frozen=True)
 class Option:
     """An (id, label) choice for a form."""
@@ -203,7 +208,8 @@ class Option:
 
 
 def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
-    """Enterprises whose name contains query (the operator's city first)."""
+    """Enterprises whose name contains query (the operator's city first), for the booking form."""
+    _require_booker(actor)
     words = str(query or "").strip()[:60]
     stmt = select(Organization.id, Organization.name, Organization.city_code).where(
         Organization.kind == OrgKind.ENTERPRISE)
@@ -217,7 +223,8 @@ def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> lis
 
 
 def result_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
-    """Results that may be pilot-tested whose title or number contains query."""
+    """Results that may be pilot-tested whose title or number contains query, for the booking form."""
+    _require_booker(actor)
     words = str(query or "").strip()[:60]
     stmt = select(Result.id, Result.title, Result.number).where(Result.status.in_(BOOKABLE_RESULT_STATUSES))
     if words:
