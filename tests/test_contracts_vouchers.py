@@ -59,6 +59,11 @@ def test_issue_voucher_with_full_balance(setup) -> None:
         issue_voucher(actor=world.hz.operator, enterprise_org_id=world.hz.licensor.id, amount="100",
                       expires_on=today() + timedelta(days=9))
     assert err.value.field == "voucher_enterprise"
+    with pytest.raises(ValidationError) as err:
+        issue_voucher(actor=world.hz.operator, enterprise_org_id=world.nb.enterprise.id, amount="100",
+                      expires_on=today() + timedelta(days=9))
+    assert err.value.key == "contracts.error.enterprise_other_city"
+    assert [v.code for v in list_vouchers(actor=world.admin)] == [voucher.code]
 
 
 def test_refund_floor_is_rounded_up_to_the_fen() -> None:

@@ -73,11 +73,13 @@ def issue_voucher(*, actor: Actor, enterprise_org_id: uuid.UUID, amount: Decimal
             raise ValidationError("contracts.error.not_enterprise", field="voucher_enterprise")
         city = actor.city_code if actor.role == Role.CITY_OPERATOR else org.city_code
         check_writer(actor, city)
+        if org.city_code != city:  # a city's vouchers are paid from its own budget, for its own enterprises
+            raise ValidationError("contracts.error.enterprise_other_city", field="voucher_enterprise")
         prefix = f"CXQ{city[:4]}{issued.year}"
         last = s.exec(select(func.max(Voucher.code)).where(Voucher.code.like(prefix + "%"))).one()
         seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
         voucher = Voucher(code=f"{prefix}{seq:05d}", enterprise_org_id=org.id, city_code=city,
-                          county_code=org.county_code if org.city_code == city else None,
+                          county_code=org.county_code,
                           amount=value, balance=value, issued_on=issued, expires_on=expires)
         s.add(voucher)
         audit.record(s, actor, "voucher.issue", voucher)

@@ -43,6 +43,18 @@ def test_enterprise_sees_only_its_own_contracts(app) -> None:
     assert [tab.label for tab in at.tabs] == ["合同列表"]  # no new-trial tab for enterprises
 
 
+def test_institution_officer_reads_its_contracts_without_forms(app) -> None:
+    at = _open(app("zju_officer"), "contracts.py")
+    table = tables(at)[0]
+    assert set(table["许可人"]) == {"浙江大学"}
+    number = table["合同编号"].iloc[0]
+    at = _open(at, "contract_detail.py")
+    _w(at.text_input, "合同编号").set_value(number).run()
+    page = texts(at)
+    assert number in page and "变更记录" in page
+    assert "试用结果" not in page and not [b for b in at.button if b.label == "转化为付费许可 / 转让"]
+
+
 def test_exclusive_trial_is_refused_on_the_page_and_an_ordinary_one_recorded(app) -> None:
     at = _open(app("hz_operator"), "contracts.py")
     before = list_contracts(actor=load_actor("hz_operator"))[1]
