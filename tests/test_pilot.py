@@ -151,8 +151,13 @@ def test_match_must_be_about_the_same_enterprise_and_result(world) -> None:
     with pytest.raises(ValidationError) as err:
         book(hz, res, 1, 2, match_id=match.id)
     assert err.value.key == "pilot.error.match_other_parties"
+    assert [o.id for o in bk.match_options(actor=hz.operator, enterprise_org_id=other.id,
+                                           result_id=hz.result.id)] == [match.id]
+    assert bk.match_options(actor=world.nb.operator, enterprise_org_id=other.id, result_id=hz.result.id) == []
     booking = book(hz, res, 1, 2, match_id=match.id, enterprise=other)
     assert booking.match_id == match.id
+    with Session(get_engine()) as s:
+        assert s.get(Match, match.id).stage == "pilot"  # contacted → pilot: a step forward
 
 
 def test_reschedule_checks_capacity_without_counting_itself(world) -> None:

@@ -27,7 +27,7 @@ from db.models import (
     Result,
     UserAccount,
 )
-from db.models.enums import BookingStatus, OrgKind, ResultStatus, Role
+from db.models.enums import BookingStatus, MatchStage, OrgKind, ResultStatus, Role
 from portal import audit, validation
 from portal.actor import Actor
 from portal.clock import today
@@ -205,6 +205,7 @@ class Option:
 
     id: uuid.UUID
     label: str
+    detail: str = ""
 
 
 def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
@@ -232,6 +233,35 @@ def result_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Op
     with read_session() as s:
         rows = s.exec(stmt.order_by(Result.title).limit(limit)).all()
     return [Option(i, f"{title}（{number}）") for i, title, number in rows]
+
+
+def match_options(*, actor: Actor, enterprise_org_id: uuid.UUID | None,
+                  result_id: uuid.UUID | None) -> list[Option]:
+    """Open match records of the actor's city between this enterprise and this result."""
+    _require_booker(actor)
+    if not enterprise_org_id or not result_id:
+        return []
+    stmt = select(Match.id, Match.contact_date, Match.stage).where(
+        Match.enterprise_org_id == enterprise_org_id, Match.result_id == result_id,
+        Match.stage.not_in(("converted", "dropped")))
+    stmt = filter_scope(stmt, actor, city_col=Match.city_code)
+    with read_session() as s:
+        rows = s.exec(stmt.order_by(Match.contact_date.desc()).limit(20)).all()
+    return [Option(i, contact.isoformat(), stage) for i, contact, stage in rows]
+
+
+def _advance_match(s: Session, actor: Actor, match: Match) -> None:
+    """A booking moves its match to the pilot stage when that is a step forward (the matching
+    capability's own ALLOWED map decides)."""
+    from portal.matching import ALLOWED as MATCH_ALLOWED  # noqa: PLC0415
+
+    if MatchStage.PILOT not in MATCH_ALLOWED.get(match.stage, ()):
+        return
+    before = audit.snapshot(match)
+    match.stage = MatchStage.PILOT
+    audit.touch(match)
+    s.add(match)
+    audit.record(s, actor, "match.stage", match, before=before)
 
 
 # --- booking -------------------------------------------------------------------------------------
@@ -305,6 +335,8 @@ def book_pilot(*, actor: Actor, resource_id: uuid.UUID, enterprise_org_id: uuid.
             if match.result_id != result.id or match.enterprise_org_id != enterprise.id:
                 raise ValidationError("pilot.error.match_other_parties", field="pilot_match")
         _ensure_room(s, resource, start, end)
+        if match_id is not None:
+            _advance_match(s, actor, match)
         booking = PilotBooking(resource_id=resource.id, platform_id=platform.id, city_code=platform.city_code,
                                enterprise_org_id=enterprise.id, result_id=result.id, match_id=match_id,
                                start_date=start, end_date=end, status=BookingStatus.REQUESTED,

@@ -29,10 +29,15 @@ def new_booking_form(me: Actor) -> None:
     res_query = c4.text_input(t("pilot.find_result"), key="pilot_new_res_q")
     enterprises = bk.enterprise_options(actor=me, query=ent_query)
     results = bk.result_options(actor=me, query=res_query)
+    c5, c6 = st.columns(2)
+    enterprise = c5.selectbox(t("field.pilot_enterprise"), enterprises, format_func=lambda o: o.label,
+                              key="pilot_new_enterprise")
+    result = c6.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label, key="pilot_new_result")
+    matches = bk.match_options(actor=me, enterprise_org_id=enterprise.id if enterprise else None,
+                               result_id=result.id if result else None)
     with st.form("pilot_new_booking"):
-        f1, f2 = st.columns(2)
-        enterprise = f1.selectbox(t("field.pilot_enterprise"), enterprises, format_func=lambda o: o.label)
-        result = f2.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label)
+        match = st.selectbox(t("field.pilot_match"), [None, *matches], format_func=lambda o: (
+            t("pilot.no_match") if o is None else f"{o.label} · {label('match_stage', o.detail)}"))
         f3, f4 = st.columns(2)
         start = f3.date_input(t("field.pilot_start_date"), value=today())
         end = f4.date_input(t("field.pilot_end_date"), value=today())
@@ -40,7 +45,8 @@ def new_booking_form(me: Actor) -> None:
             with refusals():
                 booking = bk.book_pilot(actor=me, resource_id=resource.id,
                                         enterprise_org_id=enterprise.id if enterprise else None,
-                                        result_id=result.id if result else None, start_date=start, end_date=end)
+                                        result_id=result.id if result else None, start_date=start, end_date=end,
+                                        match_id=match.id if match else None)
                 flash(t("pilot.booked", ref=booking.id.hex[:8].upper()))
 
 
