@@ -47,11 +47,13 @@ class PublicItem:
     trial_months: int
 
 
-def _item_by_token(s: Session, token: str | None) -> tuple[RoadshowItem, Roadshow]:
+def _item_by_token(s: Session, token: str | None, *, lock: bool = False) -> tuple[RoadshowItem, Roadshow]:
     token = str(token or "").strip()
     if not token or len(token) > MAX_TOKEN:
         raise NotFound("intents.error.bad_link")
-    item = s.exec(select(RoadshowItem).where(RoadshowItem.token == token)).first()
+    stmt = select(RoadshowItem).where(RoadshowItem.token == token)
+    # a double tap on "submit" must merge, not collide on the unique (item, company) key
+    item = s.exec(stmt.with_for_update() if lock else stmt).first()
     show = s.get(Roadshow, item.roadshow_id) if item else None
     if item is None or show is None or show.status not in OPEN_STATUSES:
         raise NotFound("intents.error.bad_link")
@@ -102,7 +104,7 @@ def submit_intent(*, token: str | None, company_name: str, credit_code: str, con
     chosen = _wants(wants)
     note = validation.text(note, field="intent_note", max_length=1000, required=False)
     with transaction() as s:
-        item, show = _item_by_token(s, token)
+        item, show = _item_by_token(s, token, lock=True)
         result = s.get(Result, item.result_id)
         org = s.exec(select(Organization).where(Organization.credit_code == code)).first()
         intent = s.exec(select(Intent).where(Intent.roadshow_item_id == item.id,

@@ -182,3 +182,14 @@ def test_hangzhou_operator_cannot_see_or_convert_ningbo_intents(world) -> None: 
         intents.convert_intent(actor=world.nb.operator, intent_id=uuid.uuid4())
     assert _count(Match) == 0
     assert intents.list_intents(actor=world.nb.operator)[1] == 1
+
+
+def test_simultaneous_repeats_merge_into_one_intent(world) -> None:  # noqa: ANN001
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, items = plan(world.hz, n_items=1, publish=True)
+    data = dict(GOOD, credit_code=world.hz.enterprise.credit_code)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        receipts = list(pool.map(lambda _: intents.submit_intent(token=items[0].token, **data), range(4)))
+    assert sorted(r.merged for r in receipts) == [False, True, True, True]
+    assert _count(Intent) == 1
