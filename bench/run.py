@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("PORTAL_LOGIN_SLEEP_TIME", "0")
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # page errors are rows of the report
 os.environ.setdefault("PORTAL_COOKIE_KEY", "bench-cookie-key-" + "x" * 40)
 
 APP = str(ROOT / "portal" / "app.py")
@@ -72,6 +73,7 @@ class Report:
     results: int
     rows: list[Row]
     empty: Row
+    bare: Row
     services: list[Row]
     load_seconds: float | None
     start_seconds: float
@@ -284,6 +286,22 @@ def time_services(runs: int) -> list[Row]:
     return rows
 
 
+def time_router_empty(runs: int, capture: Capture) -> Row:
+    """The portal's own floor: an empty page behind the router (sign-in check, navigation by role),
+    registered for this process only."""
+    from db.models.enums import Role
+    from portal import navigation
+
+    spec = navigation.PageSpec("bench_empty", "../bench/empty_page.py", ":material/timer:", "main", tuple(Role))
+    navigation.PAGES.append(spec)
+    try:
+        row = time_page(spec, "hz_operator", "city_operator", runs, capture)
+    finally:
+        navigation.PAGES.remove(spec)
+    row.page = "(empty page behind the router)"
+    return row
+
+
 def time_empty(runs: int) -> Row:
     from streamlit.testing.v1 import AppTest
 
@@ -353,14 +371,17 @@ def bench(db: str, results: int, *, runs: int, data_dir: Path, rebuild: bool, ma
     for row in services:
         _progress(db, results, row, None)
     try:
-        empty = time_empty(runs)
+        bare = time_empty(runs)
+        empty = time_router_empty(runs, capture)
+        if empty.error:  # the router itself is broken: compare with bare Streamlit
+            empty = bare
         for spec, username, role in targets(pages, max_roles):
             rows.append(time_page(spec, username, role, runs, capture))
             _progress(db, results, rows[-1], empty)
     finally:
         event.remove(get_engine(), "before_cursor_execute", capture)
     start_seconds = time_start(url) if start else float("nan")
-    return Report(db=db, results=results, rows=rows, empty=empty, services=services, load_seconds=load_seconds,
+    return Report(db=db, results=results, rows=rows, empty=empty, bare=bare, services=services, load_seconds=load_seconds,
                   start_seconds=start_seconds)
 
 
@@ -404,7 +425,10 @@ def machine() -> str:
         eng.dispose()
     except Exception:  # noqa: BLE001
         pass
-    return (f"{platform.node() or 'host'}: {cpu}, {os.cpu_count()} cores{mem}; {platform.system()} "
+    load = ""
+    if hasattr(os, "getloadavg"):  # other work on the machine inflates every number
+        load = f"; load average at the end {os.getloadavg()[0]:.1f}"
+    return (f"{platform.node() or 'host'}: {cpu}, {os.cpu_count()} cores{mem}{load}; {platform.system()} "
             f"{platform.release()}; Python {platform.python_version()}, Streamlit {streamlit.__version__}, "
             f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}")
 
@@ -421,11 +445,13 @@ def markdown(reports: list[Report], *, runs: int) -> str:
            f"--db {' '.join(sorted({r.db for r in reports}))} --runs {runs}`. Each page is rendered by the real "
            "router through AppTest, signed in as a demo account of the role; p50/p95 over the timed reruns "
            "after one cold run. *SQL* is the sum of the p50 of each SELECT the cold run issued, re-run bare; "
-           "*× empty* is the page's p50 over an empty Streamlit page's p50 timed in the same process.\n"]
+           "*× empty* is the page's p50 over the p50 of an empty page behind the same router, timed in the same "
+           "process (a bare Streamlit script is given too).\n"]
     for r in reports:
         load = "reused" if r.load_seconds is None else f"{r.load_seconds:.1f} s"
-        out.append(f"\n## {r.db}, {r.results:,} results\n\nEmpty Streamlit page: p50 {_ms(r.empty.p50)} ms, "
-                   f"p95 {_ms(r.empty.p95)} ms. Data set load: {load}. Fresh process to first page "
+        out.append(f"\n## {r.db}, {r.results:,} results\n\nEmpty page behind the router (the floor, hz_operator): "
+                   f"p50 {_ms(r.empty.p50)} ms, p95 {_ms(r.empty.p95)} ms; bare empty Streamlit script: "
+                   f"p50 {_ms(r.bare.p50)} ms. Data set load: {load}. Fresh process to first page "
                    f"(hz_operator, home): {r.start_seconds:.2f} s.\n")
         if r.services:
             out.append("| service call | user | p50 ms | p95 ms | cold ms |")

@@ -10,7 +10,8 @@ present is replaced only when the file's `updated_at` is newer; so a second run 
 A new row that matches an existing one on a natural key (an organization's credit code, a
 result's number, a username, a budget's region/year/kind, …) is the same thing registered twice:
 it is merged into the existing row and the file's references to it are rewritten. All files go
-in one transaction, with one audit entry per file.
+in one transaction, with one audit entry per file. The search tokens of merged results are then
+brought up to date through the search capability (the city's own token tables are not copied).
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ class _Merger:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.remap: dict[str, dict[Any, Any]] = {}  # table → file id → province id
+        self.new_results: list[Any] = []  # their search tokens are made after the merge
+        self.changed_results: list[Any] = []
 
     def _existing(self, table: Table, pk: str, ids: list[Any]) -> dict[Any, Any]:
         stamp = table.c.updated_at if "updated_at" in table.c else None
@@ -220,6 +223,9 @@ class _Merger:
                 updates.append({**r, pk: match[0]})
             else:
                 unchanged += 1
+        if table.name == "result":
+            self.new_results += [r[pk] for r in inserts]
+            self.changed_results += [r[pk] for r in updates]
         if inserts:
             for i in range(0, len(inserts), 5000):
                 self.conn.execute(table.insert(), inserts[i:i + 5000])
@@ -245,10 +251,33 @@ def _audit(conn: Connection, report: Report) -> None:
     }])
 
 
+def _refresh_search(inserted: list[Any], updated: list[Any]) -> None:
+    """Tokenize the merged results for the province's search index (the one slow part: jieba):
+    new listed results in batches, changed ones one by one (listed, withdrawn or edited)."""
+    if not inserted and not updated:
+        return
+    try:
+        from portal.search.store import on_result_changed, reindex
+    except ImportError:  # no search capability in this build
+        return
+    from db.engine import transaction
+    from db.models import Result
+
+    if inserted:
+        reindex(only_missing=True)
+    for i in range(0, len(updated), 500):
+        with transaction() as s:
+            for rid in updated[i:i + 500]:
+                result = s.get(Result, rid)
+                if result is not None:
+                    on_result_changed(s, result)
+
+
 def rollup_files(paths: Iterable[str], *, expected_city: str | None = None,
-                 target: Engine | None = None) -> list[Report]:
+                 target: Engine | None = None, search: bool = True) -> list[Report]:
     """Check every file first (nothing is written if one is refused), then merge them all in one
-    transaction; returns one report per file."""
+    transaction, then tokenize the merged results for search (unless search=False); returns one
+    report per file."""
     target = target or get_engine()
     target_file = Path(target.url.database).resolve() if target.dialect.name == "sqlite" and target.url.database else None
     opened: list[tuple[str, Engine, str]] = []
@@ -261,6 +290,8 @@ def rollup_files(paths: Iterable[str], *, expected_city: str | None = None,
             _check_schema(engine, path)
             opened[-1] = (path, engine, _city_of(engine, path, expected_city))
         reports: list[Report] = []
+        new: list[Any] = []
+        changed: list[Any] = []
         with target.begin() as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
@@ -278,6 +309,10 @@ def rollup_files(paths: Iterable[str], *, expected_city: str | None = None,
                 if report.inserted or report.updated:
                     _audit(conn, report)
                 reports.append(report)
+                new += merger.new_results
+                changed += merger.changed_results
+        if search and target is get_engine():  # the search capability writes through the process engine
+            _refresh_search(new, changed)
         return reports
     finally:
         for _path, engine, _city in opened:

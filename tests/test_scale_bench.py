@@ -38,7 +38,7 @@ def test_bench_command_writes_the_report(bench_env: Path) -> None:
     assert run.main(["--results", "150", "--db", "sqlite", "--runs", "2", "--pages", pages, "--no-start",
                      "--data-dir", str(bench_env), "--write", str(out)]) == 0
     report = out.read_text(encoding="utf-8")
-    assert "## sqlite, 150 results" in report and "Empty Streamlit page: p50" in report
+    assert "## sqlite, 150 results" in report and "Empty page behind the router (the floor, hz_operator): p50" in report
     rows = [line for line in report.splitlines() if line.startswith(("| home |", "| audit |"))]
     assert len(rows) == len(run.BENCH_USERS) + 2  # home for every bench user, audit for the two admins
     assert not [r for r in rows if "| error |" in r]

@@ -18,10 +18,16 @@ from db.models import AuditEntry, Organization, Result
 from db.reference import ensure_regions
 from portal.cli import main
 from portal.errors import ValidationError
-from portal.rollup import rollup_files
+from portal.rollup import rollup_files as _rollup_files
 from seed import scale
 
 AS_OF = date(2026, 11, 25)
+
+
+def rollup_files(paths, **kw):  # noqa: ANN001, ANN201
+    """Without the search step (jieba) unless a test asks for it: it has a test of its own."""
+    kw.setdefault("search", False)
+    return _rollup_files(paths, **kw)
 
 
 def _city_file(path: Path, city: str | None, results: int = 120) -> Path:
@@ -104,6 +110,16 @@ def _spoil(path: Path, sql: str) -> Path:
     with sqlite3.connect(path) as conn:
         conn.execute(sql)
     return path
+
+
+def test_merged_listed_results_become_searchable(engine, nb) -> None:  # noqa: ANN001
+    from db.models import ResultTerms
+
+    reports = rollup_files([str(nb)], search=True)
+    with Session(get_engine()) as s:
+        listed = s.exec(select(func.count()).select_from(Result).where(Result.status == "listed")).one()
+        tokens = s.exec(select(func.count()).select_from(ResultTerms).where(ResultTerms.listed == True)).one()  # noqa: E712
+    assert reports[0].inserted and listed and tokens == listed
 
 
 def test_refused_files_change_nothing(engine, files, tmp_path) -> None:  # noqa: ANN001

@@ -1,0 +1,5 @@
+"""An empty page, opened through the real router by the benchmark: the floor every page is compared with."""
+
+import streamlit as st
+
+st.title("empty")
