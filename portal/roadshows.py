@@ -695,19 +695,22 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
         matches = one(select(func.count()).select_from(Match).where(Match.roadshow_id == rid))
         # Trials that came from it: through one of its matches, or signed by an enterprise that left
         # an intent for that result at this roadshow, on or after the roadshow's day.
-        from_match = Contract.match_id.in_(select(Match.id).where(Match.roadshow_id == rid))
+        # Contracts of the roadshow's results only (ix_contract_result_kind_status), with the few
+        # ids they hang on fetched first: one OR across subqueries made PostgreSQL scan contracts.
+        result_ids = list(s.exec(select(RoadshowItem.result_id).where(RoadshowItem.roadshow_id == rid)).all())
+        match_ids = list(s.exec(select(Match.id).where(Match.roadshow_id == rid)).all())
         from_intent = select(Intent.id).where(
             Intent.roadshow_id == rid, Intent.result_id == Contract.result_id,
             Intent.enterprise_org_id == Contract.licensee_org_id).exists()
         since = aware(show.starts_at).astimezone(TZ).date()
-        # contracts of the roadshow's results only, so ix_contract_result_kind_status does the work
-        shown_results = Contract.result_id.in_(select(RoadshowItem.result_id).where(RoadshowItem.roadshow_id == rid))
-        trials = select(Contract.id).where(shown_results, Contract.kind == ContractKind.TRIAL,
-                                           or_(from_match, and_(from_intent, Contract.start_date >= since)))
-        n_trials = one(select(func.count()).select_from(trials.subquery()))
+        of_results = Contract.result_id.in_(result_ids)
+        trial_ids = list(s.exec(select(Contract.id).where(
+            of_results, Contract.kind == ContractKind.TRIAL,
+            or_(Contract.match_id.in_(match_ids), and_(Contract.start_date >= since, from_intent)))).all())
         conversions = one(select(func.count()).select_from(Contract).where(
-            shown_results, Contract.kind != ContractKind.TRIAL,
-            or_(Contract.parent_trial_id.in_(trials), from_match)))
+            of_results, Contract.kind != ContractKind.TRIAL,
+            or_(Contract.parent_trial_id.in_(trial_ids), Contract.match_id.in_(match_ids))))
+        n_trials = len(trial_ids)
         want_trial = func.sum(case((Intent.wants.like("%trial%"), 1), else_=0))
         per = s.exec(
             select(RoadshowItem.position, Result.title,

@@ -4,15 +4,17 @@ roadshow numbers, and tenancy (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, func, select
 
 from db.engine import get_engine
-from db.models import AuditEntry, Intent, Match, Organization
+from db.models import AuditEntry, Contract, Intent, Match, Organization
 from portal import intents, roadshows
+from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
-from tests.factories import credit_code, make_trial
+from tests.factories import credit_code, make_trial, save
 from tests.test_roadshows import plan
 
 GOOD = dict(company_name="杭州恒拓科技有限公司", contact_person="王经理", phone="13812345678", wants=["trial"])
@@ -157,6 +159,7 @@ def test_numbers_of_a_roadshow(world) -> None:  # noqa: ANN001
     mine = next(r for r in rows if r.credit_code == hz.enterprise.credit_code)
     match = intents.convert_intent(actor=hz.operator, intent_id=mine.id)
     trial = make_trial(hz.result, hz.enterprise, hz.agency)  # signed later by an enterprise with an intent
+    trial_id = trial.id
     with Session(get_engine()) as s:
         trial = s.merge(trial)
         trial.match_id = match.id
@@ -164,6 +167,13 @@ def test_numbers_of_a_roadshow(world) -> None:  # noqa: ANN001
     numbers = roadshows.summary(actor=hz.operator, roadshow_id=show.id)
     assert (numbers.results_shown, numbers.registered, numbers.present) == (2, 1, 1)
     assert (numbers.intents, numbers.companies, numbers.matches, numbers.trials, numbers.conversions) == (3, 2, 1, 1, 0)
+    save(Contract(kind="paid_licence", result_id=hz.result.id, licensor_org_id=hz.licensor.id,
+                  licensee_org_id=hz.enterprise.id, agency_id=hz.agency.id, city_code="330100",
+                  parent_trial_id=trial_id, number="PL-roadshow-1", start_date=today(),
+                  deal_amount=Decimal("200000.00")))
+    make_trial(world.nb.result, hz.enterprise, hz.agency)  # a result not on this roadshow: not counted
+    numbers = roadshows.summary(actor=hz.operator, roadshow_id=show.id)
+    assert (numbers.trials, numbers.conversions) == (1, 1)
     assert [(r.position, r.intents, r.wants_trial, r.matches) for r in numbers.per_result] == [(1, 2, 1, 1), (2, 1, 1, 0)]
 
 
