@@ -165,3 +165,13 @@ def test_operator_turns_an_intent_into_a_match(own_demo: Path) -> None:
     assert "已生成对接记录，可在“对接记录”中继续跟进。" in texts(at)
     assert _one(own_demo, "select count(*) from match_record where intent_id is not null") == (before[0] + 1,)
     assert "已转对接" in texts(at)
+
+
+def test_presenter_card_in_english(app) -> None:  # noqa: ANN001
+    at = signed_in("presenter", lang="en")
+    at.switch_page("../pages/presenter.py").run()
+    assert "Presenter mode" in texts(at)
+    next(b for b in at.button if b.label == "Start presenting").click().run()
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "Scan to register interest" in html and "months free trial" in html and "Institution" in html
+    assert [b.label for b in at.button if b.key == "presenter_next"] == ["Next ▶"]
