@@ -6,10 +6,11 @@ import streamlit as st
 from portal.pilot import platforms as pf
 from portal.regions import region_name
 from portal.ui import actor, lang, refusals, t, yuan
-from portal.ui.pilot import city_choice, md, platform_form, resource_form
+from portal.ui.pilot import city_choice, md, platform_form, resource_form, show_flash
 
 me = actor()
 st.title(t("nav.pilot_platforms"))
+show_flash()
 
 c1, c2 = st.columns([1, 2])
 with c1:

@@ -157,11 +157,11 @@ def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None
                               opening_hours=hours, contact_name=contact, contact_phone=phone)
                 if platform is None:
                     made = pf.create_platform(actor=me, city_code=city_code, **fields)
-                    st.success(t("pilot.platform_added", name=made.name))
+                    flash(t("pilot.platform_added", name=made.name))
                 else:
                     pf.update_platform(actor=me, platform_id=platform.id, county_code=platform.county_code,
                                        **fields)
-                    st.success(t("pilot.saved"))
+                    flash(t("pilot.saved"))
 
 
 def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
@@ -180,11 +180,11 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
                 if current is None:
                     made = pf.add_resource(actor=me, platform_id=platform.id, name=name, capacity=capacity,
                                            price_per_day=price)
-                    st.success(t("pilot.resource_added", name=made.name))
+                    flash(t("pilot.resource_added", name=made.name))
                 else:
                     pf.update_resource(actor=me, resource_id=current.id, name=name, capacity=capacity,
                                        price_per_day=price)
-                    st.success(t("pilot.saved"))
+                    flash(t("pilot.saved"))
 
 
 def may_book(me: Actor) -> bool:
@@ -197,3 +197,16 @@ def today_range(anchor: date, view: str) -> tuple[date, date]:
     from portal.pilot.calendar import month_of, week_of
 
     return week_of(anchor) if view == "week" else month_of(anchor)
+
+
+def flash(message: str) -> None:
+    """Keep a success message over a rerun, so the list above shows the change at once."""
+    st.session_state["pilot_flash"] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """Show (once) the message a form left before its rerun."""
+    message = st.session_state.pop("pilot_flash", None)
+    if message:
+        st.success(message)

@@ -10,7 +10,7 @@ from portal.clock import today
 from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
 from portal.ui import label, refusals, t
-from portal.ui.pilot import booking_label
+from portal.ui.pilot import booking_label, flash
 
 
 def new_booking_form(me: Actor) -> None:
@@ -125,16 +125,3 @@ def _apply(me: Actor, booking: bk.BookingRow, action: str, v: dict) -> None:
         flash(t("pilot.trl_raised", trl=result.trl))
         return
     flash(t("pilot.changed", ref=booking.ref, status=label("booking_status", done.status)))
-
-
-def flash(message: str) -> None:
-    """Keep a success message over a rerun, so the list above shows the change at once."""
-    st.session_state["pilot_flash"] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    """Show (once) the message a form left before its rerun."""
-    message = st.session_state.pop("pilot_flash", None)
-    if message:
-        st.success(message)

@@ -102,3 +102,59 @@ def test_calendar_and_utilization(app) -> None:
     assert not at.exception
     at = _open(app, "zj_manager", "pilot_calendar")
     assert "各市月度利用率" in texts(at) and "各平台月度利用率" not in texts(at)  # all cities: by city only
+
+
+def _button(at, label: str, index: int = 0):  # noqa: ANN001, ANN202
+    return [b for b in at.button if b.label == label][index]
+
+
+def test_operator_adds_a_platform_then_runs_a_pilot_to_done_with_a_trl_raise(app) -> None:
+    at = _open(app, "hz_operator", "pilot_platforms")
+    [w for w in at.text_input if w.label == "平台名称"][0].input("页面测试中试平台")
+    _button(at, "保存", 0).click()
+    at.run()
+    assert "已新增平台“页面测试中试平台”。" in texts(at)
+    _pick(at.selectbox(key="pilot_res_pick"), "页面测试中试平台")
+    at.run()
+    [w for w in at.text_input if w.label == "设备 / 产线名称"][-1].input("页面测试反应釜")
+    [w for w in at.text_input if w.label == "价格（元/天）"][-1].input("1.5")
+    _button(at, "保存", -1).click()
+    at.run()
+    assert "【价格（元/天）】" not in texts(at)  # 1.5 is a valid amount
+    assert "已新增设备“页面测试反应釜”。" in texts(at)
+
+    at = _open(app, "hz_operator", "pilot_bookings")
+    _pick(at.selectbox(key="pilot_new_platform"), "页面测试中试平台")
+    at.run()
+    _button(at, "新建预约").click()  # today → today on the new resource
+    at.run()
+    ref = texts(at).split("已提交预约 ")[1][:8]
+    at.text_input(key="pilot_list_enterprise").input(at.selectbox(key="pilot_new_enterprise").value.label)
+    at.date_input(key="pilot_list_since").set_value(today())
+    at.date_input(key="pilot_list_until").set_value(today())
+    at.run()
+    for action, status in (("confirm", "已确认"), ("start", "进行中")):
+        _pick(at.selectbox(key="pilot_act_pick"), ref)
+        at.run()
+        at.radio(key="pilot_act_action").set_value(action).run()
+        _button(at, "执行").click()
+        at.run()
+        assert f"预约 {ref} 已更新为“{status}”" in texts(at), texts(at)
+    _pick(at.selectbox(key="pilot_act_pick"), ref)
+    at.run()
+    at.radio(key="pilot_act_action").set_value("finish").run()
+    _button(at, "执行").click()  # no outcome yet
+    at.run()
+    assert "【中试结果摘要】必填。" in [e.value for e in at.error]
+    at.text_area[0].input("连续运行 48 小时，指标达标")
+    at.selectbox[-1].select(9)
+    _button(at, "执行").click()  # a TRL without a reason is refused, nothing changes
+    at.run()
+    assert "【提高理由】必填。" in [e.value for e in at.error]
+    at.text_input[-1].input("中试线验证通过")
+    _button(at, "执行").click()
+    at.run()
+    assert f"预约 {ref} 已更新为“已完成”" in texts(at)
+    frame = tables(at)[0]
+    row = frame[frame["预约号"] == ref]
+    assert list(row["状态"]) == ["已完成"] and list(row["中试结果"]) == ["连续运行 48 小时，指标达标"]
