@@ -283,13 +283,12 @@ def _done_after_refusal(hz):  # noqa: ANN001, ANN202
     return bk.finish_booking(actor=hz.operator, booking_id=b.id, outcome="达标")
 
 
-def test_finish_awards_pilot_points_when_the_ledger_exists(world) -> None:
+def test_finish_awards_pilot_points_to_the_agency(world) -> None:
     from db.models import PointsEvent
 
     hz = world.hz
     _, res = make_platform(hz)
     done = _done(hz, res)
-    pytest.importorskip("portal.points")
     assert count(PointsEvent, PointsEvent.kind == "pilot_done", PointsEvent.entity_id == str(done.id)) == 1
 
 
