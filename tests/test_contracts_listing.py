@@ -111,3 +111,13 @@ def test_export_is_an_xlsx_of_the_filtered_rows(contracts) -> None:
     assert values[0][0] == "合同编号" and len(values) == 3
     assert {v[0] for v in values[1:]} == {ending.number, later.number}
     assert values[1][2] == "生效中"
+
+
+def test_detail_offers_only_vouchers_within_the_actor_scope(world) -> None:
+    from portal.contracts.vouchers import issue_voucher
+
+    trial = make_trial(world.hz.result, world.nb.enterprise, world.hz.agency)  # a Ningbo firm, Hangzhou agency
+    voucher = issue_voucher(actor=world.nb.operator, enterprise_org_id=world.nb.enterprise.id, amount="100",
+                            expires_on=today() + timedelta(days=30))
+    assert contract_detail(actor=world.hz.operator, contract_id=trial.id).vouchers == []
+    assert [v.id for v in contract_detail(actor=world.admin, contract_id=trial.id).vouchers] == [voucher.id]

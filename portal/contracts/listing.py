@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_
@@ -229,9 +229,10 @@ def contract_detail(*, actor: Actor, contract_id: uuid.UUID) -> ContractDetail:
         family = [str(c.id)] + [str(p.id) for p, _ in policies]
         history = s.exec(select(AuditEntry).where(AuditEntry.entity_id.in_(family))
                          .order_by(AuditEntry.at.desc()).limit(200)).all()
-        vouchers = s.exec(select(Voucher).where(
+        vouchers = s.exec(scope.filter_scope(select(Voucher).where(
             Voucher.enterprise_org_id == c.licensee_org_id, Voucher.status == "active",
-            Voucher.expires_on >= today()).order_by(Voucher.expires_on)).all()
+            Voucher.expires_on >= today()), actor, city_col=Voucher.city_code,
+            org_cols=(Voucher.enterprise_org_id,)).order_by(Voucher.expires_on)).all()
         return ContractDetail(
             contract=c, result=s.get(Result, c.result_id), licensor=s.get(Organization, c.licensor_org_id),
             licensee=s.get(Organization, c.licensee_org_id), agency_name=agency.name if agency else "",
@@ -328,8 +329,3 @@ def expiring_trials(*, actor: Actor, include_overdue: bool = True, page: int = 1
                          first(matches.get(lee_id, []), res_id), first(pilots.get(lee_id, []), res_id))
            for cid, number, city, title, lor, lee, end, res_id, lee_id in rows]
     return ExpiringPage(out, int(total or 0), days)
-
-
-def now_stamp() -> str:
-    """A timestamp for export file names."""
-    return datetime.now().strftime("%Y%m%d-%H%M")
