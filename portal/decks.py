@@ -33,7 +33,7 @@ CJK_FONT_CANDIDATES = (
 )
 PPTX_EA_FONT = "Microsoft YaHei"
 PDF_FONT = "PortalCJK"
-NAVY, ACCENT, GREY = (0x12, 0x2B, 0x4A), (0xC8, 0x10, 0x2E), (0x55, 0x5F, 0x6D)
+NAVY, ACCENT, GREY, WHITE = (0x12, 0x2B, 0x4A), (0xC8, 0x10, 0x2E), (0x55, 0x5F, 0x6D), (0xFF, 0xFF, 0xFF)
 
 
 def qr_png(url: str, *, box: int = 10) -> bytes:
@@ -94,22 +94,40 @@ def _run_font(run, size: int, *, bold: bool = False, color=NAVY) -> None:  # noq
 
 
 def _text(slide, left, top, width, height, lines, *, size: int, bold: bool = False, color=NAVY):  # noqa: ANN001, ANN202
+    """A text box of lines in one style."""
+    return _flow(slide, left, top, width, height, [(line, size, bold, color) for line in lines])
+
+
+def _flow(slide, left, top, width, height, paras):  # noqa: ANN001, ANN202
+    """A text box whose paragraphs (text, size, bold, colour) flow one after another."""
     from pptx.util import Pt
 
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
-    for n, line in enumerate(lines):
+    for n, (line, size, bold, color) in enumerate(paras):
         para = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
-        para.space_after = Pt(size * 0.4)
+        para.space_after = Pt(size * 0.45)
         _run_font(para.add_run(), size, bold=bold, color=color)
         para.runs[0].text = line
     return box
 
 
+def _band(slide, width, height) -> None:  # noqa: ANN001
+    """The navy header band, as on the presenter's card."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_SHAPE
+
+    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, width, height)
+    band.fill.solid()
+    band.fill.fore_color.rgb = RGBColor(*NAVY)
+    band.line.fill.background()
+
+
 def deck_pptx(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
     """The roadshow as a 16:9 PPTX: a cover, then one slide per result card."""
     from pptx import Presentation
+    from pptx.enum.text import PP_ALIGN
     from pptx.util import Emu, Inches
 
     show, deck = _deck(actor, roadshow_id)
@@ -128,20 +146,25 @@ def deck_pptx(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> byte
 
     for card in deck:
         slide = prs.slides.add_slide(blank)
-        _text(slide, Inches(0.6), Inches(0.3), Inches(9.5), Inches(0.5),
-              [f"{show.title}  ·  {card.position} / {card.total}"], size=14, color=GREY)
-        _text(slide, Inches(0.6), Inches(0.8), Inches(9.2), Inches(1.5), [card.title], size=30, bold=True)
-        _text(slide, Inches(0.6), Inches(2.2), Inches(9.2), Inches(0.5), [card.institution], size=18, color=GREY)
-        _text(slide, Inches(0.6), Inches(2.8), Inches(8.6), Inches(1.7), [card.summary], size=18)
+        _band(slide, W, Inches(0.8))
+        _text(slide, Inches(0.5), Inches(0.18), Inches(10.5), Inches(0.5), [show.title], size=16, color=WHITE)
+        _text(slide, Inches(11.0), Inches(0.14), Inches(1.9), Inches(0.5), [f"{card.position} / {card.total}"],
+              size=22, bold=True, color=WHITE).text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+        paras = [(f"{i18n.label('field', card.field, lang)} · TRL {card.trl}", 14, True, ACCENT),
+                 (card.title, 30, True, NAVY), (card.institution, 18, False, GREY), (card.summary, 20, False, NAVY)]
         if card.advantages:
-            _text(slide, Inches(0.6), Inches(4.5), Inches(8.6), Inches(2.0),
-                  [tr("decks.advantages")] + [f"• {a}" for a in card.advantages], size=16, color=NAVY)
-        facts = [f"{k}：{v}" if lang == "zh" else f"{k}: {v}" for k, v in _facts(card, lang)]
-        _text(slide, Inches(9.6), Inches(4.25), Inches(3.4), Inches(3.0), facts, size=12, color=GREY)
+            paras += [(tr("decks.advantages"), 16, True, ACCENT)] + [(f"• {a}", 18, False, NAVY)
+                                                                     for a in card.advantages]
+        _flow(slide, Inches(0.6), Inches(1.1), Inches(8.6), Inches(5.6), paras)
         qr = io.BytesIO(qr_png(card.url))
-        slide.shapes.add_picture(qr, Inches(9.9), Inches(0.9), Emu(Inches(2.8)), Emu(Inches(2.8)))
-        _text(slide, Inches(9.6), Inches(3.7), Inches(3.4), Inches(0.5), [tr("decks.scan")], size=14,
-              bold=True, color=ACCENT)
+        slide.shapes.add_picture(qr, Inches(9.95), Inches(1.1), Emu(Inches(2.7)), Emu(Inches(2.7)))
+        _text(slide, Inches(9.6), Inches(3.85), Inches(3.4), Inches(0.5), [tr("decks.scan")], size=15,
+              bold=True, color=ACCENT).text_frame.paragraphs[0].alignment = PP_ALIGN.CENTER
+        facts = [f"{k}：{v}" if lang == "zh" else f"{k}: {v}" for k, v in _facts(card, lang)]
+        _text(slide, Inches(9.6), Inches(4.5), Inches(3.4), Inches(2.6), facts, size=12, color=GREY)
+        if card.presenter_name:
+            _text(slide, Inches(0.6), Inches(6.9), Inches(8), Inches(0.4),
+                  [i18n.t("presenter.presenter_line", lang, name=card.presenter_name)], size=11, color=GREY)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
