@@ -79,8 +79,17 @@ def test_one_city_file_has_only_that_city() -> None:
             assert {r[cols.index("city_code")] for r in rows} <= {"330200", None}, table
 
 
+def _indexes(engine) -> set[tuple[str, str]]:  # noqa: ANN001
+    from sqlalchemy import inspect
+
+    insp = inspect(engine)
+    return {(t, ix["name"]) for t in insp.get_table_names() for ix in insp.get_indexes(t)}
+
+
 def test_load_is_consistent_on_both_databases(engine) -> None:  # noqa: ANN001
+    indexes = _indexes(engine)
     written = scale.load(engine, results=300, seed=3, as_of=AS_OF)
+    assert _indexes(engine) == indexes  # dropped for the load, rebuilt as they were
     assert written["result"] == 300
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Result)).one() == 300
