@@ -53,9 +53,14 @@ class _Loaded:
 def _state(session: Session, *, create: bool) -> SearchState | None:
     state = session.get(SearchState, 1)
     if state is None and create:
-        state = SearchState(id=1, seq=0, epoch=uuid.uuid4().hex)
-        session.add(state)
-        session.flush()
+        # two first writers at once must not both insert the one row
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.exec(insert(SearchState).values(id=1, seq=0, epoch=uuid.uuid4().hex).on_conflict_do_nothing())
+        state = session.get(SearchState, 1)
     return state
 
 
