@@ -39,7 +39,7 @@ with refusals():
     if number > page.pages:  # the filters shrank the list below the page asked for
         st.session_state["pool_page"] = 1
         page = search_pool(actor=me, filters=filters, page=1, page_size=25)
-    st.caption(t("pool.found", total=page.total))
+    st.caption(t("pool.found_capped", total=page.total) if page.capped else t("pool.found", total=page.total))
     if not page.rows:
         st.info(t("pool.none_found"))
     else:

@@ -317,7 +317,8 @@ def desk(*, actor: Actor, today: date | None = None, limit: int = 200) -> Desk:
             Organization, Organization.id == Result.owner_org_id).join(
             PublicNotice, PublicNotice.result_id == Result.id).where(
             PublicNotice.state.in_(("running", "paused")))
-        notices = filter_scope(notices, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        # scoped on the notice's own city, so the plan starts from the few running notices
+        notices = filter_scope(notices, actor, city_col=PublicNotice.city_code, org_cols=(Result.owner_org_id,))
         in_notice = []
         for *head, notice in s.exec(notices.order_by(PublicNotice.end_date).limit(limit)).all():
             view = notice_view(notice, day)

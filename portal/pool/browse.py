@@ -27,6 +27,7 @@ from portal.pool.common import RUNNING_TRIAL, may_read, readable_result, running
 from portal.scope import in_scope
 
 MAX_PAGE_SIZE = 200
+COUNT_CAP = 1000
 TEXT_HITS = 500  # a text search shows at most this many results, best first
 TEXT_MIN_SHARE = 0.3  # … scoring at least this share of the best hit
 _SPLIT = re.compile(r"[\s,，、;；。.:：!！?？\"'“”‘’()（）\[\]【】/\\|+*&^%$#@~`<>《》=-]+")
@@ -68,6 +69,7 @@ class PoolPage:
     total: int
     page: int
     page_size: int
+    capped: bool = False  # total is COUNT_CAP and more results match
 
     @property
     def pages(self) -> int:
@@ -182,11 +184,26 @@ def search_pool(*, actor: Actor, filters: PoolFilter | None = None, page: int = 
     order = (case({rid: i for i, rid in enumerate(ranked)}, value=Result.id),) if ranked else ()
     with read_session() as s:
         stmt = _select(f, day, ranked)
-        total = s.exec(select(func.count()).select_from(Result).join(
-            Organization, Organization.id == Result.owner_org_id).where(and_(*_where(f, day, ranked)))).one()
+        total, capped = _count(s, f, day, ranked)
         raw = s.exec(stmt.order_by(*order, Result.listed_at.desc(), Result.id)
                      .offset((page - 1) * page_size).limit(page_size)).all()
-        return PoolPage(_rows(s, list(raw), day), int(total), page, page_size)
+        return PoolPage(_rows(s, list(raw), day), total, page, page_size, capped)
+
+
+def _count(s: Session, f: PoolFilter, day: date, ranked: list[uuid.UUID] | None) -> tuple[int, bool]:
+    """How many listed results match: exact when an index answers it, else counted up to COUNT_CAP.
+
+    Filters on TRL, type, free slots or (unindexed) text make every listed row a candidate;
+    counting all of them at province scale would take seconds, so the pool says "over 1000".
+    """
+    conds = and_(*_where(f, day, ranked))
+    indexed = ranked is not None or not (f.text.strip() or f.trl_min or f.trl_max or f.type or f.available_only
+                                         or (f.field and not f.city_code))
+    if indexed:
+        return int(s.exec(select(func.count()).select_from(Result).where(conds)).one()), False
+    n = int(s.exec(select(func.count()).select_from(
+        select(Result.id).where(conds).limit(COUNT_CAP + 1).subquery())).one())
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
 def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | None = None,
@@ -196,7 +213,7 @@ def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | 
     day = today or clock_today()
     with read_session() as s:
         stmt = select(Result, Organization).join(Organization, Organization.id == Result.owner_org_id).where(
-            and_(*_where(f, day))).order_by(Result.listed_at.desc(), Result.id)
+            and_(*_where(f, day, _ranked(f.text)))).order_by(Result.listed_at.desc(), Result.id)
         yield from s.exec(stmt.execution_options(yield_per=batch))
 
 
