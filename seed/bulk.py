@@ -151,11 +151,12 @@ class BulkWriter:
         existing = self.db_columns.get(name)
         if existing is None:
             raise ConfigError("scale.schema_missing_table", table=name)
-        unknown = [c for c in columns if c not in existing]
-        if unknown:
-            raise ConfigError("scale.schema_missing_column", table=name, column=unknown[0])
+        for c in columns:
+            if c not in existing and not (table.c[c].nullable or _default_for(table, c)[0]):
+                raise ConfigError("scale.schema_missing_column", table=name, column=c)
         extra_cols: list[str] = []
         extra_vals: list[Any] = []
+        columns = [c for c in columns if c in existing]
         for col in table.columns:
             if col.name in columns or col.name not in existing:
                 continue
@@ -175,6 +176,11 @@ class BulkWriter:
         if not rows:
             return
         cols, tail = self._plan(name, columns)
+        existing = self.db_columns[name]
+        if any(c not in existing for c in columns):  # an optional column the database lacks (older schema)
+            keep = [i for i, c in enumerate(columns) if c in existing]
+            rows = [tuple(r[i] for i in keep) for r in rows]
+            cols = [c for c in cols if c in existing]
         # In primary-key order, so the one index left during the load is appended to, not split.
         rows = sorted(rows, key=lambda r: r[0]) if cols[0] in ("id", "result_id") else rows
         conn = self._raw.driver_connection

@@ -130,3 +130,11 @@ def test_cli_seed_scale_fills_an_empty_database_and_refuses_a_full_one(tmp_path,
     assert main(["seed", "scale", "--results", "10", "--city", "上海", "--data-dir", str(tmp_path)]) == 2
     assert "不是浙江省的地级市" in capsys.readouterr().err
     get_settings.cache_clear()
+
+
+def test_a_database_without_an_optional_column_still_loads(sqlite_engine) -> None:  # noqa: ANN001
+    """Columns other capabilities add later are optional to the generator (here: demand.terms)."""
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE demand DROP COLUMN terms")
+    written = scale.load(sqlite_engine, results=60, seed=3, as_of=AS_OF)
+    assert written["demand"] == 30
