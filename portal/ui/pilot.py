@@ -118,7 +118,7 @@ def utilization_charts(rows: list[UtilizationRow]) -> tuple[alt.Chart, alt.Chart
             color=f"{colour}:N",
             tooltip=[f"{t('pilot.month_col')}:O", f"{colour}:N",
                      alt.Tooltip(f"{t('pilot.rate')}:Q", format=".1%")],
-        ).properties(height=280)
+        ).properties(height=340)
 
     return line(per_platform, t("pilot.platform")), line(per_city, t("field.city"))
 
