@@ -333,3 +333,12 @@ def test_objections_are_the_city_operators_business(world) -> None:
     assert desk.objections == [] and desk.in_notice == []
     assert [o.id for o in approval.desk(actor=world.hz.operator).objections] == [obj.id]
     assert reload(r.id).status == "paused"
+
+
+def test_pool_count_is_exact_by_index_and_capped_otherwise(world, monkeypatch) -> None:  # noqa: ANN001
+    make_result(world.hz.licensor, title="第三项上架成果")
+    monkeypatch.setattr(browse, "COUNT_CAP", 1)
+    exact = browse.search_pool(actor=world.hz.operator, filters=browse.PoolFilter(city_code="330100"))
+    assert (exact.total, exact.capped) == (2, False)
+    capped = browse.search_pool(actor=world.hz.operator, filters=browse.PoolFilter(trl_min=2))
+    assert (capped.total, capped.capped, len(capped.rows)) == (1, True, 3)
