@@ -92,7 +92,8 @@ def activity_index(*, actor: Actor, level: str, start: date, end: date, city_cod
                 q = q.where(Match.city_code == city) if city else q
                 listed = dict(s.exec(q.group_by(mkey)).all())
             else:
-                q = select(rkey, func.count(Result.id)).where(Result.listed_at >= lo, Result.listed_at < hi)
+                q = select(rkey, func.count()).select_from(Result).where(Result.listed_at >= lo,
+                                                                          Result.listed_at < hi)
                 if joins:
                     q = q.join(Organization, Organization.id == Result.owner_org_id)
                 q = q.where(Result.city_code == city) if city else q

@@ -113,15 +113,18 @@ def list_claims(*, actor: Actor, status: str | None = None, kind: str | None = N
     if kind:
         validation.choice(kind, ClaimKind, field="claim_kind")
     with read_session() as s:
-        stmt = _scoped(_row_select(), actor)
-        count = _scoped(select(func.count(FeeClaim.id)), actor)
+        ids = _scoped(select(FeeClaim.id), actor)
+        count = _scoped(select(func.count()).select_from(FeeClaim), actor)
         if status:
-            stmt, count = stmt.where(FeeClaim.status == status), count.where(FeeClaim.status == status)
+            ids, count = ids.where(FeeClaim.status == status), count.where(FeeClaim.status == status)
         if kind:
-            stmt, count = stmt.where(FeeClaim.kind == kind), count.where(FeeClaim.kind == kind)
+            ids, count = ids.where(FeeClaim.kind == kind), count.where(FeeClaim.kind == kind)
         total = s.exec(count).one()
-        rows = s.exec(stmt.order_by(FeeClaim.created_at.desc(), FeeClaim.id)
-                      .offset(max(page, 0) * page_size).limit(page_size)).all()
+        # the page's ids first (one index walk on fee_claim), then the joins for those rows only
+        page_ids = (ids.order_by(FeeClaim.created_at.desc(), FeeClaim.id)
+                    .offset(max(page, 0) * page_size).limit(page_size).scalar_subquery())
+        rows = s.exec(_row_select().where(FeeClaim.id.in_(page_ids))
+                      .order_by(FeeClaim.created_at.desc(), FeeClaim.id)).all()
     return [_to_row(*r) for r in rows], int(total)
 
 

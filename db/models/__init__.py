@@ -13,6 +13,7 @@ from db.models.core import (
     Region,
     UserAccount,
 )
+from db.models.dashboards import DASHBOARD_INDEXES  # noqa: F401 — indexes on other tables
 from db.models.matching import Demand, Intent, Match, ResultTerms, SearchState
 from db.models.pilot import PilotBooking, PilotPlatform, PilotResource
 from db.models.pool import ApprovalStep, Objection, PublicNotice, Result

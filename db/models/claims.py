@@ -29,6 +29,8 @@ class FeeClaim(Record, table=True):
         Index("ix_fee_claim_city_status_created", "city_code", "status", "created_at"),
         Index("ix_fee_claim_agency_status", "agency_id", "status"),
         Index("ix_fee_claim_budget", "budget_region_code", "budget_year", "kind", "status"),
+        Index("ix_fee_claim_city_created", "city_code", "created_at"),  # the claims list, newest first
+        Index("ix_fee_claim_agency_created", "agency_id", "created_at"),
     )
 
     kind: str = Field(sa_type=String(18))  # ClaimKind
