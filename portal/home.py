@@ -25,18 +25,17 @@ from db.models import (
 from db.models.enums import (
     ClaimStatus,
     ContractKind,
-    ContractStatus,
     ResultStatus,
     RoadshowStatus,
     Role,
 )
 from portal.actor import Actor
 from portal.clock import today
+from portal.contracts.common import RUNNING as RUNNING_TRIAL  # a disputed trial still runs
 from portal.policy import current_policy
 from portal.regions import cities
 from portal.scope import filter_scope
 
-RUNNING_TRIAL = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
 
 
