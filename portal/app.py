@@ -43,10 +43,11 @@ def _nothing() -> None:
     """The body of every page while signed out: the login form above is all there is."""
 
 
-def _page(spec: navigation.PageSpec, *, allowed: bool, default: bool = False) -> st.Page:
+def _page(spec: navigation.PageSpec, *, allowed: bool, default: bool = False, hidden: bool = False) -> st.Page:
     title = t(f"nav.{spec.key}")
     if allowed:
-        return st.Page(PAGES_DIR / spec.file, title=title, icon=spec.icon, url_path=spec.key, default=default)
+        return st.Page(PAGES_DIR / spec.file, title=title, icon=spec.icon, url_path=spec.key, default=default,
+                       visibility="hidden" if hidden else "visible")
     return st.Page(_refusal, title=title, url_path=spec.key, visibility="hidden")
 
 
@@ -57,7 +58,7 @@ def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
         sections.setdefault(t(f"nav.section.{spec.section}"), []).append(
             _page(spec, allowed=True, default=spec.key == "home"))
     hidden = [_page(spec, allowed=False) for spec in navigation.PAGES if spec not in allowed]
-    public = [_page(spec, allowed=True) for spec in navigation.PUBLIC_PAGES]
+    public = [_page(spec, allowed=True, hidden=True) for spec in navigation.PUBLIC_PAGES]  # opened by QR link
     if hidden or public:
         sections.setdefault(t("nav.section.main"), []).extend(hidden + public)
     return st.navigation(sections)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -64,7 +63,9 @@ def _run_streamlit(args: argparse.Namespace) -> int:
            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
            "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=os.environ.get("PORTAL_PUBLIC_BASE_URL", f"http://localhost:{args.port}"))
-    return subprocess.call(cmd, env=env)
+    # Become the server (no child left behind when a supervisor or a test stops us by PID).
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
