@@ -29,6 +29,8 @@ class Demand(Record, table=True):
             "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max", name="budget_range"
         ),
         Index("ix_demand_city_status_created", "city_code", "status", "created_at"),
+        Index("ix_demand_city_created", "city_code", "created_at"),  # a city's list, newest first
+        Index("ix_demand_created", "created_at"),  # the province's list
         Index("ix_demand_enterprise", "enterprise_org_id", "created_at"),
     )
 
@@ -55,6 +57,9 @@ class Match(Record, table=True):
     __table_args__ = (
         CheckConstraint("stage <> 'dropped' OR drop_reason IS NOT NULL", name="dropped_has_reason"),
         Index("ix_match_city_stage_follow", "city_code", "stage", "next_follow_up"),
+        Index("ix_match_city_contact", "city_code", "contact_date"),  # a city's list, latest first
+        Index("ix_match_city_follow", "city_code", "next_follow_up"),  # a city's overdue follow-ups
+        Index("ix_match_contact", "contact_date"),  # the province's list
         Index("ix_match_result", "result_id", "stage"),
         Index("ix_match_demand", "demand_id"),
         Index("ix_match_enterprise", "enterprise_org_id"),
