@@ -17,7 +17,7 @@ from db.engine import configure, read_session  # noqa: E402
 from db.models import Result, UserAccount  # noqa: E402
 from portal.actor import SYSTEM  # noqa: E402
 from portal.auth import actor_from_user  # noqa: E402
-from portal.pool import approval, browse, three_year  # noqa: E402
+from portal.pool import approval, browse, disclosure, three_year  # noqa: E402
 from portal.pool.browse import PoolFilter  # noqa: E402
 
 
@@ -48,6 +48,10 @@ def main() -> None:
     timed("three-year list (Hangzhou operator)", lambda: three_year.flagged_results(actor=operator))
     timed("three-year per institution (province)", lambda: three_year.flagged_by_institution(actor=SYSTEM))
     timed("desk (Hangzhou operator)", lambda: approval.desk(actor=operator))
+    timed("institution filter options (whole province)", lambda: browse.pool_owners(actor=SYSTEM))
+    timed("institution filter options (Hangzhou)", lambda: browse.pool_owners(actor=SYSTEM, city_code="330100"))
+    timed("my results (Hangzhou operator)", lambda: disclosure.list_my_results(actor=operator, page_size=100))
+    timed("result detail", lambda: browse.result_detail(actor=operator, result_id=browse.search_pool(actor=SYSTEM).rows[0].id))
     timed("advance_notices_if_due (nothing due)", lambda: approval.advance_notices_if_due())
 
 

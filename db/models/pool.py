@@ -25,6 +25,7 @@ class Result(Record, table=True):
         Index("ix_result_owner_status", "owner_org_id", "status"),
         Index("ix_result_fiscal", "fiscally_funded", "grant_date"),
         Index("ix_result_city_fiscal", "city_code", "fiscally_funded", "grant_date"),  # three-year list of a city
+        Index("ix_result_city_updated", "city_code", "updated_at"),  # a city's results, latest change first
     )
 
     number: str = Field(sa_type=String(40), unique=True)  # patent application no. or registration no.

@@ -210,18 +210,20 @@ def list_my_results(*, actor: Actor, status: str | None = None, text: str = "", 
     """Results the actor discloses or oversees (all statuses): its institution's, or its city's."""
     if actor.role not in UNLISTED_READERS:
         raise PermissionDenied()
+    conds = []
+    if status:
+        conds.append(Result.status == status)
+    if text.strip():
+        needle = text.strip()
+        conds.append(Result.title.icontains(needle, autoescape=True) | Result.number.icontains(needle, autoescape=True))
     with read_session() as s:
+        count = filter_scope(select(func.count()).select_from(Result).where(*conds), actor,
+                             city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        total = s.exec(count).one()
         stmt = select(Result.id, Result.number, Result.title, Result.type, Result.field, Organization.name,
                       Result.status, Result.updated_at).join(Organization, Organization.id == Result.owner_org_id)
-        stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-        if status:
-            stmt = stmt.where(Result.status == status)
-        if text.strip():
-            needle = text.strip()
-            stmt = stmt.where(Result.title.icontains(needle, autoescape=True)
-                              | Result.number.icontains(needle, autoescape=True))
-        total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
-        rows = s.exec(stmt.order_by(Result.updated_at.desc(), Result.id)
+        stmt = filter_scope(stmt.where(*conds), actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        rows = s.exec(stmt.order_by(Result.updated_at.desc())
                       .offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
     return [MyResultRow(*row) for row in rows], int(total)
 
