@@ -129,7 +129,7 @@ def activity_index(*, actor: Actor, level: str, start: date, end: date, city_cod
         rows.sort(key=lambda r: (-r.index, r.name))
         return rows[:limit]
 
-    return _cached(("activity", level, city, start, end, tuple(sorted(weights.items())), limit), compute)
+    return _cached(("activity", level, start, end, tuple(sorted(weights.items())), limit), compute, city=city)
 
 
 def _names(s, level: str, keys: set) -> dict[str, str]:  # noqa: ANN001

@@ -110,3 +110,14 @@ def test_scope_and_period_refusals(fixture) -> None:
     assert err.value.field == "until"
     window, ending = dashboards.trials_ending(actor=fixture.hz.manager)
     assert window == 30 and all(t.city_code == "330100" for t in ending)
+
+
+def test_a_write_in_one_city_keeps_the_other_cities_cached(fixture) -> None:
+    nb_before = dashboards.funnel(actor=fixture.nb.manager, start=START, end=END)
+    dashboards.funnel(actor=fixture.hz.manager, start=START, end=END)
+    keys = set(dashboards._cache)
+    make_result(fixture.hz.licensor, listed_at=datetime(2026, 6, 2, tzinfo=TZ), title="r7")
+    left = set(dashboards._cache)
+    assert any(k[1] == "330200" for k in left) and not any(k[1] == "330100" for k in left)
+    assert left < keys
+    assert dashboards.funnel(actor=fixture.nb.manager, start=START, end=END) == nb_before
