@@ -218,11 +218,13 @@ _COLS = (Demand.id, Demand.title, Demand.description, Demand.enterprise_org_id, 
          Demand.wanted_by, Demand.cooperation, Demand.status)
 
 
-def _filtered(actor: Actor, stmt, *, status: str | None, field: str | None, text: str):  # noqa: ANN001, ANN202
+def _filtered(actor: Actor, stmt, *, status: str | None, field: str | None, text: str,  # noqa: ANN001, ANN202
+              join: bool = True):
     if actor.role == Role.PRESENTER:
         raise PermissionDenied()
-    stmt = filter_scope(stmt.join(Organization, Organization.id == Demand.enterprise_org_id), actor,
-                        city_col=Demand.city_code, org_cols=(Demand.enterprise_org_id,))
+    if join or text.strip():  # a count without a name search needs no join
+        stmt = stmt.join(Organization, Organization.id == Demand.enterprise_org_id)
+    stmt = filter_scope(stmt, actor, city_col=Demand.city_code, org_cols=(Demand.enterprise_org_id,))
     if status:
         stmt = stmt.where(Demand.status == status)
     if field:
@@ -241,7 +243,7 @@ def list_demands(*, actor: Actor, status: str | None = None, field: str | None =
     page = max(1, page)
     with read_session() as s:
         total = s.exec(_filtered(actor, select(func.count()).select_from(Demand), status=status, field=field,
-                                 text=text)).one()
+                                 text=text, join=False)).one()
         rows = s.exec(_filtered(actor, select(*_COLS), status=status, field=field, text=text)
                       .order_by(Demand.created_at.desc(), Demand.id)
                       .offset((page - 1) * page_size).limit(page_size)).all()
