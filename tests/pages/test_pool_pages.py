@@ -168,3 +168,24 @@ def test_enterprise_cannot_open_the_desk(demo_db) -> None:
     at = signed_in("ent_demo")
     with pytest.raises(ValueError):
         at.switch_page("../pages/approvals.py")
+
+
+def test_operator_records_an_objection_and_dismisses_it(own_demo) -> None:
+    at = _open("hz_operator", "approvals")
+    box = at.selectbox(key="objection_pick")
+    title = box.options[0].split(" ", 1)[1]
+    inputs = {ti.label: ti for ti in at.text_input}
+    inputs["异议人"].input("王五")
+    inputs["异议人联系方式"].input("13800000000")
+    next(b for b in at.button if b.label == "登记异议").click().run()
+    assert "【异议理由】必填。" in texts(at)
+    next(ta for ta in at.text_area if ta.label == "异议理由").input("认为权属存在争议")
+    next(b for b in at.button if b.label == "登记异议").click().run()
+    assert "已登记异议，公示已暂停。" in texts(at)
+
+    at = _open("hz_operator", "approvals")
+    box = next(s for s in at.selectbox if s.label == "选择异议")
+    box.select_index(next(i for i, o in enumerate(box.options) if o.startswith(title) and "王五" in o))
+    next(ta for ta in at.text_area if ta.label == "处理意见").input("经核实权属清晰")
+    next(b for b in at.button if b.label == "处理结果").click().run()
+    assert "已处理异议。" in texts(at)
