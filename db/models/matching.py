@@ -60,6 +60,7 @@ class Match(Record, table=True):
         Index("ix_match_city_contact", "city_code", "contact_date"),  # a city's list, latest first
         Index("ix_match_city_follow", "city_code", "next_follow_up"),  # a city's overdue follow-ups
         Index("ix_match_contact", "contact_date"),  # the province's list
+        Index("ix_match_stage_follow", "stage", "next_follow_up"),  # the province's pipeline
         Index("ix_match_result", "result_id", "stage"),
         Index("ix_match_demand", "demand_id"),
         Index("ix_match_enterprise", "enterprise_org_id"),
