@@ -442,7 +442,8 @@ def markdown(reports: list[Report], *, runs: int) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"# Benchmark results\n\nMeasured {now} on {machine()}.\n",
            f"Command: `python -m bench.run --results {' '.join(str(s) for s in sorted({r.results for r in reports}))} "
-           f"--db {' '.join(sorted({r.db for r in reports}))} --runs {runs}`. Each page is rendered by the real "
+           f"--db {' '.join(sorted({r.db for r in reports}))} --runs {runs}` (sizes may come from separate runs "
+           "combined with `--include`). Each page is rendered by the real "
            "router through AppTest, signed in as a demo account of the role; p50/p95 over the timed reruns "
            "after one cold run. *SQL* is the sum of the p50 of each SELECT the cold run issued, re-run bare; "
            "*× empty* is the page's p50 over the p50 of an empty page behind the same router, timed in the same "
@@ -498,6 +499,29 @@ def quiet() -> None:
     logger.set_log_level("critical")
 
 
+def save(report: Report, data_dir: Path) -> Path:
+    """Keep a run's report as JSON, so sizes measured in separate runs go into one RESULTS.md."""
+    import dataclasses
+    import json
+
+    path = data_dir / f"report_{report.db}_{report.results}.json"
+    path.write_text(json.dumps(dataclasses.asdict(report), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def load_report(path: Path) -> Report:
+    import json
+
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    def row(d: dict) -> Row:
+        return Row(**{**d, "slowest_sql": tuple(d["slowest_sql"])})
+
+    return Report(db=raw["db"], results=raw["results"], rows=[row(x) for x in raw["rows"]], empty=row(raw["empty"]),
+                  bare=row(raw["bare"]), services=[row(x) for x in raw["services"]],
+                  load_seconds=raw["load_seconds"], start_seconds=raw["start_seconds"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, nargs="+", default=[20000], help="data set sizes")
@@ -509,12 +533,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="only these page keys, comma separated")
     parser.add_argument("--no-start", action="store_true", help="skip the fresh-process start-up timing")
     parser.add_argument("--write", help="write the Markdown report to this file")
+    parser.add_argument("--include", nargs="*", default=[], metavar="JSON",
+                        help="reports of earlier runs (report_<db>_<size>.json in the data folder) to add")
     args = parser.parse_args(argv)
     pages = set(args.pages.split(",")) if args.pages else None
     quiet()
-    reports = [bench(db, n, runs=args.runs, data_dir=Path(args.data_dir), rebuild=args.rebuild,
-                     max_roles=args.max_roles, pages=pages, start=not args.no_start)
-               for db in args.db for n in args.results]
+    reports = [load_report(Path(p)) for p in args.include]
+    for db in args.db:
+        for n in args.results:
+            if n <= 0:
+                continue  # --results 0: only combine the --include'd reports
+            report = bench(db, n, runs=args.runs, data_dir=Path(args.data_dir), rebuild=args.rebuild,
+                           max_roles=args.max_roles, pages=pages, start=not args.no_start)
+            save(report, Path(args.data_dir))
+            reports.append(report)
+    reports.sort(key=lambda r: (r.db, r.results))
     text = markdown(reports, runs=args.runs)
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")

@@ -42,3 +42,6 @@ def test_bench_command_writes_the_report(bench_env: Path) -> None:
     rows = [line for line in report.splitlines() if line.startswith(("| home |", "| audit |"))]
     assert len(rows) == len(run.BENCH_USERS) + 2  # home for every bench user, audit for the two admins
     assert not [r for r in rows if "| error |" in r]
+    # runs of other sizes combine through their saved reports
+    again = run.markdown([run.load_report(bench_env / "report_sqlite_150.json")], runs=2)
+    assert [x for x in again.splitlines() if x.startswith("| home |")] == rows[:len(run.BENCH_USERS)]
