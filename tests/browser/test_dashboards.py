@@ -1,0 +1,32 @@
+"""The province dashboard in chromium: charts with Chinese labels, the map, and the funnel's data
+downloaded as .xlsx and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser.conftest import shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # noqa: ANN001
+    sign_in(page, live_server, "zj_manager", path="dashboard")
+    page.get_by_text("11 个设区市对比").wait_for()
+    page.locator("canvas, svg").first.wait_for()
+    assert page.locator(".vega-embed").count() >= 6  # funnel, two trends, budget, map, city bars
+    shot(page, "dashboard_province")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 Excel").first.click()
+    sheet = load_workbook(io.BytesIO(info.value.path().read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("环节", "成果数", "环节转化率")
+    assert [r[0] for r in rows[1:]] == ["上架成果", "已对接", "试用", "已转化"]
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 CSV").first.click()
+    text = info.value.path().read_bytes().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][0] == "上架成果"
