@@ -41,7 +41,7 @@ with refusals():
         col.metric(t(f"dash.stage.{stage}"), f"{n:,}", t("dash.rate_from_prev", rate=pct(rate)) if rate is not None
                    else None, delta_color="off", delta_arrow="off")
     frame = pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
-                           t("dash.col.rate"): pct(r)} for s, n, r in stages])
+                           t("dash.col.rate"): pct(r) if r is not None else ""} for s, n, r in stages])
     order = [t(f"dash.stage.{s}") for s, _, _ in stages]
     bars = alt.Chart(frame).mark_bar(color="#2563eb", cornerRadiusEnd=3).encode(
         y=alt.Y(f"{t('dash.col.stage')}:N", sort=order, title=None),
