@@ -275,3 +275,22 @@ def test_voucher_refund_claim_once_per_redemption(world) -> None:
         claims.create_voucher_refund_claim(actor=world.hz.plain_operator, redemption_id=red.id)
     assert err.value.field == "claim_redemption"
     assert count(FeeClaim) == 1
+
+
+def test_a_county_budget_carries_its_own_claims(world) -> None:
+    from portal.regions import counties
+
+    county = counties("330100")[0].code
+    budget("330100", "operating_subsidy", "50000", region=county)
+    with pytest.raises(ValidationError) as err:  # a Ningbo county is not Hangzhou's to charge
+        claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="1000",
+                                    period_start="2026-01-01", period_end="2026-03-31", justification="路演",
+                                    budget_region_code=counties("330200")[0].code)
+    assert err.value.field == "budget_region"
+    claim = claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="40000",
+                                        period_start="2026-01-01", period_end="2026-03-31", justification="路演",
+                                        budget_region_code=county, submit=True)
+    claims.review_claim(actor=world.hz.operator, claim_id=claim.id)
+    assert claims.approve_claim(actor=world.hz.operator, claim_id=claim.id).status == "approved"
+    usage = {u.region_code: u for u in list_budgets(actor=world.hz.operator, year=today().year)}
+    assert usage[county].committed == Decimal("40000.00") and usage[county].remaining == Decimal("10000.00")
