@@ -85,6 +85,7 @@ def test_recommendations_are_scoped(world) -> None:
 def test_a_large_never_indexed_pool_is_left_to_the_cli(world, monkeypatch) -> None:
     from portal.cli import main
     from portal.pool.browse import PoolFilter, search_pool
+    from portal.settings import get_settings
 
     monkeypatch.setattr(store, "AUTO_REINDEX_LIMIT", 1)  # pretend the two listed results are 200 000
     with pytest.raises(store.IndexNotBuilt):
@@ -93,8 +94,12 @@ def test_a_large_never_indexed_pool_is_left_to_the_cli(world, monkeypatch) -> No
     assert search_pool(actor=world.hz.enterprise_user, filters=PoolFilter(text="正极材料")).total == 2
     store.reindex()
     assert set(_ids(BATTERY)) == {world.hz.result.id, world.nb.result.id}
-    assert main(["search", "reindex", "--database-url", str(store.get_engine().url.render_as_string(
-        hide_password=False))]) == 0
+    url = store.get_engine().url.render_as_string(hide_password=False)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)  # the CLI exports it; restored after the test
+    try:
+        assert main(["search", "reindex", "--database-url", url]) == 0
+    finally:
+        get_settings.cache_clear()
 
 
 def test_pool_search_box_ranks_by_the_index(world) -> None:
