@@ -43,7 +43,7 @@ with refusals():
             **{label("points_kind", k): p.points_rules.get(k, 0) for k in PointsKind},
             t("settings.scheme_label"): p.labels.get("scheme", ""),
         } for code, p in overview.items()])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
         downloads(frame, "city-settings", "overview")
         city = st.selectbox(t("settings.edit_city"), [c.code for c in cities()],
                             format_func=lambda c: region_name(c, lang()))
