@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:13:50.490446
+Create Date: 2026-11-25 19:00:35.217418
 """
 
 from collections.abc import Sequence
@@ -364,9 +364,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demand")),
     )
     with op.batch_alter_table("demand", schema=None) as batch_op:
+        batch_op.create_index("ix_demand_city_created", ["city_code", "created_at"], unique=False)
         batch_op.create_index(
             "ix_demand_city_status_created", ["city_code", "status", "created_at"], unique=False
         )
+        batch_op.create_index("ix_demand_created", ["created_at"], unique=False)
         batch_op.create_index(
             "ix_demand_enterprise", ["enterprise_org_id", "created_at"], unique=False
         )
@@ -467,10 +469,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("result", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_dash_result_city_listed", ["city_code", "listed_at"], unique=False
+        )
+        batch_op.create_index("ix_dash_result_listed", ["listed_at"], unique=False)
+        batch_op.create_index(
+            "ix_result_city_fiscal", ["city_code", "fiscally_funded", "grant_date"], unique=False
+        )
+        batch_op.create_index(
             "ix_result_city_status_field_listed",
             ["city_code", "status", "field", "listed_at"],
             unique=False,
         )
+        batch_op.create_index("ix_result_city_updated", ["city_code", "updated_at"], unique=False)
         batch_op.create_index("ix_result_fiscal", ["fiscally_funded", "grant_date"], unique=False)
         batch_op.create_index("ix_result_owner_status", ["owner_org_id", "status"], unique=False)
         batch_op.create_index("ix_result_status_listed", ["status", "listed_at"], unique=False)
@@ -737,12 +747,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("match_record", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_dash_match_city_date_result",
+            ["city_code", "contact_date", "result_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_dash_match_date_result", ["contact_date", "result_id"], unique=False
+        )
+        batch_op.create_index("ix_match_city_contact", ["city_code", "contact_date"], unique=False)
+        batch_op.create_index("ix_match_city_follow", ["city_code", "next_follow_up"], unique=False)
+        batch_op.create_index(
             "ix_match_city_stage_follow", ["city_code", "stage", "next_follow_up"], unique=False
         )
+        batch_op.create_index("ix_match_contact", ["contact_date"], unique=False)
         batch_op.create_index("ix_match_demand", ["demand_id"], unique=False)
         batch_op.create_index("ix_match_enterprise", ["enterprise_org_id"], unique=False)
         batch_op.create_index("ix_match_result", ["result_id", "stage"], unique=False)
         batch_op.create_index("ix_match_roadshow", ["roadshow_id"], unique=False)
+        batch_op.create_index("ix_match_stage_follow", ["stage", "next_follow_up"], unique=False)
 
     op.create_table(
         "contract",
@@ -825,11 +847,23 @@ def upgrade() -> None:
             ["city_code", "kind", "status", "end_date"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_contract_city_start", ["city_code", "start_date", "number"], unique=False
+        )
         batch_op.create_index("ix_contract_licensee", ["licensee_org_id", "kind"], unique=False)
         batch_op.create_index("ix_contract_licensor", ["licensor_org_id", "kind"], unique=False)
         batch_op.create_index("ix_contract_parent", ["parent_trial_id"], unique=False)
         batch_op.create_index(
             "ix_contract_result_kind_status", ["result_id", "kind", "status"], unique=False
+        )
+        batch_op.create_index("ix_contract_start", ["start_date", "number"], unique=False)
+        batch_op.create_index(
+            "ix_dash_contract_city_kind_start",
+            ["city_code", "kind", "start_date", "result_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_dash_contract_kind_start", ["kind", "start_date", "result_id"], unique=False
         )
 
     op.create_table(
@@ -890,8 +924,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pilot_booking", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_pilot_booking_city_end",
+            ["city_code", "end_date", "status", "start_date", "platform_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_pilot_booking_city_start", ["city_code", "start_date"], unique=False
+        )
+        batch_op.create_index(
             "ix_pilot_booking_city_status_start",
             ["city_code", "status", "start_date"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_pilot_booking_end",
+            ["end_date", "status", "start_date", "platform_id"],
             unique=False,
         )
         batch_op.create_index("ix_pilot_booking_enterprise", ["enterprise_org_id"], unique=False)
@@ -901,6 +948,9 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_pilot_booking_result", ["result_id"], unique=False)
+        batch_op.create_index(
+            "ix_pilot_booking_start_status", ["start_date", "status"], unique=False
+        )
 
     op.create_table(
         "insurance_policy",
@@ -1088,11 +1138,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "redemption_id", name="uq_fee_claim_redemption"),
     )
     with op.batch_alter_table("fee_claim", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_fee_claim_agency_created", ["agency_id", "created_at"], unique=False
+        )
         batch_op.create_index("ix_fee_claim_agency_status", ["agency_id", "status"], unique=False)
         batch_op.create_index(
             "ix_fee_claim_budget",
             ["budget_region_code", "budget_year", "kind", "status"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_fee_claim_city_created", ["city_code", "created_at"], unique=False
         )
         batch_op.create_index(
             "ix_fee_claim_city_status_created", ["city_code", "status", "created_at"], unique=False
@@ -1105,8 +1161,10 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("fee_claim", schema=None) as batch_op:
         batch_op.drop_index("ix_fee_claim_city_status_created")
+        batch_op.drop_index("ix_fee_claim_city_created")
         batch_op.drop_index("ix_fee_claim_budget")
         batch_op.drop_index("ix_fee_claim_agency_status")
+        batch_op.drop_index("ix_fee_claim_agency_created")
 
     op.drop_table("fee_claim")
     with op.batch_alter_table("voucher_redemption", schema=None) as batch_op:
@@ -1127,26 +1185,40 @@ def downgrade() -> None:
 
     op.drop_table("insurance_policy")
     with op.batch_alter_table("pilot_booking", schema=None) as batch_op:
+        batch_op.drop_index("ix_pilot_booking_start_status")
         batch_op.drop_index("ix_pilot_booking_result")
         batch_op.drop_index("ix_pilot_booking_resource_dates")
         batch_op.drop_index("ix_pilot_booking_enterprise")
+        batch_op.drop_index("ix_pilot_booking_end")
         batch_op.drop_index("ix_pilot_booking_city_status_start")
+        batch_op.drop_index("ix_pilot_booking_city_start")
+        batch_op.drop_index("ix_pilot_booking_city_end")
 
     op.drop_table("pilot_booking")
     with op.batch_alter_table("contract", schema=None) as batch_op:
+        batch_op.drop_index("ix_dash_contract_kind_start")
+        batch_op.drop_index("ix_dash_contract_city_kind_start")
+        batch_op.drop_index("ix_contract_start")
         batch_op.drop_index("ix_contract_result_kind_status")
         batch_op.drop_index("ix_contract_parent")
         batch_op.drop_index("ix_contract_licensor")
         batch_op.drop_index("ix_contract_licensee")
+        batch_op.drop_index("ix_contract_city_start")
         batch_op.drop_index("ix_contract_city_kind_status_end")
 
     op.drop_table("contract")
     with op.batch_alter_table("match_record", schema=None) as batch_op:
+        batch_op.drop_index("ix_match_stage_follow")
         batch_op.drop_index("ix_match_roadshow")
         batch_op.drop_index("ix_match_result")
         batch_op.drop_index("ix_match_enterprise")
         batch_op.drop_index("ix_match_demand")
+        batch_op.drop_index("ix_match_contact")
         batch_op.drop_index("ix_match_city_stage_follow")
+        batch_op.drop_index("ix_match_city_follow")
+        batch_op.drop_index("ix_match_city_contact")
+        batch_op.drop_index("ix_dash_match_date_result")
+        batch_op.drop_index("ix_dash_match_city_date_result")
 
     op.drop_table("match_record")
     with op.batch_alter_table("intent", schema=None) as batch_op:
@@ -1184,7 +1256,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_result_status_listed")
         batch_op.drop_index("ix_result_owner_status")
         batch_op.drop_index("ix_result_fiscal")
+        batch_op.drop_index("ix_result_city_updated")
         batch_op.drop_index("ix_result_city_status_field_listed")
+        batch_op.drop_index("ix_result_city_fiscal")
+        batch_op.drop_index("ix_dash_result_listed")
+        batch_op.drop_index("ix_dash_result_city_listed")
 
     op.drop_table("result")
     op.drop_table("policy_version")
@@ -1195,7 +1271,9 @@ def downgrade() -> None:
     op.drop_table("points_event")
     with op.batch_alter_table("demand", schema=None) as batch_op:
         batch_op.drop_index("ix_demand_enterprise")
+        batch_op.drop_index("ix_demand_created")
         batch_op.drop_index("ix_demand_city_status_created")
+        batch_op.drop_index("ix_demand_city_created")
 
     op.drop_table("demand")
     op.drop_table("contract_template")
