@@ -98,6 +98,16 @@ def sign_in(page, base_url: str, username: str, password: str = "Demo@2026", pat
     page.get_by_role("button", name="登录").click()
 
 
+def wait_for_cookie(page, name: str = "xianyong_portal", timeout: float = 20) -> None:  # noqa: ANN001
+    """Wait until the sign-in cookie is written (its component loads after the page shows)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(c["name"] == name for c in page.context.cookies()):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"cookie {name} was not set within {timeout} s")
+
+
 def shot(page, name: str) -> Path:  # noqa: ANN001
     """Save a full-page screenshot under tests/browser/screenshots/ (kept out of git)."""
     SHOTS.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import shot, sign_in, wait_for_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_wrong_password_is_refused(live_server: str, page) -> None:  # noqa: ANN
 def test_role_without_access_sees_a_refusal_by_url(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "presenter")
     page.get_by_text("您好，杭州路演讲解员").wait_for()
+    wait_for_cookie(page)  # the reload below signs in again from the cookie
     page.goto(f"{live_server}/users")
     page.get_by_text("您的角色无权访问此页面。").first.wait_for()
     assert page.get_by_text("zj_admin").count() == 0
