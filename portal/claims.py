@@ -474,13 +474,13 @@ def mark_paid(*, actor: Actor, claim_id: uuid.UUID, paid_on, payment_ref: str) -
         raise ValidationError("claims.error.paid_in_future", field="paid_on")
 
     def change(s: Session, claim: FeeClaim) -> None:
-        from portal.points import award_points
+        from portal.points import award
 
         _require_reviewer(actor, claim)
         _require_status(claim, ClaimStatus.APPROVED)
         claim.status = ClaimStatus.PAID
         claim.paid_on, claim.payment_ref = day, ref
-        award_points(s, actor=actor, agency_id=claim.agency_id, city_code=claim.city_code, kind="claim_paid",
+        award(s, actor=actor, agency_id=claim.agency_id, city_code=claim.city_code, kind="claim_paid",
                      entity="fee_claim", entity_id=claim.id, occurred_on=day, user_id=claim.created_by)
 
     return _transition(actor, claim_id, "claim.pay", change)

@@ -26,7 +26,7 @@ from portal.actor import Actor
 from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
 from portal.i18n import label, t
 from portal.regions import all_regions
-from portal.scope import ensure_readable, filter_scope
+from portal.scope import as_id, ensure_readable, filter_scope
 from portal.search.recommend import demand_terms
 
 WRITER_ROLES = (Role.ENTERPRISE, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
@@ -44,15 +44,6 @@ COLUMNS = (
     ("wanted_by", "field.demand_wanted_by"),
     ("cooperation", "field.demand_cooperation"),
 )
-
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _choice_from_label(value: Any, kind: str, options: Any, *, field: str, required: bool = True) -> str | None:
@@ -136,7 +127,7 @@ def create_demand(*, actor: Actor, data: Mapping[str, Any], enterprise_org_id: u
     """Post a demand (status open) for the actor's enterprise or, by an operator, one of its city."""
     clean = clean_demand(data)
     with transaction() as s:
-        org = _enterprise_for(s, actor, _as_uuid(enterprise_org_id))
+        org = _enterprise_for(s, actor, as_id(enterprise_org_id))
         _check_county(clean, org.city_code)
         demand = Demand(enterprise_org_id=org.id, city_code=org.city_code, created_by=actor.user_id,
                         terms=demand_terms(clean["title"], clean["description"]), **clean)
@@ -148,7 +139,7 @@ def create_demand(*, actor: Actor, data: Mapping[str, Any], enterprise_org_id: u
 def _writable(s: Session, actor: Actor, demand_id: Any) -> Demand:
     if actor.role not in WRITER_ROLES:
         raise PermissionDenied()
-    demand = s.get(Demand, _as_uuid(demand_id)) if _as_uuid(demand_id) else None
+    demand = s.get(Demand, as_id(demand_id)) if as_id(demand_id) else None
     return ensure_readable(actor, demand, city_code=demand.city_code if demand else None,
                            org_ids=(demand.enterprise_org_id,) if demand else ())
 
@@ -252,7 +243,7 @@ def list_demands(*, actor: Actor, status: str | None = None, field: str | None =
 
 def get_demand(*, actor: Actor, demand_id: uuid.UUID | str) -> DemandRow:
     """One demand in scope (NotFound otherwise)."""
-    did = _as_uuid(demand_id)
+    did = as_id(demand_id)
     if did is None:
         raise NotFound()
     with read_session() as s:

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
-from db.models import Agency, Demand, Intent, Match, Organization, Result, Roadshow
+from db.models import Demand, Intent, Match, Organization, Result, Roadshow
 from db.models.enums import (
     Channel,
     DemandStatus,
@@ -25,11 +25,11 @@ from db.models.enums import (
     ResultStatus,
     Role,
 )
-from portal import audit, validation
+from portal import audit, points, validation
 from portal.actor import Actor
 from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.scope import ensure_readable, filter_scope
+from portal.scope import acting_agency, ensure_readable, filter_scope
 
 STAGE_ORDER = (MatchStage.CONTACTED, MatchStage.INTERESTED, MatchStage.PILOT, MatchStage.TRIAL,
                MatchStage.CONVERTED)
@@ -48,19 +48,6 @@ WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 def _check_writer(actor: Actor) -> None:
     if actor.role not in WRITER_ROLES:
         raise PermissionDenied()
-
-
-def _agency_for(s: Session, actor: Actor, agency_id: uuid.UUID | None) -> Agency:
-    """The operator's own agency; the province names one."""
-    if actor.role == Role.CITY_OPERATOR:
-        agency = s.get(Agency, actor.agency_id) if actor.agency_id else None
-        if agency is None:
-            raise PermissionDenied()
-        return agency
-    agency = s.get(Agency, agency_id) if agency_id else None
-    if agency is None:
-        raise ValidationError("error.required", field="agency")
-    return agency
 
 
 def _dates(contact_date: date | str | None, next_follow_up: date | str | None) -> tuple[date, date | None]:
@@ -85,7 +72,7 @@ def record_match(*, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.
     people = validation.text(people, field="match_people", max_length=200, required=False)
     notes = validation.text(notes, field="match_notes", max_length=4000, required=False)
     with transaction() as s:
-        agency = _agency_for(s, actor, agency_id)
+        agency = acting_agency(s, actor, agency_id)
         city = agency.city_code
         result = s.get(Result, result_id) if result_id else None
         if result is None:
@@ -130,21 +117,9 @@ def record_match(*, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.
             audit.touch(demand)
             s.add(demand)
             audit.record(s, actor, "demand.matched", demand, before=before)
-        _award_points(s, actor, match)
+        points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
+                     city_code=match.city_code, entity="match_record", entity_id=match.id)
     return match
-
-
-def _award_points(s: Session, actor: Actor, match: Match) -> None:
-    """Points for the agency (issue 8's ledger), when that module exists."""
-    try:
-        from portal import points  # noqa: PLC0415 — optional capability
-    except ImportError:
-        return
-    award = getattr(points, "award", None)
-    if award is None:
-        return
-    award(session=s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
-          city_code=match.city_code, entity="match_record", entity_id=match.id)
 
 
 def _load_for_change(s: Session, actor: Actor, match_id: uuid.UUID) -> Match:

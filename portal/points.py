@@ -24,7 +24,7 @@ from portal.policy import current_policy
 from portal.scope import filter_scope
 
 
-def award_points(session: Session, *, actor: Actor, agency_id: uuid.UUID, city_code: str, kind: str,
+def award(session: Session, *, actor: Actor, agency_id: uuid.UUID, city_code: str, kind: str,
                  entity: str, entity_id: uuid.UUID | str, occurred_on: date | None = None,
                  user_id: uuid.UUID | None = None) -> PointsEvent | None:
     """Add a points event in the caller's transaction; the weight is the city's `points_rules[kind]`.
@@ -50,14 +50,6 @@ def award_points(session: Session, *, actor: Actor, agency_id: uuid.UUID, city_c
     session.add(event)
     audit.record(session, actor, "points.award", event)
     return event
-
-
-def award(*, session: Session, actor: Actor, kind: str, agency_id: uuid.UUID, city_code: str,
-          entity: str, entity_id: uuid.UUID | str, occurred_on: date | None = None,
-          user_id: uuid.UUID | None = None) -> PointsEvent | None:
-    """Keyword-only alias of award_points (the matching capability calls it by this name)."""
-    return award_points(session, actor=actor, agency_id=agency_id, city_code=city_code, kind=kind,
-                        entity=entity, entity_id=entity_id, occurred_on=occurred_on, user_id=user_id)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import ContractKind, Field_, ResultStatus, RoadshowStatus, Role
-from portal import audit, validation
+from portal import audit, points, validation
 from portal.actor import Actor
 from portal.clock import TZ, today
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.regions import all_regions
-from portal.scope import ensure_readable, filter_scope
+from portal.scope import acting_agency, ensure_readable, filter_scope
 from portal.settings import get_settings
 
 WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
@@ -72,19 +72,6 @@ def _writable_show(s: Session, actor: Actor, roadshow_id: uuid.UUID | None, *,
 def _not_closed(show: Roadshow) -> None:
     if show.status == RoadshowStatus.CLOSED:
         raise ValidationError("roadshows.error.closed", field="roadshow_status")
-
-
-def _agency_for(s: Session, actor: Actor, agency_id: uuid.UUID | None) -> Agency:
-    """The operator's own agency; the province names one."""
-    if actor.role == Role.CITY_OPERATOR:
-        agency = s.get(Agency, actor.agency_id) if actor.agency_id else None
-        if agency is None:
-            raise PermissionDenied()
-        return agency
-    agency = s.get(Agency, agency_id) if agency_id else None
-    if agency is None:
-        raise ValidationError("error.required", field="agency")
-    return agency
 
 
 def _moment(value: datetime | date | str | None, *, field: str, required: bool = True) -> datetime | None:
@@ -168,7 +155,7 @@ def create_roadshow(*, actor: Actor, data: RoadshowInput, agency_id: uuid.UUID |
     """Plan a roadshow (draft) for the operator's agency and city."""
     _check_writer(actor)
     with transaction() as s:
-        agency = _agency_for(s, actor, agency_id)
+        agency = acting_agency(s, actor, agency_id)
         values = _clean(data, agency.city_code)
         show = Roadshow(**values, city_code=agency.city_code, agency_id=agency.id,
                         status=RoadshowStatus.DRAFT, created_by=actor.user_id)
@@ -340,20 +327,9 @@ def close_roadshow(*, actor: Actor, roadshow_id: uuid.UUID) -> Roadshow:
         audit.touch(show)
         s.add(show)
         audit.record(s, actor, "roadshow.close", show, before=before)
-        _award_points(s, actor, show)
+        points.award(s, actor=actor, kind="roadshow_held", agency_id=show.agency_id,
+                     city_code=show.city_code, entity="roadshow", entity_id=show.id)
     return show
-
-
-def _award_points(s: Session, actor: Actor, show: Roadshow) -> None:
-    """Points for the organizer agency (the points capability's ledger), when it exists."""
-    try:
-        from portal import points  # noqa: PLC0415 — optional capability
-    except ImportError:
-        return
-    award = getattr(points, "award", None)
-    if award is not None:
-        award(session=s, actor=actor, kind="roadshow_held", agency_id=show.agency_id,
-              city_code=show.city_code, entity="roadshow", entity_id=show.id)
 
 
 # --- attendance --------------------------------------------------------------------------------

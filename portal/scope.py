@@ -78,13 +78,13 @@ def ensure_writable(actor: Actor, *, city_code: str | None = None,
 
 
 def as_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
-    """A record id from a widget, URL or file; a malformed id is simply not found."""
+    """A record id from a widget, URL or file; None when malformed (callers treat it as not found)."""
     if value is None or isinstance(value, uuid.UUID):
         return value
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise NotFound() from None
+        return None
 
 
 def acting_agency(s: Any, actor: Actor, agency_id: uuid.UUID | None = None) -> Any:

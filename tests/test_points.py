@@ -10,13 +10,13 @@ from sqlmodel import select
 from db.engine import read_session, transaction
 from db.models import PointsEvent, PolicyVersion
 from portal.errors import ValidationError
-from portal.points import award_points, points_ranking
+from portal.points import award, points_ranking
 
 
 def _award(world, kind="match_recorded", entity_id="m1", city=None):
     c = city or world.hz
     with transaction() as s:
-        return award_points(s, actor=c.operator, agency_id=c.agency.id, city_code=c.code, kind=kind,
+        return award(s, actor=c.operator, agency_id=c.agency.id, city_code=c.code, kind=kind,
                             entity="match_record", entity_id=entity_id, occurred_on=date(2026, 5, 1))
 
 

@@ -9,11 +9,11 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.models import Agency, Contract
+from db.models import Contract
 from db.models.enums import ContractStatus, Role
 from portal import scope
 from portal.actor import Actor
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.errors import NotFound, PermissionDenied
 
 WRITERS = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 # A trial in one of these states holds one of the result's licensee slots.
@@ -35,7 +35,8 @@ def check_writer(actor: Actor, city_code: str | None = None) -> None:
 
 def readable_contract(s: Session, actor: Actor, contract_id: uuid.UUID | str | None) -> Contract:
     """The contract, or NotFound when missing or outside the actor's scope."""
-    contract = s.get(Contract, _uuid(contract_id)) if contract_id else None
+    cid = scope.as_id(contract_id)
+    contract = s.get(Contract, cid) if cid else None
     if contract is None:
         raise NotFound()
     return scope.ensure_readable(actor, contract, city_code=contract.city_code, org_ids=party_ids(contract))
@@ -44,31 +45,12 @@ def readable_contract(s: Session, actor: Actor, contract_id: uuid.UUID | str | N
 def writable_contract(s: Session, actor: Actor, contract_id: uuid.UUID | str | None) -> Contract:
     """The contract locked for update (PostgreSQL), after scope and role checks."""
     readable_contract(s, actor, contract_id)
-    contract = s.exec(select(Contract).where(Contract.id == _uuid(contract_id)).with_for_update()).one()
+    contract = s.exec(select(Contract).where(Contract.id == scope.as_id(contract_id)).with_for_update()).one()
     check_writer(actor, contract.city_code)
     return contract
 
 
-def _uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound() from None
-
-
-def agency_for(s: Session, actor: Actor, agency_id: uuid.UUID | None) -> Agency:
-    """The acting operator's agency, or the one a province admin names."""
-    if actor.role == Role.CITY_OPERATOR:
-        agency = s.get(Agency, actor.agency_id) if actor.agency_id else None
-        if agency is None:
-            raise PermissionDenied()
-        return agency
-    agency = s.get(Agency, agency_id) if agency_id else None
-    if agency is None:
-        raise ValidationError("error.required", field="agency")
-    return agency
+agency_for = scope.acting_agency
 
 
 def next_number(s: Session, prefix: str) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Contract, Match, Organization, Result
 from db.models.enums import ContractKind, LicenceType, OrgKind, ResultStatus
-from portal import audit, scope, validation
+from portal import audit, points, scope, validation
 from portal.actor import Actor
 from portal.clock import today
 from portal.contracts.common import RUNNING, agency_for, check_writer, next_number, trial_end
@@ -182,13 +182,9 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
 
 
 def award_points(s: Session, actor: Actor, contract: Contract, kind: str) -> None:
-    """Points for the agency (issue 8's ledger), when that module exists."""
-    try:
-        from portal import points  # noqa: PLC0415 — optional capability
-    except ImportError:
+    """Points for the contract's agency (trial signed, conversion)."""
+    if contract.agency_id is None:
         return
-    award = getattr(points, "award", None)
-    if award is None or contract.agency_id is None:
-        return
-    award(session=s, actor=actor, kind=kind, agency_id=contract.agency_id, city_code=contract.city_code,
-          entity="contract", entity_id=contract.id, occurred_on=contract.signing_date, user_id=actor.user_id)
+    points.award(s, actor=actor, kind=kind, agency_id=contract.agency_id, city_code=contract.city_code,
+                 entity="contract", entity_id=contract.id, occurred_on=contract.signing_date,
+                 user_id=actor.user_id)

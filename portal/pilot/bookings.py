@@ -28,7 +28,7 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import BookingStatus, MatchStage, OrgKind, ResultStatus, Role
-from portal import audit, validation
+from portal import audit, points, validation
 from portal.actor import Actor
 from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
@@ -510,17 +510,12 @@ def raise_trl_after_pilot(*, actor: Actor, booking_id: uuid.UUID, new_trl: int |
 
 
 def _award_points(s: Session, actor: Actor, booking: PilotBooking) -> None:
-    """`pilot_done` points for the booking agency (issue 8's ledger), when that module exists."""
-    try:
-        from portal import points  # noqa: PLC0415 — optional capability
-    except ImportError:
-        return
-    award = getattr(points, "award", None)
+    """`pilot_done` points for the booking agency: the acting operator's, else the booking creator's."""
     agency_id = actor.agency_id
     if agency_id is None and booking.created_by is not None:
         creator = s.get(UserAccount, booking.created_by)
         agency_id = creator.agency_id if creator else None
-    if award is None or agency_id is None:
+    if agency_id is None:
         return
-    award(session=s, actor=actor, kind="pilot_done", agency_id=agency_id, city_code=booking.city_code,
-          entity="pilot_booking", entity_id=booking.id, occurred_on=booking.finished_on)
+    points.award(s, actor=actor, kind="pilot_done", agency_id=agency_id, city_code=booking.city_code,
+                 entity="pilot_booking", entity_id=booking.id, occurred_on=booking.finished_on)
