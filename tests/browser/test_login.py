@@ -13,9 +13,9 @@ pytestmark = pytest.mark.browser
 
 def test_hz_operator_home_shows_hangzhou_not_ningbo(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator")
-    page.get_by_text("您好，杭州运营专员").wait_for()
-    page.get_by_text("范围：杭州市").wait_for()
-    page.get_by_text("30天内到期的试用").wait_for()
+    page.get_by_text("您好，杭州运营专员").first.wait_for()
+    page.get_by_text("范围：杭州市").first.wait_for()
+    page.get_by_text("30天内到期的试用").first.wait_for()
     page.get_by_test_id("stMetricLabel").first.wait_for()
     page.get_by_test_id("stTable").first.wait_for()
     body = page.get_by_test_id("stMain").inner_text()
@@ -27,13 +27,13 @@ def test_hz_operator_home_shows_hangzhou_not_ningbo(live_server: str, page) -> N
 
 def test_wrong_password_is_refused(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", password="not-the-password1")
-    page.get_by_text("用户名或密码不正确。").wait_for()
+    page.get_by_text("用户名或密码不正确。").first.wait_for()
     assert page.get_by_text("您好").count() == 0
 
 
 def test_role_without_access_sees_a_refusal_by_url(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "presenter")
-    page.get_by_text("您好，杭州路演讲解员").wait_for()
+    page.get_by_text("您好，杭州路演讲解员").first.wait_for()
     wait_for_cookie(page)  # the reload below signs in again from the cookie
     page.goto(f"{live_server}/users")
     page.get_by_text("您的角色无权访问此页面。").first.wait_for()
