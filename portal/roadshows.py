@@ -607,7 +607,7 @@ def cards(*, actor: Actor, roadshow_id: uuid.UUID) -> list[Card]:
         running = _running_today(s, [r.id for _, r, _ in rows])
         out = []
         for n, (item, result, owner) in enumerate(rows, start=1):
-            limit = max_licensees(result, owner)
+            limit = max_licensees(result)
             slots = None if limit is None else max(0, limit - running.get(result.id, 0))
             advantages = [line.strip(" -•·\t") for line in (result.advantages or "").splitlines()]
             out.append(Card(

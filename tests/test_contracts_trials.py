@@ -130,7 +130,9 @@ def test_ended_trials_free_their_slot_and_the_peak_not_the_sum_counts(world) -> 
                  end_date="2026-12-31", signing_date="2025-12-01")
 
 
-def test_licensor_default_limit_applies_when_the_result_has_none(world) -> None:
+def test_the_results_own_limit_decides_not_the_organizations_default(world) -> None:
+    # The limit the pool shows and filters on is the result's; an empty one is unlimited even
+    # when the licensor keeps a default for new disclosures.
     hz = world.hz
     with Session(get_engine(), expire_on_commit=False) as s:
         org = s.get(type(hz.licensor), hz.licensor.id)
@@ -138,10 +140,9 @@ def test_licensor_default_limit_applies_when_the_result_has_none(world) -> None:
         s.add(org)
         s.commit()
     make_trial(hz.result, make_org("甲企业", "enterprise"), hz.agency, start=date(2026, 1, 1))
-    with pytest.raises(ValidationError) as err:
-        create_trial(actor=hz.operator, result_id=hz.result.id, licensee_org_id=hz.enterprise.id,
-                     start_date="2026-02-01", signing_date="2025-12-01")
-    assert err.value.key == "contracts.error.slots_full"
+    trial = create_trial(actor=hz.operator, result_id=hz.result.id, licensee_org_id=hz.enterprise.id,
+                         start_date="2026-02-01", signing_date="2025-12-01")
+    assert trial.kind == "trial"
 
 
 def test_same_enterprise_cannot_hold_two_overlapping_trials_of_one_result(world) -> None:

@@ -62,7 +62,6 @@ def risk_hints(s: Session, contract: Contract) -> list[RiskHint]:
     """The risks the records show for a trial (empty for a clean one)."""
     hints: list[RiskHint] = []
     result = s.get(Result, contract.result_id)
-    owner = s.get(Organization, contract.licensor_org_id)
     licensee = s.get(Organization, contract.licensee_org_id)
     if result.grant_date is None or result.grant_date > today():
         hints.append(RiskHint("contracts.risk.not_granted", {}))
@@ -72,7 +71,7 @@ def risk_hints(s: Session, contract: Contract) -> list[RiskHint]:
         months = months_between(contract.start_date, contract.end_date)
         if contract.end_date > contract.start_date + relativedelta(months=12) - relativedelta(days=1):
             hints.append(RiskHint("contracts.risk.long_trial", {"months": months}))
-        limit = max_licensees(result, owner)
+        limit = max_licensees(result)
         if limit is not None:
             used = peak_running(s, result.id, contract.start_date, contract.end_date)
             if limit - used <= 1:

@@ -56,11 +56,13 @@ class TrialDefaults:
     running: int  # trials of the result running on the default dates
 
 
-def max_licensees(result: Result, owner: Organization | None) -> int | None:
-    """The result's own limit, else the licensor's default, else unlimited (None)."""
-    if result.max_trial_licensees:
-        return result.max_trial_licensees
-    return owner.max_trial_licensees if owner is not None and owner.max_trial_licensees else None
+def max_licensees(result: Result) -> int | None:
+    """The licensor's limit of simultaneous trials for this result (DOMAIN.md rule 1); None = unlimited.
+
+    The organization's default only pre-fills a new result's limit at disclosure; the pool's
+    slots, its filters and this rule all read the result's own value.
+    """
+    return result.max_trial_licensees or None
 
 
 def peak_running(s: Session, result_id: uuid.UUID, start: date, end: date,
@@ -85,7 +87,7 @@ def peak_running(s: Session, result_id: uuid.UUID, start: date, end: date,
 def check_capacity(s: Session, result: Result, start: date, end: date,
                    exclude: uuid.UUID | None = None) -> None:
     """Refuse when the result's licensee slots are all taken on some day of [start, end]."""
-    limit = max_licensees(result, s.get(Organization, result.owner_org_id))
+    limit = max_licensees(result)
     if limit is None:
         return
     running = peak_running(s, result.id, start, end, exclude=exclude)
@@ -123,7 +125,7 @@ def trial_defaults(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.
         end = trial_end(start, result.trial_months)
         return TrialDefaults(result.id, result.title, result.number, result.trial_months, start, end,
                              Party.of(owner), Party.of(licensee) if licensee else None,
-                             max_licensees(result, owner), peak_running(s, result.id, start, end))
+                             max_licensees(result), peak_running(s, result.id, start, end))
 
 
 def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID,
