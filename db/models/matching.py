@@ -65,6 +65,7 @@ class Match(Record, table=True):
         Index("ix_match_demand", "demand_id"),
         Index("ix_match_enterprise", "enterprise_org_id"),
         Index("ix_match_roadshow", "roadshow_id"),
+        Index("ix_match_intent", "intent_id"),  # "already matched" check when an intent becomes a match
     )
 
     demand_id: uuid.UUID | None = Field(default=None, foreign_key="demand.id")

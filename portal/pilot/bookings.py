@@ -34,6 +34,7 @@ from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.pilot import capacity as cap
 from portal.pilot.platforms import may_manage
+from portal.pool.common import notify_search
 from portal.scope import filter_scope, in_scope
 
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -450,6 +451,7 @@ def _raise_trl(s: Session, actor: Actor, result: Result, new_trl: int | str, rea
     s.add(step)
     audit.record(s, actor, "pilot.trl_change", result, before=before, reason=why)
     audit.record(s, actor, "pilot.history_step", step, city_code=result.city_code)
+    notify_search(s, result)  # the index ranks by TRL too
 
 
 def finish_booking(*, actor: Actor, booking_id: uuid.UUID, outcome: str, finished_on: date | str | None = None,

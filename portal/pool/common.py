@@ -76,11 +76,9 @@ def record_step(s: Session, actor: Actor, result: Result, action: str, to_status
 
 
 def notify_search(s: Session, result: Result) -> None:
-    """Tell the search index (issue 9) that a result was listed, withdrawn or changed, if it listens."""
-    try:
-        from portal.search import on_result_changed  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """Tell the search index that a result was listed, withdrawn or changed (same transaction)."""
+    from portal.search import on_result_changed  # imported late: the index pulls in jieba and scipy
+
     on_result_changed(s, result)
 
 
