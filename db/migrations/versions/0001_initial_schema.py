@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 19:00:35.217418
+Create Date: 2026-11-25 19:11:37.949233
 """
 
 from collections.abc import Sequence
@@ -762,6 +762,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_match_contact", ["contact_date"], unique=False)
         batch_op.create_index("ix_match_demand", ["demand_id"], unique=False)
         batch_op.create_index("ix_match_enterprise", ["enterprise_org_id"], unique=False)
+        batch_op.create_index("ix_match_intent", ["intent_id"], unique=False)
         batch_op.create_index("ix_match_result", ["result_id", "stage"], unique=False)
         batch_op.create_index("ix_match_roadshow", ["roadshow_id"], unique=False)
         batch_op.create_index("ix_match_stage_follow", ["stage", "next_follow_up"], unique=False)
@@ -1211,6 +1212,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_match_stage_follow")
         batch_op.drop_index("ix_match_roadshow")
         batch_op.drop_index("ix_match_result")
+        batch_op.drop_index("ix_match_intent")
         batch_op.drop_index("ix_match_enterprise")
         batch_op.drop_index("ix_match_demand")
         batch_op.drop_index("ix_match_contact")
