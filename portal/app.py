@@ -61,7 +61,7 @@ def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
     public = [_page(spec, allowed=True, hidden=True) for spec in navigation.PUBLIC_PAGES]  # opened by QR link
     if hidden or public:
         sections.setdefault(t("nav.section.main"), []).extend(hidden + public)
-    return st.navigation(sections)
+    return st.navigation(sections, expanded=True)  # every page in view, no "View more" link
 
 
 def _signed_out_navigation() -> st.navigation:
