@@ -17,10 +17,10 @@ pytestmark = pytest.mark.browser
 
 def test_expiring_trial_opens_and_its_document_downloads(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="expiring")
-    page.get_by_text("试用期在 30 天内结束的合同").wait_for()
+    page.get_by_text("试用期在 30 天内结束的合同").first.wait_for()
     shot(page, "contracts_expiring")
     page.get_by_role("link", name="打开合同").first.click()
-    page.get_by_text("风险提示").wait_for()
+    page.get_by_text("风险提示").first.wait_for()
     number = page.get_by_role("textbox", name="合同编号").input_value()
     assert number.startswith("XYSY-3301-")
     page.get_by_role("button", name="生成合同文本（.docx）").click()

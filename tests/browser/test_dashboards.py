@@ -16,9 +16,10 @@ pytestmark = pytest.mark.browser
 
 def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "zj_manager", path="dashboard")
-    page.get_by_text("11 个设区市对比").wait_for()
+    page.get_by_text("11 个设区市对比").first.wait_for()
     page.locator("canvas, svg").first.wait_for()
-    assert page.locator(".vega-embed").count() >= 6  # funnel, two trends, budget, map, city bars
+    # funnel, two trends, budget, map, city bars: charts stream in, wait for all of them
+    page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 6", timeout=30_000)
     shot(page, "dashboard_province")
     with page.expect_download() as info:
         page.get_by_role("button", name="下载 Excel").first.click()

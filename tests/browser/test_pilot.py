@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_calendar_heat_map_draws_week_and_month(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="pilot_calendar")
-    page.get_by_text("格中数字为空闲并行名额").wait_for()
+    page.get_by_text("格中数字为空闲并行名额").first.wait_for()
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.locator("canvas, svg").first.wait_for()
     week = chart.bounding_box()

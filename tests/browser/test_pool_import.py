@@ -34,7 +34,7 @@ CODE: list[str] = []
 
 def test_import_refuses_a_bad_file_then_imports_a_good_one(live_server: str, page, tmp_path) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="pool_import")
-    page.get_by_text("用 Excel 批量登记或更新成果").wait_for()
+    page.get_by_text("用 Excel 批量登记或更新成果").first.wait_for()
     with page.expect_download() as info:
         page.get_by_role("button", name="下载导入模板").click()
     template = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).worksheets[0]
@@ -48,7 +48,7 @@ def test_import_refuses_a_bad_file_then_imports_a_good_one(live_server: str, pag
 
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(_file(tmp_path, "bad.xlsx", 12))
     page.get_by_role("button", name="开始导入").click()
-    page.get_by_text("未导入任何数据").wait_for()
+    page.get_by_text("未导入任何数据").first.wait_for()
     with page.expect_download() as info:
         page.get_by_role("button", name="下载错误清单").click()
     errors = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).worksheets[0]
@@ -56,18 +56,20 @@ def test_import_refuses_a_bad_file_then_imports_a_good_one(live_server: str, pag
     shot(page, "pool_import_errors")
 
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(_file(tmp_path, "good.xlsx", 6))
-    page.get_by_text("未导入任何数据").wait_for(state="hidden")  # the upload's own rerun has finished
+    page.get_by_text("good.xlsx").first.wait_for()  # the uploader holds the new file
+    page.get_by_text("未导入任何数据").first.wait_for(state="hidden")  # the upload's own rerun has finished
+    page.wait_for_timeout(500)
     page.get_by_role("button", name="开始导入").click()
-    page.get_by_text("导入完成：新增 1 项").wait_for()
+    page.get_by_text("导入完成：新增 1 项").first.wait_for(timeout=60_000)
 
 
 def test_selecting_a_pool_row_opens_its_details(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "ent_demo", path="pool")
-    page.get_by_text("点选表格中的一行查看成果详情。").wait_for()
+    page.get_by_text("点选表格中的一行查看成果详情。").first.wait_for()
     grid = page.get_by_test_id("stDataFrame").first
     grid.wait_for()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 36 + 18)
-    page.get_by_text("试用名额").wait_for()
-    page.get_by_text("试用条件：").wait_for()
+    page.get_by_text("试用名额").first.wait_for()
+    page.get_by_text("试用条件：").first.wait_for()
     shot(page, "pool_detail")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_operator_downloads_the_decks(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="roadshows")
-    page.get_by_text("选择要管理的路演").wait_for()
+    page.get_by_text("选择要管理的路演").first.wait_for()
     page.get_by_role("tab", name="导出").click()
     for label, head, suffix in (("下载 PDF 路演稿", b"%PDF-", ".pdf"), ("下载 PPT 路演稿", b"PK", ".pptx")):
         button = page.get_by_role("button", name=label)
