@@ -74,9 +74,14 @@ with tabs[0], refusals():
                         set_demand_status(actor=me, demand_id=chosen.id, status=target)
                         st.success(t("hub.status_changed"))
     if writer:
-        st.download_button(t("hub.export"), export_demands(actor=me, status=status, field=field, text=text,
-                                                           lang=lang()),
-                           file_name=f"demands-{now():%Y%m%d-%H%M}.xlsx", mime=XLSX)
+        # Build the file only when asked: a province-wide export is large, and a page run must stay quick.
+        wanted = (status, field, text)
+        if st.button(t("hub.prepare_export"), icon=":material/table_view:"):
+            st.session_state["demands_export"] = (wanted, export_demands(
+                actor=me, status=status, field=field, text=text, lang=lang()))
+        ready = st.session_state.get("demands_export")
+        if ready and ready[0] == wanted:
+            st.download_button(t("hub.export"), ready[1], file_name=f"demands-{now():%Y%m%d-%H%M}.xlsx", mime=XLSX)
 
 if writer:
     with tabs[1], refusals():

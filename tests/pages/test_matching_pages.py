@@ -128,3 +128,14 @@ def test_pages_in_english(demo_db) -> None:
     assert {"Stage", "Next follow-up"} <= set(tables(at)[0].columns)
     at = _open("hz_operator", "demands", lang="en")
     assert {"Demand", "Enterprise", "Budget"} <= set(tables(at)[0].columns)
+
+
+def test_demand_export_is_built_only_when_asked(app) -> None:  # noqa: ANN001
+    at = app("hz_operator")
+    at.switch_page("../pages/demands.py").run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "生成导出文件" in labels
+    assert not [d for d in at.get("download_button") if d.proto.label == "导出当前筛选结果"]
+    next(b for b in at.button if b.label == "生成导出文件").click().run()
+    assert [d for d in at.get("download_button") if d.proto.label == "导出当前筛选结果"]
