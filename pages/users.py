@@ -23,11 +23,15 @@ with refusals():
     } for r in rows]), hide_index=True, width="stretch")
 
     add_tab, change_tab = st.tabs([t("users.add"), t("users.change")])
-    options = binding_options(actor=me)
     roles = list(Role) if me.role == Role.PROVINCE_ADMIN else [
         Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.PRESENTER, Role.MANAGER, Role.ENTERPRISE]
     with add_tab:
         role = st.selectbox(t("field.role"), roles, format_func=lambda r: label("role", r))
+        bind_city = me.city_code
+        if me.role == Role.PROVINCE_ADMIN and role in (Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.ENTERPRISE):
+            bind_city = st.selectbox(t("field.city"), [c.code for c in cities()],
+                                     format_func=lambda c: region_name(c, lang()), key="bind_city")
+        options = binding_options(actor=me, city_code=bind_city)
         with st.form("add_user", clear_on_submit=False):
             username = st.text_input(t("field.username"))
             display = st.text_input(t("field.display_name"))

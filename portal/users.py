@@ -158,23 +158,27 @@ def record_login(username: str) -> None:
             s.add(user)
 
 
-def binding_options(*, actor: Actor) -> dict[str, list[tuple[uuid.UUID, str, str]]]:
-    """Agencies and organizations an admin may bind new accounts to: (id, name, city)."""
+def binding_options(*, actor: Actor, city_code: str | None = None) -> dict[str, list[tuple[uuid.UUID, str, str]]]:
+    """Agencies and organizations of one city that an admin may bind new accounts to: (id, name, city).
+
+    One city at a time: the province has tens of thousands of organizations, too many for a picker.
+    """
     if actor.role != Role.PROVINCE_ADMIN and not (actor.role == Role.CITY_OPERATOR and actor.is_city_admin):
         raise PermissionDenied()
+    city = city_code if actor.role == Role.PROVINCE_ADMIN else actor.city_code
+    if not city:
+        return {"agencies": [], "licensors": [], "enterprises": []}
     with read_session() as s:
-        agencies = select(Agency.id, Agency.name, Agency.city_code).order_by(Agency.city_code, Agency.name)
-        orgs = select(Organization.id, Organization.name, Organization.city_code, Organization.kind).order_by(
-            Organization.city_code, Organization.name)
-        if actor.role != Role.PROVINCE_ADMIN:
-            agencies = agencies.where(Agency.city_code == actor.city_code)
-            orgs = orgs.where(Organization.city_code == actor.city_code)
-        agency_rows = [(a, n, c) for a, n, c in s.exec(agencies).all()]
-        org_rows = s.exec(orgs).all()
+        agencies = s.exec(select(Agency.id, Agency.name, Agency.city_code)
+                          .where(Agency.city_code == city).order_by(Agency.name)).all()
+        orgs = s.exec(select(Organization.id, Organization.name, Organization.city_code, Organization.kind)
+                      .where(Organization.city_code == city,
+                             Organization.kind.in_(("university", "institute", "medical", "rnd", "enterprise")))
+                      .order_by(Organization.name).limit(5000)).all()
     return {
-        "agencies": agency_rows,
-        "licensors": [(i, n, c) for i, n, c, k in org_rows if k in ("university", "institute", "medical", "rnd")],
-        "enterprises": [(i, n, c) for i, n, c, k in org_rows if k == "enterprise"],
+        "agencies": [tuple(a) for a in agencies],
+        "licensors": [(i, n, c) for i, n, c, k in orgs if k != "enterprise"],
+        "enterprises": [(i, n, c) for i, n, c, k in orgs if k == "enterprise"],
     }
 
 
