@@ -89,6 +89,7 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_entity", "entity", "entity_id", "at"),
         Index("ix_audit_city_at", "city_code", "at"),
+        Index("ix_audit_at", "at"),  # the province's newest-first feed
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -22,6 +22,7 @@ class Result(Record, table=True):
         ),
         Index("ix_result_city_status_field_listed", "city_code", "status", "field", "listed_at"),
         Index("ix_result_status_listed", "status", "listed_at"),
+        Index("ix_result_status_city", "status", "city_code"),  # province home: listed per city
         Index("ix_result_owner_status", "owner_org_id", "status"),
         Index("ix_result_fiscal", "fiscally_funded", "grant_date"),
         Index("ix_result_city_fiscal", "city_code", "fiscally_funded", "grant_date"),  # three-year list of a city

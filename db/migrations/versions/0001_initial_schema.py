@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 19:11:37.949233
+Create Date: 2026-11-25 19:30:45.350690
 """
 
 from collections.abc import Sequence
@@ -298,6 +298,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
     )
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_at", ["at"], unique=False)
         batch_op.create_index("ix_audit_city_at", ["city_code", "at"], unique=False)
         batch_op.create_index("ix_audit_entity", ["entity", "entity_id", "at"], unique=False)
 
@@ -483,6 +484,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_result_city_updated", ["city_code", "updated_at"], unique=False)
         batch_op.create_index("ix_result_fiscal", ["fiscally_funded", "grant_date"], unique=False)
         batch_op.create_index("ix_result_owner_status", ["owner_org_id", "status"], unique=False)
+        batch_op.create_index("ix_result_status_city", ["status", "city_code"], unique=False)
         batch_op.create_index("ix_result_status_listed", ["status", "listed_at"], unique=False)
 
     op.create_table(
@@ -1256,6 +1258,7 @@ def downgrade() -> None:
     op.drop_table("roadshow")
     with op.batch_alter_table("result", schema=None) as batch_op:
         batch_op.drop_index("ix_result_status_listed")
+        batch_op.drop_index("ix_result_status_city")
         batch_op.drop_index("ix_result_owner_status")
         batch_op.drop_index("ix_result_fiscal")
         batch_op.drop_index("ix_result_city_updated")
@@ -1282,6 +1285,7 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entity")
         batch_op.drop_index("ix_audit_city_at")
+        batch_op.drop_index("ix_audit_at")
 
     op.drop_table("audit_entry")
     with op.batch_alter_table("attachment", schema=None) as batch_op:
