@@ -8,15 +8,13 @@ from db.models.enums import ClaimKind, Role
 from portal import budgets
 from portal.clock import today
 from portal.regions import cities, counties, region_name
-from portal.ui import actor, label, lang, refusals, t, yuan
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
 from portal.ui.dashboards import (
     budget_chart,
     budget_frame,
     city_filter,
-    done,
     downloads,
     pct,
-    show_flash,
 )
 
 me = actor()

@@ -5,8 +5,8 @@ import streamlit as st
 from db.models.enums import BookingStatus
 from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
-from portal.ui import actor, label, refusals, t
-from portal.ui.pilot import booking_label, bookings_frame, city_choice, may_book, show_flash
+from portal.ui import actor, label, refusals, show_flash, t
+from portal.ui.pilot import booking_label, bookings_frame, city_choice, may_book
 from portal.ui.pilot_forms import act_on_booking, new_booking_form
 
 PAGE_SIZE = 50

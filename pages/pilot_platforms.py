@@ -5,8 +5,8 @@ import streamlit as st
 
 from portal.pilot import platforms as pf
 from portal.regions import region_name
-from portal.ui import actor, lang, refusals, t, yuan
-from portal.ui.pilot import city_choice, md, platform_form, resource_form, show_flash
+from portal.ui import actor, lang, refusals, show_flash, t, yuan
+from portal.ui.pilot import city_choice, md, platform_form, resource_form
 
 me = actor()
 st.title(t("nav.pilot_platforms"))

@@ -8,8 +8,8 @@ from db.models.enums import PointsKind, Role
 from portal import navigation, policy
 from portal.clock import fmt
 from portal.regions import PROVINCE_CODE, cities, region_name
-from portal.ui import actor, label, lang, refusals, t
-from portal.ui.dashboards import done, downloads, show_flash
+from portal.ui import actor, done, label, lang, refusals, show_flash, t
+from portal.ui.dashboards import downloads
 
 me = actor()
 st.title(t("nav.settings"))

@@ -59,3 +59,19 @@ def wan(amount: Decimal | int | None) -> str:
     if amount is None:
         return "—"
     return t("fmt.wan", value=f"{Decimal(amount) / 10000:,.1f}")
+
+
+FLASH = "flash_message"
+
+
+def done(message: str) -> None:
+    """Keep a success message across the rerun that redraws the page with the change."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    """The message a previous run left (shown once)."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)

@@ -13,8 +13,7 @@ from portal.actor import Actor
 from portal.clock import fmt, today
 from portal.policy import current_policy
 from portal.regions import counties, region_name
-from portal.ui import label, lang, refusals, t, yuan
-from portal.ui.dashboards import done
+from portal.ui import done, label, lang, refusals, t, yuan
 
 KEY = "claim_form_key"
 

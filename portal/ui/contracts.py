@@ -21,22 +21,7 @@ from portal.contracts.outcomes import (
 )
 from portal.contracts.trials import create_trial, trial_defaults
 from portal.regions import region_name
-from portal.ui import label, lang, refusals, t, yuan
-
-FLASH = "contracts_flash"
-
-
-def done(message: str) -> None:
-    """Keep a success message across a rerun, so the page redraws with the change."""
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    """The message a previous run left (once)."""
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
+from portal.ui import done, label, lang, refusals, t, yuan
 
 
 def now_stamp() -> str:

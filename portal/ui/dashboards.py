@@ -19,20 +19,7 @@ from portal.regions import cities, region_name
 from portal.ui import lang, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-FLASH = "claims_flash"
 GEOJSON = Path(__file__).resolve().parents[1] / "data" / "zhejiang_cities.geojson"
-
-
-def done(message: str) -> None:
-    """Keep a success message across the rerun that redraws the page with the change."""
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
 
 
 def styled(chart: alt.Chart, *, height: int = 300) -> alt.Chart:

@@ -14,7 +14,7 @@ from portal.pilot import platforms as pf
 from portal.pilot.bookings import BookingRow
 from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization, utilization
 from portal.regions import cities, region_name
-from portal.ui import label, lang, refusals, t, yuan
+from portal.ui import done, label, lang, refusals, t, yuan
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:=")
 
@@ -199,14 +199,4 @@ def today_range(anchor: date, view: str) -> tuple[date, date]:
     return week_of(anchor) if view == "week" else month_of(anchor)
 
 
-def flash(message: str) -> None:
-    """Keep a success message over a rerun, so the list above shows the change at once."""
-    st.session_state["pilot_flash"] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    """Show (once) the message a form left before its rerun."""
-    message = st.session_state.pop("pilot_flash", None)
-    if message:
-        st.success(message)
+flash = done  # the pilot forms' name for it

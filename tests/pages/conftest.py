@@ -43,6 +43,24 @@ def demo_db(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def own_demo(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database, for page tests that write (others count on the shared one)."""
+    import sqlite3
+
+    source = Path(demo_db_url.removeprefix("sqlite:///"))
+    db_engine.configure("sqlite://")  # let go of the shared file before copying it
+    target = tmp_path / "portal.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    db_engine.configure(url)
+    yield target
+    get_settings.cache_clear()
+
+
 def signed_in(username: str, *, lang: str = "zh") -> AppTest:
     """An AppTest of the router, signed in as username (session state seeded as the
     authenticator leaves it after a successful sign-in) and run once."""

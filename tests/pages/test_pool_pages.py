@@ -3,33 +3,12 @@ refusal, the 安心屋 desk (approve / return / notice / objection) and the thre
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from sqlmodel import select
 
-from db import engine as db_engine
 from db.engine import read_session
 from db.models import Result
-from portal.settings import get_settings
 from tests.pages.conftest import signed_in, tables, texts
-
-
-@pytest.fixture
-def own_demo(demo_db_url: str, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
-    """A private copy of the demo database, for page tests that write."""
-    src = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))
-    path = tmp_path / "portal.db"
-    dst = sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
-    get_settings.cache_clear()
-    db_engine.configure(url)
-    yield url
-    get_settings.cache_clear()
 
 
 def _open(user: str, page: str, **kw):  # noqa: ANN001, ANN202

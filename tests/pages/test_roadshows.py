@@ -6,28 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from db import engine as db_engine
 from portal.settings import get_settings
 from tests.pages.conftest import APP, signed_in, texts
-
-
-@pytest.fixture
-def own_demo(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the demo database, for tests that write (others count on the shared one)."""
-    source = Path(demo_db_url.removeprefix("sqlite:///"))
-    db_engine.configure("sqlite://")  # let go of the shared file before copying it
-    target = tmp_path / "portal.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
-    get_settings.cache_clear()
-    db_engine.configure(url)
-    yield target
-    get_settings.cache_clear()
 
 
 def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
