@@ -10,6 +10,7 @@ from portal.contracts.listing import (
     list_contracts,
     party_options,
 )
+from portal.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
 
@@ -20,7 +21,11 @@ st.title(t("nav.contracts"))
 tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if me.role in WRITERS else [t("contracts.list")])
 
 with tabs[0], refusals():
-    options = party_options(actor=me)
+    city = None
+    if me.is_province:  # pick a city first: its parties fill the pickers below
+        city = st.selectbox(t("field.city"), [None, *[c.code for c in cities()]],
+                            format_func=lambda c: region_name(c, lang()) if c else t("contracts.any"))
+    options = party_options(actor=me, city_code=city)
     with st.expander(t("contracts.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(t("field.contract_status"), [None, *ContractStatus],
@@ -37,7 +42,8 @@ with tabs[0], refusals():
         until = c7.date_input(t("field.until"), value=None)
     filters = ContractFilters(status=status, kind=kind, result_text=text,
                               licensor_org_id=licensor[0] if licensor else None,
-                              licensee_org_id=licensee[0] if licensee else None, since=since, until=until)
+                              licensee_org_id=licensee[0] if licensee else None, since=since, until=until,
+                              city_code=city)
     _, total = list_contracts(actor=me, filters=filters, page=1, page_size=1)
     pages = max(1, -(-total // PAGE_SIZE))
     left, right = st.columns([3, 1])
@@ -61,4 +67,4 @@ with tabs[0], refusals():
 
 if len(tabs) > 1:
     with tabs[1], refusals():
-        new_trial_form(me, party_options(actor=me)["enterprises"])
+        new_trial_form(me, party_options(actor=me, city_code=city)["enterprises"])

@@ -9,7 +9,7 @@ from portal.clock import today
 from portal.contracts.common import percent
 from portal.contracts.listing import party_options
 from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
-from portal.regions import region_name
+from portal.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t, yuan
 
 me = actor()
@@ -18,8 +18,11 @@ st.title(t("nav.vouchers"))
 with refusals():
     if me.city_code:
         st.caption(t("vouchers.rate", rate=percent(voucher_rate(me.city_code))))
+    city = me.city_code
+    if me.is_province:  # outside the form, so picking a city refreshes the enterprises at once
+        city = st.selectbox(t("field.city"), [c.code for c in cities()], format_func=lambda c: region_name(c, lang()))
     with st.expander(t("vouchers.issue")), st.form("issue_voucher"):
-        enterprises = party_options(actor=me)["enterprises"]
+        enterprises = party_options(actor=me, city_code=city)["enterprises"]
         enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])
         amount = st.text_input(t("field.voucher_amount"), value="20000")
         issued = st.date_input(t("field.voucher_issued_on"), value=today())

@@ -53,6 +53,7 @@ class ContractFilters:
     licensee_org_id: uuid.UUID | None = None
     since: date | None = None  # start date on or after
     until: date | None = None  # start date on or before
+    city_code: str | None = None  # the province narrowing to one city
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def _base(actor: Actor, columns, *, joins: bool = True):  # noqa: ANN001, ANN202
 
 
 def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
+    if f.city_code:
+        stmt = stmt.where(Contract.city_code == f.city_code)
     if f.status:
         stmt = stmt.where(Contract.status == f.status)
     if f.kind:
@@ -126,10 +129,15 @@ def list_contracts(*, actor: Actor, filters: ContractFilters | None = None, page
     return [ContractRow(*r) for r in rows], int(total or 0)
 
 
-def party_options(*, actor: Actor) -> dict[str, list[tuple[uuid.UUID, str]]]:
-    """Licensors and enterprises the filters and forms offer (the actor's city, or all)."""
+def party_options(*, actor: Actor, city_code: str | None = None) -> dict[str, list[tuple[uuid.UUID, str]]]:
+    """Licensors and enterprises the filters and forms offer: the actor's city; for the province,
+    the city it picked (none before that: the whole province is tens of thousands of names)."""
     stmt = select(Organization.id, Organization.name, Organization.kind).order_by(Organization.name)
-    if not actor.is_province and actor.role in scope.CITY_ROLES:
+    if actor.is_province:
+        if not city_code:
+            return {"licensors": [], "enterprises": [], "insurers": _insurers()}
+        stmt = stmt.where(Organization.city_code == city_code)
+    elif actor.role in scope.CITY_ROLES:
         stmt = stmt.where(Organization.city_code == actor.city_code)
     elif actor.role in scope.ORG_ROLES:
         stmt = stmt.where(Organization.id == actor.organization_id)

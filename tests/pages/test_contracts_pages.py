@@ -134,3 +134,14 @@ def test_voucher_ledger_and_a_refused_issue(app) -> None:
     _w(at.text_input, "券面金额（元）").set_value("0")
     _w(at.button, "发放创新券").click().run()
     assert "【券面金额（元）】金额必须大于零。" in texts(at)
+
+
+def test_province_contract_pickers_follow_the_chosen_city(app) -> None:  # noqa: ANN001
+    # the province has tens of thousands of organizations: pickers fill only once a city is chosen
+    at = app("zj_admin")
+    at.switch_page("../pages/contracts.py").run()
+    licensee = next(s for s in at.selectbox if s.label == "被许可企业")
+    assert licensee.options == ["全部"]
+    next(s for s in at.selectbox if s.label == "城市").set_value("330200").run()
+    licensee = next(s for s in at.selectbox if s.label == "被许可企业")
+    assert len(licensee.options) > 1 and all(o.startswith("宁波") for o in licensee.options[1:])
