@@ -37,6 +37,7 @@ from portal.regions import cities
 from portal.scope import filter_scope
 
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
+DEAL_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)  # an IN list the covering index serves
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _listed(s: Session, actor: Actor | None) -> int:
 
 def _conversions(s: Session, actor: Actor, since: date) -> tuple[int, Decimal]:
     stmt = select(func.count(), func.coalesce(func.sum(Contract.deal_amount), 0)).where(
-        Contract.kind != ContractKind.TRIAL, Contract.signing_date >= since)
+        Contract.kind.in_(DEAL_KINDS), Contract.signing_date >= since)
     stmt = filter_scope(stmt, actor, city_col=Contract.city_code,
                         org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
     n, total = s.exec(stmt).one()
@@ -212,7 +213,7 @@ def _per_city(s: Session) -> list[dict]:
         Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL)).group_by(Contract.city_code)).all())
     deals = {c: (n, a) for c, n, a in s.exec(select(
         Contract.city_code, func.count(), func.coalesce(func.sum(Contract.deal_amount), 0)).where(
-        Contract.kind != ContractKind.TRIAL).group_by(Contract.city_code)).all()}
+        Contract.kind.in_(DEAL_KINDS)).group_by(Contract.city_code)).all()}
     return [
         dict(city=c.code, listed=listed.get(c.code, 0), trials=trials.get(c.code, 0),
              conversions=deals.get(c.code, (0, 0))[0], deal_amount=Decimal(deals.get(c.code, (0, 0))[1]))

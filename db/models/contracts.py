@@ -25,6 +25,7 @@ class Contract(Record, table=True):
         Index("ix_contract_licensor", "licensor_org_id", "kind"),
         Index("ix_contract_licensee", "licensee_org_id", "kind"),
         Index("ix_contract_parent", "parent_trial_id"),
+        Index("ix_contract_kind_city_amount", "kind", "city_code", "deal_amount"),  # deals per city, index-only
         # the contracts list: newest start first, within a city or province-wide (issue 7)
         Index("ix_contract_city_start", "city_code", "start_date", "number"),
         Index("ix_contract_start", "start_date", "number"),

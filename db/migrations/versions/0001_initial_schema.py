@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 19:30:45.350690
+Create Date: 2026-11-25 19:42:56.704508
 """
 
 from collections.abc import Sequence
@@ -853,6 +853,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_contract_city_start", ["city_code", "start_date", "number"], unique=False
         )
+        batch_op.create_index(
+            "ix_contract_kind_city_amount", ["kind", "city_code", "deal_amount"], unique=False
+        )
         batch_op.create_index("ix_contract_licensee", ["licensee_org_id", "kind"], unique=False)
         batch_op.create_index("ix_contract_licensor", ["licensor_org_id", "kind"], unique=False)
         batch_op.create_index("ix_contract_parent", ["parent_trial_id"], unique=False)
@@ -1206,6 +1209,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_contract_parent")
         batch_op.drop_index("ix_contract_licensor")
         batch_op.drop_index("ix_contract_licensee")
+        batch_op.drop_index("ix_contract_kind_city_amount")
         batch_op.drop_index("ix_contract_city_start")
         batch_op.drop_index("ix_contract_city_kind_status_end")
 
