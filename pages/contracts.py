@@ -8,7 +8,6 @@ from portal.contracts.listing import (
     ContractFilters,
     export_contracts_xlsx,
     list_contracts,
-    party_options,
 )
 from portal.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
@@ -22,10 +21,9 @@ tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if me.role in WRI
 
 with tabs[0], refusals():
     city = None
-    if me.is_province:  # pick a city first: its parties fill the pickers below
+    if me.is_province:  # narrow to a city (and name the city a new trial is recorded in)
         city = st.selectbox(t("field.city"), [None, *[c.code for c in cities()]],
                             format_func=lambda c: region_name(c, lang()) if c else t("contracts.any"))
-    options = party_options(actor=me, city_code=city)
     with st.expander(t("contracts.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(t("field.contract_status"), [None, *ContractStatus],
@@ -34,16 +32,13 @@ with tabs[0], refusals():
                             format_func=lambda v: label("contract_kind", v) if v else t("contracts.any"))
         text = c3.text_input(t("contracts.result_search"))
         c4, c5, c6, c7 = st.columns(4)
-        licensor = c4.selectbox(t("field.contract_licensor"), [None, *options["licensors"]],
-                                format_func=lambda o: o[1] if o else t("contracts.any"))
-        licensee = c5.selectbox(t("field.contract_licensee"), [None, *options["enterprises"]],
-                                format_func=lambda o: o[1] if o else t("contracts.any"))
+        # names are searched, not picked: a city has thousands of organizations
+        licensor = c4.text_input(t("field.contract_licensor"), placeholder=t("contracts.name_part"))
+        licensee = c5.text_input(t("field.contract_licensee"), placeholder=t("contracts.name_part"))
         since = c6.date_input(t("field.since"), value=None)
         until = c7.date_input(t("field.until"), value=None)
-    filters = ContractFilters(status=status, kind=kind, result_text=text,
-                              licensor_org_id=licensor[0] if licensor else None,
-                              licensee_org_id=licensee[0] if licensee else None, since=since, until=until,
-                              city_code=city)
+    filters = ContractFilters(status=status, kind=kind, result_text=text, licensor_text=licensor,
+                              licensee_text=licensee, since=since, until=until, city_code=city)
     _, total = list_contracts(actor=me, filters=filters, page=1, page_size=1)
     pages = max(1, -(-total // PAGE_SIZE))
     left, right = st.columns([3, 1])
@@ -67,4 +62,4 @@ with tabs[0], refusals():
 
 if len(tabs) > 1:
     with tabs[1], refusals():
-        new_trial_form(me, party_options(actor=me, city_code=city)["enterprises"])
+        new_trial_form(me, city)

@@ -121,3 +121,14 @@ def test_detail_offers_only_vouchers_within_the_actor_scope(world) -> None:
                             expires_on=today() + timedelta(days=30))
     assert contract_detail(actor=world.hz.operator, contract_id=trial.id).vouchers == []
     assert [v.id for v in contract_detail(actor=world.admin, contract_id=trial.id).vouchers] == [voucher.id]
+
+
+def test_enterprise_search_stays_in_the_operators_city(world) -> None:
+    from portal.contracts.listing import enterprise_search
+
+    hz = {n for _, n in enterprise_search(actor=world.hz.operator, text="恒拓")}
+    assert hz == {world.hz.enterprise.name}
+    assert enterprise_search(actor=world.hz.operator, text="nb") == []  # Ningbo's is out of reach
+    assert enterprise_search(actor=world.admin, text="恒拓") == []  # the province names a city first
+    assert {n for _, n in enterprise_search(actor=world.admin, text="恒拓", city_code="330200")} == {
+        world.nb.enterprise.name}

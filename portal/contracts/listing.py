@@ -54,6 +54,8 @@ class ContractFilters:
     since: date | None = None  # start date on or after
     until: date | None = None  # start date on or before
     city_code: str | None = None  # the province narrowing to one city
+    licensor_text: str = ""  # part of the licensor's name
+    licensee_text: str = ""  # part of the licensee's name
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
         like = f"%{f.result_text.strip()}%"
         matching = select(Result.id).where(or_(Result.title.like(like), Result.number.like(like)))
         stmt = stmt.where(Contract.result_id.in_(matching))
+    for text, col in ((f.licensor_text, Contract.licensor_org_id), (f.licensee_text, Contract.licensee_org_id)):
+        if text.strip():
+            stmt = stmt.where(col.in_(select(Organization.id).where(Organization.name.like(f"%{text.strip()}%"))))
     if f.licensor_org_id:
         stmt = stmt.where(Contract.licensor_org_id == f.licensor_org_id)
     if f.licensee_org_id:
@@ -148,6 +153,21 @@ def party_options(*, actor: Actor, city_code: str | None = None) -> dict[str, li
         "enterprises": [(i, n) for i, n, k in rows if k == "enterprise"],
         "insurers": _insurers(),
     }
+
+
+def enterprise_search(*, actor: Actor, text: str = "", city_code: str | None = None,
+                      limit: int = 50) -> list[tuple[uuid.UUID, str]]:
+    """Enterprises a trial or a voucher can name, by part of the name: the actor's city (the
+    province names a city), at most limit, so pickers stay small whatever the province's size."""
+    city = city_code if actor.is_province else actor.city_code
+    if actor.role not in (*scope.CITY_ROLES, "province_admin") or not city:
+        return []
+    stmt = select(Organization.id, Organization.name).where(
+        Organization.kind == "enterprise", Organization.city_code == city)
+    if text.strip():
+        stmt = stmt.where(Organization.name.like(f"%{text.strip()}%"))
+    with read_session() as s:
+        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name).limit(limit)).all()]
 
 
 def _insurers() -> list[tuple[uuid.UUID, str]]:

@@ -41,14 +41,16 @@ def contracts_frame(rows: list[listing.ContractRow]) -> pd.DataFrame:
     } for r in rows])
 
 
-def new_trial_form(me: Actor, enterprises: list) -> None:  # noqa: ANN001
-    """Pick a listed result and an enterprise; the dates and parties fill in; record the trial."""
+def new_trial_form(me: Actor, city_code: str | None) -> None:
+    """Pick a listed result and an enterprise (searched by name); the dates and parties fill in."""
     search = st.text_input(t("contracts.result_search"), key="trial_result_search")
     results = listing.listed_results(actor=me, text=search)
     if not results:
         st.info(t("contracts.no_results"))
         return
     result = st.selectbox(t("contracts.choose_result"), results, format_func=lambda r: f"{r[2]}（{r[1]}）")
+    name = st.text_input(t("contracts.enterprise_search"), key="trial_enterprise_search")
+    enterprises = listing.enterprise_search(actor=me, text=name, city_code=city_code)
     enterprise = st.selectbox(t("field.contract_licensee"), enterprises, format_func=lambda o: o[1])
     start = st.date_input(t("field.contract_start_date"), value=today(), key="trial_start")
     d = trial_defaults(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
