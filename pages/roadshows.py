@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.roadshows import get_roadshow, list_roadshows
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui import roadshow_admin as admin
 from portal.ui.roadshows import when
 
@@ -16,7 +16,7 @@ me = actor()
 
 st.title(t("roadshows.title"))
 st.caption(t("roadshows.caption"))
-admin.flash()
+show_flash()
 
 with st.expander(t("roadshows.new"), icon=":material/add:"):
     admin.plan_form(me, None)

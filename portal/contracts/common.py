@@ -50,9 +50,6 @@ def writable_contract(s: Session, actor: Actor, contract_id: uuid.UUID | str | N
     return contract
 
 
-agency_for = scope.acting_agency
-
-
 def next_number(s: Session, prefix: str) -> str:
     """The next number with prefix ('XYSY-3301-2026-'), four digits, unique per prefix."""
     last = s.exec(select(func.max(Contract.number)).where(Contract.number.like(prefix + "%"))).one()

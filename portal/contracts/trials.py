@@ -15,7 +15,7 @@ from db.models.enums import ContractKind, LicenceType, OrgKind, ResultStatus
 from portal import audit, points, scope, validation
 from portal.actor import Actor
 from portal.clock import today
-from portal.contracts.common import RUNNING, agency_for, check_writer, next_number, trial_end
+from portal.contracts.common import RUNNING, check_writer, next_number, trial_end
 from portal.contracts.templates import template_for
 from portal.errors import NotFound, ValidationError
 
@@ -145,7 +145,7 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
     signed = validation.a_date(signing_date, field="contract_signing_date", required=False) or min(start, today())
     place = validation.text(territory, field="contract_territory", max_length=100, required=False)
     with transaction() as s:
-        agency = agency_for(s, actor, agency_id)
+        agency = scope.acting_agency(s, actor, agency_id)
         check_writer(actor, agency.city_code)
         result = _listed_result(s, result_id, lock=True)  # serializes trials of one result (PostgreSQL)
         licensee = _enterprise(s, licensee_org_id)

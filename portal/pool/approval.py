@@ -28,13 +28,12 @@ from portal.pool.common import (
     DISCLOSERS,
     OPERATORS,
     UNLISTED_READERS,
-    as_uuid,
     notify_search,
     readable_result,
     record_step,
     writable_result,
 )
-from portal.scope import filter_scope, in_scope
+from portal.scope import as_id, filter_scope, in_scope
 
 APPROVERS = (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)  # the institution's own decision
 SUBMITTABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)
@@ -140,7 +139,7 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID | str, upheld: bo
     day = today or clock_today()
     clean = _reason(resolution, "pool_resolution")
     with transaction() as s:
-        oid = as_uuid(objection_id)
+        oid = as_id(objection_id)
         objection = s.exec(select(Objection).where(Objection.id == oid).with_for_update()).first() if oid else None
         if objection is None or objection.result_id is None or not in_scope(actor, city_code=objection.city_code):
             raise NotFound()

@@ -25,9 +25,6 @@ DISCLOSERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER)
 OPERATORS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR)
 
 
-as_uuid = as_id  # kept for the pool modules that import it from here
-
-
 def may_read(actor: Actor, result: Result) -> bool:
     """Listed results are open to every signed-in user; the rest only within scope."""
     if result.status == ResultStatus.LISTED:
@@ -39,7 +36,7 @@ def may_read(actor: Actor, result: Result) -> bool:
 
 def readable_result(s: Session, actor: Actor, result_id: uuid.UUID | str | None) -> Result:
     """The result, or NotFound when missing or out of the actor's sight."""
-    result = s.get(Result, as_uuid(result_id)) if as_uuid(result_id) else None
+    result = s.get(Result, as_id(result_id)) if as_id(result_id) else None
     if result is None or not may_read(actor, result):
         raise NotFound()
     return result
@@ -48,7 +45,7 @@ def readable_result(s: Session, actor: Actor, result_id: uuid.UUID | str | None)
 def writable_result(s: Session, actor: Actor, result_id: uuid.UUID | str | None,
                     roles: tuple[str, ...] = DISCLOSERS) -> Result:
     """The result locked for change; NotFound out of scope, PermissionDenied for a wrong role."""
-    rid = as_uuid(result_id)
+    rid = as_id(result_id)
     result = s.exec(select(Result).where(Result.id == rid).with_for_update()).first() if rid else None
     if result is None or not in_scope(actor, city_code=result.city_code, org_ids=(result.owner_org_id,)):
         raise NotFound()

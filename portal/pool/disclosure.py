@@ -29,11 +29,10 @@ from portal.errors import NotFound, PermissionDenied, PortalError, ValidationErr
 from portal.pool.common import (
     DISCLOSERS,
     UNLISTED_READERS,
-    as_uuid,
     readable_result,
     writable_result,
 )
-from portal.scope import filter_scope, in_scope
+from portal.scope import as_id, filter_scope, in_scope
 
 # A result can be edited only before it is submitted, or after it came back.
 EDITABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)
@@ -92,7 +91,7 @@ def clean_result(raw: Mapping[str, Any], *, errors: list[PortalError] | None = N
     take(lambda: validation.text(raw.get("result_title"), field="result_title", max_length=200), "title")
     take(lambda: validation.text(raw.get("result_inventors"), field="result_inventors", max_length=200,
                                  required=False), "inventors")
-    out["owner_org_id"] = as_uuid(raw.get("result_owner"))
+    out["owner_org_id"] = as_id(raw.get("result_owner"))
     take(lambda: validation.choice(raw.get("result_field"), Field_, field="result_field"), "field")
     take(lambda: validation.integer(raw.get("result_trl"), field="result_trl", minimum=1, maximum=9), "trl")
     take(lambda: validation.text(raw.get("result_abstract"), field="result_abstract", max_length=5000,
@@ -282,7 +281,7 @@ def list_attachments(*, actor: Actor, result_id: uuid.UUID | str) -> list[Attach
 def attachment_data(*, actor: Actor, attachment_id: uuid.UUID | str) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of a result's attachment the actor may see."""
     with read_session() as s:
-        att = s.get(Attachment, as_uuid(attachment_id)) if as_uuid(attachment_id) else None
+        att = s.get(Attachment, as_id(attachment_id)) if as_id(attachment_id) else None
         if att is None or att.entity != "result":
             raise NotFound()
         readable_result(s, actor, att.entity_id)

@@ -157,11 +157,11 @@ def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None
                               opening_hours=hours, contact_name=contact, contact_phone=phone)
                 if platform is None:
                     made = pf.create_platform(actor=me, city_code=city_code, **fields)
-                    flash(t("pilot.platform_added", name=made.name))
+                    done(t("pilot.platform_added", name=made.name))
                 else:
                     pf.update_platform(actor=me, platform_id=platform.id, county_code=platform.county_code,
                                        **fields)
-                    flash(t("pilot.saved"))
+                    done(t("pilot.saved"))
 
 
 def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
@@ -180,11 +180,11 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
                 if current is None:
                     made = pf.add_resource(actor=me, platform_id=platform.id, name=name, capacity=capacity,
                                            price_per_day=price)
-                    flash(t("pilot.resource_added", name=made.name))
+                    done(t("pilot.resource_added", name=made.name))
                 else:
                     pf.update_resource(actor=me, resource_id=current.id, name=name, capacity=capacity,
                                        price_per_day=price)
-                    flash(t("pilot.saved"))
+                    done(t("pilot.saved"))
 
 
 def may_book(me: Actor) -> bool:
@@ -198,5 +198,3 @@ def today_range(anchor: date, view: str) -> tuple[date, date]:
 
     return week_of(anchor) if view == "week" else month_of(anchor)
 
-
-flash = done  # the pilot forms' name for it

@@ -9,8 +9,8 @@ from portal.actor import Actor
 from portal.clock import today
 from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
-from portal.ui import label, refusals, t
-from portal.ui.pilot import booking_label, flash
+from portal.ui import done, label, refusals, t
+from portal.ui.pilot import booking_label
 
 
 def new_booking_form(me: Actor) -> None:
@@ -47,7 +47,7 @@ def new_booking_form(me: Actor) -> None:
                                         enterprise_org_id=enterprise.id if enterprise else None,
                                         result_id=result.id if result else None, start_date=start, end_date=end,
                                         match_id=match.id if match else None)
-                flash(t("pilot.booked", ref=booking.id.hex[:8].upper()))
+                done(t("pilot.booked", ref=booking.id.hex[:8].upper()))
 
 
 def _actions(status: str) -> list[str]:
@@ -104,24 +104,24 @@ def _action_fields(action: str, booking: bk.BookingRow) -> dict:
 
 def _apply(me: Actor, booking: bk.BookingRow, action: str, v: dict) -> None:
     if action == "confirm":
-        done = bk.confirm_booking(actor=me, booking_id=booking.id)
+        changed = bk.confirm_booking(actor=me, booking_id=booking.id)
     elif action == "start":
-        done = bk.start_booking(actor=me, booking_id=booking.id)
+        changed = bk.start_booking(actor=me, booking_id=booking.id)
     elif action == "cancel":
-        done = bk.cancel_booking(actor=me, booking_id=booking.id, reason=v["reason"])
+        changed = bk.cancel_booking(actor=me, booking_id=booking.id, reason=v["reason"])
     elif action == "reschedule":
         bk.reschedule_booking(actor=me, booking_id=booking.id, start_date=v["start"], end_date=v["end"])
-        flash(t("pilot.rescheduled", ref=booking.ref))
+        done(t("pilot.rescheduled", ref=booking.ref))
         return
     elif action == "finish":
         upload = v["report"]
         report = (upload.name, upload.type, upload.getvalue()) if upload is not None else None
-        done = bk.finish_booking(actor=me, booking_id=booking.id, outcome=v["outcome"],
+        changed = bk.finish_booking(actor=me, booking_id=booking.id, outcome=v["outcome"],
                                  finished_on=v["finished_on"], report=report, new_trl=v["new_trl"],
                                  trl_reason=v["trl_reason"])
     else:
         result = bk.raise_trl_after_pilot(actor=me, booking_id=booking.id, new_trl=v["new_trl"],
                                           reason=v["trl_reason"])
-        flash(t("pilot.trl_raised", trl=result.trl))
+        done(t("pilot.trl_raised", trl=result.trl))
         return
-    flash(t("pilot.changed", ref=booking.ref, status=label("booking_status", done.status)))
+    done(t("pilot.changed", ref=booking.ref, status=label("booking_status", changed.status)))

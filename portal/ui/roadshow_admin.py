@@ -15,23 +15,10 @@ from portal.actor import Actor
 from portal.clock import fmt, local, today
 from portal.regions import counties
 from portal.roadshows import RoadshowInput, RoadshowRow
-from portal.ui import label, lang, refusals, t
+from portal.ui import done, label, lang, refusals, t
 from portal.ui.roadshows import slot
 
-FLASH = "roadshow_flash"
 INTENT_PAGE_SIZE = 50
-
-
-def flash() -> None:
-    """Show the message a write left before its rerun."""
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def _can_write(me: Actor, show: RoadshowRow | None) -> bool:
@@ -81,10 +68,10 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
     with refusals():
         if show is None:
             made = roadshows.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None)
-            _done(t("roadshows.created", title=made.title))
+            done(t("roadshows.created", title=made.title))
         else:
             roadshows.update_roadshow(actor=me, roadshow_id=show.id, data=data)
-            _done(t("roadshows.saved"))
+            done(t("roadshows.saved"))
 
 
 def status_buttons(me: Actor, show: RoadshowRow) -> None:
@@ -94,11 +81,11 @@ def status_buttons(me: Actor, show: RoadshowRow) -> None:
     if show.status == "draft" and st.button(t("roadshows.publish"), type="primary", key=f"publish_{show.id}"):
         with refusals():
             roadshows.publish_roadshow(actor=me, roadshow_id=show.id)
-            _done(t("roadshows.published"))
+            done(t("roadshows.published"))
     if show.status == "published" and st.button(t("roadshows.close"), key=f"close_{show.id}"):
         with refusals():
             roadshows.close_roadshow(actor=me, roadshow_id=show.id)
-            _done(t("roadshows.closed"))
+            done(t("roadshows.closed"))
 
 
 # --- running order -----------------------------------------------------------------------------
@@ -127,13 +114,13 @@ def _order_controls(me: Actor, show: RoadshowRow, items: list) -> None:
     with refusals():
         if up.button(t("roadshows.up"), key=f"up_{show.id}", disabled=pick.position == 1):
             roadshows.move_item(actor=me, item_id=pick.id, step=-1)
-            _done(t("roadshows.saved"))
+            done(t("roadshows.saved"))
         if down.button(t("roadshows.down"), key=f"down_{show.id}", disabled=pick.position == len(items)):
             roadshows.move_item(actor=me, item_id=pick.id, step=1)
-            _done(t("roadshows.saved"))
+            done(t("roadshows.saved"))
         if remove.button(t("roadshows.remove"), key=f"remove_{show.id}"):
             roadshows.remove_item(actor=me, item_id=pick.id)
-            _done(t("roadshows.removed"))
+            done(t("roadshows.removed"))
     with st.expander(t("roadshows.edit_item")):
         with st.form(f"edit_item_{show.id}_{pick.id}"):
             name, account, start, minutes = _presenter_inputs(me, show, pick.presenter_name,
@@ -143,7 +130,7 @@ def _order_controls(me: Actor, show: RoadshowRow, items: list) -> None:
                     roadshows.update_item(actor=me, item_id=pick.id, presenter_name=name,
                                           presenter_user_id=account, slot_start=start,
                                           slot_end=start + timedelta(minutes=minutes) if start else None)
-                    _done(t("roadshows.saved"))
+                    done(t("roadshows.saved"))
 
 
 def _presenter_inputs(me: Actor, show: RoadshowRow, name: str, user_id, start, end) -> tuple:  # noqa: ANN001
@@ -188,7 +175,7 @@ def _add_item(me: Actor, show: RoadshowRow, items: list) -> None:
                 item = roadshows.add_item(actor=me, roadshow_id=show.id, result_id=result.id, presenter_name=name,
                                           presenter_user_id=account, slot_start=begins,
                                           slot_end=begins + timedelta(minutes=minutes))
-                _done(t("roadshows.added", position=item.position))
+                done(t("roadshows.added", position=item.position))
 
 
 # --- attendance --------------------------------------------------------------------------------
@@ -214,7 +201,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
                     for r in rows:
                         if (r.id in chosen) != r.present:
                             roadshows.set_present(actor=me, attendance_id=r.id, present=r.id in chosen)
-                    _done(t("roadshows.saved"))
+                    done(t("roadshows.saved"))
     with st.form(f"register_{show.id}", clear_on_submit=True):
         st.markdown(f"**{t('roadshows.register')}**")
         a, b, c = st.columns([3, 2, 1])
@@ -225,7 +212,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
             with refusals():
                 roadshows.register_attendance(actor=me, roadshow_id=show.id, company_name=name, credit_code=code,
                                               present=present)
-                _done(t("roadshows.registered"))
+                done(t("roadshows.registered"))
 
 
 # --- intents -----------------------------------------------------------------------------------
@@ -262,7 +249,7 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
     if d.button(t("roadshows.convert"), key=f"convert_{show.id}", type="primary"):
         with refusals():
             intents.convert_intent(actor=me, intent_id=pick.id)
-            _done(t("roadshows.converted"))
+            done(t("roadshows.converted"))
 
 
 # --- numbers and export ------------------------------------------------------------------------
