@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -12,10 +13,12 @@ pytestmark = pytest.mark.browser
 def test_operator_downloads_the_decks(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="roadshows")
     page.get_by_text("选择要管理的路演").first.wait_for()
-    page.get_by_role("tab", name="导出").click()
+    tab = page.get_by_role("tab", name="导出")
+    expect(tab).to_have_count(1, timeout=30_000)  # a rerun briefly draws the tabs twice
+    tab.click()
     for label, head, suffix in (("下载 PDF 路演稿", b"%PDF-", ".pdf"), ("下载 PPT 路演稿", b"PK", ".pptx")):
         button = page.get_by_role("button", name=label)
-        button.wait_for()
+        expect(button).to_have_count(1, timeout=30_000)
         with page.expect_download(timeout=90_000) as info:  # the deck is built on click
             button.click()
         download = info.value
