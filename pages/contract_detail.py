@@ -57,14 +57,13 @@ with refusals():
 
     if detail.template:
         st.caption(t("contracts.template_used", title=detail.template[1], version=detail.template[0]))
-    if c.kind == ContractKind.TRIAL:
-        key = f"doc_{c.id}"
-        if st.button(t("contracts.document")):
-            st.session_state[key] = generate_document(actor=me, contract_id=c.id)
-        if key in st.session_state:
-            doc = st.session_state[key]
-            st.download_button(t("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
-                               mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    key = f"doc_{c.id}"  # every kind has a standard form: trial, paid licence, transfer
+    if st.button(t("contracts.document")):
+        st.session_state[key] = generate_document(actor=me, contract_id=c.id)
+    if key in st.session_state:
+        doc = st.session_state[key]
+        st.download_button(t("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     if can_write and c.kind == ContractKind.TRIAL and (c.status in RUNNING or c.status == "expired"):
         st.subheader(t("contracts.outcome"))

@@ -1,9 +1,11 @@
-"""Standard-form templates (versioned) and the generated .docx (every field filled, risk hints)."""
+"""Standard-form templates (versioned, per contract kind) and the generated .docx (every field filled,
+risk hints) for trials, paid licences and transfers."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from docx import Document
@@ -12,8 +14,10 @@ from sqlmodel import Session, select
 from db.engine import get_engine
 from db.models import ContractTemplate, Organization, Result
 from portal.clock import today
+from portal.contract_text import rmb_upper
 from portal.contracts.documents import contract_risks, generate_document
-from portal.contracts.templates import current_template, list_templates, save_template
+from portal.contracts.outcomes import convert_trial
+from portal.contracts.templates import current_template, list_templates, save_template, template_for
 from portal.contracts.trials import create_trial
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_trial
@@ -127,3 +131,68 @@ def test_other_city_cannot_generate_a_document(world) -> None:
         generate_document(actor=world.nb.operator, contract_id=trial.id)
     # the parties may read it
     assert generate_document(actor=world.hz.officer, contract_id=trial.id).data[:2] == b"PK"
+
+
+def _deal(world, kind: str, licence: str = "ordinary"):  # noqa: ANN001, ANN202
+    hz = world.hz
+    _set(Result, hz.result.id, grant_date=date(2024, 5, 1))
+    trial = make_trial(hz.result, hz.enterprise, hz.agency)
+    deal = convert_trial(actor=hz.operator, trial_id=trial.id, kind=kind, deal_amount="1200000.50",
+                         signing_date=today(), payment_terms="合同生效后十日内一次性支付。", licence_type=licence)
+    return trial, deal
+
+
+def test_paid_licence_document_from_the_built_in_template(world) -> None:
+    trial, deal = _deal(world, "paid_licence", "sole")
+    assert deal.template_id is not None  # pinned when the deal was recorded, like a trial's
+    doc = generate_document(actor=world.hz.operator, contract_id=deal.id)
+    text = _text(doc.data)
+    assert text.splitlines()[0] == "科技成果付费实施许可合同" and doc.template_version == 1
+    assert "{" not in text and "}" not in text
+    for expected in (deal.number, f"来源试用合同：{trial.number}", "许可方式：排他许可。", "甲方不得许可第三方实施，但保留",
+                     "人民币 1,200,000.50 元（大写：壹佰贰拾万元伍角）", "合同生效后十日内一次性支付。",
+                     "hz大学", "hz恒拓科技有限公司", "hz技术转移中心", world.hz.result.title, "不低于合作金额 5%"):
+        assert expected in text, expected
+    # the parties read it too; another city does not find it
+    assert generate_document(actor=world.hz.enterprise_user, contract_id=deal.id).data[:2] == b"PK"
+    with pytest.raises(NotFound):
+        generate_document(actor=world.nb.operator, contract_id=deal.id)
+
+
+def test_transfer_document_and_its_own_city_version(world) -> None:
+    hz = world.hz
+    _, deal = _deal(world, "transfer")
+    text = _text(generate_document(actor=hz.operator, contract_id=deal.id).data)
+    assert text.splitlines()[0] == "科技成果转让合同" and "受让人（乙方）：hz恒拓科技有限公司" in text
+    assert "壹佰贰拾万元伍角" in text and "权利变更登记" in text and "{" not in text
+    # a city version of the transfer text leaves the trial and paid-licence texts alone
+    body = "杭州市科技成果转让合同\n合同编号：{contract_number}\n价款：{deal_amount_upper}\n"
+    v = save_template(actor=hz.operator, city_code="330100", kind="transfer", title="杭州市转让合同",
+                      body=body, reason="本市版本")
+    assert v.version == 1 and v.kind == "transfer"
+    assert current_template(actor=hz.operator, city_code="330100", kind="transfer").title == "杭州市转让合同"
+    assert current_template(actor=hz.operator, city_code="330100", kind="trial").city_code is None
+    assert list_templates(actor=hz.operator, city_code="330100", kind="paid_licence") == []
+    _, later = _deal(world, "transfer")
+    assert "价款：壹佰贰拾万元伍角" in _text(generate_document(actor=hz.operator, contract_id=later.id).data)
+    assert "第五条 在先许可" in _text(generate_document(actor=hz.operator, contract_id=deal.id).data)  # kept
+
+
+def test_province_defaults_exist_per_kind_and_an_unknown_kind_is_refused(world) -> None:
+    for kind, title in (("trial", "试用合同"), ("paid_licence", "付费实施许可合同"), ("transfer", "转让合同")):
+        assert title in current_template(actor=world.admin, city_code=None, kind=kind).title
+    with Session(get_engine()) as s:
+        with pytest.raises(NotFound):
+            template_for(s, "330100", "lease")
+    with pytest.raises(ValidationError) as err:
+        save_template(actor=world.admin, city_code=None, kind="lease", title="t", body="{contract_number}", reason="r")
+    assert err.value.field == "template_kind"
+
+
+@pytest.mark.parametrize(("amount", "words"), [
+    ("1200000.50", "壹佰贰拾万元伍角"), ("123456.78", "壹拾贰万叁仟肆佰伍拾陆元柒角捌分"),
+    ("500000", "伍拾万元整"), ("100.05", "壹佰元零伍分"), ("10010000", "壹仟零壹万元整"),
+    ("1000100", "壹佰万零壹佰元整"), ("100000001", "壹亿零壹元整"), ("10", "壹拾元整"), ("0", "零元整"),
+])
+def test_amounts_in_capitals(amount: str, words: str) -> None:
+    assert rmb_upper(Decimal(amount)) == words

@@ -28,19 +28,25 @@ from db.models import (
     Organization,
     Result,
 )
-from db.models.enums import ContractKind, EnterpriseSize, ObjectionStatus, ResultStatus
+from db.models.enums import ContractKind, EnterpriseSize, LicenceType, ObjectionStatus, ResultStatus
 from portal import audit, scope
 from portal.actor import Actor
 from portal.clock import today
+from portal.contract_text import rmb_upper
 from portal.contracts.common import WRITERS, months_between, percent, readable_contract
 from portal.contracts.templates import template_for
 from portal.contracts.trials import max_licensees, peak_running
-from portal.errors import NotFound
 from portal.i18n import label, t
 from portal.policy import current_policy
 
 FONT = "宋体"
 BLANK_DATE = "____年__月__日"
+# What each licence type lets the licensor still do, as the paid licence states it.
+LICENCE_SCOPE = {
+    LicenceType.ORDINARY: "甲方保留自行实施该成果的权利，并可以许可第三方实施。",
+    LicenceType.SOLE: "在许可地域和期限内，甲方不得许可第三方实施，但保留自行实施的权利。",
+    LicenceType.EXCLUSIVE: "在许可地域和期限内，甲方不得许可第三方实施，甲方自己亦不得实施。",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> di
     agency = s.get(Agency, contract.agency_id) if contract.agency_id else None
     rate = current_policy(contract.city_code).service_fee_rate
     end = contract.end_date
+    parent = s.get(Contract, contract.parent_trial_id) if contract.parent_trial_id else None
+    amount = contract.deal_amount
     return {
         "contract_number": contract.number,
         "licensor_name": lor.name, "licensor_credit_code": lor.credit_code,
@@ -117,6 +125,11 @@ def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> di
         "risk_hints": "\n".join(f"{i}. {h.text('zh')}" for i, h in enumerate(hints, 1))
         or "经核查，未发现需要特别提示的风险。",
         "signing_date": _cn_date(contract.signing_date),
+        "licence_scope": LICENCE_SCOPE.get(contract.licence_type, ""),
+        "deal_amount": f"{amount:,.2f}" if amount else "—",
+        "deal_amount_upper": rmb_upper(amount) if amount else "—",
+        "payment_terms": contract.payment_terms or "—",
+        "parent_trial_number": parent.number if parent else "—",
     }
 
 
@@ -171,10 +184,7 @@ def generate_document(*, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocum
         contract = readable_contract(s, actor, contract_id)
         template = s.get(ContractTemplate, contract.template_id) if contract.template_id else None
         if template is None:
-            try:
-                template = template_for(s, contract.city_code, contract.kind)
-            except NotFound:
-                raise NotFound("contracts.error.no_template") from None
+            template = template_for(s, contract.city_code, contract.kind)  # NotFound for an unknown kind
             if actor.role in WRITERS and scope.in_scope(actor, city_code=contract.city_code):
                 # pin the version now, so later edits of the template do not change this contract
                 before = audit.snapshot(contract)

@@ -23,6 +23,7 @@ from portal import audit, scope, validation
 from portal.actor import Actor
 from portal.clock import now, today
 from portal.contracts.common import RUNNING, check_writer, next_number, writable_contract
+from portal.contracts.templates import template_for
 from portal.contracts.trials import award_points, check_capacity
 from portal.errors import NotFound, ValidationError
 
@@ -72,7 +73,8 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
             match_id=trial.match_id, parent_trial_id=trial.id,
             number=next_number(s, f"XYZH-{trial.city_code[:4]}-{signed.year}-"),
             territory=trial.territory, start_date=signed, deal_amount=amount, signing_date=signed,
-            payment_terms=terms, status=ContractStatus.ACTIVE, created_by=actor.user_id)
+            payment_terms=terms, status=ContractStatus.ACTIVE, created_by=actor.user_id,
+            template_id=template_for(s, trial.city_code, deal_kind).id)  # the text it is signed with
         s.add(deal)
         trial.status = ContractStatus.CONVERTED
         audit.touch(trial)

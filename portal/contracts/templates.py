@@ -18,10 +18,20 @@ from db.models import ContractTemplate
 from db.models.enums import ContractKind, Role
 from portal import audit, scope, validation
 from portal.actor import Actor
-from portal.contract_text import DEFAULT_TRIAL_TEMPLATE
+from portal.contract_text import (
+    DEFAULT_LICENCE_TEMPLATE,
+    DEFAULT_TRANSFER_TEMPLATE,
+    DEFAULT_TRIAL_TEMPLATE,
+)
 from portal.errors import NotFound, PermissionDenied, ValidationError
 
 DEFAULT_TITLE = "科技成果“先用后转”普通许可试用合同（示范文本）"
+# The province's built-in text per contract kind: (title, body); created on first use.
+DEFAULTS: dict[str, tuple[str, str]] = {
+    ContractKind.TRIAL: (DEFAULT_TITLE, DEFAULT_TRIAL_TEMPLATE),
+    ContractKind.PAID_LICENCE: ("科技成果付费实施许可合同（示范文本）", DEFAULT_LICENCE_TEMPLATE),
+    ContractKind.TRANSFER: ("科技成果转让合同（示范文本）", DEFAULT_TRANSFER_TEMPLATE),
+}
 
 # Every placeholder a template may use; documents fill each of them from the records.
 PLACEHOLDERS = (
@@ -29,6 +39,8 @@ PLACEHOLDERS = (
     "licensee_name", "licensee_credit_code", "licensee_address", "licensee_contact", "agency_name",
     "result_title", "result_number", "result_type", "licence_type", "territory", "start_date",
     "end_date", "trial_months", "fee", "service_fee_rate", "risk_hints", "signing_date",
+    # paid licences and transfers ("—" in a trial's document)
+    "licence_scope", "deal_amount", "deal_amount_upper", "payment_terms", "parent_trial_number",
 )
 
 
@@ -50,30 +62,31 @@ def _row(t: ContractTemplate) -> TemplateRow:
     return TemplateRow(t.id, t.city_code, t.kind, t.version, t.title, t.body, t.created_at, t.reason)
 
 
-def ensure_default_template(s: Session) -> ContractTemplate:
-    """The province's trial template, created from the built-in text if the database has none."""
+def ensure_default_template(s: Session, kind: str = ContractKind.TRIAL) -> ContractTemplate:
+    """The province's template of kind, created from the built-in text if the database has none."""
     row = s.exec(select(ContractTemplate).where(
-        ContractTemplate.city_code.is_(None), ContractTemplate.kind == ContractKind.TRIAL)
+        ContractTemplate.city_code.is_(None), ContractTemplate.kind == kind)
         .order_by(ContractTemplate.version.desc()).limit(1)).first()
     if row is None:
-        row = ContractTemplate(city_code=None, kind=ContractKind.TRIAL, version=1, title=DEFAULT_TITLE,
-                               body=DEFAULT_TRIAL_TEMPLATE, reason="省级示范文本")
+        if kind not in DEFAULTS:
+            raise NotFound("contracts.error.no_template")
+        title, body = DEFAULTS[kind]
+        row = ContractTemplate(city_code=None, kind=kind, version=1, title=title, body=body,
+                               reason="省级示范文本")
         s.add(row)
         s.flush()
     return row
 
 
 def template_for(s: Session, city_code: str | None, kind: str) -> ContractTemplate:
-    """The version in force for a city: its own latest, else the province's latest."""
-    for code in ([city_code] if city_code else []) + [None]:
-        cond = ContractTemplate.city_code.is_(None) if code is None else ContractTemplate.city_code == code
-        row = s.exec(select(ContractTemplate).where(cond, ContractTemplate.kind == kind)
+    """The version in force for a city: its own latest, else the province's latest (or built-in)."""
+    if city_code:
+        row = s.exec(select(ContractTemplate).where(ContractTemplate.city_code == city_code,
+                                                    ContractTemplate.kind == kind)
                      .order_by(ContractTemplate.version.desc()).limit(1)).first()
         if row is not None:
             return row
-    if kind == ContractKind.TRIAL:
-        return ensure_default_template(s)
-    raise NotFound("contracts.error.no_template")
+    return ensure_default_template(s, kind)
 
 
 def check_body(body: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.auth import load_actor
 from portal.contracts.listing import ContractFilters, list_contracts
-from tests.pages.conftest import tables, texts
+from tests.pages.conftest import signed_in, tables, texts
 
 
 def _open(at, page: str):  # noqa: ANN001, ANN202
@@ -147,3 +147,31 @@ def test_contracts_are_filtered_by_city_and_party_name(app) -> None:  # noqa: AN
     next(x for x in at.text_input if x.label == "被许可企业").input(some[2:6]).run()
     narrowed = next(df for df in tables(at) if "被许可人" in df.columns)
     assert len(narrowed) >= 1 and narrowed["被许可人"].str.contains(some[2:6]).all()
+
+
+def test_paid_licence_and_transfer_documents_are_offered(own_demo) -> None:  # noqa: ANN001
+    at = _open(signed_in("zj_admin"), "contract_detail.py")
+    for kind in ("paid_licence", "transfer"):
+        number = _first("zj_admin", kind=kind)
+        _w(at.text_input, "合同编号").set_value(number).run()
+        _w(at.button, "生成合同文本（.docx）").click().run()
+        assert not at.exception, at.exception
+        assert f"{number}.docx" in str([d.proto.label for d in at.get("download_button")])
+
+
+def test_template_page_edits_each_kind_on_its_own(own_demo) -> None:  # noqa: ANN001
+    at = _open(signed_in("wz_operator"), "templates.py")
+    _w(at.selectbox, "合同类型").set_value("transfer").run()
+    assert "现行版本：第 1 版（科技成果转让合同（示范文本））" in texts(at)
+    body = _w(at.text_area, "模板正文")
+    assert "{deal_amount_upper}" in body.value
+    body.set_value(body.value + "\n补充条款：受让方每年报送实施情况。")
+    _w(at.text_input, "修订说明").set_value("温州市补充条款")
+    _w(at.button, "保存新版本").click().run()
+    assert "已保存第 1 版；已签合同仍使用原版本。" in texts(at)
+    at.run()
+    assert "历史版本" in texts(at) and "温州市补充条款" in texts(at)
+    _w(at.selectbox, "合同类型").set_value("paid_licence").run()
+    assert "现行版本：第 1 版（科技成果付费实施许可合同（示范文本））" in texts(at)
+    assert "补充条款：受让方" not in _w(at.text_area, "模板正文").value
+
