@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
-from db.models import Demand, Intent, Match, Organization, Result, Roadshow
+from db.models import Agency, Demand, Intent, Match, Organization, Result, Roadshow
 from db.models.enums import (
     Channel,
     DemandStatus,
@@ -120,6 +120,32 @@ def record_match(*, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.
         points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
                      city_code=match.city_code, entity="match_record", entity_id=match.id)
     return match
+
+
+@dataclass(frozen=True)
+class AgencyChoice:
+    """An agency a contact (or a trial) can be recorded for, as pickers show it."""
+
+    id: uuid.UUID
+    name: str
+    city_code: str
+
+
+def agency_choices(*, actor: Actor, result_id: uuid.UUID | None = None,
+                   city_code: str | None = None) -> list[AgencyChoice]:
+    """The agencies the actor may record for: a city operator only its own; the province every agency,
+    those of city_code (default: the result's city) first, then by city and name. A province has a
+    few dozen agencies, so one short list."""
+    if actor.role not in WRITER_ROLES:
+        return []
+    stmt = select(Agency).order_by(Agency.city_code, Agency.name)
+    if actor.role != Role.PROVINCE_ADMIN:
+        stmt = stmt.where(Agency.id == actor.agency_id)
+    with read_session() as s:
+        if city_code is None and result_id is not None:
+            city_code = s.exec(select(Result.city_code).where(Result.id == result_id)).first()
+        rows = [AgencyChoice(a.id, a.name, a.city_code) for a in s.exec(stmt).all()]
+    return sorted(rows, key=lambda a: a.city_code != city_code)  # stable: city and name order kept
 
 
 def _load_for_change(s: Session, actor: Actor, match_id: uuid.UUID) -> Match:

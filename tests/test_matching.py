@@ -137,3 +137,21 @@ def test_tenancy_hangzhou_cannot_read_or_change_ningbo(world) -> None:
     # the enterprise sees the matches that involve it
     assert [r.id for r in matching.list_matches(actor=world.nb.enterprise_user)] == [nb.id]
     assert matching.get_match(actor=world.nb.operator, match_id=nb.id).stage == "contacted"
+
+
+def test_agency_choices_put_the_results_city_first_for_the_province(world) -> None:
+    from tests.factories import make_agency
+
+    extra = make_agency("nb第二服务站", "330200")
+    wenzhou = make_agency("wz技术转移中心", "330300")
+    names = [a.name for a in matching.agency_choices(actor=world.admin, result_id=world.nb.result.id)]
+    assert set(names[:2]) == {"nb技术转移中心", "nb第二服务站"}  # within a city by name (collation may differ)
+    assert set(names[2:]) == {"hz技术转移中心", "wz技术转移中心"} and len(names) == 4
+    by_city = matching.agency_choices(actor=world.admin, city_code="330300")
+    assert by_city[0].id == wenzhou.id
+    # an operator only ever records for its own agency; readers get nothing to pick
+    assert [a.id for a in matching.agency_choices(actor=world.hz.operator, result_id=world.nb.result.id)] \
+        == [world.hz.agency.id]
+    assert matching.agency_choices(actor=world.hz.manager) == []
+    m = _match(world, actor=world.admin, agency_id=extra.id)
+    assert (m.agency_id, m.city_code) == (extra.id, "330200")

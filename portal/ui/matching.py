@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import streamlit as st
 
-from db.models.enums import Channel
+from db.models.enums import Channel, Role
 from portal.clock import today
-from portal.matching import WRITER_ROLES, record_match
+from portal.matching import WRITER_ROLES, agency_choices, record_match
+from portal.regions import region_name
 from portal.search.recommend import WhyTerm
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, label, lang, refusals, t
 
 
 def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> str:
@@ -31,9 +32,14 @@ def slots_text(left: int | None) -> str:
 def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
                 demand_id: uuid.UUID | None = None) -> None:
     """A small form recording a contact between an enterprise (or its demand) and a result."""
-    if actor().role not in WRITER_ROLES:
+    me = actor()
+    if me.role not in WRITER_ROLES:
         return
     with st.popover(t("rec.record"), icon=":material/handshake:"), st.form(f"record_{key}"):
+        agency = None
+        if me.role == Role.PROVINCE_ADMIN:  # an operator records for its own agency; the province names one
+            agency = st.selectbox(t("field.agency"), agency_choices(actor=me, result_id=result_id),
+                                  format_func=lambda a: f"{a.name}（{region_name(a.city_code, lang())}）")
         c1, c2 = st.columns(2)
         channel = c1.selectbox(t("field.match_channel"), list(Channel), format_func=lambda v: label("channel", v))
         contact = c2.date_input(t("field.match_contact_date"), value=today())
@@ -42,7 +48,7 @@ def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
         follow = st.date_input(t("field.match_next_follow_up"), value=today() + timedelta(days=7))
         if st.form_submit_button(t("rec.record")):
             with refusals():
-                record_match(actor=actor(), result_id=result_id, enterprise_org_id=enterprise_org_id,
+                record_match(actor=me, result_id=result_id, enterprise_org_id=enterprise_org_id,
                              demand_id=demand_id, channel=channel, contact_date=contact, people=people,
-                             notes=notes, next_follow_up=follow)
+                             notes=notes, next_follow_up=follow, agency_id=agency.id if agency else None)
                 st.success(t("rec.recorded"))

@@ -116,3 +116,23 @@ def test_demand_export_is_built_only_when_asked(app) -> None:  # noqa: ANN001
     assert not [d for d in at.get("download_button") if d.proto.label == "导出当前筛选结果"]
     next(b for b in at.button if b.label == "生成导出文件").click().run()
     assert [d for d in at.get("download_button") if d.proto.label == "导出当前筛选结果"]
+
+
+def test_province_admin_records_a_contact_for_the_agency_it_picks(own_demo) -> None:
+    ningbo = pipeline(actor=load_actor("nb_operator"))[0].total
+    at = _open("zj_admin", "matches")
+    at.text_input(key="new_match_q").input("石墨烯 散热").run()
+    assert not at.exception, at.exception
+    agency = next(w for w in at.selectbox if w.label == "运营机构")
+    assert "杭州市" in agency.options[0]  # the result's (Hangzhou's) agencies first
+    agency.select_index(next(i for i, o in enumerate(agency.options) if "宁波市" in o))
+    next(w for w in at.text_input if w.label == "参与人员").input("省厅 周处长")
+    next(b for b in at.button if b.label == "记录对接").click().run()
+    assert "已记录对接，可在“撮合对接”中跟进。" in texts(at)
+    assert pipeline(actor=load_actor("nb_operator"))[0].total == ningbo + 1  # recorded for Ningbo's agency
+
+
+def test_city_operator_gets_no_agency_picker(demo_db) -> None:
+    at = _open("hz_operator", "matches")
+    at.text_input(key="new_match_q").input("石墨烯 散热").run()
+    assert "运营机构" not in [w.label for w in at.selectbox]
