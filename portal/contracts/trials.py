@@ -10,14 +10,15 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
-from db.models import Contract, Match, Organization, Result
+from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, LicenceType, OrgKind, ResultStatus
 from portal import audit, points, scope, validation
 from portal.actor import Actor
 from portal.clock import today
 from portal.contracts.common import RUNNING, check_writer, next_number, trial_end
 from portal.contracts.templates import template_for
-from portal.errors import NotFound, ValidationError
+from portal.contracts.trial_matches import advance_to_trial, linked_match
+from portal.errors import ValidationError
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
                  licence_type: str = LicenceType.ORDINARY, territory: str | None = None,
                  signing_date: date | str | None = None, agency_id: uuid.UUID | None = None,
                  match_id: uuid.UUID | None = None, fee: Decimal | str | int = 0) -> Contract:
-    """Record a trial: ordinary licence only, zero fee, within the result's licensee slots."""
+    """Record a trial: ordinary licence only, zero fee, within the result's licensee slots; match_id
+    names the 供需荟 match it came from (same result and enterprise, of the trial's city)."""
     check_writer(actor)
     licence = validation.choice(licence_type, LicenceType, field="contract_licence_type")
     if licence != LicenceType.ORDINARY:
@@ -162,11 +164,8 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
         if same:
             raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
         check_capacity(s, result, start, end)
-        match = None
-        if match_id is not None:
-            match = s.get(Match, match_id)
-            if match is None or not scope.in_scope(actor, city_code=match.city_code):
-                raise NotFound()
+        match = None if match_id is None else linked_match(
+            s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)
         trial = Contract(
             kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
             licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
@@ -179,6 +178,8 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
         )
         s.add(trial)
         audit.record(s, actor, "contract.create_trial", trial)
+        if match is not None:
+            advance_to_trial(s, actor, match, trial.number)
         award_points(s, actor, trial, "trial_signed")
     return trial
 

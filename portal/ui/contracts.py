@@ -19,7 +19,9 @@ from portal.contracts.outcomes import (
     resolve_objection,
     terminate_trial,
 )
+from portal.contracts.trial_matches import MatchChoice, match_choices
 from portal.contracts.trials import create_trial, trial_defaults
+from portal.matching import agency_choices
 from portal.regions import region_name
 from portal.ui import done, label, lang, refusals, t, yuan
 
@@ -41,8 +43,17 @@ def contracts_frame(rows: list[listing.ContractRow]) -> pd.DataFrame:
     } for r in rows])
 
 
+def match_label(m: MatchChoice | None) -> str:
+    """A match in the trial form's picker: date, enterprise, stage, channel."""
+    if m is None:
+        return t("contracts.no_match")
+    return f"{m.contact_date.isoformat()} · {m.enterprise_name} · {label('match_stage', m.stage)} · " \
+           f"{label('channel', m.channel)}"
+
+
 def new_trial_form(me: Actor, city_code: str | None) -> None:
-    """Pick a listed result and an enterprise (searched by name); the dates and parties fill in."""
+    """Pick a listed result and an enterprise (searched by name); the dates and parties fill in, and
+    the trial may name the match it came from."""
     search = st.text_input(t("contracts.result_search"), key="trial_result_search")
     results = listing.listed_results(actor=me, text=search)
     if not results:
@@ -52,6 +63,12 @@ def new_trial_form(me: Actor, city_code: str | None) -> None:
     name = st.text_input(t("contracts.enterprise_search"), key="trial_enterprise_search")
     enterprises = listing.enterprise_search(actor=me, text=name, city_code=city_code)
     enterprise = st.selectbox(t("field.contract_licensee"), enterprises, format_func=lambda o: o[1])
+    agency = None
+    if me.is_province:  # an operator signs for its own agency; the province names one (the city's first)
+        agency = st.selectbox(t("field.agency"), agency_choices(actor=me, city_code=city_code),
+                              format_func=lambda a: f"{a.name}（{region_name(a.city_code, lang())}）")
+    matches = match_choices(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
+                            city_code=agency.city_code if agency else None)
     start = st.date_input(t("field.contract_start_date"), value=today(), key="trial_start")
     d = trial_defaults(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
                        start_date=start)
@@ -70,11 +87,14 @@ def new_trial_form(me: Actor, city_code: str | None) -> None:
         licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
                                format_func=lambda v: label("licence_type", v))
         territory = st.text_input(t("field.contract_territory"), value="中华人民共和国境内")
+        match = st.selectbox(t("field.contract_match"), [None, *matches], format_func=match_label,
+                             help=t("contracts.match_hint"))
         if st.form_submit_button(t("contracts.create"), type="primary"):
             with refusals():
                 trial = create_trial(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
                                      start_date=start, end_date=end, signing_date=signed, licence_type=licence,
-                                     territory=territory)
+                                     territory=territory, agency_id=agency.id if agency else None,
+                                     match_id=match.id if match else None)
                 st.success(t("contracts.created", number=trial.number))
 
 

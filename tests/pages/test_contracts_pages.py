@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from db.engine import read_session
+from db.models import Contract, Match
 from portal.auth import load_actor
+from portal.clock import today
 from portal.contracts.listing import ContractFilters, list_contracts
 from tests.pages.conftest import signed_in, tables, texts
 
@@ -175,3 +180,45 @@ def test_template_page_edits_each_kind_on_its_own(own_demo) -> None:  # noqa: AN
     assert "现行版本：第 1 版（科技成果付费实施许可合同（示范文本））" in texts(at)
     assert "补充条款：受让方" not in _w(at.text_area, "模板正文").value
 
+
+def _trial_parties() -> tuple:  # noqa: ANN202
+    """A fresh listed Hangzhou result and enterprise (no trial yet), and a match between them."""
+    from portal.matching import record_match
+    from tests.factories import make_org, make_result
+
+    owner = make_org("页面测试大学", "university", "330100")
+    result = make_result(owner, title="页面测试用的一种柔性传感器")
+    enterprise = make_org("页面测试传感科技有限公司", "enterprise", "330100", size="small")
+    match = record_match(actor=load_actor("hz_operator"), result_id=result.id, enterprise_org_id=enterprise.id,
+                         channel="visit", contact_date=today())
+    return result, enterprise, match
+
+
+def test_new_trial_names_the_match_it_came_from(own_demo) -> None:  # noqa: ANN001
+    result, enterprise, match = _trial_parties()
+    at = _open(signed_in("hz_operator"), "contracts.py")
+    at.text_input(key="trial_result_search").input(result.number).run()
+    at.text_input(key="trial_enterprise_search").input(enterprise.name).run()
+    picker = _w(at.selectbox, "对接记录")
+    assert picker.options[0] == "不关联对接记录" and len(picker.options) == 2
+    assert enterprise.name in picker.options[1] and "已接触" in picker.options[1]
+    picker.select_index(1)
+    _w(at.button, "签订试用合同").click().run()
+    assert "已登记试用合同 XYSY-3301-" in texts(at)
+    rows, _ = list_contracts(actor=load_actor("hz_operator"), filters=ContractFilters(result_text=result.number))
+    with read_session() as s:
+        trial = s.exec(select(Contract).where(Contract.number == rows[0].number)).one()
+        assert trial.match_id == match.id and s.get(Match, match.id).stage == "trial"
+
+
+def test_province_names_the_agency_of_a_new_trial(own_demo) -> None:  # noqa: ANN001
+    result, enterprise, _ = _trial_parties()
+    at = _open(signed_in("zj_admin"), "contracts.py")
+    _w(at.selectbox, "城市").set_value("330100").run()
+    at.text_input(key="trial_result_search").input(result.number).run()
+    at.text_input(key="trial_enterprise_search").input(enterprise.name).run()
+    agency = _w(at.selectbox, "运营机构")
+    assert "杭州市" in agency.options[0]  # the chosen city's agencies first
+    assert len(_w(at.selectbox, "对接记录").options) == 2  # Hangzhou's match, for the Hangzhou agency
+    _w(at.button, "签订试用合同").click().run()
+    assert "已登记试用合同 XYSY-3301-" in texts(at)
