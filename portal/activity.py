@@ -26,8 +26,9 @@ from db.engine import read_session
 from db.models import Agency, Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus
 from portal.actor import Actor
+from portal.cache import cached
 from portal.clock import start_of, today
-from portal.dashboards import PAID_KINDS, _cached, check_period, scope_city
+from portal.dashboards import PAID_KINDS, check_period, scope_city
 from portal.errors import ValidationError
 from portal.policy import CityPolicy, current_policy
 from portal.regions import region_name
@@ -129,7 +130,7 @@ def activity_index(*, actor: Actor, level: str, start: date, end: date, city_cod
         rows.sort(key=lambda r: (-r.index, r.name))
         return rows[:limit]
 
-    return _cached(("activity", level, start, end, tuple(sorted(weights.items())), limit), compute, city=city)
+    return cached(("activity", level, start, end, tuple(sorted(weights.items())), limit), compute, city=city)
 
 
 def _names(s, level: str, keys: set) -> dict[str, str]:  # noqa: ANN001

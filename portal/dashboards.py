@@ -2,33 +2,25 @@
 ending soon and the 11 cities side by side. Every figure is computed in SQL (COUNT DISTINCT,
 SUM in fen, GROUP BY), scoped to the actor's city or the province.
 
-Aggregates over ~1 M rows take 0.1–0.2 s, so results are cached in this process with the scope
-and the period in the key. A commit that touched a table the figures come from drops the
-cached figures of that city and the province-wide ones (a SQLAlchemy session event, so no other
-capability has to remember it); writes by other
-processes (CLI imports, a second server) show within CACHE_SECONDS.
+Aggregates over ~1 M rows take 0.1–0.2 s, so results are cached (portal.cache) with the scope
+and the period in the key, and dropped when a commit touches their city.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import chain
 from typing import Any
 
-from sqlalchemy import BigInteger, distinct, event, func, type_coerce
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import BigInteger, distinct, func, type_coerce
 from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus, Role
 from portal.actor import Actor
+from portal.cache import cached
 from portal.clock import start_of, today
 from portal.errors import PermissionDenied, ValidationError
 from portal.policy import current_policy
@@ -37,71 +29,6 @@ from portal.regions import cities
 PAID_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
 RUNNING = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
 DASHBOARD_ROLES = (Role.PROVINCE_ADMIN, Role.MANAGER, Role.CITY_OPERATOR)
-CACHE_SECONDS = 300
-WATCHED = {"result", "match_record", "contract", "fee_claim", "budget", "points_event", "policy_version",
-           "organization", "agency"}
-
-# --- the cache ---------------------------------------------------------------------------------
-
-_lock = threading.Lock()
-_cache: OrderedDict[tuple, tuple[float, str | None, Any]] = OrderedDict()
-_ALL = "*"
-_generation = 0  # bumped by every invalidation: a figure computed across one is not kept
-
-
-@event.listens_for(OrmSession, "after_flush")
-def _note_writes(session: OrmSession, _ctx: Any) -> None:
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if getattr(obj, "__tablename__", None) in WATCHED:
-            session.info.setdefault("dashboards_stale", set()).add(getattr(obj, "city_code", None) or _ALL)
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _invalidate(session: OrmSession) -> None:
-    cities_changed = session.info.pop("dashboards_stale", None)
-    if cities_changed:
-        invalidate(cities_changed)
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget(session: OrmSession, _previous: Any) -> None:
-    session.info.pop("dashboards_stale", None)
-
-
-def invalidate(cities_changed: set[str] | None = None) -> None:
-    """Drop cached figures of the cities changed and every province-wide figure (all, when None)."""
-    global _generation
-    with _lock:
-        _generation += 1
-        if cities_changed is None or _ALL in cities_changed:
-            _cache.clear()
-            return
-        for key in [k for k, (_, city, _) in _cache.items() if city is None or city in cities_changed]:
-            del _cache[key]
-
-
-def _cached(key: tuple, compute: Callable[[], Any], *, city: str | None) -> Any:
-    """compute() once per key (which always carries the scope) until a write to that city (or any
-    write, for province-wide figures) or CACHE_SECONDS."""
-    from db.engine import get_engine
-
-    key = (str(get_engine().url), city, *key)
-    with _lock:
-        hit = _cache.get(key)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            _cache.move_to_end(key)
-            return hit[2]
-        generation = _generation
-    started = time.monotonic()
-    value = compute()
-    with _lock:
-        if generation == _generation:  # nothing was written while we computed
-            _cache[key] = (started, city, value)
-            while len(_cache) > 512:
-                _cache.popitem(last=False)
-    return value
-
-
 # --- scope and period --------------------------------------------------------------------------
 
 def scope_city(actor: Actor, city_code: str | None = None) -> str | None:
@@ -185,7 +112,7 @@ def funnel(*, actor: Actor, start: date, end: date, city_code: str | None = None
             row = s.exec(select(*(q.scalar_subquery() for q in qs))).one()
         return Funnel(*(int(v or 0) for v in row))
 
-    return _cached(("funnel", start, end), compute, city=city)
+    return cached(("funnel", start, end), compute, city=city)
 
 
 # --- the 11 cities side by side ---------------------------------------------------------------
@@ -230,7 +157,7 @@ def city_figures(*, actor: Actor, start: date, end: date) -> list[CityFigures]:
                             int(trials.get(c.code, 0)), int(conv.get(c.code, (0, 0))[0]),
                             _fen_to_yuan(conv.get(c.code, (0, 0))[1])) for c in cities()]
 
-    return _cached(("cities", start, end), compute, city=None)
+    return cached(("cities", start, end), compute, city=None)
 
 
 # --- monthly trends ----------------------------------------------------------------------------
@@ -270,7 +197,7 @@ def monthly_trends(*, actor: Actor, start: date, end: date, city_code: str | Non
                  "conversions": int(conv.get(k, (0, 0))[0]), "deal_amount": _fen_to_yuan(conv.get(k, (0, 0))[1])}
                 for k in months]
 
-    return _cached(("trends", start, end), compute, city=city)
+    return cached(("trends", start, end), compute, city=city)
 
 
 # --- trials ending soon ------------------------------------------------------------------------

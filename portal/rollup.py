@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
 from db.engine import get_engine
+from portal import cache
 from portal.errors import ValidationError
 from portal.regions import region_name
 
@@ -313,6 +314,7 @@ def rollup_files(paths: Iterable[str], *, expected_city: str | None = None,
                 changed += merger.changed_results
         if search and target is get_engine():  # the search capability writes through the process engine
             _refresh_search(new, changed)
+        cache.invalidate()  # written with Core, past the ORM events that keep the cache fresh
         return reports
     finally:
         for _path, engine, _city in opened:
