@@ -47,7 +47,7 @@ with refusals():
             t("pool.col.title"): r.title, t("pool.col.type"): label("result_type", r.type),
             t("pool.col.field"): label("field", r.field), t("pool.col.trl"): r.trl, t("pool.col.owner"): r.owner,
             t("pool.col.city"): region_name(r.city_code, lang()),
-            t("pool.col.slots"): t("pool.unlimited") if r.slots_left is None else r.slots_left,
+            t("pool.col.slots"): t("pool.unlimited") if r.slots_left is None else str(r.slots_left),
             t("pool.col.number"): r.number,
         } for r in page.rows])
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",

@@ -1,39 +1,58 @@
 """三年未转化成果: fiscally funded results that should be in the pool, per institution, exportable."""
 
-import io
-
 import pandas as pd
 import streamlit as st
 
-from portal.pool.three_year import flagged_by_institution, flagged_results
+from portal import i18n
+from portal.pool.three_year import FlagRow, flagged_by_institution, flagged_results, iter_flagged
 from portal.regions import region_name
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, lang, refusals, t
+from portal.ui.dashboards import xlsx_bytes
 
+PAGE_SIZE = 50
 me = actor()
+language = lang()
 st.title(t("nav.three_year"))
 st.caption(t("pool.three.intro"))
+
+
+def frame(rows: list[FlagRow]) -> pd.DataFrame:
+    """The results as a table; explicit language, since the export is built outside the session."""
+    def col(name: str) -> str:
+        return i18n.t(f"pool.col.{name}", language)
+
+    return pd.DataFrame([{
+        col("number"): r.number, col("title"): r.title, col("owner"): r.owner,
+        col("city"): region_name(r.city_code, language), col("grant_date"): r.grant_date.isoformat(),
+        col("due_date"): r.due_date.isoformat(), col("days_overdue"): r.days_overdue,
+        col("status"): i18n.label("result_status", r.status, language)} for r in rows])
+
 
 with refusals():
     groups = flagged_by_institution(actor=me)
     st.subheader(t("pool.three.by_institution"))
     if groups:
-        st.table(pd.DataFrame([{t("pool.col.owner"): g.owner, t("pool.col.city"): region_name(g.city_code, lang()),
-                                t("pool.col.flagged"): g.flagged, t("pool.col.not_listed"): g.not_listed}
-                               for g in groups]))
+        st.dataframe(pd.DataFrame([{t("pool.col.owner"): g.owner, t("pool.col.city"): region_name(g.city_code, language),
+                                    t("pool.col.flagged"): g.flagged, t("pool.col.not_listed"): g.not_listed}
+                                   for g in groups]), hide_index=True, width="stretch", height=min(420, 38 + 35 * len(groups)))
     include_listed = st.checkbox(t("pool.three.include_listed"), key="three_listed")
-    rows, total = flagged_results(actor=me, not_listed_only=not include_listed, limit=500)
+    number = max(1, int(st.session_state.get("three_page", 1)))
+    rows, total = flagged_results(actor=me, not_listed_only=not include_listed, page=number, page_size=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if number > pages:  # the checkbox shrank the list below the page asked for
+        st.session_state["three_page"] = number = 1
+        rows, total = flagged_results(actor=me, not_listed_only=not include_listed, page=1, page_size=PAGE_SIZE)
     st.subheader(t("pool.three.results"))
     st.caption(t("pool.three.count", total=total))
     if not rows:
         st.info(t("pool.three.none"))
     else:
-        frame = pd.DataFrame([{
-            t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
-            t("pool.col.city"): region_name(r.city_code, lang()), t("pool.col.grant_date"): r.grant_date.isoformat(),
-            t("pool.col.due_date"): r.due_date.isoformat(), t("pool.col.days_overdue"): r.days_overdue,
-            t("pool.col.status"): label("result_status", r.status)} for r in rows])
-        st.dataframe(frame, hide_index=True, width="stretch")
-        buf = io.BytesIO()
-        frame.to_excel(buf, index=False, sheet_name=t("pool.sheet_results"))
-        st.download_button(t("pool.three.export"), buf.getvalue(), file_name="三年未转化成果.xlsx",
+        st.dataframe(frame(rows), hide_index=True, width="stretch")
+        c1, c2 = st.columns([1, 3])
+        if pages > 1:
+            c1.number_input(t("pool.page", pages=pages), min_value=1, max_value=pages, key="three_page")
+        # built on click, in its own thread: every flagged result in scope, not just this page
+        c2.download_button(t("pool.three.export"), file_name="三年未转化成果.xlsx", on_click="ignore",
+                           data=lambda: xlsx_bytes(frame(list(iter_flagged(actor=me, not_listed_only=not include_listed))),
+                                                   i18n.t("pool.sheet_results", language)),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -30,6 +30,7 @@ from db.models.enums import (
     Role,
 )
 from portal.actor import Actor
+from portal.cache import cached
 from portal.clock import today
 from portal.contracts.common import RUNNING as RUNNING_TRIAL  # a disputed trial still runs
 from portal.policy import current_policy
@@ -154,7 +155,7 @@ def home_figures(*, actor: Actor) -> HomeFigures:
             figures = HomeFigures(metrics, recent=_recent(s, actor), ending=_ending(s, actor, ending_by),
                                   reminder_days=policy.trial_reminder_days)
             if actor.role == Role.PROVINCE_ADMIN:
-                figures.per_city = _per_city(s)
+                figures.per_city = per_city()
             return figures
         if actor.role == Role.MANAGER:
             running, ending = _trial_counts(s, actor, ending_by)
@@ -168,7 +169,7 @@ def home_figures(*, actor: Actor) -> HomeFigures:
             ]
             figures = HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
             if actor.is_province:
-                figures.per_city = _per_city(s)
+                figures.per_city = per_city()
             return figures
         if actor.role == Role.INSTITUTION_OFFICER:
             mine = select(func.count()).select_from(Result).where(Result.owner_org_id == actor.organization_id)
@@ -205,8 +206,17 @@ def home_figures(*, actor: Actor) -> HomeFigures:
         return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
 
 
+def per_city() -> list[dict]:
+    """Listed results, running trials and conversions for each of the 11 cities: province-wide
+    aggregates, cached until the next write anywhere (portal.cache)."""
+    def compute() -> list[dict]:
+        with read_session() as s:
+            return _per_city(s)
+
+    return cached(("home_per_city",), compute, city=None)
+
+
 def _per_city(s: Session) -> list[dict]:
-    """Listed results, running trials and conversions for each of the 11 cities."""
     listed = dict(s.exec(select(Result.city_code, func.count()).where(
         Result.status == ResultStatus.LISTED).group_by(Result.city_code)).all())
     trials = dict(s.exec(select(Contract.city_code, func.count()).where(

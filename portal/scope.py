@@ -103,3 +103,15 @@ def acting_agency(s: Any, actor: Actor, agency_id: uuid.UUID | None = None) -> A
     if agency is None:
         raise ValidationError("error.required", field="agency")
     return agency
+
+
+def scope_key(actor: Actor) -> tuple[tuple, str | None]:
+    """What a figure computed under filter_scope depends on, for portal.cache: the key part that
+    tells one scope from another, and the city whose writes make it stale (None: any write)."""
+    if actor.is_province:
+        return ("province",), None
+    if actor.role in CITY_ROLES:
+        return ("city", actor.city_code), actor.city_code
+    if actor.role in ORG_ROLES:
+        return ("org", actor.organization_id), None
+    return ("none", actor.role), None

@@ -10,6 +10,7 @@ was not terminated; it is derived from the contracts, not kept on the result.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,9 +22,10 @@ from db.engine import read_session
 from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, ContractStatus, ResultStatus, Role
 from portal.actor import Actor
+from portal.cache import cached
 from portal.clock import today as clock_today
 from portal.errors import PermissionDenied
-from portal.scope import filter_scope
+from portal.scope import filter_scope, scope_key
 
 YEARS = 3
 READERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.MANAGER)
@@ -93,48 +95,78 @@ def _check(actor: Actor) -> None:
         raise PermissionDenied()
 
 
-def flagged_results(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
-                    owner_org_id: uuid.UUID | None = None, page: int = 1, page_size: int = 50,
-                    limit: int | None = None) -> tuple[list[FlagRow], int]:
-    """Flagged results in the actor's scope, most overdue first, with the total."""
-    _check(actor)
-    day = today or clock_today()
+def _flagged_query(actor: Actor, day: date, *, not_listed_only: bool, owner_org_id: uuid.UUID | None):  # noqa: ANN202
     conds = _flag_conditions(day)
     if not_listed_only:
         conds.append(Result.status != ResultStatus.LISTED)
     if owner_org_id:
         conds.append(Result.owner_org_id == owner_org_id)
+    stmt = (select(Result.id, Result.number, Result.title, Organization.name, Result.city_code,
+                   Result.grant_date, Result.status)
+            .join(Organization, Organization.id == Result.owner_org_id).where(and_(*conds)))
+    return filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+
+
+def _flag_row(row: tuple, day: date) -> FlagRow:
+    rid, number, title, owner, city, grant, status = row
+    due = due_date(grant)
+    return FlagRow(rid, number, title, owner, city, grant, due, (day - due).days, status)
+
+
+def flagged_results(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
+                    owner_org_id: uuid.UUID | None = None, page: int = 1, page_size: int = 50,
+                    limit: int | None = None) -> tuple[list[FlagRow], int]:
+    """Flagged results in the actor's scope, most overdue first (one page, or the first `limit`),
+    with the total. The total is cached per scope and day: counting the whole province's flagged
+    results takes 50–150 ms, and it changes only with a write."""
+    _check(actor)
+    day = today or clock_today()
+    stmt = _flagged_query(actor, day, not_listed_only=not_listed_only, owner_org_id=owner_org_id)
+    key, city = scope_key(actor)
     with read_session() as s:
-        stmt = (select(Result.id, Result.number, Result.title, Organization.name, Result.city_code,
-                       Result.grant_date, Result.status)
-                .join(Organization, Organization.id == Result.owner_org_id).where(and_(*conds)))
-        stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-        total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
+        total = cached(("three_year_count", day, not_listed_only, owner_org_id, *key),
+                       lambda: int(s.exec(select(func.count()).select_from(stmt.subquery())).one()), city=city)
         stmt = stmt.order_by(Result.grant_date, Result.id)
         if limit is not None:
             stmt = stmt.limit(limit)
         else:
             stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)
         rows = s.exec(stmt).all()
-    out = []
-    for rid, number, title, owner, city, grant, status in rows:
-        due = due_date(grant)
-        out.append(FlagRow(rid, number, title, owner, city, grant, due, (day - due).days, status))
-    return out, int(total)
+    return [_flag_row(r, day) for r in rows], total
+
+
+def iter_flagged(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
+                 batch: int = 2000) -> Iterator[FlagRow]:
+    """Every flagged result in the actor's scope, most overdue first, streamed (for the export)."""
+    _check(actor)
+    day = today or clock_today()
+    stmt = _flagged_query(actor, day, not_listed_only=not_listed_only, owner_org_id=None)
+    with read_session() as s:
+        for row in s.exec(stmt.order_by(Result.grant_date, Result.id).execution_options(yield_per=batch)):
+            yield _flag_row(row, day)
 
 
 def flagged_by_institution(*, actor: Actor, today: date | None = None) -> list[InstitutionCount]:
-    """Per institution: results flagged, and how many of them are not listed yet."""
+    """Per institution: results flagged, and how many of them are not listed yet, most first.
+
+    An aggregate over every fiscally funded result in scope (0.1–0.3 s for the province), cached
+    per scope and day until a write."""
     _check(actor)
     day = today or clock_today()
-    not_listed = func.sum(case((Result.status != ResultStatus.LISTED, 1), else_=0))
-    with read_session() as s:
-        stmt = (select(Organization.name, Organization.city_code, func.count(), not_listed)
-                .join(Organization, Organization.id == Result.owner_org_id)
-                .where(and_(*_flag_conditions(day))))
-        stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-        stmt = stmt.group_by(Organization.name, Organization.city_code).order_by(func.count().desc(), Organization.name)
-        return [InstitutionCount(n, c, int(k), int(nl or 0)) for n, c, k, nl in s.exec(stmt).all()]
+
+    def compute() -> list[InstitutionCount]:
+        not_listed = func.sum(case((Result.status != ResultStatus.LISTED, 1), else_=0))
+        with read_session() as s:
+            stmt = (select(Organization.name, Organization.city_code, func.count(), not_listed)
+                    .join(Organization, Organization.id == Result.owner_org_id)
+                    .where(and_(*_flag_conditions(day))))
+            stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+            stmt = stmt.group_by(Organization.name, Organization.city_code).order_by(func.count().desc(),
+                                                                                     Organization.name)
+            return [InstitutionCount(n, c, int(k), int(nl or 0)) for n, c, k, nl in s.exec(stmt).all()]
+
+    key, city = scope_key(actor)
+    return cached(("three_year_by_institution", day, *key), compute, city=city)
 
 
 def should_be_in_pool_for(*, actor: Actor, result_id: uuid.UUID, today: date | None = None) -> bool:
