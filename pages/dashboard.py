@@ -12,8 +12,10 @@ from portal.ui import actor, label, lang, refusals, t
 from portal.ui.dashboards import (
     budget_chart,
     budget_frame,
+    chart,
     city_filter,
     downloads,
+    fingerprint,
     map_chart,
     pct,
     period_filter,
@@ -43,12 +45,16 @@ with refusals():
     frame = pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
                            t("dash.col.rate"): pct(r) if r is not None else ""} for s, n, r in stages])
     order = [t(f"dash.stage.{s}") for s, _, _ in stages]
-    bars = alt.Chart(frame).mark_bar(color="#2563eb", cornerRadiusEnd=3).encode(
-        y=alt.Y(f"{t('dash.col.stage')}:N", sort=order, title=None),
-        x=alt.X(f"{t('dash.col.results')}:Q", title=t("dash.col.results")),
-        tooltip=list(frame.columns))
-    text = bars.mark_text(align="left", dx=4, color="#111827").encode(text=f"{t('dash.col.rate')}:N")
-    st.altair_chart(styled(bars + text, height=200), width="stretch")
+
+    def funnel_chart() -> alt.LayerChart:
+        bars = alt.Chart(frame).mark_bar(color="#2563eb", cornerRadiusEnd=3).encode(
+            y=alt.Y(f"{t('dash.col.stage')}:N", sort=order, title=None),
+            x=alt.X(f"{t('dash.col.results')}:Q", title=t("dash.col.results")),
+            tooltip=list(frame.columns))
+        text = bars.mark_text(align="left", dx=4, color="#111827").encode(text=f"{t('dash.col.rate')}:N")
+        return styled(bars + text, height=200)
+
+    chart(funnel_chart, key=fingerprint("funnel", frame))
     st.caption(t("dash.funnel_help"))
     downloads(frame, "funnel", "funnel")
 
@@ -61,16 +67,18 @@ with refusals():
                        value_vars=[t("dash.stage.listed"), t("dash.col.trials"), t("dash.col.conversions")],
                        var_name=t("dash.col.measure"), value_name=t("dash.col.count"))
     left, right = st.columns(2)
-    left.altair_chart(styled(alt.Chart(long).mark_line(point=True).encode(
+    chart(lambda: styled(alt.Chart(long).mark_line(point=True).encode(
         x=alt.X(f"{t('dash.col.month')}:O", title=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y(f"{t('dash.col.count')}:Q"), color=alt.Color(f"{t('dash.col.measure')}:N", title=None),
-        tooltip=list(long.columns)).properties(title=t("dash.trend_counts"))), width="stretch")
+        tooltip=list(long.columns)).properties(title=t("dash.trend_counts"))),
+        key=fingerprint("trend_counts", long, t("dash.trend_counts")), where=left)
     amounts = pd.DataFrame({t("dash.col.month"): trend["month"],
                             t("dash.col.deal_amount_wan"): [float(a) / 10000 for a in trend["deal_amount"]]})
-    right.altair_chart(styled(alt.Chart(amounts).mark_bar(color="#059669").encode(
+    chart(lambda: styled(alt.Chart(amounts).mark_bar(color="#059669").encode(
         x=alt.X(f"{t('dash.col.month')}:O", title=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y(f"{t('dash.col.deal_amount_wan')}:Q"),
-        tooltip=list(amounts.columns)).properties(title=t("dash.trend_amounts"))), width="stretch")
+        tooltip=list(amounts.columns)).properties(title=t("dash.trend_amounts"))),
+        key=fingerprint("trend_amounts", amounts, t("dash.trend_amounts")), where=right)
     export = counts.assign(**{t("dash.col.deal_amount"): [str(a) for a in trend["deal_amount"]]})
     downloads(export, "trends", "trends")
 
@@ -81,7 +89,7 @@ with refusals():
         kind = st.selectbox(t("field.claim_kind"), ["all", *ClaimKind], key="dash_budget_kind",
                             format_func=lambda k: t("claims.all") if k == "all" else label("claim_kind", k))
         frame = budget_frame(usage, per_city=me.is_province and not city, kind=None if kind == "all" else kind)
-        st.altair_chart(budget_chart(frame), width="stretch")
+        chart(lambda: budget_chart(frame), key=fingerprint("budget", frame))
         downloads(frame, "subsidies", "subsidies")
     else:
         st.info(t("dash.no_budgets"))
@@ -118,9 +126,11 @@ with refusals():
         values = {f.city_code: (float(f.deal_amount) / 10000 if measure == "deal_amount_wan" else getattr(f, measure))
                   for f in figures}
         left, right = st.columns([3, 2])
-        left.altair_chart(map_chart(values, measures[measure]), width="stretch")
+        chart(lambda: map_chart(values, measures[measure]), key=fingerprint("map", values, measures[measure], lang()),
+              where=left)
         ranked = table.sort_values(measures[measure], ascending=False)
-        right.altair_chart(styled(alt.Chart(ranked).mark_bar(color="#2563eb").encode(
+        chart(lambda: styled(alt.Chart(ranked).mark_bar(color="#2563eb").encode(
             y=alt.Y(f"{t('field.city')}:N", sort="-x", title=None),
-            x=alt.X(f"{measures[measure]}:Q"), tooltip=list(ranked.columns)), height=420), width="stretch")
+            x=alt.X(f"{measures[measure]}:Q"), tooltip=list(ranked.columns)), height=420),
+            key=fingerprint("city_ranking", ranked, measures[measure]), where=right)
         st.caption(t("dash.map_caption"))
