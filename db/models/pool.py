@@ -27,6 +27,8 @@ class Result(Record, table=True):
         Index("ix_result_fiscal", "fiscally_funded", "grant_date"),
         Index("ix_result_city_fiscal", "city_code", "fiscally_funded", "grant_date"),  # three-year list of a city
         Index("ix_result_city_updated", "city_code", "updated_at"),  # a city's results, latest change first
+        Index("ix_result_updated", "updated_at"),  # the province's results, latest change first
+        Index("ix_result_owner_fiscal", "owner_org_id", "fiscally_funded", "grant_date"),  # an institution's three-year list
     )
 
     number: str = Field(sa_type=String(40), unique=True)  # patent application no. or registration no.

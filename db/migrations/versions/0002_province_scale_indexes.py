@@ -1,0 +1,40 @@
+"""indexes for province-wide pages at scale (issue 10)
+
+The province's home, dashboard, "my results" and an institution's three-year list scanned or
+sorted 100 k+ rows without them (60–300 ms each at 200 k results).
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEXES = {
+    "contract": {
+        "ix_contract_kind_status_city_end": ["kind", "status", "city_code", "end_date"],
+        "ix_contract_kind_signed": ["kind", "signing_date", "deal_amount"],
+    },
+    "result": {
+        "ix_result_updated": ["updated_at"],
+        "ix_result_owner_fiscal": ["owner_org_id", "fiscally_funded", "grant_date"],
+    },
+}
+
+
+def upgrade() -> None:
+    for table, indexes in INDEXES.items():
+        for name, columns in indexes.items():
+            op.create_index(name, table, columns, unique=False)
+
+
+def downgrade() -> None:
+    for table, indexes in INDEXES.items():
+        for name in indexes:
+            op.drop_index(name, table_name=table)
