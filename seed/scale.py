@@ -908,9 +908,7 @@ def load(engine, *, results: int, seed: int = 2026, as_of: date | None = None,  
     with BulkWriter(engine, on_rows=on_rows) as writer:
         for table, columns, rows in generate(results=results, seed=seed, as_of=as_of, city=city):
             writer.write(table, columns, rows)
-    # Fresh statistics, so the planners pick the composite indexes from the first query on.
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
-        conn.exec_driver_sql("ANALYZE")
+    from db.engine import refresh_statistics
+
+    refresh_statistics(engine, vacuum=True)
     return writer.written

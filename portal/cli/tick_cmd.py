@@ -17,6 +17,7 @@ from portal.cli.common import add_database_options, apply_database_options, say
 JOBS: list[tuple[str, str]] = [
     ("advance_notices", "portal.pool.approval:advance_notices"),  # list results whose notice ended
     ("expire_trials", "portal.contracts.outcomes:expire_overdue_trials"),  # trials past their end date
+    ("refresh_statistics", "db.engine:daily_statistics"),  # planner statistics as the data grows
 ]
 
 
