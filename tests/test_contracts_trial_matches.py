@@ -12,6 +12,7 @@ from db.models import AuditEntry, Contract, Match
 from portal import matching
 from portal.clock import today
 from portal.contracts.trial_matches import match_choices
+from portal.contracts.outcomes import convert_trial
 from portal.contracts.trials import create_trial
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_result, save
@@ -51,6 +52,23 @@ def test_trial_links_its_match_and_moves_it_to_the_trial_stage(world) -> None:
                                                 AuditEntry.action == "match.stage")).one()
     assert entry.reason == trial.number
     assert _trial(hz, None, enterprise=make_org("庚企业", "enterprise")).match_id is None  # optional
+
+
+def test_converting_the_trial_converts_its_match_and_ends_its_follow_ups(world) -> None:
+    hz = world.hz
+    m = _match(hz)
+    trial = _trial(hz, m.id)
+    unlinked = _trial(hz, None, enterprise=make_org("辛企业", "enterprise"))
+    deal = convert_trial(actor=hz.operator, trial_id=trial.id, kind="paid_licence", deal_amount="80000",
+                         signing_date=today(), payment_terms="一次性支付")
+    with read_session() as s:
+        match = s.get(Match, m.id)
+        assert (match.stage, match.next_follow_up) == ("converted", None)
+        entries = s.exec(select(AuditEntry.reason).where(AuditEntry.entity_id == str(m.id),
+                                                         AuditEntry.action == "match.stage")).all()
+    assert deal.number in entries
+    convert_trial(actor=hz.operator, trial_id=unlinked.id, kind="transfer", deal_amount="50000",
+                  signing_date=today(), payment_terms="分两期")  # no match: nothing else to move
 
 
 def test_a_match_about_other_parties_or_closed_is_refused_and_nothing_changes(world) -> None:

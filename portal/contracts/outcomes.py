@@ -11,11 +11,12 @@ from decimal import Decimal
 from sqlmodel import select
 
 from db.engine import read_session, transaction
-from db.models import Contract, Objection, Organization, Result
+from db.models import Contract, Match, Objection, Organization, Result
 from db.models.enums import (
     ContractKind,
     ContractStatus,
     LicenceType,
+    MatchStage,
     ObjectionStatus,
     TerminationReason,
 )
@@ -24,6 +25,7 @@ from portal.actor import Actor
 from portal.clock import now, today
 from portal.contracts.common import RUNNING, check_writer, next_number, writable_contract
 from portal.contracts.templates import template_for
+from portal.contracts.trial_matches import advance_match
 from portal.contracts.trials import award_points, check_capacity
 from portal.errors import NotFound, ValidationError
 
@@ -82,6 +84,9 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
         audit.record(s, actor, "contract.convert", trial, before=before)
         audit.record(s, actor, "contract.create_deal", deal)
         award_points(s, actor, deal, "conversion")
+        match = s.get(Match, trial.match_id) if trial.match_id else None
+        if match is not None:  # the 供需荟 record this trial came from is now converted too
+            advance_match(s, actor, match, MatchStage.CONVERTED, deal.number)
     return deal
 
 

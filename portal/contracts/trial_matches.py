@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Match, Organization
-from db.models.enums import MatchStage
 from portal import audit, scope
 from portal.actor import Actor
 from portal.contracts.common import check_writer
@@ -72,12 +71,16 @@ def linked_match(s: Session, actor: Actor, match_id: uuid.UUID | str, *, result_
     return match
 
 
-def advance_to_trial(s: Session, actor: Actor, match: Match, trial_number: str) -> None:
-    """Move the match to the trial stage when that is a step forward (matching's ALLOWED decides)."""
-    if MatchStage.TRIAL not in ALLOWED.get(match.stage, ()):
+def advance_match(s: Session, actor: Actor, match: Match, stage: str, contract_number: str) -> None:
+    """Move the match on to stage (trial when a trial is made from it, converted when that trial
+    becomes a deal) when that is a step forward; matching's ALLOWED decides, so a match already
+    further on, or closed, is left as it is."""
+    if stage not in ALLOWED.get(match.stage, ()):
         return
     before = audit.snapshot(match)
-    match.stage = MatchStage.TRIAL
+    match.stage = stage
+    if stage in FINAL_STAGES:
+        match.next_follow_up = None  # nothing left to follow up
     audit.touch(match)
     s.add(match)
-    audit.record(s, actor, "match.stage", match, before=before, reason=trial_number)
+    audit.record(s, actor, "match.stage", match, before=before, reason=contract_number)

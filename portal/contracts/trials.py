@@ -11,13 +11,13 @@ from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
 from db.models import Contract, Organization, Result
-from db.models.enums import ContractKind, LicenceType, OrgKind, ResultStatus
+from db.models.enums import ContractKind, LicenceType, MatchStage, OrgKind, ResultStatus
 from portal import audit, points, scope, validation
 from portal.actor import Actor
 from portal.clock import today
 from portal.contracts.common import RUNNING, check_writer, next_number, trial_end
 from portal.contracts.templates import template_for
-from portal.contracts.trial_matches import advance_to_trial, linked_match
+from portal.contracts.trial_matches import advance_match, linked_match
 from portal.errors import ValidationError
 
 
@@ -179,7 +179,7 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
         s.add(trial)
         audit.record(s, actor, "contract.create_trial", trial)
         if match is not None:
-            advance_to_trial(s, actor, match, trial.number)
+            advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
         award_points(s, actor, trial, "trial_signed")
     return trial
 
