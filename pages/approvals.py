@@ -26,15 +26,18 @@ may_approve = me.role in (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)
 may_operate = me.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 
 
-def _table(rows, *, countdown: bool = False) -> None:  # noqa: ANN001
+def _table(rows, total: int, *, countdown: bool = False) -> None:  # noqa: ANN001
     if not rows:
         st.caption(t("pool.desk.empty"))
         return
-    st.table(pd.DataFrame([{
-        t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
-        t("pool.col.status"): label("result_status", r.status),
-        **({t("pool.col.days_left"): r.days_left, t("pool.col.end_date"): r.end_date.isoformat()} if countdown else {}),
-    } for r in rows]))
+    if total > len(rows):
+        st.caption(t("pool.desk.oldest", shown=len(rows), total=total))
+    number, title, owner, status = t("pool.col.number"), t("pool.col.title"), t("pool.col.owner"), t("pool.col.status")
+    left, end = t("pool.col.days_left"), t("pool.col.end_date")
+    st.dataframe(pd.DataFrame([{
+        number: r.number, title: r.title, owner: r.owner, status: label("result_status", r.status),
+        **({left: r.days_left, end: r.end_date.isoformat()} if countdown else {}),
+    } for r in rows]), hide_index=True, width="stretch")
 
 
 def _pick(rows, key: str):  # noqa: ANN001, ANN202
@@ -43,10 +46,10 @@ def _pick(rows, key: str):  # noqa: ANN001, ANN202
 
 with refusals():
     d = desk(actor=me)
-    tabs = st.tabs([t("pool.desk.to_approve", n=len(d.to_approve)), t("pool.desk.to_notice", n=len(d.to_notice)),
-                    t("pool.desk.in_notice", n=len(d.in_notice)), t("pool.desk.objections", n=len(d.objections))])
+    queues = ("to_approve", "to_notice", "in_notice", "objections")
+    tabs = st.tabs([t(f"pool.desk.{q}", n=d.totals[q]) for q in queues])
     with tabs[0]:
-        _table(d.to_approve)
+        _table(d.to_approve, d.totals["to_approve"])
         if d.to_approve and may_approve:
             with st.form("approve"):
                 row = _pick(d.to_approve, "approve_pick")
@@ -62,7 +65,7 @@ with refusals():
                             return_result(actor=me, result_id=row.result_id, reason=reason)
                             st.success(t("pool.desk.returned"))
     with tabs[1]:
-        _table(d.to_notice)
+        _table(d.to_notice, d.totals["to_notice"])
         if d.to_notice and may_operate:
             row = _pick(d.to_notice, "notice_pick")
             days = current_policy(me.city_code).notice_days if me.city_code else 15
@@ -71,7 +74,7 @@ with refusals():
                     notice = start_notice(actor=me, result_id=row.result_id)
                     st.success(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
     with tabs[2]:
-        _table(d.in_notice, countdown=True)
+        _table(d.in_notice, d.totals["in_notice"], countdown=True)
         if d.in_notice and may_operate:
             with st.form("objection"):
                 st.markdown(f"**{t('pool.desk.file_objection')}**")

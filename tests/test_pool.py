@@ -342,3 +342,21 @@ def test_pool_count_is_exact_by_index_and_capped_otherwise(world, monkeypatch) -
     assert (exact.total, exact.capped) == (2, False)
     capped = browse.search_pool(actor=world.hz.operator, filters=browse.PoolFilter(trl_min=2))
     assert (capped.total, capped.capped, len(capped.rows)) == (1, True, 3)
+
+
+def test_desk_shows_the_oldest_of_each_queue_and_counts_them_all(world) -> None:
+    from datetime import datetime
+
+    from portal.clock import TZ
+
+    hz = world.hz
+    waiting = [make_result(hz.licensor, status="submitted", title=f"待审{i}",
+                           updated_at=datetime(2026, 1, 10 - i, tzinfo=TZ)) for i in range(3)]
+    make_result(world.nb.licensor, status="submitted", title="宁波待审")
+    desk = approval.desk(actor=hz.operator, limit=2)
+    assert [r.title for r in desk.to_approve] == ["待审2", "待审1"]  # oldest first
+    assert desk.totals == {"to_approve": 3, "to_notice": 0, "in_notice": 0, "objections": 0}
+    assert approval.desk(actor=world.admin, limit=2).totals["to_approve"] == 4
+    assert approval.desk(actor=hz.officer).totals["to_approve"] == 3
+    assert [r.title for r in approval.desk(actor=world.nb.officer).to_approve] == ["宁波待审"]
+    assert {r.result_id for r in approval.desk(actor=hz.officer).to_approve} == {w.id for w in waiting}

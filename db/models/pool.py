@@ -28,6 +28,8 @@ class Result(Record, table=True):
         Index("ix_result_city_fiscal", "city_code", "fiscally_funded", "grant_date"),  # three-year list of a city
         Index("ix_result_city_updated", "city_code", "updated_at"),  # a city's results, latest change first
         Index("ix_result_updated", "updated_at"),  # the province's results, latest change first
+        Index("ix_result_status_updated", "status", "updated_at"),  # 安心屋 queues, oldest first (province)
+        Index("ix_result_city_status_updated", "city_code", "status", "updated_at"),  # … of a city
         Index("ix_result_owner_fiscal", "owner_org_id", "fiscally_funded", "grant_date"),  # an institution's three-year list
     )
 
@@ -78,6 +80,7 @@ class PublicNotice(Record, table=True):
     __table_args__ = (
         CheckConstraint("days > 0", name="days_positive"),
         Index("ix_public_notice_state_end", "state", "end_date"),
+        Index("ix_public_notice_city_state_end", "city_code", "state", "end_date"),  # a city's notices by end
         Index("ix_public_notice_result", "result_id"),
     )
 

@@ -9,7 +9,7 @@ open objection on day D resumes it with `end_date = D + remaining_days`. Listing
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
@@ -289,46 +289,62 @@ class ObjectionRow:
 
 @dataclass
 class Desk:
-    """What the 安心屋 queue shows the actor."""
+    """What the 安心屋 queue shows the actor: the oldest rows of each queue and each queue's size."""
 
     to_approve: list[QueueRow]
     to_notice: list[QueueRow]
     in_notice: list[QueueRow]
     objections: list[ObjectionRow]
+    totals: dict[str, int] = field(default_factory=dict)  # queue name → rows waiting (shown or not)
 
 
-def desk(*, actor: Actor, today: date | None = None, limit: int = 200) -> Desk:
-    """Results awaiting the institution, awaiting notice, in notice (with countdown), and open objections."""
+def desk(*, actor: Actor, today: date | None = None, limit: int = 100) -> Desk:
+    """Results awaiting the institution, awaiting notice, in notice (with countdown), and open
+    objections: the `limit` oldest of each, and how many wait in all."""
     if actor.role not in UNLISTED_READERS:
         raise PermissionDenied()
     day = today or clock_today()
+    waiting = (ResultStatus.SUBMITTED, ResultStatus.APPROVED)
     with read_session() as s:
         base = select(Result.id, Result.number, Result.title, Organization.name, Result.status,
                       Result.updated_at).join(Organization, Organization.id == Result.owner_org_id)
         base = filter_scope(base, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
 
-        def rows(*statuses: str) -> list[QueueRow]:
-            stmt = base.where(Result.status.in_(statuses)).order_by(Result.updated_at).limit(limit)
+        def rows(status: str) -> list[QueueRow]:  # oldest first: ix_result_(city_)status_updated
+            stmt = base.where(Result.status == status).order_by(Result.updated_at).limit(limit)
             return [QueueRow(*r) for r in s.exec(stmt).all()]
 
-        notices = select(Result.id, Result.number, Result.title, Organization.name, Result.status,
-                         Result.updated_at, PublicNotice).join(
-            Organization, Organization.id == Result.owner_org_id).join(
-            PublicNotice, PublicNotice.result_id == Result.id).where(
-            PublicNotice.state.in_(("running", "paused")))
-        # scoped on the notice's own city, so the plan starts from the few running notices
-        notices = filter_scope(notices, actor, city_col=PublicNotice.city_code, org_cols=(Result.owner_org_id,))
+        per_status = filter_scope(select(Result.status, func.count()).where(Result.status.in_(waiting)), actor,
+                                  city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+        counts = dict(s.exec(per_status.group_by(Result.status)).all())
+
+        # the page's notices by end date first (ids only, scoped on the notice's own city), then their rows
+        open_notices = filter_scope(
+            select(PublicNotice.id, PublicNotice.end_date).join(Result, Result.id == PublicNotice.result_id)
+            .where(PublicNotice.state.in_(("running", "paused"))),
+            actor, city_col=PublicNotice.city_code, org_cols=(Result.owner_org_id,))
+        first = [i for i, _ in s.exec(open_notices.order_by(PublicNotice.end_date, PublicNotice.id).limit(limit))]
         in_notice = []
-        for *head, notice in s.exec(notices.order_by(PublicNotice.end_date).limit(limit)).all():
+        for *head, notice in s.exec(
+                select(Result.id, Result.number, Result.title, Organization.name, Result.status, Result.updated_at,
+                       PublicNotice)
+                .join(Organization, Organization.id == Result.owner_org_id)
+                .join(PublicNotice, PublicNotice.result_id == Result.id)
+                .where(PublicNotice.id.in_(first)).order_by(PublicNotice.end_date, PublicNotice.id)).all():
             view = notice_view(notice, day)
             in_notice.append(QueueRow(*head, days_left=view.days_left, end_date=notice.end_date))
+        n_notice = s.exec(select(func.count()).select_from(open_notices.subquery())).one() if len(first) == limit \
+            else len(first)
         obj = select(Objection.id, Objection.result_id, Result.title, Objection.objector_name,
                      Objection.objector_contact, Objection.reason, Objection.status, Objection.created_at,
                      Objection.resolution).join(Result, Result.id == Objection.result_id).where(
             Objection.status == ObjectionStatus.OPEN)
         obj = filter_scope(obj, actor, city_col=Objection.city_code, org_cols=(Result.owner_org_id,))
         objections = [ObjectionRow(*r) for r in s.exec(obj.order_by(Objection.created_at).limit(limit)).all()]
-        return Desk(rows(ResultStatus.SUBMITTED), rows(ResultStatus.APPROVED), in_notice, objections)
+        n_objections = s.exec(select(func.count()).select_from(obj.subquery())).one()
+        totals = {"to_approve": counts.get(ResultStatus.SUBMITTED, 0), "to_notice": counts.get(ResultStatus.APPROVED, 0),
+                  "in_notice": int(n_notice), "objections": int(n_objections)}
+        return Desk(rows(ResultStatus.SUBMITTED), rows(ResultStatus.APPROVED), in_notice, objections, totals)
 
 
 @dataclass(frozen=True)

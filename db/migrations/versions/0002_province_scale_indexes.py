@@ -1,7 +1,7 @@
 """indexes for province-wide pages at scale (issue 10)
 
-The province's home, dashboard, "my results" and an institution's three-year list scanned or
-sorted 100 k+ rows without them (60–300 ms each at 200 k results).
+The province's home and dashboard, "my results", the 安心屋 queues and an institution's
+three-year list scanned or sorted 100 k+ rows without them (60–300 ms each at 200 k results).
 
 Revision ID: 0002
 Revises: 0001
@@ -21,8 +21,13 @@ INDEXES = {
         "ix_contract_kind_status_city_end": ["kind", "status", "city_code", "end_date"],
         "ix_contract_kind_signed": ["kind", "signing_date", "deal_amount"],
     },
+    "public_notice": {
+        "ix_public_notice_city_state_end": ["city_code", "state", "end_date"],
+    },
     "result": {
         "ix_result_updated": ["updated_at"],
+        "ix_result_status_updated": ["status", "updated_at"],
+        "ix_result_city_status_updated": ["city_code", "status", "updated_at"],
         "ix_result_owner_fiscal": ["owner_org_id", "fiscally_funded", "grant_date"],
     },
 }
