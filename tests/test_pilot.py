@@ -413,3 +413,13 @@ def test_utilization_splits_a_booking_across_months_and_ignores_cancelled(world)
     assert rows[1].capacity_days == 3 * days_in and rows[1].platform_id == platform.id
     assert rows[1].rate == (Decimal(2) / Decimal(3 * days_in)).quantize(Decimal("0.0001"))
     assert kept.status == BookingStatus.REQUESTED
+
+
+def test_result_choices_start_with_the_operators_city_and_search_the_province(world) -> None:
+    hz, nb = world.hz, world.nb
+    own = [o.label for o in bk.result_options(actor=hz.operator)]
+    assert own and all("hz" in label for label in own)  # hz的一种锂电池…: Hangzhou's only, untyped
+    found = [o.label for o in bk.result_options(actor=hz.operator, query="nb的")]
+    assert found and all(label.startswith("nb的") for label in found)  # typing reaches every city
+    assert {o.label for o in bk.result_options(actor=world.admin)} >= set(own)
+    assert nb.result.title in {o.label.split("（")[0] for o in bk.result_options(actor=world.admin)}

@@ -225,14 +225,18 @@ def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> lis
 
 
 def result_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
-    """Results that may be pilot-tested whose title or number contains query, for the booking form."""
+    """Results that may be pilot-tested whose title or number contains query, for the booking form:
+    the latest changed first, the operator's city only until something is typed (walking the
+    (city, updated_at) index stops after `limit` rows; sorting 200 k titles took 250 ms)."""
     _require_booker(actor)
     words = str(query or "").strip()[:60]
     stmt = select(Result.id, Result.title, Result.number).where(Result.status.in_(BOOKABLE_RESULT_STATUSES))
     if words:
         stmt = stmt.where(or_(Result.title.ilike(f"%{words}%"), Result.number.ilike(f"%{words}%")))
+    elif actor.city_code:
+        stmt = stmt.where(Result.city_code == actor.city_code)
     with read_session() as s:
-        rows = s.exec(stmt.order_by(Result.title).limit(limit)).all()
+        rows = s.exec(stmt.order_by(Result.updated_at.desc(), Result.id).limit(limit)).all()
     return [Option(i, f"{title}（{number}）") for i, title, number in rows]
 
 
