@@ -9,6 +9,7 @@ from portal import budgets
 from portal.clock import today
 from portal.regions import cities, counties, region_name
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
+from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
     budget_chart,
     budget_frame,
@@ -35,8 +36,8 @@ with refusals():
             t("dash.col.remaining"): yuan(u.remaining), t("dash.col.used"): pct(u.used_share)} for u in rows])
         st.dataframe(frame, hide_index=True, width="stretch")
         downloads(frame, f"budgets-{int(year)}", "budgets")
-        st.altair_chart(budget_chart(budget_frame(rows, per_city=me.is_province and not city, kind=None)),
-                        width="stretch")
+        per_region = budget_frame(rows, per_city=me.is_province and not city, kind=None)
+        chart(lambda: budget_chart(per_region), key=fingerprint("budget", per_region))
     else:
         st.info(t("dash.no_budgets"))
 

@@ -9,13 +9,12 @@ from db.models.enums import ClaimKind
 from portal import budgets, dashboards
 from portal.regions import region_name
 from portal.ui import actor, label, lang, refusals, t
+from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
     budget_chart,
     budget_frame,
-    chart,
     city_filter,
     downloads,
-    fingerprint,
     map_chart,
     pct,
     period_filter,

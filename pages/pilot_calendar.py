@@ -5,12 +5,12 @@ import streamlit as st
 from portal.clock import today
 from portal.pilot import calendar as calv
 from portal.pilot import platforms as pf
-from portal.ui import actor, refusals, t
+from portal.ui import actor, lang, refusals, t
+from portal.ui.charts import chart, fingerprint
 from portal.ui.pilot import (
     bookings_frame,
     cached_utilization,
     calendar_chart,
-    calendar_height,
     city_choice,
     today_range,
     utilization_charts,
@@ -37,7 +37,7 @@ else:
     with refusals():
         cal = calv.platform_calendar(actor=me, platform_id=platform.id, start=start, end=end)
         st.caption(t("pilot.legend"))
-        st.altair_chart(calendar_chart(cal), width="stretch", height=calendar_height(cal))
+        chart(lambda: calendar_chart(cal), key=fingerprint("pilot_calendar", cal.cells, lang()))
         st.subheader(t("pilot.bookings_in_view"))
         if cal.bookings:
             st.dataframe(bookings_frame(cal.bookings), hide_index=True, width="stretch")
@@ -56,12 +56,11 @@ with refusals():
     rows = cached_utilization(me.role, me.city_code, util_city if me.is_province else None, today(), months,
                               _actor=me)
     if rows:
-        by_platform, by_city = utilization_charts(rows)
         st.subheader(t("pilot.utilization_by_city"))
-        st.altair_chart(by_city, width="stretch")
+        chart(lambda: utilization_charts(rows)[1], key=fingerprint("utilization_city", rows, lang()))
         if util_city or not me.is_province:  # one line per platform is readable within one city
             st.subheader(t("pilot.utilization_by_platform"))
-            st.altair_chart(by_platform, width="stretch")
+            chart(lambda: utilization_charts(rows)[0], key=fingerprint("utilization_platform", rows, lang()))
         with st.expander(t("pilot.utilization")):
             st.dataframe(utilization_frame(rows), hide_index=True, width="stretch")
     else:

@@ -8,6 +8,7 @@ from portal.regions import region_name
 from portal.ui import actor, lang, refusals, show_flash, t, yuan
 from portal.ui.pilot import city_choice, md, platform_form, resource_form
 
+PAGE_SIZE = 10
 me = actor()
 st.title(t("nav.pilot_platforms"))
 show_flash()
@@ -23,9 +24,14 @@ with refusals():
     st.caption(t("pilot.count", total=len(rows)))
     if not rows:
         st.info(t("pilot.none_found"))
-    for p in rows:
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = max(1, int(st.session_state.get("pilot_platform_page", 1)))
+    if number > pages:  # the search shrank the list below the page asked for
+        st.session_state["pilot_platform_page"] = number = 1
+    shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]  # a province has hundreds: one table each
+    for p in shown:
         title = f"{p.name} · {region_name(p.city_code, lang())} · {t('pilot.capacity_total', total=p.total_capacity)}"
-        with st.expander(title, expanded=len(rows) <= 3):
+        with st.expander(title, expanded=len(shown) <= 3):
             st.markdown(f"**{t('pilot.host')}**：{md(p.host_name)}")
             if p.tags:
                 st.markdown(" ".join(f":blue-badge[{md(tag)}]" for tag in p.tags))
@@ -40,6 +46,8 @@ with refusals():
                 } for r in p.resources]), hide_index=True, width="stretch")
             else:
                 st.caption(t("pilot.no_resources"))
+    if pages > 1:
+        st.number_input(t("pool.page", pages=pages), min_value=1, max_value=pages, key="pilot_platform_page")
 
 manage_city = city or me.city_code
 if manage_city and pf.may_manage(me, manage_city):

@@ -8,6 +8,7 @@ from portal import activity
 from portal.points import ranking
 from portal.regions import region_name
 from portal.ui import actor, lang, refusals, t
+from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import city_filter, downloads, period_filter, styled
 
 me = actor()
@@ -37,10 +38,10 @@ with refusals():
             t("dash.col.deal_amount_wan"): round(float(r.deal_amount) / 10000, 1),
             t("settings.weight.timeliness"): float(r.timeliness)} for i, r in enumerate(rows, 1)])
         head = frame.head(15)
-        st.altair_chart(styled(alt.Chart(head).mark_bar(color="#7c3aed").encode(
+        chart(lambda: styled(alt.Chart(head).mark_bar(color="#7c3aed").encode(
             y=alt.Y(f"{t('rank.col.name')}:N", sort="-x", title=None),
             x=alt.X(f"{t('rank.col.index')}:Q"), tooltip=list(head.columns)), height=max(160, 34 * len(head))),
-            width="stretch")
+            key=fingerprint("activity", head))
         st.dataframe(frame, hide_index=True, width="stretch")
         downloads(frame, f"activity-{level}", "activity")
     else:

@@ -54,6 +54,7 @@ class PilotBooking(Record, table=True):
         # utilization: bookings that meet a window, found by end date, without touching the table
         Index("ix_pilot_booking_city_end", "city_code", "end_date", "status", "start_date", "platform_id"),
         Index("ix_pilot_booking_end", "end_date", "status", "start_date", "platform_id"),
+        Index("ix_pilot_booking_platform_start", "platform_id", "start_date", "end_date"),  # a platform's calendar
         Index("ix_pilot_booking_enterprise", "enterprise_org_id"),
         Index("ix_pilot_booking_result", "result_id"),
     )

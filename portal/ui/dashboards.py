@@ -3,16 +3,11 @@ filters, and the Altair charts (Chinese labels in Noto Sans CJK)."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -54,40 +49,6 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     right.download_button(t("dash.download_csv"), lambda: frame.to_csv(index=False).encode("utf-8-sig"),
                           file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv", icon=":material/download:",
                           on_click="ignore")
-
-
-_specs: OrderedDict[str, dict] = OrderedDict()
-_specs_lock = threading.Lock()
-
-
-def fingerprint(*parts: Any) -> str:
-    """A digest of what a chart shows: its frames' contents and labels, and any other values."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        text = part.to_json(orient="split", date_format="iso") if isinstance(part, pd.DataFrame) else repr(part)
-        digest.update(text.encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def chart(build: Callable[[], alt.TopLevelMixin], *, key: str, where: Any = st) -> None:
-    """Draw an Altair chart whose Vega-Lite spec is built once per key.
-
-    Building and validating an Altair chart costs 10–40 ms on every rerun. The key is a fingerprint
-    of everything drawn (data, labels, language), so an equal key is an equal picture and a spec
-    is never shown to anyone who did not compute the same data.
-    """
-    with _specs_lock:
-        spec = _specs.get(key)
-        if spec is not None:
-            _specs.move_to_end(key)
-    if spec is None:
-        spec = build().to_dict(validate=False)
-        with _specs_lock:
-            _specs[key] = spec
-            while len(_specs) > 256:
-                _specs.popitem(last=False)
-    where.vega_lite_chart(spec=spec, width="stretch")
 
 
 def period_filter(key: str) -> tuple[date, date]:

@@ -124,11 +124,12 @@ def utilization_charts(rows: list[UtilizationRow]) -> tuple[alt.Chart, alt.Chart
 
 
 def utilization_frame(rows: list[UtilizationRow]) -> pd.DataFrame:
-    """The figures behind the charts."""
+    """The figures behind the charts (a province has thousands of rows: labels looked up once)."""
+    month, platform, booked, capacity, rate = (t(k) for k in (
+        "pilot.month_col", "pilot.platform", "pilot.booked_days", "pilot.capacity_days", "pilot.rate"))
     return pd.DataFrame([{
-        t("pilot.month_col"): r.month.strftime("%Y-%m"), t("pilot.platform"): r.platform_name,
-        t("pilot.booked_days"): r.booked_days, t("pilot.capacity_days"): r.capacity_days,
-        t("pilot.rate"): f"{r.rate * 100:.1f}%",
+        month: r.month.strftime("%Y-%m"), platform: r.platform_name, booked: r.booked_days,
+        capacity: r.capacity_days, rate: f"{r.rate * 100:.1f}%",
     } for r in rows])
 
 

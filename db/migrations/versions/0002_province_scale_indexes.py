@@ -21,6 +21,9 @@ INDEXES = {
         "ix_contract_kind_status_city_end": ["kind", "status", "city_code", "end_date"],
         "ix_contract_kind_signed": ["kind", "signing_date", "deal_amount"],
     },
+    "pilot_booking": {
+        "ix_pilot_booking_platform_start": ["platform_id", "start_date", "end_date"],
+    },
     "public_notice": {
         "ix_public_notice_city_state_end": ["city_code", "state", "end_date"],
     },
