@@ -85,7 +85,9 @@ with tabs[0], refusals():
 
 if writer:
     with tabs[1], refusals():
-        enterprises = enterprise_options(actor=me)
+        name = st.text_input(t("pipeline.find_enterprise"), key="new_demand_ent_q") \
+            if me.role != Role.ENTERPRISE else ""
+        enterprises = enterprise_options(actor=me, query=name)
         with st.form("new_demand"):
             ent = None
             if me.role != Role.ENTERPRISE:

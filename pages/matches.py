@@ -30,9 +30,12 @@ with refusals():
             if query and not choices:
                 st.info(t("rec.no_results"))
             result = st.selectbox(t("rec.pick_result"), choices, format_func=lambda c: f"{c.title} · {c.owner_name}")
-            enterprise = st.selectbox(t("pipeline.enterprise"), enterprise_options(actor=me), format_func=lambda o: o[1])
-            if result and enterprise:
-                record_form(key="manual", result_id=result.id, enterprise_org_id=enterprise[0])
+            if result:  # enterprises are looked up only once there is a result to match them with
+                name = st.text_input(t("pipeline.find_enterprise"), key="new_match_ent_q")
+                enterprise = st.selectbox(t("pipeline.enterprise"), enterprise_options(actor=me, query=name),
+                                          format_func=lambda o: o[1])
+                if enterprise:
+                    record_form(key="manual", result_id=result.id, enterprise_org_id=enterprise[0])
 
     st.subheader(t("pipeline.list"))
     c1, c2, c3 = st.columns([2, 2, 1])

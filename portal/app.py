@@ -19,7 +19,7 @@ from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
 from portal.errors import PortalError  # noqa: E402
 from portal.settings import get_settings  # noqa: E402
-from portal.ui import lang, t  # noqa: E402
+from portal.ui import lang, remember_language, t  # noqa: E402
 from portal.ui.signin import sign_in_gate  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
@@ -33,6 +33,7 @@ def _language_toggle() -> None:
     st.session_state.setdefault("lang", "zh")
     english = st.sidebar.toggle("English", value=st.session_state["lang"] == "en", key="lang_toggle")
     st.session_state["lang"] = "en" if english else "zh"
+    remember_language(st.session_state["lang"])
 
 
 def _refusal() -> None:

@@ -254,8 +254,9 @@ def get_demand(*, actor: Actor, demand_id: uuid.UUID | str) -> DemandRow:
     return DemandRow(*row)
 
 
-def enterprise_options(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Enterprises the actor may post demands for."""
+def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[tuple[uuid.UUID, str]]:
+    """Enterprises the actor may post demands for whose name (or credit code) contains query: at
+    most limit, so a picker stays small when a city has thousands of enterprises."""
     if actor.role not in WRITER_ROLES:
         return []
     stmt = select(Organization.id, Organization.name).where(Organization.kind == OrgKind.ENTERPRISE)
@@ -263,8 +264,12 @@ def enterprise_options(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
         stmt = stmt.where(Organization.id == actor.organization_id)
     elif actor.role == Role.CITY_OPERATOR:
         stmt = stmt.where(Organization.city_code == actor.city_code)
+    words = str(query or "").strip()[:60]
+    if words:
+        stmt = stmt.where(or_(Organization.name.contains(words, autoescape=True),
+                              Organization.credit_code == words.upper()))
     with read_session() as s:
-        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name).limit(2000)).all()]
+        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name).limit(limit)).all()]
 
 
 # --- Excel --------------------------------------------------------------------------------------

@@ -118,3 +118,17 @@ def test_export_round_trips_through_import(world) -> None:
     report = demands.import_demands(actor=world.hz.operator, data=data)
     assert (report.created, report.errors) == (1, [])
     assert _count() == 2
+
+
+def test_enterprise_picker_is_searched_scoped_and_small(world) -> None:
+    from tests.factories import make_org
+
+    for i in range(3):
+        make_org(f"杭州搜索测试企业{i}", "enterprise", "330100")
+    make_org("宁波搜索测试企业", "enterprise", "330200")
+    names = [n for _, n in demands.enterprise_options(actor=world.hz.operator, query="搜索测试")]
+    assert names == ["杭州搜索测试企业0", "杭州搜索测试企业1", "杭州搜索测试企业2"]  # not Ningbo's
+    assert len(demands.enterprise_options(actor=world.hz.operator, query="搜索测试", limit=2)) == 2
+    assert [n for _, n in demands.enterprise_options(actor=world.admin, query="宁波搜索")] == ["宁波搜索测试企业"]
+    assert [n for _, n in demands.enterprise_options(actor=world.hz.enterprise_user, query="")] == ["hz恒拓科技有限公司"]
+    assert demands.enterprise_options(actor=world.hz.presenter, query="搜索") == []

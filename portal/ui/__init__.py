@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -13,10 +14,18 @@ from portal import i18n
 from portal.actor import Actor
 from portal.errors import PortalError
 
+_this_run = threading.local()  # a session's runs happen on its own script-runner thread
+
+
+def remember_language(value: str) -> None:
+    """The router's word on this run's language, so that lang() need not read session state: t()
+    runs hundreds of times a page and each session-state read costs about 10 µs."""
+    _this_run.lang = value
+
 
 def lang() -> str:
     """The session's language (zh by default)."""
-    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
+    return getattr(_this_run, "lang", None) or st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
 
 
 def t(key: str, **params: Any) -> str:
