@@ -69,3 +69,16 @@ def test_province_overview_follows_a_new_trial(world) -> None:
     before = hz_row()["trials"]
     make_trial(world.hz.result, world.hz.enterprise, world.hz.agency)
     assert hz_row()["trials"] == before + 1
+
+
+def test_pipeline_counts_follow_a_new_match_in_the_right_city(world) -> None:
+    from portal import matching
+
+    def contacted(actor) -> int:  # noqa: ANN001
+        return next(c.total for c in matching.pipeline(actor=actor) if c.stage == "contacted")
+
+    hz_before, nb_before = contacted(world.hz.operator), contacted(world.nb.operator)
+    matching.record_match(actor=world.hz.operator, result_id=world.hz.result.id,
+                          enterprise_org_id=world.hz.enterprise.id, channel="visit", contact_date=TODAY)
+    assert (contacted(world.hz.operator), contacted(world.nb.operator)) == (hz_before + 1, nb_before)
+    assert contacted(world.hz.enterprise_user) == 1 and contacted(world.nb.enterprise_user) == 0
