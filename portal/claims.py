@@ -179,16 +179,19 @@ def claimable_deals(*, actor: Actor) -> list[DealOption]:
         return []
     with read_session() as s:
         rate = fee_rate(actor.city_code, session=s)
-        claimed = select(FeeClaim.contract_id).where(FeeClaim.kind == ClaimKind.SERVICE_FEE,
-                                                     FeeClaim.agency_id == actor.agency_id,
-                                                     FeeClaim.contract_id.is_not(None))
+        # looked up per deal in the (kind, contract, agency) unique index, not read as a whole list
+        claimed = select(FeeClaim.id).where(FeeClaim.kind == ClaimKind.SERVICE_FEE, FeeClaim.contract_id == Contract.id,
+                                            FeeClaim.agency_id == actor.agency_id).correlate(Contract).exists()
+        newest = (select(Contract.id)  # the 200 newest first, then their titles and names (not for 5 000)
+                  .where(Contract.city_code == actor.city_code, Contract.kind.in_(PAID_KINDS),
+                         Contract.status != ContractStatus.TERMINATED, ~claimed)
+                  .order_by(Contract.signing_date.desc()).limit(200))
         rows = s.exec(
             select(Contract, Result.title, Organization.name)
             .join(Result, Result.id == Contract.result_id)
             .join(Organization, Organization.id == Contract.licensee_org_id)
-            .where(Contract.city_code == actor.city_code, Contract.kind.in_(PAID_KINDS),
-                   Contract.status != ContractStatus.TERMINATED, Contract.id.not_in(claimed))
-            .order_by(Contract.signing_date.desc()).limit(200)
+            .where(Contract.id.in_(newest.scalar_subquery()))
+            .order_by(Contract.signing_date.desc(), Contract.number)
         ).all()
     return [DealOption(c.id, c.number, title, lic, c.deal_amount, c.signing_date, rate,
                        minimum_fee(c.deal_amount, rate)) for c, title, lic in rows]
@@ -199,12 +202,13 @@ def claimable_redemptions(*, actor: Actor) -> list[RedemptionOption]:
     if actor.role != Role.CITY_OPERATOR or actor.agency_id is None:
         return []
     with read_session() as s:
-        claimed = select(FeeClaim.redemption_id).where(FeeClaim.kind == ClaimKind.VOUCHER_REFUND,
-                                                       FeeClaim.redemption_id.is_not(None))
+        claimed = select(FeeClaim.id).where(FeeClaim.kind == ClaimKind.VOUCHER_REFUND,
+                                            FeeClaim.redemption_id == VoucherRedemption.id
+                                            ).correlate(VoucherRedemption).exists()  # (kind, redemption) index
         rows = s.exec(
             select(VoucherRedemption, InsurancePolicy.policy_number, InsurancePolicy.premium)
             .join(InsurancePolicy, InsurancePolicy.id == VoucherRedemption.policy_id)
-            .where(VoucherRedemption.city_code == actor.city_code, VoucherRedemption.id.not_in(claimed))
+            .where(VoucherRedemption.city_code == actor.city_code, ~claimed)
             .order_by(VoucherRedemption.redeemed_at.desc()).limit(200)
         ).all()
     return [RedemptionOption(r.id, number, premium, r.amount, r.redeemed_at) for r, number, premium in rows]
