@@ -57,8 +57,3 @@ def record(session: Session, actor: Actor, action: str, obj: SQLModel, *,
     )
     session.add(entry)
     return entry
-
-
-def touch(obj: SQLModel) -> None:
-    """Mark a record as changed now (the province roll-up keeps the newer row)."""
-    obj.updated_at = now()  # type: ignore[attr-defined]

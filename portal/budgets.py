@@ -165,7 +165,6 @@ def set_budget(*, actor: Actor, region_code: str, year: int, kind: str, amount, 
             budget = Budget(region_code=region_code, city_code=city, year=year, kind=kind, amount=value)
         else:
             budget.amount = value
-            audit.touch(budget)
         s.add(budget)
         audit.record(s, actor, "budget.set", budget, before=before, reason=why or None)
     return budget

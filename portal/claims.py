@@ -406,7 +406,6 @@ def _transition(actor: Actor, claim_id: uuid.UUID, action: str, change, *, lock:
         claim = _load(s, actor, claim_id, lock=lock)
         before = audit.snapshot(claim)
         change(s, claim)
-        audit.touch(claim)
         s.add(claim)
         audit.record(s, actor, action, claim, before=before, reason=reason)
     return claim

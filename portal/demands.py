@@ -154,7 +154,6 @@ def update_demand(*, actor: Actor, demand_id: uuid.UUID | str, data: Mapping[str
         for key, value in clean.items():
             setattr(demand, key, value)
         demand.terms = demand_terms(clean["title"], clean["description"])
-        audit.touch(demand)
         s.add(demand)
         audit.record(s, actor, "demand.update", demand, before=before)
     return demand
@@ -167,7 +166,6 @@ def set_demand_status(*, actor: Actor, demand_id: uuid.UUID | str, status: str, 
         demand = _writable(s, actor, demand_id)
         before = audit.snapshot(demand)
         demand.status = status
-        audit.touch(demand)
         s.add(demand)
         audit.record(s, actor, "demand.status", demand, before=before, reason=reason or None)
     return demand

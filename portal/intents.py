@@ -126,7 +126,6 @@ def submit_intent(*, token: str | None, company_name: str, credit_code: str, con
         intent.note = note[:4000]
         if org is not None and org.kind == OrgKind.ENTERPRISE:
             intent.enterprise_org_id = org.id
-        audit.touch(intent)
         s.add(intent)
         audit.record(s, PUBLIC, "intent.merge" if merged else "intent.submit", intent, before=before)
         return Receipt(name, result.title, chosen, merged)
@@ -213,7 +212,6 @@ def _enterprise_for(actor: Actor, intent_id: uuid.UUID) -> tuple[Intent, uuid.UU
         if intent.enterprise_org_id != org.id:
             before = audit.snapshot(intent)
             intent.enterprise_org_id = org.id
-            audit.touch(intent)
             s.add(intent)
             audit.record(s, actor, "intent.link_enterprise", intent, before=before)
         return intent, org.id

@@ -115,7 +115,6 @@ def record_match(*, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.
         if demand is not None and demand.status == DemandStatus.OPEN:
             before = audit.snapshot(demand)
             demand.status = DemandStatus.MATCHED
-            audit.touch(demand)
             s.add(demand)
             audit.record(s, actor, "demand.matched", demand, before=before)
         points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
@@ -180,7 +179,6 @@ def move_stage(*, actor: Actor, match_id: uuid.UUID, stage: str, drop_reason: st
         if note:
             stamp = today().isoformat()
             match.notes = (match.notes + "\n" if match.notes else "") + f"[{stamp}] {note}"
-        audit.touch(match)
         s.add(match)
         audit.record(s, actor, "match.stage", match, before=before, reason=note or reason)
     return match
@@ -202,7 +200,6 @@ def log_follow_up(*, actor: Actor, match_id: uuid.UUID, note: str, next_follow_u
         match.next_follow_up = follow
         if people is not None:
             match.people = validation.text(people, field="match_people", max_length=200, required=False)
-        audit.touch(match)
         s.add(match)
         audit.record(s, actor, "match.follow_up", match, before=before)
     return match

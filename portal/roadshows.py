@@ -173,7 +173,6 @@ def update_roadshow(*, actor: Actor, roadshow_id: uuid.UUID, data: RoadshowInput
         before = audit.snapshot(show)
         for key, value in values.items():
             setattr(show, key, value)
-        audit.touch(show)
         s.add(show)
         audit.record(s, actor, "roadshow.update", show, before=before)
     return show
@@ -243,7 +242,6 @@ def update_item(*, actor: Actor, item_id: uuid.UUID, presenter_name: str = "",
         before = audit.snapshot(item)
         item.presenter_name, item.presenter_user_id = name, user_id
         item.slot_start, item.slot_end = start, end
-        audit.touch(item)
         s.add(item)
         audit.record(s, actor, "roadshow.item_update", item, before=before, city_code=show.city_code)
     return item
@@ -271,7 +269,6 @@ def _renumber(s: Session, actor: Actor, show: Roadshow, order: list[uuid.UUID]) 
         if item.position != position:
             before = audit.snapshot(item)
             item.position = position
-            audit.touch(item)
             s.add(item)
             audit.record(s, actor, "roadshow.item_move", item, before=before, city_code=show.city_code)
 
@@ -310,7 +307,6 @@ def publish_roadshow(*, actor: Actor, roadshow_id: uuid.UUID) -> Roadshow:
             raise ValidationError("roadshows.error.no_items", field="roadshow_result")
         before = audit.snapshot(show)
         show.status = RoadshowStatus.PUBLISHED
-        audit.touch(show)
         s.add(show)
         audit.record(s, actor, "roadshow.publish", show, before=before)
     return show
@@ -324,7 +320,6 @@ def close_roadshow(*, actor: Actor, roadshow_id: uuid.UUID) -> Roadshow:
             raise ValidationError("roadshows.error.not_published", field="roadshow_status")
         before = audit.snapshot(show)
         show.status = RoadshowStatus.CLOSED
-        audit.touch(show)
         s.add(show)
         audit.record(s, actor, "roadshow.close", show, before=before)
         points.award(s, actor=actor, kind="roadshow_held", agency_id=show.agency_id,
@@ -350,7 +345,6 @@ def register_attendance(*, actor: Actor, roadshow_id: uuid.UUID, company_name: s
         row.company_name = name
         row.present = present or row.present
         row.enterprise_org_id = org.id if org is not None else row.enterprise_org_id
-        audit.touch(row)
         s.add(row)
         audit.record(s, actor, "roadshow.attendance", row, before=before, city_code=show.city_code)
     return row
@@ -363,7 +357,6 @@ def set_present(*, actor: Actor, attendance_id: uuid.UUID, present: bool) -> Roa
         show = _writable_show(s, actor, row.roadshow_id if row else None)
         before = audit.snapshot(row)
         row.present = bool(present)
-        audit.touch(row)
         s.add(row)
         audit.record(s, actor, "roadshow.presence", row, before=before, city_code=show.city_code)
     return row

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from portal.clock import now
@@ -26,6 +29,17 @@ class Record(SQLModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=now, nullable=False)
     updated_at: datetime = Field(default_factory=now, nullable=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Every changed record gets updated_at = now, unless the change set it itself: the province
+    roll-up keeps the newer row, so a change without a new stamp would be lost there."""
+    for obj in session.dirty:
+        if not isinstance(obj, Record) or not session.is_modified(obj, include_collections=False):
+            continue
+        if not inspect(obj).attrs.updated_at.history.has_changes():
+            obj.updated_at = now()
 
 
 def money_field(*, nullable: bool = False, default=None, **kw):

@@ -189,7 +189,6 @@ def generate_document(*, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocum
                 # pin the version now, so later edits of the template do not change this contract
                 before = audit.snapshot(contract)
                 contract.template_id = template.id
-                audit.touch(contract)
                 s.add(contract)
                 audit.record(s, actor, "contract.template_set", contract, before=before)
         hints = risk_hints(s, contract)

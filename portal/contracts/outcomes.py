@@ -79,7 +79,6 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
             template_id=template_for(s, trial.city_code, deal_kind).id)  # the text it is signed with
         s.add(deal)
         trial.status = ContractStatus.CONVERTED
-        audit.touch(trial)
         s.add(trial)
         audit.record(s, actor, "contract.convert", trial, before=before)
         audit.record(s, actor, "contract.create_deal", deal)
@@ -109,7 +108,6 @@ def extend_trial(*, actor: Actor, trial_id: uuid.UUID, new_end_date: date | str,
         trial.end_date = new_end
         trial.status = ContractStatus.EXTENDED
         trial.status_reason = why
-        audit.touch(trial)
         s.add(trial)
         audit.record(s, actor, "contract.extend", trial, before=before, reason=why)
     return trial
@@ -135,7 +133,6 @@ def terminate_trial(*, actor: Actor, trial_id: uuid.UUID, reason: str, note: str
         trial.status = ContractStatus.TERMINATED
         trial.termination_reason = code
         trial.status_reason = detail
-        audit.touch(trial)
         s.add(trial)
         audit.record(s, actor, "contract.terminate", trial, before=before, reason=detail or code)
     return trial
@@ -159,7 +156,6 @@ def record_objection(*, actor: Actor, contract_id: uuid.UUID, objector_name: str
         if contract.status in (ContractStatus.ACTIVE, ContractStatus.EXTENDED):
             before = audit.snapshot(contract)
             contract.status = ContractStatus.DISPUTED
-            audit.touch(contract)
             s.add(contract)
             audit.record(s, actor, "contract.dispute", contract, before=before, reason=why)
     return objection
@@ -182,7 +178,6 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID, upheld: bool, re
         objection.resolved_by = actor.user_id
         objection.resolved_at = now()
         objection.resolution = why
-        audit.touch(objection)
         s.add(objection)
         audit.record(s, actor, "objection.contract_resolve", objection, before=before, reason=why)
         still_open = s.exec(select(Objection.id).where(
@@ -193,7 +188,6 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID, upheld: bool, re
             extended = contract.kind == ContractKind.TRIAL and contract.original_end_date \
                 and contract.end_date and contract.end_date > contract.original_end_date
             contract.status = ContractStatus.EXTENDED if extended else ContractStatus.ACTIVE
-            audit.touch(contract)
             s.add(contract)
             audit.record(s, actor, "contract.dispute_resolved", contract, before=before_c, reason=why)
     return objection
@@ -261,7 +255,6 @@ def expire_overdue_trials(day: date | None = None) -> int:
         for trial in rows:
             before = audit.snapshot(trial)
             trial.status = ContractStatus.EXPIRED
-            audit.touch(trial)
             s.add(trial)
             audit.record(s, SYSTEM, "contract.expire", trial, before=before)
     return len(rows)

@@ -81,6 +81,5 @@ def advance_match(s: Session, actor: Actor, match: Match, stage: str, contract_n
     match.stage = stage
     if stage in FINAL_STAGES:
         match.next_follow_up = None  # nothing left to follow up
-    audit.touch(match)
     s.add(match)
     audit.record(s, actor, "match.stage", match, before=before, reason=contract_number)

@@ -143,7 +143,6 @@ def redeem_voucher(*, actor: Actor, voucher_id: uuid.UUID, policy_id: uuid.UUID,
         voucher.balance = voucher.balance - value
         if voucher.balance == 0:
             voucher.status = VoucherStatus.EXHAUSTED
-        audit.touch(voucher)
         s.add(voucher)
         red = VoucherRedemption(voucher_id=voucher.id, policy_id=policy.id, redeemed_by_org_id=payer,
                                 city_code=policy.city_code, amount=value, rate=bounds.rate, redeemed_at=now())

@@ -264,7 +264,6 @@ def _advance_match(s: Session, actor: Actor, match: Match) -> None:
         return
     before = audit.snapshot(match)
     match.stage = MatchStage.PILOT
-    audit.touch(match)
     s.add(match)
     audit.record(s, actor, "match.stage", match, before=before)
 
@@ -366,7 +365,6 @@ def reschedule_booking(*, actor: Actor, booking_id: uuid.UUID, start_date: date 
         _ensure_room(s, resource, start, end, exclude=booking.id)
         before = audit.snapshot(booking)
         booking.start_date, booking.end_date = start, end
-        audit.touch(booking)
         s.add(booking)
         audit.record(s, actor, "pilot.reschedule", booking, before=before)
     return booking
@@ -387,7 +385,6 @@ def _move(s: Session, actor: Actor, booking: PilotBooking, target: str) -> dict:
                               current=booking.status, target=target)
     before = audit.snapshot(booking)
     booking.status = target
-    audit.touch(booking)
     return before
 
 
@@ -450,7 +447,6 @@ def _raise_trl(s: Session, actor: Actor, result: Result, new_trl: int | str, rea
                         to_status=result.status, actor_id=actor.user_id, actor_name=actor.display_name,
                         reason=f"TRL {result.trl} → {trl}: {why}")
     result.trl = trl
-    audit.touch(result)
     s.add(result)
     s.add(step)
     audit.record(s, actor, "pilot.trl_change", result, before=before, reason=why)
@@ -490,7 +486,6 @@ def finish_booking(*, actor: Actor, booking_id: uuid.UUID, outcome: str, finishe
         platform = s.get(PilotPlatform, booking.platform_id)
         result_before = audit.snapshot(result)
         result.last_pilot_on = max(result.last_pilot_on or finished, finished)
-        audit.touch(result)
         s.add(result)
         step = ApprovalStep(result_id=result.id, action="pilot_done", from_status=result.status,
                             to_status=result.status, actor_id=actor.user_id, actor_name=actor.display_name,

@@ -196,7 +196,6 @@ def update_platform(*, actor: Actor, platform_id: uuid.UUID, name: str, host_org
         before = audit.snapshot(platform)
         for key, value in fields.items():
             setattr(platform, key, value)
-        audit.touch(platform)
         s.add(platform)
         audit.record(s, actor, "pilot.platform_change", platform, before=before)
     return platform
@@ -250,7 +249,6 @@ def update_resource(*, actor: Actor, resource_id: uuid.UUID, name: str, capacity
         before = audit.snapshot(resource)
         for key, value in fields.items():
             setattr(resource, key, value)
-        audit.touch(resource)
         s.add(resource)
         audit.record(s, actor, "pilot.resource_change", resource, before=before, city_code=platform.city_code)
     return resource

@@ -122,7 +122,6 @@ def file_objection(*, actor: Actor, result_id: uuid.UUID | str, objector_name: s
             before = audit.snapshot(notice)
             notice.state, notice.paused_on = "paused", day
             notice.remaining_days = (notice.end_date - day).days
-            audit.touch(notice)
             s.add(notice)
             audit.record(s, actor, "notice.pause", notice, before=before, reason=clean)
         objection = Objection(result_id=result.id, notice_id=notice.id, city_code=result.city_code,
@@ -149,7 +148,6 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID | str, upheld: bo
         before = audit.snapshot(objection)
         objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         objection.resolved_by, objection.resolved_at, objection.resolution = actor.user_id, now(), clean
-        audit.touch(objection)
         s.add(objection)
         s.flush()
         audit.record(s, actor, "objection.uphold" if upheld else "objection.dismiss", objection,
@@ -159,7 +157,6 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID | str, upheld: bo
             if notice is not None and notice.state in ("running", "paused"):
                 before_n = audit.snapshot(notice)
                 notice.state = "withdrawn"
-                audit.touch(notice)
                 s.add(notice)
                 audit.record(s, actor, "notice.withdraw", notice, before=before_n, reason=clean)
             if result.status in WITHDRAWABLE:
@@ -172,7 +169,6 @@ def resolve_objection(*, actor: Actor, objection_id: uuid.UUID | str, upheld: bo
             before_n = audit.snapshot(notice)
             notice.end_date = day + timedelta(days=notice.remaining_days or 0)
             notice.state, notice.paused_on, notice.remaining_days = "running", None, None
-            audit.touch(notice)
             s.add(notice)
             audit.record(s, actor, "notice.resume", notice, before=before_n, reason=clean)
             record_step(s, actor, result, "resume", ResultStatus.NOTICE, reason=clean)
@@ -189,7 +185,6 @@ def withdraw_result(*, actor: Actor, result_id: uuid.UUID | str, reason: str) ->
         if notice is not None and notice.state in ("running", "paused"):
             before = audit.snapshot(notice)
             notice.state = "withdrawn"
-            audit.touch(notice)
             s.add(notice)
             audit.record(s, actor, "notice.withdraw", notice, before=before, reason=clean)
         was_listed = result.status == ResultStatus.LISTED
@@ -213,7 +208,6 @@ def advance_notices(today: date | None = None, *, actor: Actor = SYSTEM) -> int:
             result = s.get(Result, notice.result_id)
             before = audit.snapshot(notice)
             notice.state = "ended"
-            audit.touch(notice)
             s.add(notice)
             audit.record(s, actor, "notice.end", notice, before=before)
             if result is not None and result.status == ResultStatus.NOTICE:

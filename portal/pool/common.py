@@ -61,7 +61,6 @@ def record_step(s: Session, actor: Actor, result: Result, action: str, to_status
     from_status = result.status
     if to_status is not None:
         result.status = to_status
-        audit.touch(result)
     # microseconds kept: several steps of one result may happen within a second, in order
     step = ApprovalStep(result_id=result.id, action=action, from_status=from_status,
                         to_status=to_status or from_status, actor_id=actor.user_id,

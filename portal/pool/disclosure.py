@@ -165,7 +165,6 @@ def save_result(*, actor: Actor, data: Mapping[str, Any], result_id: uuid.UUID |
             before = audit.snapshot(result)
             for key, value in clean.items():
                 setattr(result, key, value)
-            audit.touch(result)
         if number_taken(s, result.number, exclude=result.id if before else None):
             raise ValidationError("pool.error.number_taken", field="number", number=result.number)
         s.add(result)

@@ -284,7 +284,6 @@ def import_results(*, actor: Actor, data: bytes, city_code: str | None = None, l
                 before = audit.snapshot(current)
                 for a, v in diff.items():
                     setattr(current, a, v)
-                audit.touch(current)
                 s.add(current)
                 changed.append((current, before, "result.import_update"))
                 updated += 1
