@@ -19,7 +19,7 @@ from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
 from portal.errors import PortalError  # noqa: E402
 from portal.settings import get_settings  # noqa: E402
-from portal.ui import lang, remember_language, t  # noqa: E402
+from portal.ui import lang, remember_language, settle_heap, t  # noqa: E402
 from portal.ui.signin import sign_in_gate  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
@@ -107,6 +107,7 @@ def main() -> None:
         return
     # Signed in (possibly in this very run: no rerun, see STACK_NOTES): the role's navigation.
     _run(_signed_in_navigation(actor))
+    settle_heap()
 
 
 main()
