@@ -222,7 +222,8 @@ def trials_ending(*, actor: Actor, city_code: str | None = None, days: int | Non
     first = today()
     last = first + timedelta(days=window)
     with read_session() as s:
-        q = (select(Contract, Result.title, Organization.name)
+        q = (select(Contract.id, Contract.number, Contract.city_code, Result.title, Organization.name,
+                    Contract.end_date, Contract.status)
              .join(Result, Result.id == Contract.result_id)
              .join(Organization, Organization.id == Contract.licensee_org_id)
              .where(Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
@@ -230,8 +231,8 @@ def trials_ending(*, actor: Actor, city_code: str | None = None, days: int | Non
         if city:
             q = q.where(Contract.city_code == city)
         rows = s.exec(q.order_by(Contract.end_date, Contract.number).limit(limit)).all()
-    return window, [EndingTrial(c.id, c.number, c.city_code, title, lic, c.end_date, (c.end_date - first).days,
-                                c.status) for c, title, lic in rows]
+    return window, [EndingTrial(cid, number, code, title, lic, end, (end - first).days, status)
+                    for cid, number, code, title, lic, end, status in rows]
 
 
 def period_presets(day: date | None = None) -> dict[str, tuple[date, date]]:

@@ -82,3 +82,21 @@ def test_pipeline_counts_follow_a_new_match_in_the_right_city(world) -> None:
                           enterprise_org_id=world.hz.enterprise.id, channel="visit", contact_date=TODAY)
     assert (contacted(world.hz.operator), contacted(world.nb.operator)) == (hz_before + 1, nb_before)
     assert contacted(world.hz.enterprise_user) == 1 and contacted(world.nb.enterprise_user) == 0
+
+
+def test_budget_usage_follows_an_approval_in_its_city_only(world) -> None:
+    from portal import claims
+    from portal.budgets import list_budgets
+    from portal.clock import today
+    from tests.test_claims import _reviewed, budget, make_deal
+
+    budget("330100", "service_fee", "100000")
+    budget("330200", "service_fee", "50000")
+    year = today().year
+    claim = _reviewed(world, make_deal(world.hz))
+    assert [u.committed for u in list_budgets(actor=world.hz.manager, year=year)] == [Decimal("0")]
+    nb_before = list_budgets(actor=world.nb.manager, year=year)
+    claims.approve_claim(actor=world.hz.operator, claim_id=claim.id)
+    assert [u.committed for u in list_budgets(actor=world.hz.manager, year=year)] == [Decimal("10000.00")]
+    assert list_budgets(actor=world.nb.manager, year=year) == nb_before
+    assert sum(u.committed for u in list_budgets(actor=world.admin, year=year)) == Decimal("10000.00")

@@ -28,6 +28,7 @@ class Contract(Record, table=True):
         Index("ix_contract_kind_city_amount", "kind", "city_code", "deal_amount"),  # deals per city, index-only
         Index("ix_contract_kind_status_city_end", "kind", "status", "city_code", "end_date"),  # province: trials running, ending, per city
         Index("ix_contract_kind_signed", "kind", "signing_date", "deal_amount"),  # province: deals in a period
+        Index("ix_contract_kind_end", "kind", "end_date", "status"),  # province: trials ending soonest
         # the contracts list: newest start first, within a city or province-wide (issue 7)
         Index("ix_contract_city_start", "city_code", "start_date", "number"),
         Index("ix_contract_start", "start_date", "number"),

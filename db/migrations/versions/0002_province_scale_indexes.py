@@ -20,6 +20,7 @@ INDEXES = {
     "contract": {
         "ix_contract_kind_status_city_end": ["kind", "status", "city_code", "end_date"],
         "ix_contract_kind_signed": ["kind", "signing_date", "deal_amount"],
+        "ix_contract_kind_end": ["kind", "end_date", "status"],
     },
     "pilot_booking": {
         "ix_pilot_booking_platform_start": ["platform_id", "start_date", "end_date"],
