@@ -138,14 +138,22 @@ def agency_choices(*, actor: Actor, result_id: uuid.UUID | None = None,
     few dozen agencies, so one short list."""
     if actor.role not in WRITER_ROLES:
         return []
-    stmt = select(Agency).order_by(Agency.city_code, Agency.name)
     if actor.role != Role.PROVINCE_ADMIN:
-        stmt = stmt.where(Agency.id == actor.agency_id)
-    with read_session() as s:
-        if city_code is None and result_id is not None:
+        return [a for a in _all_agencies() if a.id == actor.agency_id]
+    if city_code is None and result_id is not None:
+        with read_session() as s:
             city_code = s.exec(select(Result.city_code).where(Result.id == result_id)).first()
-        rows = [AgencyChoice(a.id, a.name, a.city_code) for a in s.exec(stmt).all()]
-    return sorted(rows, key=lambda a: a.city_code != city_code)  # stable: city and name order kept
+    return sorted(_all_agencies(), key=lambda a: a.city_code != city_code)  # stable: city and name order kept
+
+
+def _all_agencies() -> list[AgencyChoice]:
+    """Every agency by city and name: a form per recommendation asks, so kept until one changes."""
+    def compute() -> list[AgencyChoice]:
+        with read_session() as s:
+            return [AgencyChoice(a.id, a.name, a.city_code)
+                    for a in s.exec(select(Agency).order_by(Agency.city_code, Agency.name)).all()]
+
+    return cached(("agencies",), compute, city=None)
 
 
 def _load_for_change(s: Session, actor: Actor, match_id: uuid.UUID) -> Match:
