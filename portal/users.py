@@ -14,6 +14,7 @@ from db.models.enums import Role
 from portal import audit, validation
 from portal.actor import Actor
 from portal.auth import hash_password
+from portal.cache import cached
 from portal.clock import now
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.regions import all_regions
@@ -168,18 +169,23 @@ def binding_options(*, actor: Actor, city_code: str | None = None) -> dict[str, 
     city = city_code if actor.role == Role.PROVINCE_ADMIN else actor.city_code
     if not city:
         return {"agencies": [], "licensors": [], "enterprises": []}
-    with read_session() as s:
-        agencies = s.exec(select(Agency.id, Agency.name, Agency.city_code)
-                          .where(Agency.city_code == city).order_by(Agency.name)).all()
-        orgs = s.exec(select(Organization.id, Organization.name, Organization.city_code, Organization.kind)
-                      .where(Organization.city_code == city,
-                             Organization.kind.in_(("university", "institute", "medical", "rnd", "enterprise")))
-                      .order_by(Organization.name).limit(5000)).all()
-    return {
-        "agencies": [tuple(a) for a in agencies],
-        "licensors": [(i, n, c) for i, n, c, k in orgs if k != "enterprise"],
-        "enterprises": [(i, n, c) for i, n, c, k in orgs if k == "enterprise"],
-    }
+
+    def compute() -> dict[str, list[tuple[uuid.UUID, str, str]]]:
+        with read_session() as s:
+            agencies = s.exec(select(Agency.id, Agency.name, Agency.city_code)
+                              .where(Agency.city_code == city).order_by(Agency.name)).all()
+            orgs = s.exec(select(Organization.id, Organization.name, Organization.city_code, Organization.kind)
+                          .where(Organization.city_code == city,
+                                 Organization.kind.in_(("university", "institute", "medical", "rnd", "enterprise")))
+                          .order_by(Organization.name).limit(5000)).all()
+        return {
+            "agencies": [tuple(a) for a in agencies],
+            "licensors": [(i, n, c) for i, n, c, k in orgs if k != "enterprise"],
+            "enterprises": [(i, n, c) for i, n, c, k in orgs if k == "enterprise"],
+        }
+
+    # thousands of names, read on every rerun of the users page: kept until the city's organizations change
+    return cached(("binding_options",), compute, city=city)
 
 
 def change_own_password(*, actor: Actor, current: str, new_password: str, repeat: str) -> None:

@@ -16,6 +16,7 @@ from db.models import Organization, PilotPlatform, PilotResource
 from db.models.enums import OrgKind, Role
 from portal import audit, validation
 from portal.actor import Actor
+from portal.cache import cached
 from portal.clock import today
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.pilot import capacity as cap
@@ -127,11 +128,15 @@ def host_options(*, actor: Actor, city_code: str | None = None) -> list[tuple[uu
     """Organizations of the city that may host a platform (any kind but insurers), by name."""
     city = city_code or actor.city_code
     require_manager(actor, city)
-    with read_session() as s:
-        rows = s.exec(select(Organization.id, Organization.name)
-                      .where(Organization.city_code == city, Organization.kind != OrgKind.INSURER)
-                      .order_by(Organization.name).limit(500)).all()
-    return [(i, n) for i, n in rows]
+
+    def compute() -> list[tuple[uuid.UUID, str]]:
+        with read_session() as s:
+            rows = s.exec(select(Organization.id, Organization.name)
+                          .where(Organization.city_code == city, Organization.kind != OrgKind.INSURER)
+                          .order_by(Organization.name).limit(500)).all()
+        return [(i, n) for i, n in rows]
+
+    return cached(("host_options",), compute, city=city)  # two forms a rerun ask: kept until an organization changes
 
 
 def _platform_fields(s: Session, *, name: str, host_org_id: uuid.UUID | None, city_code: str,
