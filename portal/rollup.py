@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, inspect, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, create_engine, inspect, or_, select, tuple_
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
@@ -130,6 +130,11 @@ def _city_of(engine: Engine, path: str, expected: str | None) -> str:
     return city
 
 
+# Tables whose natural key may hold NULL meaning "the province" (a template's city): there a NULL
+# matches a NULL, or every city file would add another copy of the province's default text.
+NULL_MATCHES = {"contract_template"}
+
+
 def _natural_keys(table: Table) -> list[tuple[str, ...]]:
     """Unique keys other than the primary key."""
     keys: list[tuple[str, ...]] = []
@@ -172,7 +177,11 @@ class _Merger:
         target = tuple_(*cols) if len(cols) > 1 else cols[0]
         for i in range(0, len(values), CHUNK):
             chunk = values[i:i + CHUNK]
-            where = target.in_(chunk if len(cols) > 1 else [v[0] for v in chunk])
+            if any(None in v for v in chunk):  # NULL_MATCHES tables only, a handful of rows
+                where = or_(*(and_(*(c.is_(None) if x is None else c == x for c, x in zip(cols, v, strict=True)))
+                              for v in chunk))
+            else:
+                where = target.in_(chunk if len(cols) > 1 else [v[0] for v in chunk])
             for row in self.conn.execute(select(table.c[pk], stamp, *cols).where(where)):
                 out[tuple(row[2:])] = (row[0], row[1] if "updated_at" in table.c else None)
         return out
@@ -192,8 +201,9 @@ class _Merger:
         has_stamp = "updated_at" in table.c
         new = [r for r in rows if r[pk] not in existing]
         keyed: dict[tuple[str, ...], dict[tuple, tuple]] = {}
+        nulls_match = table.name in NULL_MATCHES
         for key in _natural_keys(table):
-            values = list({tuple(r[c] for c in key) for r in new if all(r[c] is not None for c in key)})
+            values = list({tuple(r[c] for c in key) for r in new if nulls_match or all(r[c] is not None for c in key)})
             keyed[key] = self._by_key(table, pk, key, values) if values else {}
         inserts: list[dict] = []
         updates: list[dict] = []
@@ -209,14 +219,14 @@ class _Merger:
             match = None
             for key, found in keyed.items():
                 kv = tuple(r[c] for c in key)
-                if None not in kv and kv in found:
+                if (nulls_match or None not in kv) and kv in found:
                     match = found[kv]
                     break
             if match is None:
                 inserts.append(r)
                 for key, found in keyed.items():  # two new rows of one file cannot collide either
                     kv = tuple(r[c] for c in key)
-                    if None not in kv:  # NULLs never collide in a unique key
+                    if nulls_match or None not in kv:  # elsewhere NULLs never collide in a unique key
                         found[kv] = (r[pk], r.get("updated_at"))
                 continue
             remap[r[pk]] = match[0]

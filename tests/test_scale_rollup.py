@@ -164,3 +164,28 @@ def test_cli_rollup_reports_and_refuses_in_the_users_language(engine, nb, capsys
     assert main(["rollup", str(nb), "--city", "330100", "--database-url", url]) == 2
     assert "不是杭州市的" in capsys.readouterr().err
     get_settings.cache_clear()
+
+
+def test_a_citys_copy_of_the_province_template_merges_into_the_provinces(engine, nb) -> None:  # noqa: ANN001
+    import uuid
+
+    from db.models import Contract, ContractTemplate
+    from portal.contracts.templates import ensure_default_template
+
+    with Session(get_engine()) as s:  # the province made its default before the city did
+        province_template = ensure_default_template(s).id
+        s.commit()
+    city_template = uuid.uuid4().hex
+    with sqlite3.connect(nb) as conn:  # the city's database made its own copy, and a trial uses it
+        conn.execute("INSERT INTO contract_template (id, city_code, kind, version, title, body, created_at, reason) "
+                     "VALUES (?, NULL, 'trial', 1, '示范文本', '{contract_number}', '2026-11-20 08:00:00.000000', '')",
+                     (city_template,))
+        contract = conn.execute("SELECT id FROM contract WHERE kind = 'trial' LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE contract SET template_id = ? WHERE id = ?", (city_template, contract))
+    rollup_files([str(nb)])
+    rollup_files([str(nb)])
+    with Session(get_engine()) as s:
+        rows = s.exec(select(ContractTemplate.id).where(ContractTemplate.kind == "trial",
+                                                        ContractTemplate.city_code.is_(None))).all()
+        assert rows == [province_template]
+        assert s.get(Contract, uuid.UUID(contract)).template_id == province_template

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
@@ -70,6 +70,14 @@ def ensure_default_template(s: Session, kind: str = ContractKind.TRIAL) -> Contr
     if row is None:
         if kind not in DEFAULTS:
             raise NotFound("contracts.error.no_template")
+        if s.get_bind().dialect.name == "postgresql":
+            # NULL cities never collide in the unique key, so two first uses would both insert version 1;
+            # SQLite's write transactions are serial already
+            s.exec(text("SELECT pg_advisory_xact_lock(hashtext(:k))").bindparams(k=f"contract_template:{kind}"))
+            row = s.exec(select(ContractTemplate).where(
+                ContractTemplate.city_code.is_(None), ContractTemplate.kind == kind).limit(1)).first()
+            if row is not None:
+                return row
         title, body = DEFAULTS[kind]
         row = ContractTemplate(city_code=None, kind=kind, version=1, title=title, body=body,
                                reason="省级示范文本")
