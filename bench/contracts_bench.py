@@ -13,7 +13,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from db.engine import configure  # noqa: E402
-from portal.auth import load_actor  # noqa: E402
 from portal.contracts.listing import (  # noqa: E402
     ContractFilters,
     contract_detail,
@@ -22,6 +21,7 @@ from portal.contracts.listing import (  # noqa: E402
     list_contracts,
 )
 from portal.contracts.outcomes import list_converted_deals  # noqa: E402
+from portal.core.auth import load_actor  # noqa: E402
 
 
 def timed(label: str, fn, runs: int = 5) -> object:  # noqa: ANN001

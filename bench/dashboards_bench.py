@@ -15,9 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from db.engine import configure, read_session  # noqa: E402
-from portal import activity, budgets, claims, dashboards  # noqa: E402
-from portal.auth import load_actor  # noqa: E402
-from portal.points import ranking  # noqa: E402
+from portal.claims import budgets, claims
+from portal.core.auth import load_actor  # noqa: E402
+from portal.dashboards import figures as dashboards
+from portal.scoring import activity  # noqa: E402
+from portal.scoring.points import ranking  # noqa: E402
 
 
 def timed(label: str, fn, runs: int = 5, cold: bool = True) -> object:  # noqa: ANN001

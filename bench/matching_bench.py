@@ -45,7 +45,7 @@ import db.models  # noqa: E402,F401
 from db import engine as db_engine  # noqa: E402
 from db.models import Demand, Organization, Result, ResultTerms, SearchState  # noqa: E402
 from db.reference import ensure_regions  # noqa: E402
-from portal.actor import SYSTEM  # noqa: E402
+from portal.core.actor import SYSTEM  # noqa: E402
 from portal.search import on_result_changed, recommend, store, text  # noqa: E402
 from seed import texts  # noqa: E402
 

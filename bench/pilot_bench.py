@@ -32,11 +32,11 @@ from db.models import (  # noqa: E402
     UserAccount,
 )
 from db.reference import ensure_regions  # noqa: E402
-from portal.auth import actor_from_user  # noqa: E402
-from portal.clock import now, today  # noqa: E402
+from portal.core.auth import actor_from_user  # noqa: E402
+from portal.core.clock import now, today  # noqa: E402
+from portal.core.regions import cities  # noqa: E402
 from portal.pilot import bookings as bk  # noqa: E402
 from portal.pilot import calendar as calv  # noqa: E402
-from portal.regions import cities  # noqa: E402
 
 
 def timed(label: str, fn, repeat: int = 5) -> None:  # noqa: ANN001
@@ -124,7 +124,7 @@ def measure(url: str) -> None:
         ent = s.exec(select(Organization).where(Organization.name == "ent330100")).one()
         result = s.exec(select(Result).where(Result.number == "B330100")).one()
     me = actor_from_user(user)
-    from portal.actor import Actor
+    from portal.core.actor import Actor
 
     province = Actor(user_id=None, username="zj", display_name="zj", role="province_admin")
     timed("list_bookings city, first page", lambda: bk.list_bookings(actor=me))

@@ -15,8 +15,8 @@ from sqlmodel import select  # noqa: E402
 
 from db.engine import configure, read_session  # noqa: E402
 from db.models import Result, UserAccount  # noqa: E402
-from portal.actor import SYSTEM  # noqa: E402
-from portal.auth import actor_from_user  # noqa: E402
+from portal.core.actor import SYSTEM  # noqa: E402
+from portal.core.auth import actor_from_user  # noqa: E402
 from portal.pool import approval, browse, disclosure, three_year  # noqa: E402
 from portal.pool.browse import PoolFilter  # noqa: E402
 

@@ -20,9 +20,9 @@ import db.models  # noqa: E402,F401
 from db import engine as db_engine  # noqa: E402
 from db.models import Organization  # noqa: E402
 from db.reference import ensure_regions  # noqa: E402
-from portal.actor import SYSTEM  # noqa: E402
+from portal.core.actor import SYSTEM  # noqa: E402
+from portal.core.validation import credit_check_char, patent_check_char  # noqa: E402
 from portal.pool import excel  # noqa: E402
-from portal.validation import credit_check_char, patent_check_char  # noqa: E402
 
 
 def main(n: int) -> None:

@@ -26,9 +26,10 @@ from sqlmodel import Session, select  # noqa: E402
 
 from db import engine as db_engine  # noqa: E402
 from db.models import Intent, Roadshow, RoadshowItem, UserAccount  # noqa: E402
-from portal import decks, intents, roadshows  # noqa: E402
-from portal.auth import actor_from_user  # noqa: E402
-from portal.validation import credit_check_char  # noqa: E402
+from portal.core.auth import actor_from_user  # noqa: E402
+from portal.core.validation import credit_check_char  # noqa: E402
+from portal.roadshows import decks, intents  # noqa: E402
+from portal.roadshows import events as roadshows  # noqa: E402
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:

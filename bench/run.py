@@ -141,7 +141,7 @@ def prepare(backend: str, results: int, data_dir: Path, *, rebuild: bool) -> tup
 def use(url: str) -> None:
     """Point settings and the process engine at url (as `portal serve` would)."""
     from db import engine as db_engine
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     os.environ["PORTAL_DATABASE_URL"] = url
     get_settings.cache_clear()
@@ -255,7 +255,7 @@ def _services() -> list[tuple[str, str, object]]:
     except ImportError:
         pass
     try:
-        from portal.dashboards import funnel
+        from portal.dashboards.figures import funnel
 
         end = date.fromisoformat(AS_OF)
         out.append(("dashboard funnel, province, 1 year (uncached)", "zj_manager",
@@ -267,7 +267,7 @@ def _services() -> list[tuple[str, str, object]]:
 
 def time_services(runs: int) -> list[Row]:
     """Each service call once cold, then `runs` times (p50 / p95); errors become rows."""
-    from portal.auth import load_actor
+    from portal.core.auth import load_actor
 
     rows = []
     for name, username, call in _services():
@@ -354,7 +354,7 @@ def targets(pages: set[str] | None = None, max_roles: int | None = None) -> list
     """(page spec, username or None, role label) for every page in the navigation and every bench
     user whose role may open it, then the public pages signed out: new pages come in by themselves."""
     from portal import navigation
-    from portal.auth import load_actor
+    from portal.core.auth import load_actor
 
     actors = [(u, load_actor(u, "zh")) for u in BENCH_USERS]
     out: list[tuple] = []

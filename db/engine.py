@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
-from portal.errors import ConfigError
+from portal.core.errors import ConfigError
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -73,7 +73,7 @@ def make_engine(url: str) -> Engine:
 def configure(url: str | None = None) -> Engine:
     """Switch the process to url (default: settings); used at start-up, by the CLI and tests."""
     global _engine, _engine_url
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     url = url or get_settings().resolved_database_url
     with _lock:

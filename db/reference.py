@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from db.models import Region
-from portal.regions import all_regions
+from portal.core.regions import all_regions
 
 
 def ensure_regions(session: Session) -> int:

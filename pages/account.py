@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from portal.regions import region_name
+from portal.admin.users import change_own_password
+from portal.core.regions import region_name
 from portal.ui import actor, lang, refusals, t
-from portal.users import change_own_password
 
 me = actor()
 st.title(t("nav.account"))

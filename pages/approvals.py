@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Role
-from portal.policy import current_policy
+from portal.core.policy import current_policy
 from portal.pool.approval import (
     advance_notices_if_due,
     approve_result,

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from portal.audit_log import list_audit
-from portal.clock import fmt
-from portal.i18n import action_label
+from portal.admin.audit_log import list_audit
+from portal.core.clock import fmt
+from portal.core.i18n import action_label
 from portal.ui import actor, lang, refusals, t
 
 PAGE_SIZE = 50

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ClaimKind, Role
-from portal import budgets
-from portal.clock import today
-from portal.regions import cities, counties, region_name
+from portal.claims import budgets
+from portal.core.clock import today
+from portal.core.regions import cities, counties, region_name
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (

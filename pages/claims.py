@@ -3,7 +3,7 @@
 import streamlit as st
 
 from db.models.enums import ClaimKind, ClaimStatus, Role
-from portal import claims
+from portal.claims import claims
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.claims import claims_frame, detail, new_claim
 from portal.ui.dashboards import downloads

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ContractKind
-from portal.clock import fmt
 from portal.contracts.common import RUNNING, WRITERS
 from portal.contracts.documents import contract_risks, generate_document
 from portal.contracts.listing import contract_detail, find_contract_id
+from portal.core.clock import fmt
 from portal.ui import actor, label, refusals, show_flash, t, yuan
 from portal.ui.contracts import insurance_section, objection_section, outcome_forms
 

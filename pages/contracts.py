@@ -9,7 +9,7 @@ from portal.contracts.listing import (
     export_contracts_xlsx,
     list_contracts,
 )
-from portal.regions import cities, region_name
+from portal.core.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
 

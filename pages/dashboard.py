@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ClaimKind
-from portal import budgets, dashboards
-from portal.regions import region_name
+from portal.claims import budgets
+from portal.core.regions import region_name
+from portal.dashboards import figures as dashboards
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (

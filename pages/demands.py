@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Cooperation, DemandStatus, Field_, Role
-from portal.clock import now
-from portal.demands import (
+from portal.core.clock import now
+from portal.core.regions import counties, region_name
+from portal.hub.demands import (
     WRITER_ROLES,
     create_demand,
     enterprise_options,
@@ -15,7 +16,6 @@ from portal.demands import (
     list_demands,
     set_demand_status,
 )
-from portal.regions import counties, region_name
 from portal.ui import actor, label, lang, refusals, t, wan
 
 PAGE_SIZE = 25

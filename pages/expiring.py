@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.contracts.listing import expiring_trials
-from portal.regions import region_name
+from portal.core.regions import region_name
 from portal.ui import actor, label, lang, refusals, t
 
 me = actor()

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from portal.clock import fmt
-from portal.home import home_figures
-from portal.i18n import action_label
-from portal.regions import region_name
+from portal.core.clock import fmt
+from portal.core.i18n import action_label
+from portal.core.regions import region_name
+from portal.dashboards.home import home_figures
 from portal.ui import actor, label, lang, refusals, t, yuan
 
 me = actor()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from portal.clock import local
-from portal.intents import public_item, submit_intent
+from portal.core.clock import local
+from portal.roadshows.intents import public_item, submit_intent
 from portal.ui import label, refusals, t
 
 token = st.query_params.get("t", "")

@@ -4,8 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import DropReason, MatchStage
-from portal.demands import enterprise_options
-from portal.matching import ALLOWED, WRITER_ROLES, list_matches, log_follow_up, move_stage, pipeline
+from portal.hub.demands import enterprise_options
+from portal.hub.matches import (
+    ALLOWED,
+    WRITER_ROLES,
+    list_matches,
+    log_follow_up,
+    move_stage,
+    pipeline,
+)
 from portal.search.recommend import find_listed_results
 from portal.ui import actor, label, refusals, t
 from portal.ui.matching import record_form

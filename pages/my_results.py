@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ResultStatus
-from portal.clock import fmt
+from portal.core.clock import fmt
 from portal.pool.approval import advance_notices_if_due, submit_result, withdraw_result
 from portal.pool.disclosure import (
     EDITABLE,

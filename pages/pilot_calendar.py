@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal.clock import today
+from portal.core.clock import today
 from portal.pilot import calendar as calv
 from portal.pilot import platforms as pf
 from portal.ui import actor, lang, refusals, t

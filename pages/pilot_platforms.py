@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from portal.core.regions import region_name
 from portal.pilot import platforms as pf
-from portal.regions import region_name
 from portal.ui import actor, lang, refusals, show_flash, t, yuan
 from portal.ui.pilot import city_choice, md, platform_form, resource_form
 

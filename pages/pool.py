@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Field_, ResultType
+from portal.core.regions import cities, region_name
 from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
-from portal.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.pool import render_detail, selected_row
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.models.enums import Role
+from portal.core.regions import cities, region_name
 from portal.pool.excel import (
     ImportFailed,
     error_workbook,
@@ -11,7 +12,6 @@ from portal.pool.excel import (
     import_results,
     template_workbook,
 )
-from portal.regions import cities, region_name
 from portal.ui import actor, lang, refusals, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

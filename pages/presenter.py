@@ -4,8 +4,8 @@ import uuid
 
 import streamlit as st
 
-from portal.decks import qr_png
-from portal.roadshows import cards, list_roadshows
+from portal.roadshows.decks import qr_png
+from portal.roadshows.events import cards, list_roadshows
 from portal.ui import actor, refusals, t
 from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, when
 

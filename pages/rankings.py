@@ -4,9 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal import activity
-from portal.points import ranking
-from portal.regions import region_name
+from portal.core.regions import region_name
+from portal.scoring import activity
+from portal.scoring.points import ranking
 from portal.ui import actor, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import city_filter, downloads, period_filter, styled

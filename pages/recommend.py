@@ -4,8 +4,8 @@ import uuid
 
 import streamlit as st
 
-from portal.demands import get_demand, list_demands
-from portal.regions import region_name
+from portal.core.regions import region_name
+from portal.hub.demands import get_demand, list_demands
 from portal.search.recommend import find_listed_results, recommend_for_demand, recommend_for_result
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.matching import record_form, slots_text, why_text

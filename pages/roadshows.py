@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from portal.roadshows import get_roadshow, list_roadshows
+from portal.roadshows.events import get_roadshow, list_roadshows
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui import roadshow_admin as admin
 from portal.ui.roadshows import when

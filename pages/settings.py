@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import PointsKind, Role
-from portal import navigation, policy
-from portal.clock import fmt
-from portal.regions import PROVINCE_CODE, cities, region_name
+from portal import navigation
+from portal.core import policy
+from portal.core.clock import fmt
+from portal.core.regions import PROVINCE_CODE, cities, region_name
 from portal.ui import actor, done, label, lang, refusals, show_flash, t
 from portal.ui.dashboards import downloads
 

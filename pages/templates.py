@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ContractKind, Role
-from portal.clock import fmt
 from portal.contracts.templates import PLACEHOLDERS, current_template, list_templates, save_template
-from portal.regions import cities, region_name
+from portal.core.clock import fmt
+from portal.core.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
 
 me = actor()

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from portal import i18n
+from portal.core import i18n
+from portal.core.regions import region_name
 from portal.pool.three_year import FlagRow, flagged_by_institution, flagged_results, iter_flagged
-from portal.regions import region_name
 from portal.ui import actor, lang, refusals, t
 from portal.ui.dashboards import xlsx_bytes
 

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Role
-from portal.clock import fmt
-from portal.regions import cities, region_name
+from portal.admin.users import add_user, binding_options, list_users, reset_password, set_disabled
+from portal.core.clock import fmt
+from portal.core.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t
-from portal.users import add_user, binding_options, list_users, reset_password, set_disabled
 
 me = actor()
 st.title(t("nav.users"))

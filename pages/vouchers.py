@@ -5,11 +5,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from portal.clock import today
 from portal.contracts.common import percent
 from portal.contracts.listing import enterprise_search
 from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
-from portal.regions import cities, region_name
+from portal.core.clock import today
+from portal.core.regions import cities, region_name
 from portal.ui import actor, label, lang, refusals, t, yuan
 
 me = actor()

@@ -17,8 +17,8 @@ if str(ROOT) not in sys.path:  # `streamlit run portal/app.py` from a source che
 
 from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
-from portal.errors import PortalError  # noqa: E402
-from portal.settings import get_settings  # noqa: E402
+from portal.core.errors import PortalError  # noqa: E402
+from portal.core.settings import get_settings  # noqa: E402
 from portal.ui import lang, remember_language, settle_heap, t  # noqa: E402
 from portal.ui.signin import sign_in_gate  # noqa: E402
 

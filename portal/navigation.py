@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.models.enums import Role
-from portal.actor import Actor
+from portal.core.actor import Actor
 
 ALL_ROLES = tuple(Role)
 CITY_STAFF = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, Table, inspect
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table)
-from portal.errors import ConfigError
+from portal.core.errors import ConfigError
 
 CHUNK = 20_000
 

@@ -46,11 +46,11 @@ from db.models import (
 )
 from db.models.enums import Role
 from db.reference import ensure_regions
-from portal.auth import hash_password_once
-from portal.clock import TZ, today
-from portal.contract_text import DEFAULT_TRIAL_TEMPLATE
-from portal.regions import PROVINCE_CODE, cities, counties
-from portal.validation import credit_check_char, patent_check_char
+from portal.contracts.texts import DEFAULT_TRIAL_TEMPLATE
+from portal.core.auth import hash_password_once
+from portal.core.clock import TZ, today
+from portal.core.regions import PROVINCE_CODE, cities, counties
+from portal.core.validation import credit_check_char, patent_check_char
 from seed import names, texts
 
 DEMO_PASSWORD = "Demo@2026"

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from portal.contract_text import DEFAULT_TRIAL_TEMPLATE
-from portal.regions import PROVINCE_CODE, cities, counties
-from portal.validation import credit_check_char, patent_check_char
+from portal.contracts.texts import DEFAULT_TRIAL_TEMPLATE
+from portal.core.regions import PROVINCE_CODE, cities, counties
+from portal.core.validation import credit_check_char, patent_check_char
 from seed import names, texts
 from seed.demo import CITY_WEIGHTS, DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -864,7 +864,7 @@ def demo_password_hash(seed: int) -> str:
 def generate(*, results: int, seed: int = 2026, as_of: date | None = None, city: str | None = None,
              password_hash: str | None = None) -> Iterator[tuple[str, tuple, Rows]]:
     """(table, columns, rows) for the whole data set (or one city's own), parents before children."""
-    from portal.clock import today
+    from portal.core.clock import today
 
     w = World(seed=seed, as_of=as_of or today(), only_city=city)
     if password_hash is None:

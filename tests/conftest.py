@@ -22,7 +22,7 @@ os.environ.setdefault("PORTAL_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
 import db.models  # noqa: E402,F401
 from db import engine as db_engine  # noqa: E402
 from db.reference import ensure_regions  # noqa: E402
-from portal import cache  # noqa: E402
+from portal.core import cache  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -14,10 +14,10 @@ from sqlmodel import Session, SQLModel
 from db.engine import get_engine
 from db.models import Agency, Contract, Organization, Result, UserAccount
 from db.models.enums import Role
-from portal.actor import Actor
-from portal.auth import actor_from_user, hash_password_once
-from portal.clock import today
-from portal.validation import credit_check_char, patent_check_char
+from portal.core.actor import Actor
+from portal.core.auth import actor_from_user, hash_password_once
+from portal.core.clock import today
+from portal.core.validation import credit_check_char, patent_check_char
 
 PASSWORD = "Test@2026"
 _seq = itertools.count(1)

@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from db.models import Contract
-from portal import cache, home
+from portal.core import cache
+from portal.dashboards import home
 from portal.pool import three_year
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from tests.factories import make_org, make_result, make_trial, save
@@ -72,7 +73,7 @@ def test_province_overview_follows_a_new_trial(world) -> None:
 
 
 def test_pipeline_counts_follow_a_new_match_in_the_right_city(world) -> None:
-    from portal import matching
+    from portal.hub import matches as matching
 
     def contacted(actor) -> int:  # noqa: ANN001
         return next(c.total for c in matching.pipeline(actor=actor) if c.stage == "contacted")
@@ -85,9 +86,9 @@ def test_pipeline_counts_follow_a_new_match_in_the_right_city(world) -> None:
 
 
 def test_budget_usage_follows_an_approval_in_its_city_only(world) -> None:
-    from portal import claims
-    from portal.budgets import list_budgets
-    from portal.clock import today
+    from portal.claims import claims
+    from portal.claims.budgets import list_budgets
+    from portal.core.clock import today
     from tests.test_claims import _reviewed, budget, make_deal
 
     budget("330100", "service_fee", "100000")

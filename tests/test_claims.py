@@ -13,10 +13,10 @@ from sqlmodel import func, select
 
 from db.engine import read_session
 from db.models import AuditEntry, Budget, Contract, FeeClaim, PointsEvent, PolicyVersion
-from portal import claims
-from portal.budgets import list_budgets, set_budget
-from portal.clock import TZ, today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.claims import claims
+from portal.claims.budgets import list_budgets, set_budget
+from portal.core.clock import TZ, today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_agency, make_org, make_trial, make_user, save
 
 
@@ -278,7 +278,7 @@ def test_voucher_refund_claim_once_per_redemption(world) -> None:
 
 
 def test_a_county_budget_carries_its_own_claims(world) -> None:
-    from portal.regions import counties
+    from portal.core.regions import counties
 
     county = counties("330100")[0].code
     budget("330100", "operating_subsidy", "50000", region=county)

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import UserAccount
-from portal.auth import verify_password
 from portal.cli import main
-from portal.settings import get_settings
+from portal.core.auth import verify_password
+from portal.core.settings import get_settings
 
 
 @pytest.fixture(autouse=True)

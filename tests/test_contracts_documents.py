@@ -13,13 +13,13 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import ContractTemplate, Organization, Result
-from portal.clock import today
-from portal.contract_text import rmb_upper
 from portal.contracts.documents import contract_risks, generate_document
 from portal.contracts.outcomes import convert_trial
 from portal.contracts.templates import current_template, list_templates, save_template, template_for
+from portal.contracts.texts import rmb_upper
 from portal.contracts.trials import create_trial
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_trial
 
 

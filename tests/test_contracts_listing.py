@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 
 from db.models import Match, PilotBooking, PilotPlatform, PilotResource, PolicyVersion
-from portal.clock import today
 from portal.contracts.listing import (
     ContractFilters,
     contract_detail,
@@ -19,7 +18,8 @@ from portal.contracts.listing import (
     list_contracts,
 )
 from portal.contracts.outcomes import convert_trial, extend_trial
-from portal.errors import NotFound, PermissionDenied
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied
 from tests.factories import make_org, make_trial, save
 
 

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Objection, Result
-from portal.clock import today
 from portal.contracts.outcomes import (
     convert_trial,
     extend_trial,
@@ -19,7 +18,8 @@ from portal.contracts.outcomes import (
     resolve_objection,
     terminate_trial,
 )
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_trial
 
 

@@ -9,12 +9,12 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import AuditEntry, Contract, Match
-from portal import matching
-from portal.clock import today
 from portal.contracts.outcomes import convert_trial
 from portal.contracts.trial_matches import match_choices
 from portal.contracts.trials import create_trial
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.hub import matches as matching
 from tests.factories import make_org, make_result, save
 
 

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Result
-from portal.clock import today
 from portal.contracts.common import trial_end
 from portal.contracts.trials import create_trial, peak_running, trial_defaults
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_trial
 
 

@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import InsurancePolicy, PolicyVersion, Voucher, VoucherRedemption
-from portal.clock import today
 from portal.contracts.insurance import add_policy
 from portal.contracts.vouchers import (
     issue_voucher,
@@ -20,7 +19,8 @@ from portal.contracts.vouchers import (
     redemption_bounds,
     refund_floor,
 )
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_trial, save
 
 

@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 
 from db.models import Contract, Match
-from portal import activity, cache, dashboards
-from portal.clock import TZ
-from portal.errors import PermissionDenied, ValidationError
+from portal.core import cache
+from portal.core.clock import TZ
+from portal.core.errors import PermissionDenied, ValidationError
+from portal.dashboards import figures as dashboards
+from portal.scoring import activity
 from tests.factories import make_org, make_result, make_trial, save
 
 START, END = date(2026, 1, 1), date(2026, 6, 30)

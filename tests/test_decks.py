@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import decks, roadshows
-from portal.errors import NotFound
+from portal.core.errors import NotFound
+from portal.roadshows import decks
+from portal.roadshows import events as roadshows
 from tests.conftest import unavailable
 from tests.test_roadshows import plan
 

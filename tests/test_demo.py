@@ -8,9 +8,9 @@ from sqlmodel import Session, create_engine, func, select
 
 from db.models import Contract, FeeClaim, Organization, PilotBooking, Result, UserAccount
 from db.models.enums import BookingStatus, ClaimStatus, ResultStatus
-from portal.auth import verify_password
-from portal.regions import cities
-from portal.validation import credit_code
+from portal.core.auth import verify_password
+from portal.core.regions import cities
+from portal.core.validation import credit_code
 from seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
 DAY = date(2026, 11, 25)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from db.models import enums
-from portal.i18n import LANGUAGES, catalogue, t
+from portal.core.i18n import LANGUAGES, catalogue, t
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [p for d in ("portal", "pages", "seed") for p in (ROOT / d).rglob("*.py")]

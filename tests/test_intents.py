@@ -11,9 +11,10 @@ from sqlmodel import Session, func, select
 
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Intent, Match, Organization
-from portal import intents, roadshows
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.roadshows import events as roadshows
+from portal.roadshows import intents
 from tests.factories import credit_code, make_trial, save
 from tests.test_roadshows import plan
 

@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import AuditEntry, Demand, Intent, Match, PointsEvent
-from portal import demands, matching
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.hub import demands
+from portal.hub import matches as matching
 
 
 def _match(world, city=None, **kw):

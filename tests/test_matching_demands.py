@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import Demand
-from portal import demands
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.hub import demands
 
 GOOD = {"title": "车间设备老是突然坏", "description": "想提前知道", "field": "digital",
         "budget_min": "100000", "budget_max": "300000.50", "wanted_by": "2027-03-31",

@@ -7,8 +7,8 @@ import pytest
 
 from db.engine import transaction
 from db.models import Result
-from portal import demands
-from portal.errors import NotFound, PermissionDenied
+from portal.core.errors import NotFound, PermissionDenied
+from portal.hub import demands
 from portal.search import on_result_changed, recommend, store, text
 from tests.factories import make_result, make_trial
 
@@ -84,8 +84,8 @@ def test_recommendations_are_scoped(world) -> None:
 
 def test_a_large_never_indexed_pool_is_left_to_the_cli(world, monkeypatch) -> None:
     from portal.cli import main
+    from portal.core.settings import get_settings
     from portal.pool.browse import PoolFilter, search_pool
-    from portal.settings import get_settings
 
     monkeypatch.setattr(store, "AUTO_REINDEX_LIMIT", 1)  # pretend the two listed results are 200 000
     with pytest.raises(store.IndexNotBuilt):

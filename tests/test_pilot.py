@@ -20,8 +20,8 @@ from db.models import (
     Result,
 )
 from db.models.enums import BookingStatus
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.pilot import bookings as bk
 from portal.pilot import calendar as calv
 from portal.pilot import capacity as cap

@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select
 from db.engine import get_engine
 from db.models import PilotBooking
 from db.models.enums import BookingStatus
-from portal.clock import today
-from portal.errors import ValidationError
+from portal.core.clock import today
+from portal.core.errors import ValidationError
 from portal.pilot import bookings as bk
 from portal.pilot import capacity as cap
 from tests.factories import make_org

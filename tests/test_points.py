@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from db.engine import read_session, transaction
 from db.models import PointsEvent, PolicyVersion
-from portal.errors import ValidationError
-from portal.points import award, points_ranking
+from portal.core.errors import ValidationError
+from portal.scoring.points import award, points_ranking
 
 
 def _award(world, kind="match_recorded", entity_id="m1", city=None):

@@ -9,8 +9,8 @@ from sqlmodel import func, select
 
 from db.engine import read_session
 from db.models import AuditEntry, PolicyVersion
-from portal import policy
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core import policy
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
 
 def settings(**changes) -> dict:

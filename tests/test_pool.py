@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from db.engine import get_engine
 from db.models import ApprovalStep, AuditEntry, Objection, PublicNotice, Result
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.pool import approval, browse, disclosure
 from tests.factories import make_org, make_result, make_trial, patent_no
 
@@ -347,7 +347,7 @@ def test_pool_count_is_exact_by_index_and_capped_otherwise(world, monkeypatch) -
 def test_desk_shows_the_oldest_of_each_queue_and_counts_them_all(world) -> None:
     from datetime import datetime
 
-    from portal.clock import TZ
+    from portal.core.clock import TZ
 
     hz = world.hz
     waiting = [make_result(hz.licensor, status="submitted", title=f"待审{i}",

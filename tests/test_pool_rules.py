@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Result
-from portal.errors import PermissionDenied
+from portal.core.errors import PermissionDenied
 from portal.pool import excel, three_year
 from portal.pool.browse import PoolFilter
 from tests.factories import make_result, patent_no, save

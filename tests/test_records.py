@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from db.engine import get_engine
 from db.models import Result
-from portal.clock import TZ, now
+from portal.core.clock import TZ, now
 from portal.pool import approval
 from tests.factories import make_result
 

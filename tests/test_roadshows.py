@@ -10,10 +10,10 @@ from sqlmodel import Session, func, select
 
 from db.engine import get_engine
 from db.models import AuditEntry, Roadshow, RoadshowItem
-from portal import roadshows
-from portal.clock import TZ, today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.roadshows import RoadshowInput
+from portal.core.clock import TZ, today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.roadshows import events as roadshows
+from portal.roadshows.events import RoadshowInput
 from tests.factories import make_result, make_trial
 
 

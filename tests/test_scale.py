@@ -12,9 +12,9 @@ from sqlalchemy import func, text
 from sqlmodel import Session, SQLModel, select
 
 from db.models import Contract, FeeClaim, Organization, Result, UserAccount, VoucherRedemption
-from portal.auth import verify_password
 from portal.cli import main
-from portal.settings import get_settings
+from portal.core.auth import verify_password
+from portal.core.settings import get_settings
 from seed import scale
 
 AS_OF = date(2026, 11, 25)

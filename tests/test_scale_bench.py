@@ -10,7 +10,7 @@ import pytest
 from bench import run
 from db import engine as db_engine
 from portal import navigation
-from portal.settings import get_settings
+from portal.core.settings import get_settings
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sqlmodel import Session, SQLModel, select
 from db.engine import get_engine, make_engine
 from db.models import AuditEntry, Organization, Result
 from db.reference import ensure_regions
+from portal.admin.rollup import rollup_files as _rollup_files
 from portal.cli import main
-from portal.errors import ValidationError
-from portal.rollup import rollup_files as _rollup_files
+from portal.core.errors import ValidationError
 from seed import scale
 
 AS_OF = date(2026, 11, 25)
@@ -152,7 +152,7 @@ def test_refused_files_change_nothing(engine, files, tmp_path) -> None:  # noqa:
 
 
 def test_cli_rollup_reports_and_refuses_in_the_users_language(engine, nb, capsys, monkeypatch) -> None:  # noqa: ANN001
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     url = get_engine().url.render_as_string(hide_password=False)
     monkeypatch.setenv("PORTAL_DATABASE_URL", url)  # the CLI exports it; restored after the test

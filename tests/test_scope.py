@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from db.models.enums import Role
-from portal import scope
-from portal.audit_log import list_audit
-from portal.errors import NotFound, PermissionDenied
-from portal.home import home_figures
-from portal.users import add_user, set_disabled
+from portal.admin.audit_log import list_audit
+from portal.admin.users import add_user, set_disabled
+from portal.core import scope
+from portal.core.errors import NotFound, PermissionDenied
+from portal.dashboards.home import home_figures
 from tests.factories import make_trial
 
 

@@ -8,9 +8,9 @@ from sqlmodel import Session, func, select
 from db.engine import get_engine
 from db.models import AuditEntry, UserAccount
 from db.models.enums import Role
-from portal import users
-from portal.auth import load_actor, verify_password
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.admin import users
+from portal.core.auth import load_actor, verify_password
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
 
 def _user(username: str) -> UserAccount | None:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from db.models.enums import ResultType
-from portal import validation as v
-from portal.errors import ValidationError
+from portal.core import validation as v
+from portal.core.errors import ValidationError
 
 
 def _valid(code17: str) -> str:

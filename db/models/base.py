@@ -11,7 +11,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
-from portal.clock import now
+from portal.core.clock import now
 
 # Stable constraint names, so that Alembic migrations name the same things on every database.
 SQLModel.metadata.naming_convention = {

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, String, Text, 
 from sqlmodel import Column, Field, SQLModel
 
 from db.models.base import Record
-from portal.clock import now
+from portal.core.clock import now
 
 
 class Region(SQLModel, table=True):

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from db.models.base import Record, money_field
-from portal.clock import now
+from portal.core.clock import now
 
 
 class Demand(Record, table=True):

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from portal.errors import PortalError
+from portal.core.errors import PortalError
 
 # Each sub-command module exposes register(subparsers) and sets `handler` on its parsers.
 COMMAND_MODULES = ["portal.cli.db_cmd", "portal.cli.users_cmd", "portal.cli.serve_cmd",

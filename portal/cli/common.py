@@ -6,8 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from portal.errors import ConfigError
-from portal.i18n import t
+from portal.core.errors import ConfigError
+from portal.core.i18n import t
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
 def apply_database_options(args: argparse.Namespace, *, create_dir: bool = False) -> None:
     """Export the options as settings (so a child Streamlit process sees them) and configure."""
     from db.engine import configure
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     if getattr(args, "data_dir", None):
         os.environ["PORTAL_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())

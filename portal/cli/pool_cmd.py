@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def import_results_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
     from portal.cli.users_cmd import _city_code
+    from portal.core.actor import SYSTEM
     from portal.pool.excel import ImportFailed, error_workbook, import_results
 
     apply_database_options(args)
@@ -53,8 +53,8 @@ def import_results_cmd(args: argparse.Namespace) -> int:
 
 
 def export_results_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
     from portal.cli.users_cmd import _city_code
+    from portal.core.actor import SYSTEM
     from portal.pool.browse import PoolFilter, search_pool
     from portal.pool.excel import export_market_csv, export_workbook, template_workbook
 

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 from portal.cli.common import add_database_options, apply_database_options, say
-from portal.errors import ValidationError
+from portal.core.errors import ValidationError
 
 MAX_RESULTS = 2_000_000  # keeps result serials unique per city
 
@@ -44,7 +44,7 @@ def _results(value: str) -> int:
 
 
 def _city(value: str | None) -> str | None:
-    from portal.regions import cities
+    from portal.core.regions import cities
 
     if not value:
         return None
@@ -55,7 +55,7 @@ def _city(value: str | None) -> str | None:
 
 
 def _as_of(value: str | None) -> date:
-    from portal.clock import today
+    from portal.core.clock import today
 
     if not value:
         return today()
@@ -119,7 +119,7 @@ def scale_cmd(args: argparse.Namespace) -> int:
 
 
 def rollup_cmd(args: argparse.Namespace) -> int:
-    from portal.rollup import rollup_files
+    from portal.admin.rollup import rollup_files
 
     apply_database_options(args, create_dir=True)
     for report in rollup_files(args.files, expected_city=args.city):

@@ -80,7 +80,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
         say(args, "cli.demo_kept", path=get_engine().url.render_as_string(hide_password=True))
     say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
     say(args, "cli.demo_accounts", password=DEMO_PASSWORD)
-    from portal.i18n import label
+    from portal.core.i18n import label
 
     for username, display, role, _city, _binding in DEMO_ACCOUNTS:
         print(f"  {username:<12} {label('role', role, args.lang)} · {display}")
@@ -93,7 +93,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
 def serve_cmd(args: argparse.Namespace) -> int:
     from db.engine import check_connection, get_engine
     from db.migrate import current_revision, head_revision
-    from portal.errors import ConfigError
+    from portal.core.errors import ConfigError
 
     apply_database_options(args)
     check_connection()

@@ -35,14 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_jobs(today: date | None = None) -> dict[str, int]:
     """Run every daily job once; returns each job's count."""
-    from portal.clock import today as clock_today
+    from portal.core.clock import today as clock_today
 
     day = today or clock_today()
     return {name: int(_load(target)(day) or 0) for name, target in JOBS}
 
 
 def tick_cmd(args: argparse.Namespace) -> int:
-    from portal import validation
+    from portal.core import validation
 
     apply_database_options(args)
     day = validation.a_date(args.date, field="since", required=False)

@@ -9,7 +9,7 @@ import sys
 from sqlmodel import select
 
 from portal.cli.common import add_database_options, apply_database_options, say
-from portal.errors import ValidationError
+from portal.core.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +48,7 @@ def _password(args: argparse.Namespace, field: str) -> str:
 
 
 def _city_code(value: str | None) -> str | None:
-    from portal.regions import all_regions
+    from portal.core.regions import all_regions
 
     if not value:
         return None
@@ -72,8 +72,8 @@ def _by_name(model, value: str | None, field: str):  # noqa: ANN001, ANN202
 
 def add_cmd(args: argparse.Namespace) -> int:
     from db.models import Agency, Organization
-    from portal.actor import SYSTEM
-    from portal.users import add_user
+    from portal.admin.users import add_user
+    from portal.core.actor import SYSTEM
 
     apply_database_options(args)
     password = _password(args, "password")
@@ -85,10 +85,10 @@ def add_cmd(args: argparse.Namespace) -> int:
 
 
 def list_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
-    from portal.i18n import label
-    from portal.regions import region_name
-    from portal.users import list_users
+    from portal.admin.users import list_users
+    from portal.core.actor import SYSTEM
+    from portal.core.i18n import label
+    from portal.core.regions import region_name
 
     apply_database_options(args)
     for row in list_users(actor=SYSTEM):
@@ -99,8 +99,8 @@ def list_cmd(args: argparse.Namespace) -> int:
 
 
 def disable_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
-    from portal.users import set_disabled
+    from portal.admin.users import set_disabled
+    from portal.core.actor import SYSTEM
 
     apply_database_options(args)
     set_disabled(actor=SYSTEM, username=args.username, disabled=True)
@@ -109,8 +109,8 @@ def disable_cmd(args: argparse.Namespace) -> int:
 
 
 def enable_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
-    from portal.users import set_disabled
+    from portal.admin.users import set_disabled
+    from portal.core.actor import SYSTEM
 
     apply_database_options(args)
     set_disabled(actor=SYSTEM, username=args.username, disabled=False)
@@ -119,8 +119,8 @@ def enable_cmd(args: argparse.Namespace) -> int:
 
 
 def reset_cmd(args: argparse.Namespace) -> int:
-    from portal.actor import SYSTEM
-    from portal.users import reset_password
+    from portal.admin.users import reset_password
+    from portal.core.actor import SYSTEM
 
     apply_database_options(args)
     reset_password(actor=SYSTEM, username=args.username, new_password=_password(args, "new_password"))

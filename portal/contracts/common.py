@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from db.models import Contract
 from db.models.enums import ContractStatus, Role
-from portal import scope
-from portal.actor import Actor
-from portal.errors import NotFound, PermissionDenied
+from portal.core import scope
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, PermissionDenied
 
 WRITERS = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 # A trial in one of these states holds one of the result's licensee slots.

@@ -29,15 +29,15 @@ from db.models import (
     Result,
 )
 from db.models.enums import ContractKind, EnterpriseSize, LicenceType, ObjectionStatus, ResultStatus
-from portal import audit, scope
-from portal.actor import Actor
-from portal.clock import today
-from portal.contract_text import rmb_upper
 from portal.contracts.common import WRITERS, months_between, percent, readable_contract
 from portal.contracts.templates import template_for
+from portal.contracts.texts import rmb_upper
 from portal.contracts.trials import max_licensees, peak_running
-from portal.i18n import label, t
-from portal.policy import current_policy
+from portal.core import audit, scope
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.i18n import label, t
+from portal.core.policy import current_policy
 
 FONT = "宋体"
 BLANK_DATE = "____年__月__日"

@@ -11,10 +11,10 @@ from sqlmodel import select
 from db.engine import transaction
 from db.models import InsurancePolicy, Organization
 from db.models.enums import ContractKind, OrgKind
-from portal import audit, validation
-from portal.actor import Actor
 from portal.contracts.common import check_writer, writable_contract
-from portal.errors import ValidationError
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.errors import ValidationError
 
 
 def add_policy(*, actor: Actor, contract_id: uuid.UUID, insurer_org_id: uuid.UUID, policy_number: str,

@@ -29,13 +29,13 @@ from db.models import (
     VoucherRedemption,
 )
 from db.models.enums import ContractKind, ContractStatus, Role
-from portal import scope, validation
-from portal.actor import Actor
-from portal.clock import today
 from portal.contracts.common import readable_contract
-from portal.i18n import label, t
-from portal.policy import current_policy
-from portal.regions import cities
+from portal.core import scope, validation
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.i18n import label, t
+from portal.core.policy import current_policy
+from portal.core.regions import cities
 
 LICENSOR = Organization.__table__.alias("licensor")
 LICENSEE = Organization.__table__.alias("licensee")

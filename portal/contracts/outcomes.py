@@ -20,14 +20,14 @@ from db.models.enums import (
     ObjectionStatus,
     TerminationReason,
 )
-from portal import audit, scope, validation
-from portal.actor import Actor
-from portal.clock import now, today
 from portal.contracts.common import RUNNING, check_writer, next_number, writable_contract
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match
 from portal.contracts.trials import award_points, check_capacity
-from portal.errors import NotFound, ValidationError
+from portal.core import audit, scope, validation
+from portal.core.actor import Actor
+from portal.core.clock import now, today
+from portal.core.errors import NotFound, ValidationError
 
 CONVERTIBLE = (ContractStatus.ACTIVE, ContractStatus.EXTENDED, ContractStatus.EXPIRED)
 DEAL_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
@@ -244,7 +244,7 @@ def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, si
 def expire_overdue_trials(day: date | None = None) -> int:
     """Daily job (`portal tick`): running trials whose end date has passed with no decision
     recorded become expired (they can still be converted, extended or terminated)."""
-    from portal.actor import SYSTEM
+    from portal.core.actor import SYSTEM
 
     cutoff = day or today()
     with transaction() as s:

@@ -16,14 +16,14 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import ContractTemplate
 from db.models.enums import ContractKind, Role
-from portal import audit, scope, validation
-from portal.actor import Actor
-from portal.contract_text import (
+from portal.contracts.texts import (
     DEFAULT_LICENCE_TEMPLATE,
     DEFAULT_TRANSFER_TEMPLATE,
     DEFAULT_TRIAL_TEMPLATE,
 )
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core import audit, scope, validation
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
 DEFAULT_TITLE = "科技成果“先用后转”普通许可试用合同（示范文本）"
 # The province's built-in text per contract kind: (title, body); created on first use.

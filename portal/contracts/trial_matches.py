@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Match, Organization
-from portal import audit, scope
-from portal.actor import Actor
 from portal.contracts.common import check_writer
-from portal.errors import NotFound, ValidationError
-from portal.matching import ALLOWED, FINAL_STAGES
+from portal.core import audit, scope
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, ValidationError
+from portal.hub.matches import ALLOWED, FINAL_STAGES
 
 MAX_CHOICES = 50
 

@@ -12,13 +12,14 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, LicenceType, MatchStage, OrgKind, ResultStatus
-from portal import audit, points, scope, validation
-from portal.actor import Actor
-from portal.clock import today
 from portal.contracts.common import RUNNING, check_writer, next_number, trial_end
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match, linked_match
-from portal.errors import ValidationError
+from portal.core import audit, scope, validation
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import ValidationError
+from portal.scoring import points
 
 
 @dataclass(frozen=True)

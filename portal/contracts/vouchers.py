@@ -17,12 +17,12 @@ from sqlmodel import select
 from db.engine import read_session, transaction
 from db.models import Contract, InsurancePolicy, Organization, Voucher, VoucherRedemption
 from db.models.enums import OrgKind, Role, VoucherStatus
-from portal import audit, scope, validation
-from portal.actor import Actor
-from portal.clock import now, today
 from portal.contracts.common import check_writer, percent
-from portal.errors import NotFound, ValidationError
-from portal.policy import current_policy, province_floors
+from portal.core import audit, scope, validation
+from portal.core.actor import Actor
+from portal.core.clock import now, today
+from portal.core.errors import NotFound, ValidationError
+from portal.core.policy import current_policy, province_floors
 
 CENT = Decimal("0.01")
 

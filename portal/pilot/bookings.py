@@ -28,14 +28,15 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import BookingStatus, MatchStage, OrgKind, ResultStatus, Role
-from portal import audit, points, validation
-from portal.actor import Actor
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.scope import filter_scope, in_scope
 from portal.pilot import capacity as cap
 from portal.pilot.platforms import may_manage
 from portal.pool.common import notify_search
-from portal.scope import filter_scope, in_scope
+from portal.scoring import points
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     BookingStatus.REQUESTED: (BookingStatus.CONFIRMED, BookingStatus.CANCELLED),
@@ -258,7 +259,7 @@ def match_options(*, actor: Actor, enterprise_org_id: uuid.UUID | None,
 def _advance_match(s: Session, actor: Actor, match: Match) -> None:
     """A booking moves its match to the pilot stage when that is a step forward (the matching
     capability's own ALLOWED map decides)."""
-    from portal.matching import ALLOWED as MATCH_ALLOWED  # noqa: PLC0415
+    from portal.hub.matches import ALLOWED as MATCH_ALLOWED  # noqa: PLC0415
 
     if MatchStage.PILOT not in MATCH_ALLOWED.get(match.stage, ()):
         return

@@ -18,11 +18,11 @@ from sqlmodel import select
 from db.engine import get_engine, read_session
 from db.models import PilotBooking, PilotPlatform, PilotResource
 from db.models.enums import Role
-from portal.actor import Actor
-from portal.errors import NotFound, PermissionDenied
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, PermissionDenied
+from portal.core.scope import in_scope
 from portal.pilot import capacity as cap
 from portal.pilot.bookings import BookingRow, list_bookings
-from portal.scope import in_scope
 
 MAX_CALENDAR_DAYS = 62
 

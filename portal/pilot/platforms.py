@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Organization, PilotPlatform, PilotResource
 from db.models.enums import OrgKind, Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import all_regions
 from portal.pilot import capacity as cap
-from portal.regions import all_regions
 
 MANAGER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 

@@ -18,12 +18,13 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import ApprovalStep, Objection, Organization, PublicNotice, Result
 from db.models.enums import ObjectionStatus, ResultStatus, Role
-from portal import audit, validation
-from portal.actor import SYSTEM, Actor
-from portal.clock import now
-from portal.clock import today as clock_today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.policy import current_policy
+from portal.core import audit, validation
+from portal.core.actor import SYSTEM, Actor
+from portal.core.clock import now
+from portal.core.clock import today as clock_today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.policy import current_policy
+from portal.core.scope import as_id, filter_scope, in_scope
 from portal.pool.common import (
     DISCLOSERS,
     OPERATORS,
@@ -33,7 +34,6 @@ from portal.pool.common import (
     record_step,
     writable_result,
 )
-from portal.scope import as_id, filter_scope, in_scope
 
 APPROVERS = (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)  # the institution's own decision
 SUBMITTABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)

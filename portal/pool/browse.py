@@ -20,12 +20,12 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Attachment, Contract, Organization, Result
 from db.models.enums import ContractKind, LicenceType, ResultStatus
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import today as clock_today
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import today as clock_today
+from portal.core.scope import in_scope
 from portal.pool.approval import NoticeView, notice_view
 from portal.pool.common import RUNNING_TRIAL, may_read, readable_result, running_trials, slots_left
-from portal.scope import in_scope
 
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 1000

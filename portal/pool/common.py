@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 
 from db.models import ApprovalStep, Contract, Result
 from db.models.enums import ContractKind, ContractStatus, LicenceType, ResultStatus, Role
-from portal import audit
-from portal.actor import Actor
-from portal.clock import TZ
-from portal.errors import NotFound, PermissionDenied
-from portal.scope import as_id, in_scope
+from portal.core import audit
+from portal.core.actor import Actor
+from portal.core.clock import TZ
+from portal.core.errors import NotFound, PermissionDenied
+from portal.core.scope import as_id, in_scope
 
 # A trial in one of these states takes one of the result's licensee slots today.
 RUNNING_TRIAL = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)

@@ -22,17 +22,17 @@ from db.models.enums import (
     ResultType,
     Role,
 )
-from portal import audit, validation
-from portal.actor import Actor
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from portal.core.scope import as_id, filter_scope, in_scope
 from portal.pool.common import (
     DISCLOSERS,
     UNLISTED_READERS,
     readable_result,
     writable_result,
 )
-from portal.scope import as_id, filter_scope, in_scope
 
 # A result can be edited only before it is submitted, or after it came back.
 EDITABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)

@@ -17,15 +17,15 @@ from sqlmodel import select
 from db.engine import transaction
 from db.models import AuditEntry, Organization, Result
 from db.models.enums import LICENSOR_KINDS, ExclusionReason, Field_, ResultStatus, ResultType
-from portal import audit, i18n
-from portal.actor import Actor
-from portal.clock import now
-from portal.errors import PermissionDenied, PortalError, ValidationError
+from portal.core import audit, i18n
+from portal.core.actor import Actor
+from portal.core.clock import now
+from portal.core.errors import PermissionDenied, PortalError, ValidationError
+from portal.core.regions import region_name
+from portal.core.scope import in_scope
 from portal.pool.browse import PoolFilter, iter_pool
 from portal.pool.common import DISCLOSERS, notify_search
 from portal.pool.disclosure import clean_result
-from portal.regions import region_name
-from portal.scope import in_scope
 
 # Template columns: (field key in the catalogue, enum kind for label ↔ value, width).
 COLUMNS: list[tuple[str, str | None, int]] = [
@@ -80,7 +80,7 @@ def _sheet(rows: Iterable[list[Any]], lang: str, title: str) -> bytes:
 
 def template_workbook(lang: str = "zh") -> bytes:
     """An empty import file: headers (Chinese by default), one sample row, and a sheet of allowed values."""
-    from portal.validation import patent_check_char
+    from portal.core.validation import patent_check_char
 
     digits = "202310123456"
     sample = [f"{digits}.{patent_check_char(digits)}", i18n.label("result_type", "invention", lang),

@@ -21,11 +21,11 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, ContractStatus, ResultStatus, Role
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import today as clock_today
-from portal.errors import PermissionDenied
-from portal.scope import filter_scope, scope_key
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import today as clock_today
+from portal.core.errors import PermissionDenied
+from portal.core.scope import filter_scope, scope_key
 
 YEARS = 3
 READERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.MANAGER)

@@ -17,10 +17,10 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import Demand, Organization, Result, ResultTerms
 from db.models.enums import DemandStatus, ResultStatus, Role
-from portal.actor import Actor
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied
-from portal.scope import ensure_readable, filter_scope
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied
+from portal.core.scope import ensure_readable, filter_scope
 from portal.search import text
 from portal.search.index import FIELD_CODE, Bm25Index
 from portal.search.store import current_index

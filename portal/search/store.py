@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 from db.engine import get_engine, read_session, transaction
 from db.models import Result, ResultTerms, SearchState
 from db.models.enums import ResultStatus
-from portal.clock import now
-from portal.errors import PortalError
+from portal.core.clock import now
+from portal.core.errors import PortalError
 from portal.search import text
 from portal.search.index import Bm25Index, load_snapshot, save_snapshot
 
@@ -190,7 +190,7 @@ def snapshot_path() -> Path | None:
         if not url.database or url.database == ":memory:":
             return None
         return Path(f"{url.database}.search.npz")
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
 
     key = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
     return get_settings().data_dir / f"search-{key}.npz"

@@ -11,9 +11,9 @@ from typing import Any
 
 import streamlit as st
 
-from portal import i18n
-from portal.actor import Actor
-from portal.errors import PortalError
+from portal.core import i18n
+from portal.core.actor import Actor
+from portal.core.errors import PortalError
 
 _this_run = threading.local()  # a session's runs happen on its own script-runner thread
 

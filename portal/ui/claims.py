@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ClaimKind
-from portal import claims
-from portal.actor import Actor
-from portal.clock import fmt, today
-from portal.policy import current_policy
-from portal.regions import counties, region_name
+from portal.claims import claims
+from portal.core.actor import Actor
+from portal.core.clock import fmt, today
+from portal.core.policy import current_policy
+from portal.core.regions import counties, region_name
 from portal.ui import done, label, lang, refusals, t, yuan
 
 KEY = "claim_form_key"

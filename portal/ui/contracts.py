@@ -8,8 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ContractKind, LicenceType, TerminationReason
-from portal.actor import Actor
-from portal.clock import fmt, today
 from portal.contracts import listing
 from portal.contracts.common import percent
 from portal.contracts.outcomes import (
@@ -21,8 +19,10 @@ from portal.contracts.outcomes import (
 )
 from portal.contracts.trial_matches import MatchChoice, match_choices
 from portal.contracts.trials import create_trial, trial_defaults
-from portal.matching import agency_choices
-from portal.regions import region_name
+from portal.core.actor import Actor
+from portal.core.clock import fmt, today
+from portal.core.regions import region_name
+from portal.hub.matches import agency_choices
 from portal.ui import done, label, lang, refusals, t, yuan
 
 

@@ -13,13 +13,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal.actor import Actor
-from portal.dashboards import period_presets
-from portal.regions import cities, region_name
+from portal.core.actor import Actor
+from portal.core.regions import cities, region_name
+from portal.dashboards.figures import period_presets
 from portal.ui import lang, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-GEOJSON = Path(__file__).resolve().parents[1] / "data" / "zhejiang_cities.geojson"
+GEOJSON = Path(__file__).resolve().parents[1] / "dashboards" / "data" / "zhejiang_cities.geojson"
 
 
 def styled(chart: alt.Chart, *, height: int = 300) -> alt.Chart:
@@ -124,7 +124,7 @@ def pct(value: float | None) -> str:
 def budget_frame(usage: list, *, per_city: bool, kind: str | None) -> pd.DataFrame:
     """Budget, approved and paid per region (per city when per_city, cities and counties otherwise),
     for one claim kind or all kinds together. A handful of budget rows, summed here."""
-    from portal.regions import city_of
+    from portal.core.regions import city_of
 
     totals: dict[str, list] = {}
     for u in usage:

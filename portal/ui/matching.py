@@ -8,9 +8,9 @@ from datetime import timedelta
 import streamlit as st
 
 from db.models.enums import Channel, Role
-from portal.clock import today
-from portal.matching import WRITER_ROLES, agency_choices, record_match
-from portal.regions import region_name
+from portal.core.clock import today
+from portal.core.regions import region_name
+from portal.hub.matches import WRITER_ROLES, agency_choices, record_match
 from portal.search.recommend import WhyTerm
 from portal.ui import actor, label, lang, refusals, t
 

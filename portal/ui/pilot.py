@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Role
-from portal.actor import Actor
+from portal.core.actor import Actor
+from portal.core.regions import cities, region_name
 from portal.pilot import platforms as pf
 from portal.pilot.bookings import BookingRow
 from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization, utilization
-from portal.regions import cities, region_name
 from portal.ui import done, label, lang, refusals, t, yuan
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:=")

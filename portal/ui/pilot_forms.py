@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from db.models.enums import BookingStatus
-from portal.actor import Actor
-from portal.clock import today
+from portal.core.actor import Actor
+from portal.core.clock import today
 from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
 from portal.ui import done, label, refusals, t

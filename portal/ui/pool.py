@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ExclusionReason, Field_, ResultType
-from portal.actor import Actor
-from portal.clock import fmt, today
+from portal.core.actor import Actor
+from portal.core.clock import fmt, today
+from portal.core.regions import region_name
 from portal.pool import approval, browse, disclosure
-from portal.regions import region_name
 from portal.ui import label, lang, refusals, t
 
 

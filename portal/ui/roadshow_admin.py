@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import Field_
-from portal import decks, intents, roadshows
-from portal.actor import Actor
-from portal.clock import fmt, local, today
-from portal.regions import counties
-from portal.roadshows import RoadshowInput, RoadshowRow
+from portal.core.actor import Actor
+from portal.core.clock import fmt, local, today
+from portal.core.regions import counties
+from portal.roadshows import decks, intents
+from portal.roadshows import events as roadshows
+from portal.roadshows.events import RoadshowInput, RoadshowRow
 from portal.ui import done, label, lang, refusals, t
 from portal.ui.roadshows import slot
 

@@ -7,8 +7,8 @@ import base64
 import html
 from datetime import datetime
 
-from portal.clock import local
-from portal.roadshows import Card, RoadshowRow
+from portal.core.clock import local
+from portal.roadshows.events import Card, RoadshowRow
 from portal.ui import label, t
 
 # Hides the sidebar, header, toolbar and footer, and lets the card fill a 16:9 projector.

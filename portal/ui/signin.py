@@ -11,11 +11,11 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from portal.actor import Actor
-from portal.auth import authenticator_credentials, load_actor
-from portal.settings import get_settings
+from portal.admin.users import record_login
+from portal.core.actor import Actor
+from portal.core.auth import authenticator_credentials, load_actor
+from portal.core.settings import get_settings
 from portal.ui import lang, t
-from portal.users import record_login
 
 _STATE_KEYS = ("actor", "authentication_status", "username", "name", "roles", "email")
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def _file(tmp_path, name: str, trl) -> str:  # noqa: ANN001
+    from portal.core.validation import patent_check_char
     from portal.pool import excel
-    from portal.validation import patent_check_char
 
     digits = "209710777001"
     wb = Workbook()

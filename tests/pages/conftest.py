@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 import db.models  # noqa: F401
 from db import engine as db_engine
 from db.reference import ensure_regions
-from portal.settings import get_settings
+from portal.core.settings import get_settings
 from seed.demo import load_demo
 
 APP = str(Path(__file__).resolve().parents[2] / "portal" / "app.py")

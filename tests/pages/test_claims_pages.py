@@ -37,7 +37,7 @@ def test_city_manager_sees_only_its_city(app) -> None:
     body = texts(at)
     assert "范围：杭州市" in body and "11 个设区市对比" not in body
     at = _open(app("hz_manager"), "claims.py")
-    from portal.regions import counties
+    from portal.core.regions import counties
 
     hangzhou = {"杭州市", *[c.name_zh for c in counties("330100")]}
     frame = tables(at)[0]
@@ -64,7 +64,7 @@ def test_province_admin_sees_every_city_side_by_side(app) -> None:
 def small_world(sqlite_engine, monkeypatch):  # noqa: ANN001, ANN201
     """A fresh SQLite database with the Hangzhou/Ningbo casts, for page tests that change data."""
     from db import engine as db_engine
-    from portal.settings import get_settings
+    from portal.core.settings import get_settings
     from tests.factories import build_world
 
     url = str(sqlite_engine.url)
@@ -80,8 +80,8 @@ def test_approval_over_budget_shows_the_figures_and_changes_nothing(small_world)
     from decimal import Decimal
 
     from db.models import Budget
-    from portal import claims
-    from portal.clock import today
+    from portal.claims import claims
+    from portal.core.clock import today
     from tests.factories import save
     from tests.pages.conftest import signed_in
     from tests.test_claims import make_deal
@@ -100,7 +100,7 @@ def test_approval_over_budget_shows_the_figures_and_changes_nothing(small_world)
 
 
 def test_an_agency_submits_a_fee_claim_once(small_world) -> None:
-    from portal import claims
+    from portal.claims import claims
     from tests.pages.conftest import signed_in
     from tests.test_claims import make_deal
 

@@ -6,9 +6,9 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import Contract, Match
-from portal.auth import load_actor
-from portal.clock import today
 from portal.contracts.listing import ContractFilters, list_contracts
+from portal.core.auth import load_actor
+from portal.core.clock import today
 from tests.pages.conftest import signed_in, tables, texts
 
 
@@ -183,7 +183,7 @@ def test_template_page_edits_each_kind_on_its_own(own_demo) -> None:  # noqa: AN
 
 def _trial_parties() -> tuple:  # noqa: ANN202
     """A fresh listed Hangzhou result and enterprise (no trial yet), and a match between them."""
-    from portal.matching import record_match
+    from portal.hub.matches import record_match
     from tests.factories import make_org, make_result
 
     owner = make_org("页面测试大学", "university", "330100")

@@ -45,13 +45,13 @@ def test_language_toggle_switches_to_english_and_persists(app) -> None:
 
 
 def test_an_unexpected_error_shows_a_message_not_a_traceback(app, monkeypatch) -> None:  # noqa: ANN001
-    import portal.home
-    from portal.settings import get_settings
+    import portal.dashboards.home
+    from portal.core.settings import get_settings
 
     def broken(**_kw):  # noqa: ANN003, ANN202
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(portal.home, "home_figures", broken)
+    monkeypatch.setattr(portal.dashboards.home, "home_figures", broken)
     monkeypatch.setenv("PORTAL_RAISE_ERRORS", "0")
     get_settings.cache_clear()
     at = app("hz_operator")

@@ -3,9 +3,9 @@ their reasons, the pipeline with overdue follow-ups, and an enterprise's own vie
 
 from __future__ import annotations
 
-from portal.auth import load_actor
-from portal.demands import list_demands
-from portal.matching import list_matches, pipeline
+from portal.core.auth import load_actor
+from portal.hub.demands import list_demands
+from portal.hub.matches import list_matches, pipeline
 from tests.pages.conftest import signed_in, tables, texts
 
 

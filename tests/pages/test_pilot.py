@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.clock import today
+from portal.core.clock import today
 from tests.pages.conftest import tables, texts
 
 FAR = today() + timedelta(days=500)  # no demo booking reaches this far: the page tests own it

@@ -20,7 +20,7 @@ def _open(user: str, page: str, **kw):  # noqa: ANN001, ANN202
 
 
 def test_pool_lists_listed_results_and_searches_in_chinese(demo_db) -> None:
-    from portal.auth import load_actor
+    from portal.core.auth import load_actor
     from portal.pool.browse import PoolFilter, search_pool
 
     me = load_actor("ent_demo")
@@ -54,7 +54,7 @@ def test_detail_block_shows_slots_trials_and_history(demo_db) -> None:
 
         import streamlit as st
 
-        from portal.auth import load_actor
+        from portal.core.auth import load_actor
         from portal.ui.pool import render_detail
 
         st.session_state["lang"] = "zh"
@@ -78,7 +78,7 @@ def test_disclosure_refuses_a_bad_form_and_saves_a_good_one(own_demo) -> None:
     assert "【成果编号 / 专利申请号】校验位不正确，请核对申请号。" in texts(at)
     with read_session() as s:
         assert s.exec(select(Result).where(Result.title == "一种页面测试用的成果")).first() is None
-    from portal.validation import patent_check_char
+    from portal.core.validation import patent_check_char
 
     inputs = {ti.label: ti for ti in at.text_input}
     inputs["成果编号 / 专利申请号"].input(f"209910123456.{patent_check_char('209910123456')}")
@@ -90,9 +90,9 @@ def test_disclosure_refuses_a_bad_form_and_saves_a_good_one(own_demo) -> None:
 
 
 def test_desk_return_needs_a_reason_then_approval_and_notice(own_demo) -> None:
-    from portal.auth import load_actor
+    from portal.core.auth import load_actor
+    from portal.core.validation import patent_check_char
     from portal.pool import approval, disclosure
-    from portal.validation import patent_check_char
 
     officer = load_actor("zju_officer")
     digits = "209810654321"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from portal.settings import get_settings
+from portal.core.settings import get_settings
 from tests.pages.conftest import APP, signed_in, texts
 
 

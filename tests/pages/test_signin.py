@@ -5,8 +5,8 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from db.models.enums import Role
-from portal.actor import SYSTEM
-from portal.users import add_user, set_disabled
+from portal.admin.users import add_user, set_disabled
+from portal.core.actor import SYSTEM
 from tests.pages.conftest import APP, signed_in, texts
 
 

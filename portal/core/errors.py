@@ -16,7 +16,7 @@ class PortalError(Exception):
 
     def message(self, lang: str = "zh") -> str:
         """The refusal in the given language, naming the field when there is one."""
-        from portal.i18n import field_label, t
+        from portal.core.i18n import field_label, t
 
         text = t(self.key, lang, **self.params)
         if self.field:

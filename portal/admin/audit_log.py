@@ -11,10 +11,10 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import AuditEntry
 from db.models.enums import Role
-from portal.actor import Actor
-from portal.clock import start_of
-from portal.errors import PermissionDenied
-from portal.scope import filter_scope
+from portal.core.actor import Actor
+from portal.core.clock import start_of
+from portal.core.errors import PermissionDenied
+from portal.core.scope import filter_scope
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Agency, Organization, UserAccount
 from db.models.enums import Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.auth import hash_password
-from portal.cache import cached
-from portal.clock import now
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.regions import all_regions
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.auth import hash_password
+from portal.core.cache import cached
+from portal.core.clock import now
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import all_regions
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def binding_options(*, actor: Actor, city_code: str | None = None) -> dict[str, 
 
 def change_own_password(*, actor: Actor, current: str, new_password: str, repeat: str) -> None:
     """A user changes their own password after proving the current one."""
-    from portal.auth import verify_password
+    from portal.core.auth import verify_password
 
     if new_password != repeat:
         raise ValidationError("error.passwords_differ", field="repeat_password")

@@ -25,13 +25,13 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import Agency, Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import start_of, today
-from portal.dashboards import PAID_KINDS, check_period, scope_city
-from portal.errors import ValidationError
-from portal.policy import CityPolicy, current_policy
-from portal.regions import region_name
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import start_of, today
+from portal.core.errors import ValidationError
+from portal.core.policy import CityPolicy, current_policy
+from portal.core.regions import region_name
+from portal.dashboards.figures import PAID_KINDS, check_period, scope_city
 
 LEVELS = ("city", "county", "institution", "agency")
 DECIDED = (ContractStatus.CONVERTED, ContractStatus.EXTENDED, ContractStatus.TERMINATED)

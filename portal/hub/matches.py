@@ -25,12 +25,13 @@ from db.models.enums import (
     ResultStatus,
     Role,
 )
-from portal import audit, points, validation
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.scope import acting_agency, ensure_readable, filter_scope, scope_key
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.scope import acting_agency, ensure_readable, filter_scope, scope_key
+from portal.scoring import points
 
 STAGE_ORDER = (MatchStage.CONTACTED, MatchStage.INTERESTED, MatchStage.PILOT, MatchStage.TRIAL,
                MatchStage.CONVERTED)

@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Intent, Match, Organization, Result, Roadshow, RoadshowItem
 from db.models.enums import Channel, IntentWant, OrgKind, ResultStatus, RoadshowStatus, Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.clock import today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.regions import all_regions
-from portal.scope import ensure_readable, filter_scope
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import all_regions
+from portal.core.scope import ensure_readable, filter_scope
 
 # Who the audit trail names for a submission from the public page (no account).
 PUBLIC = Actor(user_id=None, username="public-qr", display_name="扫码登记", role=Role.ENTERPRISE)
@@ -62,7 +62,7 @@ def _item_by_token(s: Session, token: str | None, *, lock: bool = False) -> tupl
 
 def public_item(*, token: str | None) -> PublicItem:
     """The result and roadshow behind a QR token (NotFound for an unknown or unpublished one)."""
-    from portal.roadshows import aware, summary_text
+    from portal.roadshows.events import aware, summary_text
 
     with read_session() as s:
         item, show = _item_by_token(s, token)
@@ -153,7 +153,7 @@ class IntentRow:
 def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_id: uuid.UUID | None = None,
                  offset: int = 0, limit: int = 50) -> tuple[list[IntentRow], int]:
     """Intents in the actor's city, newest first, optionally of one roadshow and/or result."""
-    from portal.roadshows import aware
+    from portal.roadshows.events import aware
 
     if actor.role not in READER_ROLES:
         raise PermissionDenied()
@@ -224,7 +224,7 @@ def convert_intent(*, actor: Actor, intent_id: uuid.UUID, contact_date: date | s
     The match itself is written by portal.matching.record_match, where its rules live. An
     enterprise not yet known to the portal is registered from the intent first.
     """
-    from portal.matching import record_match
+    from portal.hub.matches import record_match
 
     if actor.role not in WRITER_ROLES:
         raise PermissionDenied()

@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import PolicyVersion, UserAccount
 from db.models.enums import PointsKind, Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.clock import now
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.regions import PROVINCE_CODE, cities
-from portal.scope import in_scope, require_city_admin
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import now
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import PROVINCE_CODE, cities
+from portal.core.scope import in_scope, require_city_admin
 
 # Floors set by the province plan: service fee ≥ 5 % of the deal, voucher refund ≥ 80 % of premium.
 PROVINCE_FEE_FLOOR = Decimal("0.05")

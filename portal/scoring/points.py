@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 
 from db.models import Agency, PointsEvent, UserAccount
 from db.models.enums import PointsKind
-from portal import audit
-from portal.actor import Actor
-from portal.clock import today
-from portal.errors import ValidationError
-from portal.policy import current_policy
-from portal.scope import filter_scope
+from portal.core import audit
+from portal.core.actor import Actor
+from portal.core.clock import today
+from portal.core.errors import ValidationError
+from portal.core.policy import current_policy
+from portal.core.scope import filter_scope
 
 
 def award(session: Session, *, actor: Actor, agency_id: uuid.UUID, city_code: str, kind: str,
@@ -93,7 +93,7 @@ def ranking(*, actor: Actor, by: str, start: date, end: date, city_code: str | N
             limit: int = 50) -> list[PointsRow]:
     """points_ranking for the dashboards: the actor's city, or (province) one city or all."""
     from db.engine import read_session
-    from portal.dashboards import check_period, scope_city
+    from portal.dashboards.figures import check_period, scope_city
 
     city = scope_city(actor, city_code)
     check_period(start, end)

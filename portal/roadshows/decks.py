@@ -18,12 +18,12 @@ from pathlib import Path
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from portal import i18n
-from portal.actor import Actor
-from portal.clock import local
-from portal.errors import ConfigError
-from portal.regions import region_name
-from portal.roadshows import Card, RoadshowRow, cards, get_roadshow
+from portal.core import i18n
+from portal.core.actor import Actor
+from portal.core.clock import local
+from portal.core.errors import ConfigError
+from portal.core.regions import region_name
+from portal.roadshows.events import Card, RoadshowRow, cards, get_roadshow
 
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -28,9 +28,9 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
 from db.engine import get_engine
-from portal import cache
-from portal.errors import ValidationError
-from portal.regions import region_name
+from portal.core import cache
+from portal.core.errors import ValidationError
+from portal.core.regions import region_name
 
 # Per-database state that is not data: the search index's counters are rebuilt by the province.
 SKIPPED = {"region", "search_state", "result_terms", "alembic_version"}
@@ -252,7 +252,7 @@ def _read(engine: Engine, table: Table) -> list[dict]:
 
 def _audit(conn: Connection, report: Report) -> None:
     from db.models import AuditEntry
-    from portal.clock import now
+    from portal.core.clock import now
 
     conn.execute(AuditEntry.__table__.insert(), [{
         "id": uuid.uuid4(), "at": now(), "actor_id": None, "actor_name": "system", "action": "rollup.merge",

@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Demand, Organization
 from db.models.enums import Cooperation, DemandStatus, Field_, OrgKind, Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.errors import NotFound, PermissionDenied, PortalError, ValidationError
-from portal.i18n import label, t
-from portal.regions import all_regions
-from portal.scope import as_id, ensure_readable, filter_scope
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from portal.core.i18n import label, t
+from portal.core.regions import all_regions
+from portal.core.scope import as_id, ensure_readable, filter_scope
 from portal.search.recommend import demand_terms
 
 WRITER_ROLES = (Role.ENTERPRISE, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)

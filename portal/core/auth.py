@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import UserAccount
-from portal.actor import Actor
+from portal.core.actor import Actor
 
 
 def hash_password(password: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from db.models import AuditEntry
-from portal.actor import Actor
-from portal.clock import now
+from portal.core.actor import Actor
+from portal.core.clock import now
 
 _SKIP = {"password_hash", "data"}  # never copy secrets or file bodies into the trail
 

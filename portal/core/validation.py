@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from db.models.enums import ResultType
-from portal.errors import ValidationError
+from portal.core.errors import ValidationError
 
 # --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------------
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V

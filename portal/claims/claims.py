@@ -31,13 +31,14 @@ from db.models import (
     VoucherRedemption,
 )
 from db.models.enums import ClaimKind, ClaimStatus, ContractKind, ContractStatus, Role
-from portal import audit, budgets, validation
-from portal.actor import Actor
-from portal.clock import now, today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.policy import current_policy, province_floors
-from portal.regions import all_regions, city_of
-from portal.scope import ensure_readable
+from portal.claims import budgets
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import now, today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.policy import current_policy, province_floors
+from portal.core.regions import all_regions, city_of
+from portal.core.scope import ensure_readable
 
 PAID_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -477,7 +478,7 @@ def mark_paid(*, actor: Actor, claim_id: uuid.UUID, paid_on, payment_ref: str) -
         raise ValidationError("claims.error.paid_in_future", field="paid_on")
 
     def change(s: Session, claim: FeeClaim) -> None:
-        from portal.points import award
+        from portal.scoring.points import award
 
         _require_reviewer(actor, claim)
         _require_status(claim, ClaimStatus.APPROVED)

@@ -30,13 +30,14 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import ContractKind, Field_, ResultStatus, RoadshowStatus, Role
-from portal import audit, points, validation
-from portal.actor import Actor
-from portal.clock import TZ, today
-from portal.errors import NotFound, PermissionDenied, ValidationError
-from portal.regions import all_regions
-from portal.scope import acting_agency, ensure_readable, filter_scope
-from portal.settings import get_settings
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.clock import TZ, today
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import all_regions
+from portal.core.scope import acting_agency, ensure_readable, filter_scope
+from portal.core.settings import get_settings
+from portal.scoring import points
 
 WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 READER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN, Role.PRESENTER, Role.MANAGER)

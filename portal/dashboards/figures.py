@@ -19,12 +19,12 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus, Role
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import start_of, today
-from portal.errors import PermissionDenied, ValidationError
-from portal.policy import current_policy
-from portal.regions import cities
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import start_of, today
+from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.policy import current_policy
+from portal.core.regions import cities
 
 PAID_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
 RUNNING = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)

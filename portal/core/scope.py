@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import false
 
 from db.models.enums import Role
-from portal.actor import Actor
-from portal.errors import NotFound, PermissionDenied
+from portal.core.actor import Actor
+from portal.core.errors import NotFound, PermissionDenied
 
 CITY_ROLES = (Role.CITY_OPERATOR, Role.MANAGER, Role.PRESENTER)
 ORG_ROLES = (Role.INSTITUTION_OFFICER, Role.ENTERPRISE)
@@ -90,7 +90,7 @@ def as_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
 def acting_agency(s: Any, actor: Actor, agency_id: uuid.UUID | None = None) -> Any:
     """The agency a write is made for: a city operator's own; the province names one."""
     from db.models import Agency
-    from portal.errors import ValidationError
+    from portal.core.errors import ValidationError
 
     if actor.role == Role.CITY_OPERATOR:
         agency = s.get(Agency, actor.agency_id) if actor.agency_id else None

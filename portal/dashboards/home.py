@@ -29,13 +29,13 @@ from db.models.enums import (
     RoadshowStatus,
     Role,
 )
-from portal.actor import Actor
-from portal.cache import cached
-from portal.clock import today
 from portal.contracts.common import RUNNING as RUNNING_TRIAL  # a disputed trial still runs
-from portal.policy import current_policy
-from portal.regions import cities
-from portal.scope import filter_scope
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.clock import today
+from portal.core.policy import current_policy
+from portal.core.regions import cities
+from portal.core.scope import filter_scope
 
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
 DEAL_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)  # an IN list the covering index serves

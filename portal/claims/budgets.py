@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Budget, FeeClaim
 from db.models.enums import ClaimKind, ClaimStatus, Role
-from portal import audit, validation
-from portal.actor import Actor
-from portal.cache import cached
-from portal.errors import PermissionDenied, ValidationError
-from portal.regions import all_regions, city_of
-from portal.scope import require_city_admin
+from portal.core import audit, validation
+from portal.core.actor import Actor
+from portal.core.cache import cached
+from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.regions import all_regions, city_of
+from portal.core.scope import require_city_admin
 
 COMMITTED = (ClaimStatus.APPROVED, ClaimStatus.PAID)
 PENDING = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
