@@ -92,11 +92,12 @@ def build(url: str, n: int) -> None:
     t0 = time.perf_counter()
     batch = []
     with eng.begin() as conn:
-        for _ in range(n):
+        for k in range(n):
             rid, pid, code = rng.choice(resources)
             start = start0 + timedelta(days=rng.randrange(5 * 365 + 60))
             end = start + timedelta(days=rng.randint(0, 14))
-            batch.append(dict(id=uuid.uuid4(), created_at=stamp, updated_at=stamp, resource_id=rid, platform_id=pid,
+            batch.append(dict(id=uuid.uuid4(), created_at=stamp, updated_at=stamp,
+                              reference=f"ZSYY-BENCH-{k:08d}", resource_id=rid, platform_id=pid,
                               city_code=code, enterprise_org_id=orgs[code], result_id=results[code],
                               start_date=start, end_date=end, status=rng.choice(["done"] * 6 + ["cancelled", "requested", "confirmed"]),
                               outcome="", cancel_reason=""))

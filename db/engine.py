@@ -3,6 +3,11 @@
 Write transactions on SQLite start with BEGIN IMMEDIATE, so two writers are serialized by the
 database instead of racing between a check and an insert; on PostgreSQL services lock the parent
 row (SELECT … FOR UPDATE) where a rule spans rows.
+
+One user action is one `transaction()`. A service that is part of a larger action runs inside the
+caller's session (`portal.core.service`), so opening a second transaction inside the first is a
+programming error and raises: on SQLite it would wait for the first one's lock forever. Before
+committing, every record the transaction changed must have its audit entry (`portal.core.audit`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, event
@@ -17,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
+from portal.core import audit
 from portal.core.errors import ConfigError
 
 _lock = threading.Lock()
@@ -98,12 +105,54 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
+_in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
+
+
+class NestedTransaction(RuntimeError):
+    """A transaction opened inside another: call the inner service's `.within(s, …)` instead."""
+
+
+class UnauditedChange(RuntimeError):
+    """A transaction changed records without writing their audit entries."""
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _ctx: object, _instances: object) -> None:
+    if session.info.get("audit_check"):
+        audit.note_changes(session)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One write transaction: commits when the block ends, rolls back on any exception."""
+    if _in_transaction.get():
+        raise NestedTransaction("a transaction is already open here; pass its session on")
     engine = get_engine()
-    with Session(engine, expire_on_commit=False) as session:
-        if engine.dialect.name == "sqlite":
+    token = _in_transaction.set(True)
+    try:
+        with Session(engine, expire_on_commit=False, info={"audit_check": True}) as session:
+            if engine.dialect.name == "sqlite":
+                session.connection(execution_options={"immediate": True})
+            try:
+                yield session
+                session.flush()
+                missing = audit.unaudited(session)
+                if missing:
+                    raise UnauditedChange("changed without an audit entry: " + ", ".join(missing[:5]))
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        _in_transaction.reset(token)
+
+
+@contextmanager
+def loading_session() -> Iterator[Session]:
+    """A write session for loaders that are no user's action (the demo data, test set-ups): it
+    commits at the end and writes no audit entries."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        if get_engine().dialect.name == "sqlite":
             session.connection(execution_options={"immediate": True})
         try:
             yield session

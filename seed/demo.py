@@ -47,6 +47,7 @@ from db.models import (
 from db.models.enums import Role
 from db.reference import ensure_regions
 from portal.contracts.texts import DEFAULT_TRIAL_TEMPLATE
+from portal.core import numbering
 from portal.core.auth import hash_password_once
 from portal.core.clock import TZ, today
 from portal.core.regions import PROVINCE_CODE, cities, counties
@@ -95,6 +96,13 @@ class Ctx:
     audits: list[AuditEntry] = field(default_factory=list)
 
     pending: list = field(default_factory=list)
+    counters: dict[tuple[str, str, int], int] = field(default_factory=dict)
+
+    def number(self, kind: str, city: str, year: int) -> str:
+        """The next document number of kind for city's year (the counters start after them)."""
+        key = (kind, city, year)
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return numbering.number(kind, city, year, self.counters[key])
 
     def add(self, obj) -> None:  # noqa: ANN001
         self.pending.append(obj)
@@ -454,7 +462,8 @@ def _pilot(ctx: Ctx) -> None:
                             status = "cancelled"
                         ent = rng.choice(ctx.enterprises[c.code])
                         r = rng.choice(_listed(ctx, c.code) or _listed(ctx))
-                        b = PilotBooking(id=ctx.uid(), resource_id=res.id, platform_id=platform.id, city_code=c.code,
+                        b = PilotBooking(id=ctx.uid(), reference=ctx.number("booking", c.code, start.year),
+                                         resource_id=res.id, platform_id=platform.id, city_code=c.code,
                                          enterprise_org_id=ent.id, result_id=r.id, start_date=start, end_date=end,
                                          status=status, created_by=op.id, created_at=ctx.at(start - timedelta(days=7)),
                                          outcome="样品性能达到合同约定指标，建议进入试用" if status == "done" else "",
@@ -482,7 +491,8 @@ def _pilot_history(ctx: Ctx, res: PilotResource, platform: PilotPlatform, op: Us
             cursor = end + timedelta(days=rng.randint(1, 9))
             status = "cancelled" if rng.random() < 0.12 else "done"
             r = rng.choice(listed)
-            b = PilotBooking(id=uuid.UUID(int=rng.getrandbits(128), version=4), resource_id=res.id,
+            b = PilotBooking(id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                             reference=ctx.number("booking", platform.city_code, start.year), resource_id=res.id,
                              platform_id=platform.id, city_code=platform.city_code,
                              enterprise_org_id=rng.choice(ctx.enterprises[platform.city_code]).id,
                              result_id=r.id, start_date=start, end_date=end, status=status, created_by=op.id,
@@ -570,7 +580,7 @@ def _contracts(ctx: Ctx) -> None:
                 voucher_amount = Decimal(20000)
                 rate = rates.get(c.code, Decimal("0.80"))
                 spent = (premium * rate).quantize(Decimal("0.01"))
-                voucher = Voucher(id=ctx.uid(), code=f"CXQ{c.code[:4]}{seq:06d}", enterprise_org_id=ent.id,
+                voucher = Voucher(id=ctx.uid(), code=ctx.number("voucher", c.code, (start - timedelta(days=30)).year), enterprise_org_id=ent.id,
                                   city_code=c.code, county_code=ent.county_code, amount=voucher_amount,
                                   balance=voucher_amount - spent, issued_on=start - timedelta(days=30),
                                   expires_on=start + timedelta(days=730))
@@ -612,7 +622,7 @@ def _claims(ctx: Ctx) -> None:
         n += 1
         rate = Decimal("0.06") if deal.city_code == "330100" else Decimal("0.05")
         status = statuses[n % len(statuses)]
-        claim = FeeClaim(id=ctx.uid(), kind="service_fee", agency_id=deal.agency_id, city_code=deal.city_code,
+        claim = FeeClaim(id=ctx.uid(), reference=ctx.number("claim", deal.city_code, year), kind="service_fee", agency_id=deal.agency_id, city_code=deal.city_code,
                          budget_region_code=deal.city_code, budget_year=year, contract_id=deal.id,
                          basis_amount=deal.deal_amount, rate=rate,
                          amount=(deal.deal_amount * rate).quantize(Decimal("0.01")), status=status,
@@ -630,13 +640,13 @@ def _claims(ctx: Ctx) -> None:
     for red in ctx.redemptions[::2]:
         n += 1
         agency = ctx.agencies[red.city_code][0]
-        ctx.add(FeeClaim(id=ctx.uid(), kind="voucher_refund", agency_id=agency.id, city_code=red.city_code,
+        ctx.add(FeeClaim(id=ctx.uid(), reference=ctx.number("claim", red.city_code, year), kind="voucher_refund", agency_id=agency.id, city_code=red.city_code,
                            budget_region_code=red.city_code, budget_year=year, redemption_id=red.id,
                            basis_amount=red.amount, amount=red.amount, status=statuses[n % len(statuses)],
                            justification="创新券兑付试用保险保费", created_by=ctx.operators[red.city_code].id))
     for c in cities():
         agency = ctx.agencies[c.code][0]
-        ctx.add(FeeClaim(id=ctx.uid(), kind="operating_subsidy", agency_id=agency.id, city_code=c.code,
+        ctx.add(FeeClaim(id=ctx.uid(), reference=ctx.number("claim", c.code, year), kind="operating_subsidy", agency_id=agency.id, city_code=c.code,
                            budget_region_code=c.code, budget_year=year, programme=f"{c.name_zh}先用后转运营经费补贴",
                            period_start=date(year, 1, 1), period_end=date(year, 6, 30),
                            amount=Decimal(rng.choice([80000, 120000, 150000])), status=rng.choice(["submitted", "approved", "paid"]),

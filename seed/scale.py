@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from portal.contracts.texts import DEFAULT_TRIAL_TEMPLATE
+from portal.core import numbering
 from portal.core.regions import PROVINCE_CODE, cities, counties
 from portal.core.validation import credit_check_char, patent_check_char
 from seed import names, texts
@@ -78,6 +79,7 @@ class World:
     span: int = field(init=False)
     days: list[str] = field(default_factory=list)
     credit_seq: int = 0
+    numbers: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (series, city, year) → last
     lic: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=dict)  # city → (id, county, max)
     ent: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)  # city → (id, county, name, credit)
     ent_all: list[tuple[str, str]] = field(default_factory=list)  # (id, city)
@@ -107,6 +109,12 @@ class World:
     deals: list[tuple[str, str, str, str, int, int]] = field(default_factory=list)  # (id, city, agency, signed, fen, year)
     redemptions: list[tuple[str, str, int, str, int]] = field(default_factory=list)  # (id, city, fen, day, year)
     audit: list[tuple] = field(default_factory=list)
+
+    def number(self, kind: str, city: str, year: int) -> str:
+        """The next document number of kind for city's year (the counters start after them)."""
+        key = (kind, city, year)
+        self.numbers[key] = self.numbers.get(key, 0) + 1
+        return numbering.number(kind, city, year, self.numbers[key])
 
     def __post_init__(self) -> None:
         self.start = self.as_of.replace(year=self.as_of.year - YEARS)
@@ -488,7 +496,7 @@ def _bookings(w: World, n: int, results: Rows) -> tuple[Rows, Rows]:
                     report = hexid(rng)
                     files.append((report, created, created, "pilot_booking", bid, city, "中试报告.pdf",
                                   "application/pdf", 9, b"%PDF-1.4\n", w.operator[city][0]))
-            rows.append((bid, created, created, res_id, plat_id, city, ent_id, w.r_id[r], w.day(start_k),
+            rows.append((bid, created, created, w.number("booking", city, int(w.day(start_k)[:4])), res_id, plat_id, city, ent_id, w.r_id[r], w.day(start_k),
                          w.day(end_k), status, "样品性能达到合同约定指标，建议进入试用" if status == "done" else "",
                          "企业调整排产计划" if status == "cancelled" else "", report,
                          w.day(end_k) if status == "done" else None, w.operator[city][0]))
@@ -754,7 +762,7 @@ def _contracts(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
             policies.append((pid, created, created, tid, insurer, city, f"PZJ{city[:4]}{start[:4]}{seq:08d}", "科技成果“先用后转”试用险",
                              premium, premium * 50, start, end))
             spent = premium * 8 // 10
-            vouchers.append((vid, w.ts(start_k - 30, rng), created, f"CXQ{city[:4]}{seq:08d}", ent_id, city, None,
+            vouchers.append((vid, w.ts(start_k - 30, rng), created, w.number("voucher", city, int(w.day(start_k - 30)[:4])), ent_id, city, None,
                              2_000_000, 2_000_000 - spent, w.day(start_k - 30), w.day(start_k + 700),
                              "active" if start_k + 700 > w.span else "expired"))
             red_at = w.ts(start_k + 5, rng)
@@ -771,7 +779,7 @@ def _contracts(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
 
 
 # --- claims, budgets, points, audit -------------------------------------------------------------
-CLAIM_COLS = RECORD + ("kind", "agency_id", "city_code", "budget_region_code", "budget_year", "contract_id",
+CLAIM_COLS = RECORD + ("reference", "kind", "agency_id", "city_code", "budget_region_code", "budget_year", "contract_id",
                        "redemption_id", "programme", "period_start", "period_end", "basis_amount", "rate", "amount",
                        "justification", "status", "submitted_at", "decided_by", "decided_at", "reject_reason",
                        "paid_on", "payment_ref", "created_by")
@@ -794,7 +802,7 @@ def _claims(w: World) -> Iterator[tuple[str, tuple, Rows]]:
         created = w.ts(k, rng)
         op_id = w.agency_operator[agency][0]
         decided = status in ("approved", "paid", "rejected")
-        rows.append((cid, created, created, kind, agency, city, city, year, contract, red, programme, period[0], period[1],
+        rows.append((cid, created, created, w.number("claim", city, year), kind, agency, city, city, year, contract, red, programme, period[0], period[1],
                      basis, rate, fen, why, status, None if status == "draft" else created,
                      op_id if decided else None, w.ts(min(k + 10, last_k), rng) if decided else None,
                      "佐证材料不全" if status == "rejected" else "", w.day(min(k + 30, last_k)) if status == "paid" else None,
@@ -881,7 +889,7 @@ def generate(*, results: int, seed: int = 2026, as_of: date | None = None, city:
     del result_rows
     yield "attachment", RECORD + ("entity", "entity_id", "city_code", "filename", "content_type", "size", "data",
                                   "uploaded_by"), files
-    yield "pilot_booking", RECORD + ("resource_id", "platform_id", "city_code", "enterprise_org_id", "result_id",
+    yield "pilot_booking", RECORD + ("reference", "resource_id", "platform_id", "city_code", "enterprise_org_id", "result_id",
                                      "start_date", "end_date", "status", "outcome", "cancel_reason",
                                      "report_attachment_id", "finished_on", "created_by"), bookings
     del bookings

@@ -80,7 +80,7 @@ def test_expiring_uses_the_city_window_sorted_with_matches_and_pilots(contracts)
     save(platform)
     resource = PilotResource(platform_id=platform.id, name="涂布线")
     save(resource)
-    save(PilotBooking(resource_id=resource.id, platform_id=platform.id, city_code="330100",
+    save(PilotBooking(reference="ZSYY-3301-2026-9001", resource_id=resource.id, platform_id=platform.id, city_code="330100",
                       enterprise_org_id=hz.enterprise.id, result_id=hz.result.id, start_date=today(),
                       end_date=today() + timedelta(days=3), status="confirmed"))
     page = expiring_trials(actor=hz.operator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.engine import transaction
+from db.engine import loading_session
 from db.models import Result
 from portal.core.errors import NotFound, PermissionDenied
 from portal.hub import demands
@@ -16,7 +16,7 @@ BATTERY = "电池用了半年就鼓起来了"
 
 
 def _list(result: Result, status: str = "listed", **changes) -> None:
-    with transaction() as s:
+    with loading_session() as s:
         r = s.get(Result, result.id)
         r.status = status
         for key, value in changes.items():

@@ -68,3 +68,38 @@ def test_upgrade_keeps_data_and_is_repeatable(empty_url: str) -> None:
     engine.dispose()
     assert before == after and before[0] == 300
     assert regions == 102
+
+
+def test_references_and_counters_are_given_to_rows_stored_before_them(empty_url: str) -> None:
+    """A database at 0002 (bookings and claims without references, numbers made by max + 1) is
+    numbered on upgrade, and the next number of each series follows the highest stored one."""
+    from alembic import command
+
+    from db.engine import configure, transaction
+    from db.migrate import alembic_config
+    from portal.core import numbering
+
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    with Session(engine) as s:
+        load_demo(s)
+        s.commit()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    upgrade(engine)
+    with engine.connect() as conn:
+        refs = conn.execute(text("SELECT city_code, reference FROM pilot_booking")).all()
+        claims = conn.execute(text("SELECT reference FROM fee_claim")).scalars().all()
+        top = conn.execute(text("SELECT max(number) FROM contract WHERE number LIKE 'XYSY-3301-2026-%'")).scalar()
+    engine.dispose()
+    assert refs and len({r for _, r in refs}) == len(refs)
+    assert all(r.startswith(f"ZSYY-{city[:4]}-") for city, r in refs)
+    assert claims and len(set(claims)) == len(claims) and all(c.startswith("FYSQ-33") for c in claims)
+    configure(empty_url)
+    try:
+        with transaction() as s:
+            assert numbering.allocate(s, "trial", "330100", 2026) == f"XYSY-3301-2026-{int(top[-4:]) + 1:04d}"
+    finally:
+        configure("sqlite://")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from db.engine import read_session, transaction
+from db.engine import loading_session, read_session
 from db.models import PointsEvent, PolicyVersion
 from portal.core.errors import ValidationError
 from portal.scoring.points import award, points_ranking
@@ -15,7 +15,7 @@ from portal.scoring.points import award, points_ranking
 
 def _award(world, kind="match_recorded", entity_id="m1", city=None):
     c = city or world.hz
-    with transaction() as s:
+    with loading_session() as s:
         return award(s, actor=c.operator, agency_id=c.agency.id, city_code=c.code, kind=kind,
                             entity="match_record", entity_id=entity_id, occurred_on=date(2026, 5, 1))
 
@@ -23,7 +23,7 @@ def _award(world, kind="match_recorded", entity_id="m1", city=None):
 def test_award_uses_city_weight_and_is_once_per_entity(world) -> None:
     assert _award(world).points == 1  # the default rule
     assert _award(world) is None  # the same entity again earns nothing
-    with transaction() as s:
+    with loading_session() as s:
         s.add(PolicyVersion(region_code="330100", version=1, data={"points_rules": {"match_recorded": 4}}))
     assert _award(world, entity_id="m2").points == 4  # a saved rule applies at once
     with read_session() as s:

@@ -8,6 +8,7 @@ from db.models.core import (
     Attachment,
     AuditEntry,
     ContractTemplate,
+    NumberCounter,
     Organization,
     PolicyVersion,
     Region,
@@ -21,7 +22,8 @@ from db.models.roadshow import Roadshow, RoadshowAttendance, RoadshowItem
 
 __all__ = [
     "Agency", "ApprovalStep", "Attachment", "AuditEntry", "Budget", "Contract", "ContractTemplate",
-    "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "Objection", "Organization",
+    "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "NumberCounter", "Objection",
+    "Organization",
     "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",
     "PublicNotice", "Record", "Region", "Result", "Roadshow", "RoadshowAttendance",
     "RoadshowItem", "ResultTerms", "SearchState", "UserAccount", "Voucher", "VoucherRedemption",

@@ -33,6 +33,7 @@ class FeeClaim(Record, table=True):
         Index("ix_fee_claim_agency_created", "agency_id", "created_at"),
     )
 
+    reference: str = Field(sa_type=String(24), unique=True)  # FYSQ-3301-2026-0001 (portal.core.numbering)
     kind: str = Field(sa_type=String(18))  # ClaimKind
     agency_id: uuid.UUID = Field(foreign_key="agency.id")
     city_code: str = Field(sa_type=String(6), foreign_key="region.code")

@@ -150,3 +150,16 @@ class Attachment(Record, table=True):
     size: int
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+
+
+class NumberCounter(SQLModel, table=True):
+    """The last number handed out per series, city and year (portal.core.numbering): allocated
+    under the row's lock, so concurrent writers never get the same number."""
+
+    __tablename__ = "number_counter"
+
+    kind: str = Field(sa_type=String(16), primary_key=True)  # the series: trial, deal, voucher, …
+    city_code: str = Field(sa_type=String(6), primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0
+

@@ -59,6 +59,7 @@ class PilotBooking(Record, table=True):
         Index("ix_pilot_booking_result", "result_id"),
     )
 
+    reference: str = Field(sa_type=String(24), unique=True)  # ZSYY-3301-2026-0001 (portal.core.numbering)
     resource_id: uuid.UUID = Field(foreign_key="pilot_resource.id")
     platform_id: uuid.UUID = Field(foreign_key="pilot_platform.id")
     city_code: str = Field(sa_type=String(6), foreign_key="region.code")

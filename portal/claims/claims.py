@@ -32,7 +32,7 @@ from db.models import (
 )
 from db.models.enums import ClaimKind, ClaimStatus, ContractKind, ContractStatus, Role
 from portal.claims import budgets
-from portal.core import audit, validation
+from portal.core import audit, numbering, validation
 from portal.core.actor import Actor
 from portal.core.clock import now, today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
@@ -52,6 +52,7 @@ class ClaimRow:
     """A claim as lists and the detail view show it."""
 
     id: uuid.UUID
+    reference: str
     kind: str
     status: str
     agency_id: uuid.UUID
@@ -100,7 +101,7 @@ def _row_select():  # noqa: ANN202
 
 
 def _to_row(c: FeeClaim, agency: str, number: str | None, policy: str | None, creator: str | None) -> ClaimRow:
-    return ClaimRow(c.id, c.kind, c.status, c.agency_id, agency, c.city_code, c.budget_region_code,
+    return ClaimRow(c.id, c.reference, c.kind, c.status, c.agency_id, agency, c.city_code, c.budget_region_code,
                     c.budget_year, number or policy, c.programme, c.basis_amount, c.rate, c.amount, c.justification,
                     c.reject_reason, c.created_at, c.submitted_at, c.decided_at, c.paid_on, c.payment_ref,
                     c.created_by, creator or "")
@@ -270,6 +271,7 @@ def _insert(actor: Actor, key: str | None, build, *, submit: bool) -> FeeClaim: 
             if found is not None:
                 return found
             claim = build(s)
+            claim.reference = numbering.allocate(s, "claim", claim.city_code, today().year)
             claim.idempotency_key = key
             claim.created_by = actor.user_id
             if submit:

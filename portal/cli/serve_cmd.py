@@ -44,7 +44,7 @@ def _reset(engine) -> None:  # noqa: ANN001
 
 def prepare_demo(*, reset: bool = False) -> dict[str, int]:
     """Migrate the configured database and load demo data when it has none."""
-    from db.engine import check_connection, get_engine, transaction
+    from db.engine import check_connection, get_engine, loading_session
     from db.migrate import upgrade
     from seed.demo import load_demo
 
@@ -52,7 +52,7 @@ def prepare_demo(*, reset: bool = False) -> dict[str, int]:
     if reset:
         _reset(get_engine())
     upgrade(get_engine())
-    with transaction() as s:
+    with loading_session() as s:
         return load_demo(s)
 
 

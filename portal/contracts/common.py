@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.models import Contract
@@ -48,13 +47,6 @@ def writable_contract(s: Session, actor: Actor, contract_id: uuid.UUID | str | N
     contract = s.exec(select(Contract).where(Contract.id == scope.as_id(contract_id)).with_for_update()).one()
     check_writer(actor, contract.city_code)
     return contract
-
-
-def next_number(s: Session, prefix: str) -> str:
-    """The next number with prefix ('XYSY-3301-2026-'), four digits, unique per prefix."""
-    last = s.exec(select(func.max(Contract.number)).where(Contract.number.like(prefix + "%"))).one()
-    seq = int(str(last)[len(prefix):]) + 1 if last and str(last)[len(prefix):].isdigit() else 1
-    return f"{prefix}{seq:04d}"
 
 
 def trial_end(start: date, months: int) -> date:

@@ -20,11 +20,11 @@ from db.models.enums import (
     ObjectionStatus,
     TerminationReason,
 )
-from portal.contracts.common import RUNNING, check_writer, next_number, writable_contract
+from portal.contracts.common import RUNNING, check_writer, writable_contract
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match
 from portal.contracts.trials import award_points, check_capacity
-from portal.core import audit, scope, validation
+from portal.core import audit, numbering, scope, validation
 from portal.core.actor import Actor
 from portal.core.clock import now, today
 from portal.core.errors import NotFound, ValidationError
@@ -73,7 +73,7 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
             result_id=trial.result_id, licensor_org_id=trial.licensor_org_id,
             licensee_org_id=trial.licensee_org_id, agency_id=trial.agency_id, city_code=trial.city_code,
             match_id=trial.match_id, parent_trial_id=trial.id,
-            number=next_number(s, f"XYZH-{trial.city_code[:4]}-{signed.year}-"),
+            number=numbering.allocate(s, "deal", trial.city_code, signed.year),
             territory=trial.territory, start_date=signed, deal_amount=amount, signing_date=signed,
             payment_terms=terms, status=ContractStatus.ACTIVE, created_by=actor.user_id,
             template_id=template_for(s, trial.city_code, deal_kind).id)  # the text it is signed with

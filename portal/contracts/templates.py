@@ -22,7 +22,7 @@ from portal.contracts.texts import (
     DEFAULT_TRIAL_TEMPLATE,
 )
 from portal.core import audit, scope, validation
-from portal.core.actor import Actor
+from portal.core.actor import SYSTEM, Actor
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
 DEFAULT_TITLE = "科技成果“先用后转”普通许可试用合同（示范文本）"
@@ -81,8 +81,7 @@ def ensure_default_template(s: Session, kind: str = ContractKind.TRIAL) -> Contr
         title, body = DEFAULTS[kind]
         row = ContractTemplate(city_code=None, kind=kind, version=1, title=title, body=body,
                                reason="省级示范文本")
-        s.add(row)
-        s.flush()
+        audit.audited_add(s, SYSTEM, "contract_template.default", row)
     return row
 
 

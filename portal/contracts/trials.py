@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from db.engine import read_session, transaction
 from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, LicenceType, MatchStage, OrgKind, ResultStatus
-from portal.contracts.common import RUNNING, check_writer, next_number, trial_end
+from portal.contracts.common import RUNNING, check_writer, trial_end
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match, linked_match
-from portal.core import audit, scope, validation
+from portal.core import audit, numbering, scope, validation
 from portal.core.actor import Actor
 from portal.core.clock import today
 from portal.core.errors import ValidationError
@@ -171,7 +171,7 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
             kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
             licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
             city_code=agency.city_code, match_id=match.id if match else None,
-            number=next_number(s, f"XYSY-{agency.city_code[:4]}-{start.year}-"),
+            number=numbering.allocate(s, "trial", agency.city_code, start.year),
             territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
             fee=Decimal("0"), signing_date=signed, status="active",
             template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,

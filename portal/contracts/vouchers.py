@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from db.engine import read_session, transaction
 from db.models import Contract, InsurancePolicy, Organization, Voucher, VoucherRedemption
 from db.models.enums import OrgKind, Role, VoucherStatus
 from portal.contracts.common import check_writer, percent
-from portal.core import audit, scope, validation
+from portal.core import audit, numbering, scope, validation
 from portal.core.actor import Actor
 from portal.core.clock import now, today
 from portal.core.errors import NotFound, ValidationError
@@ -75,10 +74,7 @@ def issue_voucher(*, actor: Actor, enterprise_org_id: uuid.UUID, amount: Decimal
         check_writer(actor, city)
         if org.city_code != city:  # a city's vouchers are paid from its own budget, for its own enterprises
             raise ValidationError("contracts.error.enterprise_other_city", field="voucher_enterprise")
-        prefix = f"CXQ{city[:4]}{issued.year}"
-        last = s.exec(select(func.max(Voucher.code)).where(Voucher.code.like(prefix + "%"))).one()
-        seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
-        voucher = Voucher(code=f"{prefix}{seq:05d}", enterprise_org_id=org.id, city_code=city,
+        voucher = Voucher(code=numbering.allocate(s, "voucher", city, issued.year), enterprise_org_id=org.id, city_code=city,
                           county_code=org.county_code,
                           amount=value, balance=value, issued_on=issued, expires_on=expires)
         s.add(voucher)

@@ -28,7 +28,7 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import BookingStatus, MatchStage, OrgKind, ResultStatus, Role
-from portal.core import audit, validation
+from portal.core import audit, numbering, validation
 from portal.core.actor import Actor
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
@@ -56,6 +56,7 @@ class BookingRow:
     """A booking as lists and the calendar show it."""
 
     id: uuid.UUID
+    reference: str
     platform_id: uuid.UUID
     platform_name: str
     resource_id: uuid.UUID
@@ -84,8 +85,8 @@ class BookingRow:
 
     @property
     def ref(self) -> str:
-        """A short reference users can quote."""
-        return self.id.hex[:8].upper()
+        """The reference users quote (ZSYY-3301-2026-0001)."""
+        return self.reference
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def _row_select():  # noqa: ANN202
 
 def _to_row(row) -> BookingRow:  # noqa: ANN001
     b, platform, resource, enterprise, title, price = row
-    return BookingRow(b.id, b.platform_id, platform, b.resource_id, resource, b.city_code, enterprise,
+    return BookingRow(b.id, b.reference, b.platform_id, platform, b.resource_id, resource, b.city_code, enterprise,
                       b.result_id, title, b.start_date, b.end_date, b.status, b.outcome, b.cancel_reason,
                       b.finished_on, b.report_attachment_id, price)
 
@@ -276,7 +277,7 @@ def _clash_text(s: Session, clash: list[cap.Span]) -> str:
         PilotBooking.id.in_([c.id for c in clash[:MAX_CLASHES_NAMED]]))).all()}
     names = dict(s.exec(select(Organization.id, Organization.name).where(
         Organization.id.in_({b.enterprise_org_id for b in bookings.values()}))).all())
-    parts = [f"{c.id.hex[:8].upper()} {names.get(bookings[c.id].enterprise_org_id, '')} "
+    parts = [f"{bookings[c.id].reference} {names.get(bookings[c.id].enterprise_org_id, '')} "
              f"{c.start.isoformat()}~{c.end.isoformat()}" for c in clash[:MAX_CLASHES_NAMED]]
     if len(clash) > MAX_CLASHES_NAMED:
         parts.append(f"… +{len(clash) - MAX_CLASHES_NAMED}")
@@ -342,7 +343,8 @@ def book_pilot(*, actor: Actor, resource_id: uuid.UUID, enterprise_org_id: uuid.
         _ensure_room(s, resource, start, end)
         if match_id is not None:
             _advance_match(s, actor, match)
-        booking = PilotBooking(resource_id=resource.id, platform_id=platform.id, city_code=platform.city_code,
+        booking = PilotBooking(reference=numbering.allocate(s, "booking", platform.city_code, today().year),
+                               resource_id=resource.id, platform_id=platform.id, city_code=platform.city_code,
                                enterprise_org_id=enterprise.id, result_id=result.id, match_id=match_id,
                                start_date=start, end_date=end, status=BookingStatus.REQUESTED,
                                created_by=actor.user_id)

@@ -15,11 +15,10 @@ from openpyxl.styles import Font, PatternFill
 from sqlmodel import select
 
 from db.engine import transaction
-from db.models import AuditEntry, Organization, Result
+from db.models import Organization, Result
 from db.models.enums import LICENSOR_KINDS, ExclusionReason, Field_, ResultStatus, ResultType
 from portal.core import audit, i18n
 from portal.core.actor import Actor
-from portal.core.clock import now
 from portal.core.errors import PermissionDenied, PortalError, ValidationError
 from portal.core.regions import region_name
 from portal.core.scope import in_scope
@@ -266,7 +265,6 @@ def import_results(*, actor: Actor, data: bytes, city_code: str | None = None, l
             raise ImportFailed(sorted(errors, key=lambda e: (e.row, e.column)))
         report(0.5)
         created = updated = unchanged = 0
-        entries: list[AuditEntry] = []
         changed: list[tuple[Result, dict | None, str]] = []
         for i, (clean, org, current) in enumerate(plan):
             if current is None:
@@ -289,15 +287,10 @@ def import_results(*, actor: Actor, data: bytes, city_code: str | None = None, l
                 updated += 1
             if i % 500 == 0:
                 report(0.5 + 0.3 * i / max(len(plan), 1))
-        s.flush()
-        at = now()
-        for result, before, action in changed:  # one audit entry per changed record, written in bulk
-            entries.append(AuditEntry(at=at, actor_id=actor.user_id, actor_name=actor.username, action=action,
-                                      entity="result", entity_id=str(result.id), city_code=result.city_code,
-                                      before=before, after=audit.snapshot(result)))
+        audit.record_many(s, actor, changed)  # one entry per changed record, written in bulk
+        for result, before, _action in changed:
             if before is not None and result.status == ResultStatus.LISTED:
                 notify_search(s, result)
-        s.add_all(entries)
         report(0.95)
     report(1.0)
     return ImportReport(created, updated, unchanged)

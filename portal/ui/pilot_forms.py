@@ -47,7 +47,7 @@ def new_booking_form(me: Actor) -> None:
                                         enterprise_org_id=enterprise.id if enterprise else None,
                                         result_id=result.id if result else None, start_date=start, end_date=end,
                                         match_id=match.id if match else None)
-                done(t("pilot.booked", ref=booking.id.hex[:8].upper()))
+                done(t("pilot.booked", ref=booking.reference))
 
 
 def _actions(status: str) -> list[str]:
