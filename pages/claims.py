@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from db.models.enums import ClaimKind, ClaimStatus, Role
-from portal.claims import claims
+from db.models.enums import ClaimKind, ClaimStatus
+from portal.claims import listing
+from portal.core.workflow import may
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.claims import claims_frame, detail, new_claim
 from portal.ui.dashboards import downloads
+from portal.ui.paging import asked, pager
 
 me = actor()
 st.title(t("nav.claims"))
@@ -14,32 +16,32 @@ show_flash()
 
 with refusals():
     tabs = [t("claims.tab_list")]
-    if me.role == Role.CITY_OPERATOR:
+    if may(me, "create", "fee_claim"):
         tabs.append(t("claims.tab_new"))
     panes = st.tabs(tabs)
     with panes[0]:
-        a, b, c = st.columns(3)
+        a, b = st.columns(2)
         status = a.selectbox(t("field.claim_status"), ["", *ClaimStatus], key="claims_status",
                              format_func=lambda s: label("claim_status", s) if s else t("claims.all"))
         kind = b.selectbox(t("field.claim_kind"), ["", *ClaimKind], key="claims_kind",
                            format_func=lambda k: label("claim_kind", k) if k else t("claims.all"))
-        page = c.number_input(t("claims.page"), min_value=1, value=1, step=1, key="claims_page") - 1
-        rows, total = claims.list_claims(actor=me, status=status, kind=kind, page=int(page))
-        st.caption(t("claims.count", total=total, shown=len(rows)))
+        page = listing.list_claims(actor=me, status=status, kind=kind, page=asked("claims_page"))
+        rows = page.rows
         if rows:
             frame = claims_frame(rows)
             picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                                   selection_mode="single-row", key="claims_table")
+            pager(page, "claims_page")
             downloads(frame, "claims", "claims")
             chosen = picked.selection.rows if picked and picked.selection else []
             options = list(range(len(rows)))
             index = st.selectbox(t("claims.open"), options, index=chosen[0] if chosen else 0,
-                                 format_func=lambda i: f"{label('claim_kind', rows[i].kind)} · "
+                                 format_func=lambda i: f"{rows[i].reference} · {label('claim_kind', rows[i].kind)} · "
                                                        f"{rows[i].contract_number or rows[i].programme or ''} · "
                                                        f"{label('claim_status', rows[i].status)}",
                                  key="claims_open")
             st.divider()
-            detail(me, claims.get_claim(actor=me, claim_id=rows[index].id))
+            detail(me, listing.get_claim(actor=me, claim_id=rows[index].id))
         else:
             st.info(t("claims.none"))
     if len(panes) > 1:

@@ -86,7 +86,7 @@ def test_pipeline_counts_follow_a_new_match_in_the_right_city(world) -> None:
 
 
 def test_budget_usage_follows_an_approval_in_its_city_only(world) -> None:
-    from portal.claims import claims
+    from portal.claims import review
     from portal.claims.budgets import list_budgets
     from portal.core.clock import today
     from tests.test_claims import _reviewed, budget, make_deal
@@ -97,7 +97,7 @@ def test_budget_usage_follows_an_approval_in_its_city_only(world) -> None:
     claim = _reviewed(world, make_deal(world.hz))
     assert [u.committed for u in list_budgets(actor=world.hz.manager, year=year)] == [Decimal("0")]
     nb_before = list_budgets(actor=world.nb.manager, year=year)
-    claims.approve_claim(actor=world.hz.operator, claim_id=claim.id)
+    review.approve_claim(actor=world.hz.operator, claim_id=claim.id)
     assert [u.committed for u in list_budgets(actor=world.hz.manager, year=year)] == [Decimal("10000.00")]
     assert list_budgets(actor=world.nb.manager, year=year) == nb_before
     assert sum(u.committed for u in list_budgets(actor=world.admin, year=year)) == Decimal("10000.00")

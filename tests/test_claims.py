@@ -13,8 +13,9 @@ from sqlmodel import func, select
 
 from db.engine import read_session
 from db.models import AuditEntry, Budget, Contract, FeeClaim, PointsEvent, PolicyVersion
-from portal.claims import claims
+from portal.claims import evidence, fees, filing, listing, review
 from portal.claims.budgets import list_budgets, set_budget
+from portal.core import attachments
 from portal.core.clock import TZ, today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_agency, make_org, make_trial, make_user, save
@@ -43,7 +44,7 @@ def count(model, *where) -> int:  # noqa: ANN001
 
 def fee(world, deal, rate=None, actor=None, **kw) -> FeeClaim:  # noqa: ANN001
     default = world.nb.plain_operator if deal.city_code == "330200" else world.hz.plain_operator
-    return claims.create_service_fee_claim(actor=actor or default, contract_id=deal.id, rate=rate, **kw)
+    return filing.create_service_fee_claim(actor=actor or default, contract_id=deal.id, rate=rate, **kw)
 
 
 # --- rule 6: the service-fee floor -------------------------------------------------------------
@@ -66,13 +67,13 @@ def test_fee_floor_follows_the_city_rate_and_the_province_floor(world) -> None:
     claim = fee(world, deal)  # no rate given: the city's
     assert claim.rate == Decimal("0.06") and claim.amount == Decimal("7407.41")  # 7407.4068 rounded up
     save(PolicyVersion(region_code="330000", version=1, data={"service_fee_floor": "0.07"}))
-    assert claims.fee_rate("330100") == Decimal("0.07")  # a higher province floor lifts the city
+    assert fees.fee_rate("330100") == Decimal("0.07")  # a higher province floor lifts the city
 
 
 def test_only_converted_deals_carry_a_fee(world) -> None:
     trial = make_trial(world.hz.result, world.hz.enterprise, world.hz.agency)
     with pytest.raises(ValidationError) as err:
-        claims.create_service_fee_claim(actor=world.hz.plain_operator, contract_id=trial.id)
+        filing.create_service_fee_claim(actor=world.hz.plain_operator, contract_id=trial.id)
     assert err.value.key == "claims.error.not_converted"
 
 
@@ -86,7 +87,7 @@ def test_one_claim_per_deal_and_agency(world) -> None:
     other = make_agency("hz第二技术转移机构", "330100")
     second = make_user("hz_other_op", "city_operator", agency=other)
     assert fee(world, deal, actor=second).agency_id == other.id  # another agency may claim
-    assert [d.number for d in claims.claimable_deals(actor=world.hz.plain_operator)] == []
+    assert [d.number for d in listing.claimable_deals(actor=world.hz.plain_operator)] == []
 
 
 def test_double_submission_creates_one_claim(world) -> None:
@@ -96,23 +97,23 @@ def test_double_submission_creates_one_claim(world) -> None:
     assert first.id == again.id and again.status == "submitted"
     assert count(FeeClaim) == 1
     assert count(AuditEntry, AuditEntry.action == "claim.create") == 1
-    sub = claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="运营补贴", amount="1000",
+    sub = filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="运营补贴", amount="1000",
                                       period_start="2026-01-01", period_end="2026-06-30", justification="路演",
                                       idempotency_key="form-2")
-    assert claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="运营补贴", amount="1000",
+    assert filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="运营补贴", amount="1000",
                                        period_start="2026-01-01", period_end="2026-06-30", justification="路演",
                                        idempotency_key="form-2").id == sub.id
-    claims.submit_claim(actor=world.hz.plain_operator, claim_id=sub.id)
-    assert claims.submit_claim(actor=world.hz.plain_operator, claim_id=sub.id).status == "submitted"
+    review.submit_claim(actor=world.hz.plain_operator, claim_id=sub.id)
+    assert review.submit_claim(actor=world.hz.plain_operator, claim_id=sub.id).status == "submitted"
 
 
 def test_subsidy_validation_names_the_field(world) -> None:
     with pytest.raises(ValidationError) as err:
-        claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="补贴", amount="1000",
+        filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="补贴", amount="1000",
                                     period_start="2026-06-30", period_end="2026-01-01", justification="x")
     assert err.value.field == "claim_period_end"
     with pytest.raises(ValidationError) as err:
-        claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="补贴", amount="-5",
+        filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="补贴", amount="-5",
                                     period_start="2026-01-01", period_end="2026-02-01", justification="x")
     assert err.value.field == "amount"
     assert count(FeeClaim) == 0
@@ -122,17 +123,17 @@ def test_subsidy_validation_names_the_field(world) -> None:
 
 def _reviewed(world, deal, key=None) -> FeeClaim:  # noqa: ANN001
     claim = fee(world, deal, submit=True, idempotency_key=key)
-    return claims.review_claim(actor=world.hz.operator, claim_id=claim.id)
+    return review.review_claim(actor=world.hz.operator, claim_id=claim.id)
 
 
 def test_workflow_to_paid_awards_points(world) -> None:
     budget("330100", "service_fee", "100000")
     claim = _reviewed(world, make_deal(world.hz))
-    claims.approve_claim(actor=world.hz.operator, claim_id=claim.id)
+    review.approve_claim(actor=world.hz.operator, claim_id=claim.id)
     with pytest.raises(ValidationError) as err:
-        claims.mark_paid(actor=world.hz.operator, claim_id=claim.id, paid_on=today(), payment_ref="")
+        review.mark_paid(actor=world.hz.operator, claim_id=claim.id, paid_on=today(), payment_ref="")
     assert err.value.field == "payment_ref"
-    paid = claims.mark_paid(actor=world.hz.operator, claim_id=claim.id, paid_on=today(), payment_ref="ZF-1")
+    paid = review.mark_paid(actor=world.hz.operator, claim_id=claim.id, paid_on=today(), payment_ref="ZF-1")
     assert (paid.status, paid.payment_ref) == ("paid", "ZF-1")
     assert count(PointsEvent, PointsEvent.kind == "claim_paid") == 1
     usage = list_budgets(actor=world.hz.manager, year=today().year)
@@ -143,38 +144,38 @@ def test_workflow_to_paid_awards_points(world) -> None:
 def test_reject_needs_a_reason_and_can_be_reopened(world) -> None:
     claim = fee(world, make_deal(world.hz), submit=True)
     with pytest.raises(ValidationError) as err:
-        claims.reject_claim(actor=world.hz.operator, claim_id=claim.id, reason=" ")
+        review.reject_claim(actor=world.hz.operator, claim_id=claim.id, reason=" ")
     assert err.value.field == "reject_reason"
-    assert claims.get_claim(actor=world.hz.operator, claim_id=claim.id).status == "submitted"
-    rejected = claims.reject_claim(actor=world.hz.operator, claim_id=claim.id, reason="合同扫描件缺失")
+    assert listing.get_claim(actor=world.hz.operator, claim_id=claim.id).status == "submitted"
+    rejected = review.reject_claim(actor=world.hz.operator, claim_id=claim.id, reason="合同扫描件缺失")
     assert (rejected.status, rejected.reject_reason) == ("rejected", "合同扫描件缺失")
-    assert claims.reopen_claim(actor=world.hz.plain_operator, claim_id=claim.id).status == "draft"
+    assert review.reopen_claim(actor=world.hz.plain_operator, claim_id=claim.id).status == "draft"
 
 
 def test_approval_over_budget_is_refused_with_the_figures(world) -> None:
     budget("330100", "service_fee", "15000")
     first = _reviewed(world, make_deal(world.hz, "200000"))  # 10,000 at 5 %
-    claims.approve_claim(actor=world.hz.operator, claim_id=first.id)
+    review.approve_claim(actor=world.hz.operator, claim_id=first.id)
     second = _reviewed(world, make_deal(world.hz, "120000"))  # 6,000: 1,000 over
     with pytest.raises(ValidationError) as err:
-        claims.approve_claim(actor=world.hz.operator, claim_id=second.id)
+        review.approve_claim(actor=world.hz.operator, claim_id=second.id)
     assert err.value.key == "claims.error.over_budget"
     assert err.value.params == {"budget": "¥15,000.00", "committed": "¥10,000.00", "claim": "¥6,000.00",
                                 "overrun": "¥1,000.00"}
     assert "超出 ¥1,000.00" in err.value.message("zh")
-    assert claims.get_claim(actor=world.hz.operator, claim_id=second.id).status == "reviewed"
+    assert listing.get_claim(actor=world.hz.operator, claim_id=second.id).status == "reviewed"
 
 
 def test_no_budget_refuses_approval(world) -> None:
     claim = _reviewed(world, make_deal(world.hz))
     with pytest.raises(ValidationError) as err:
-        claims.approve_claim(actor=world.hz.operator, claim_id=claim.id)
+        review.approve_claim(actor=world.hz.operator, claim_id=claim.id)
     assert err.value.key == "claims.error.no_budget"
 
 
 def test_budget_cannot_drop_below_committed(world) -> None:
     set_budget(actor=world.hz.operator, region_code="330100", year=today().year, kind="service_fee", amount="20000")
-    claims.approve_claim(actor=world.hz.operator, claim_id=_reviewed(world, make_deal(world.hz)).id)
+    review.approve_claim(actor=world.hz.operator, claim_id=_reviewed(world, make_deal(world.hz)).id)
     with pytest.raises(ValidationError) as err:
         set_budget(actor=world.hz.operator, region_code="330100", year=today().year, kind="service_fee",
                    amount="9999.99")
@@ -195,7 +196,7 @@ def test_concurrent_approvals_of_the_last_money(world) -> None:
     def approve(actor, claim_id) -> None:  # noqa: ANN001
         start.wait()
         try:
-            claims.approve_claim(actor=actor, claim_id=claim_id)
+            review.approve_claim(actor=actor, claim_id=claim_id)
             outcomes.append("approved")
         except ValidationError as err:
             outcomes.append(err.key)
@@ -214,42 +215,42 @@ def test_nobody_reviews_their_own_claim(world) -> None:
     deal = make_deal(world.hz)
     claim = fee(world, deal, actor=world.hz.operator, submit=True)  # the city admin's own claim
     with pytest.raises(PermissionDenied) as err:
-        claims.review_claim(actor=world.hz.operator, claim_id=claim.id)
+        review.review_claim(actor=world.hz.operator, claim_id=claim.id)
     assert err.value.key == "claims.error.own_claim"
     with pytest.raises(PermissionDenied):
-        claims.review_claim(actor=world.hz.plain_operator, claim_id=claim.id)  # not a reviewer
+        review.review_claim(actor=world.hz.plain_operator, claim_id=claim.id)  # not a reviewer
     with pytest.raises(PermissionDenied):
-        claims.review_claim(actor=world.hz.manager, claim_id=claim.id)  # managers only read
-    assert claims.review_claim(actor=world.admin, claim_id=claim.id).status == "reviewed"
+        review.review_claim(actor=world.hz.manager, claim_id=claim.id)  # managers only read
+    assert review.review_claim(actor=world.admin, claim_id=claim.id).status == "reviewed"
 
 
 def test_a_ningbo_operator_cannot_see_or_touch_a_hangzhou_claim(world) -> None:
     claim = fee(world, make_deal(world.hz), submit=True)
-    for call in (lambda: claims.get_claim(actor=world.nb.operator, claim_id=claim.id),
-                 lambda: claims.review_claim(actor=world.nb.operator, claim_id=claim.id),
-                 lambda: claims.list_attachments(actor=world.nb.operator, claim_id=claim.id),
-                 lambda: claims.reject_claim(actor=world.nb.operator, claim_id=claim.id, reason="x")):
+    for call in (lambda: listing.get_claim(actor=world.nb.operator, claim_id=claim.id),
+                 lambda: review.review_claim(actor=world.nb.operator, claim_id=claim.id),
+                 lambda: evidence.list_attachments(actor=world.nb.operator, claim_id=claim.id),
+                 lambda: review.reject_claim(actor=world.nb.operator, claim_id=claim.id, reason="x")):
         with pytest.raises((NotFound, PermissionDenied)):
             call()
     with pytest.raises(NotFound):  # a Hangzhou deal is absent for Ningbo
-        claims.create_service_fee_claim(actor=world.nb.operator, contract_id=make_deal(world.hz).id)
-    assert claims.list_claims(actor=world.nb.manager) == ([], 0)
-    assert claims.list_claims(actor=world.hz.manager)[1] == 1
-    assert claims.list_claims(actor=world.province_manager)[1] == 1
-    assert claims.get_claim(actor=world.hz.operator, claim_id=claim.id).status == "submitted"
+        filing.create_service_fee_claim(actor=world.nb.operator, contract_id=make_deal(world.hz).id)
+    assert listing.list_claims(actor=world.nb.manager).total == 0
+    assert listing.list_claims(actor=world.hz.manager).total == 1
+    assert listing.list_claims(actor=world.province_manager).total == 1
+    assert listing.get_claim(actor=world.hz.operator, claim_id=claim.id).status == "submitted"
 
 
 def test_evidence_files(world) -> None:
     claim = fee(world, make_deal(world.hz))
-    claims.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="合同.pdf",
+    evidence.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="合同.pdf",
                           content_type="application/pdf", data=b"%PDF-1.4")
     with pytest.raises(ValidationError) as err:
-        claims.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="big.bin",
-                              content_type="", data=b"x" * (claims.MAX_ATTACHMENT_BYTES + 1))
+        evidence.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="big.bin",
+                              content_type="", data=b"x" * (attachments.max_bytes() + 1))
     assert err.value.field == "attachment"
-    files = claims.list_attachments(actor=world.hz.manager, claim_id=claim.id)
+    files = evidence.list_attachments(actor=world.hz.manager, claim_id=claim.id)
     assert [(f.filename, f.size) for f in files] == [("合同.pdf", 8)]
-    assert claims.read_attachment(actor=world.hz.operator, claim_id=claim.id,
+    assert evidence.read_attachment(actor=world.hz.operator, claim_id=claim.id,
                                   attachment_id=files[0].id)[2] == b"%PDF-1.4"
 
 
@@ -268,11 +269,11 @@ def test_voucher_refund_claim_once_per_redemption(world) -> None:
                             city_code="330100", amount=Decimal("4000"), rate=Decimal("0.80"),
                             redeemed_at=datetime(2026, 3, 1, tzinfo=TZ))
     save(policy, voucher, red)
-    assert [r.amount for r in claims.claimable_redemptions(actor=world.hz.plain_operator)] == [Decimal("4000.00")]
-    claim = claims.create_voucher_refund_claim(actor=world.hz.plain_operator, redemption_id=red.id)
+    assert [r.amount for r in listing.claimable_redemptions(actor=world.hz.plain_operator)] == [Decimal("4000.00")]
+    claim = filing.create_voucher_refund_claim(actor=world.hz.plain_operator, redemption_id=red.id)
     assert (claim.amount, claim.basis_amount) == (Decimal("4000.00"), Decimal("5000.00"))
     with pytest.raises(ValidationError) as err:
-        claims.create_voucher_refund_claim(actor=world.hz.plain_operator, redemption_id=red.id)
+        filing.create_voucher_refund_claim(actor=world.hz.plain_operator, redemption_id=red.id)
     assert err.value.field == "claim_redemption"
     assert count(FeeClaim) == 1
 
@@ -283,14 +284,14 @@ def test_a_county_budget_carries_its_own_claims(world) -> None:
     county = counties("330100")[0].code
     budget("330100", "operating_subsidy", "50000", region=county)
     with pytest.raises(ValidationError) as err:  # a Ningbo county is not Hangzhou's to charge
-        claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="1000",
+        filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="1000",
                                     period_start="2026-01-01", period_end="2026-03-31", justification="路演",
                                     budget_region_code=counties("330200")[0].code)
     assert err.value.field == "budget_region"
-    claim = claims.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="40000",
+    claim = filing.create_subsidy_claim(actor=world.hz.plain_operator, programme="区县补贴", amount="40000",
                                         period_start="2026-01-01", period_end="2026-03-31", justification="路演",
                                         budget_region_code=county, submit=True)
-    claims.review_claim(actor=world.hz.operator, claim_id=claim.id)
-    assert claims.approve_claim(actor=world.hz.operator, claim_id=claim.id).status == "approved"
+    review.review_claim(actor=world.hz.operator, claim_id=claim.id)
+    assert review.approve_claim(actor=world.hz.operator, claim_id=claim.id).status == "approved"
     usage = {u.region_code: u for u in list_budgets(actor=world.hz.operator, year=today().year)}
     assert usage[county].committed == Decimal("40000.00") and usage[county].remaining == Decimal("10000.00")

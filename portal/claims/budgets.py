@@ -13,15 +13,18 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, case, func, type_coerce
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import Budget, FeeClaim
-from db.models.enums import ClaimKind, ClaimStatus, Role
-from portal.core import audit, validation
+from db.models.enums import ClaimKind, ClaimStatus
+from portal.claims.rules import BUDGET
+from portal.core import validation
 from portal.core.actor import Actor
+from portal.core.audit import audited_add, audited_change
 from portal.core.cache import cached
 from portal.core.errors import PermissionDenied, ValidationError
 from portal.core.regions import all_regions, city_of
-from portal.core.scope import require_city_admin
+from portal.core.service import reader, service
+from portal.core.workflow import Subject
 
 COMMITTED = (ClaimStatus.APPROVED, ClaimStatus.PAID)
 PENDING = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
@@ -110,9 +113,13 @@ def _fmt(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
+BUDGET.govern(BudgetUsage)
+
+
+@reader(BUDGET)
 def list_budgets(*, actor: Actor, year: int, city_code: str | None = None) -> list[BudgetUsage]:
     """Budgets of a year with their usage: the actor's city, or (province) one city or all."""
-    if actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER):
+    if not BUDGET.may(actor, "read"):
         raise PermissionDenied()
     if not actor.is_province:
         city_code = actor.city_code
@@ -145,7 +152,9 @@ def _sums_by_budget(s: Session, year: int, city_code: str | None) -> dict:
     return {(r, k): (_yuan(c), _yuan(p), _yuan(q)) for r, k, c, p, q in s.exec(stmt).all()}
 
 
-def set_budget(*, actor: Actor, region_code: str, year: int, kind: str, amount, reason: str = "") -> Budget:  # noqa: ANN001
+@service(BUDGET, "set")
+def set_budget(s: Session, *, actor: Actor, region_code: str, year: int, kind: str, amount,  # noqa: ANN001
+               reason: str = "") -> Budget:
     """Create or change the budget of a city/county for a year and claim kind.
 
     A budget below what is already committed against it is refused with the figures.
@@ -154,23 +163,21 @@ def set_budget(*, actor: Actor, region_code: str, year: int, kind: str, amount, 
     if region is None or region.level not in ("city", "county"):
         raise ValidationError("error.bad_choice", field="budget_region", value=str(region_code))
     city = city_of(region_code)
-    require_city_admin(actor, city)
+    BUDGET.require(actor, "set", Subject(city_code=city))
     year = validation.integer(year, field="budget_year", minimum=2000, maximum=2100)
     validation.choice(kind, ClaimKind, field="claim_kind")
     value = validation.money(amount, field="budget_amount")
     why = validation.text(reason, field="change_reason", max_length=500, required=False)
-    with transaction() as s:
-        budget = s.exec(select(Budget).where(Budget.region_code == region_code, Budget.year == year,
-                                             Budget.kind == kind).with_for_update()).first()
-        committed, _paid, _pending = _sums(s, region_code, year, kind)
-        if value < committed:
-            raise ValidationError("claims.error.budget_below_committed", field="budget_amount",
-                                  budget=_fmt(value), committed=_fmt(committed))
-        before = audit.snapshot(budget)
-        if budget is None:
-            budget = Budget(region_code=region_code, city_code=city, year=year, kind=kind, amount=value)
-        else:
-            budget.amount = value
-        s.add(budget)
-        audit.record(s, actor, "budget.set", budget, before=before, reason=why or None)
+    budget = s.exec(select(Budget).where(Budget.region_code == region_code, Budget.year == year,
+                                         Budget.kind == kind).with_for_update()).first()
+    committed, _paid, _pending = _sums(s, region_code, year, kind)
+    if value < committed:
+        raise ValidationError("claims.error.budget_below_committed", field="budget_amount",
+                              budget=_fmt(value), committed=_fmt(committed))
+    if budget is None:
+        return audited_add(s, actor, "budget.set",
+                           Budget(region_code=region_code, city_code=city, year=year, kind=kind, amount=value),
+                           reason=why or None)
+    with audited_change(s, actor, "budget.set", budget, reason=why or None):
+        budget.amount = value
     return budget

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     login_sleep_time: float = 0.5  # slows password guessing; 0 in tests
     public_base_url: str = "http://localhost:8501"  # printed in QR codes
     default_language: str = "zh"
+    max_attachment_mb: int = 20  # every uploaded file: patent PDFs, pilot reports, claim evidence
     raise_errors: bool = False  # tests: let page exceptions surface instead of a friendly message
 
     @property

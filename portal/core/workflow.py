@@ -14,7 +14,8 @@ listed result; a presenter reads a roadshow only while it is published.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import and_, false, or_, true
 
 from db.models.enums import Role
 from portal.core.actor import Actor
+from portal.core.audit import audited_change
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
 
@@ -37,7 +39,8 @@ class Reach(StrEnum):
     SELF = "self"  # records the actor created
 
 
-Who = Mapping[str, Reach]
+# role → the reach of its grant (or several reaches, any of which will do)
+Who = Mapping[str, Reach | tuple[Reach, ...]]
 
 # The grants most workflows share; a capability writes its own where these do not fit.
 STAFF: Who = {Role.PROVINCE_ADMIN: Reach.ANY, Role.CITY_OPERATOR: Reach.CITY}
@@ -102,8 +105,13 @@ class Workflow:
     bad_status: str = "error.bad_transition"  # catalogue key of a step from the wrong status
     status_field: str | None = None  # the field named in that refusal
     own_record: str = "error.own_record"  # catalogue key of a four-eyes refusal
+    audit_prefix: str = ""  # audit actions are "<prefix>.<action>" (default: the entity)
     _by_action: dict[str, tuple[Step, ...]] = field(default_factory=dict, init=False, repr=False,
                                                     compare=False)
+
+    def govern(self, *types: type) -> None:
+        """Let the row types a capability's lists return be governed by this table too."""
+        object.__setattr__(self, "records", (*self.records, *types))
 
     def __post_init__(self) -> None:
         for step in self.steps:
@@ -140,6 +148,14 @@ class Workflow:
         """The actions (other than reading) actor may take on record now, in declaration order."""
         return [a for a in self.actions if a != "read" and self.may(actor, a, record)]
 
+    def only_four_eyes_stop(self, actor: Actor, record: Any) -> bool:
+        """Whether actor could take some step on record but for having created it (a hint to show)."""
+        if actor.user_id is None or actor.user_id != getattr(record, self.creator, None):
+            return False
+        status = getattr(record, self.status, None)
+        return any(step.not_creator and _role_may(actor, step) and self._reaches(actor, step, record)
+                   and (not step.source or status in step.source) for step in self.steps)
+
     def target(self, action: str, record: Any) -> str | None:
         """The status action leads record to (None: unchanged)."""
         status = getattr(record, self.status, None)
@@ -155,8 +171,9 @@ class Workflow:
         when no grant covers them, the workflow's bad-status refusal from the wrong status."""
         if record is None:
             raise NotFound()
-        if readable is None:
-            readable = action == "read" or "read" not in self._by_action or self.may(actor, "read", record)
+        if readable is None:  # a record to be made (a Subject) is refused, not hidden, out of reach
+            readable = (isinstance(record, Subject) or action == "read" or "read" not in self._by_action
+                        or self.may(actor, "read", record))
         if not readable:
             raise NotFound()
         steps = self.steps_for(action)
@@ -173,6 +190,18 @@ class Workflow:
         raise ValidationError(self.bad_status, field=self.status_field, status=status, action=action,
                               current=status)
 
+    @contextmanager
+    def move(self, s: Any, actor: Actor, action: str, record: Any, *, reason: str | None = None,
+             audit_action: str | None = None) -> Iterator[Any]:
+        """Take action on record: refused unless the table allows it; the block sets the step's
+        other fields, then the status moves to the step's target and the audit entry is written."""
+        step = self.require(actor, action, record)
+        name = audit_action or f"{self.audit_prefix or self.entity}.{action}"
+        with audited_change(s, actor, name, record, reason=reason):
+            yield record
+            if step.target is not None:
+                setattr(record, self.status, step.target)
+
     def readable(self, actor: Actor, record: Any) -> Any:
         """record when actor may read it; NotFound when missing or out of sight."""
         if record is None or not self.may(actor, "read", record):
@@ -180,14 +209,19 @@ class Workflow:
         return record
 
     def scope_filter(self, stmt: Any, actor: Actor, columns: Columns, action: str = "read") -> Any:
-        """stmt restricted to the records actor may take action on (reading, by default)."""
+        """stmt restricted to the records actor may take action on (reading, by default);
+        PermissionDenied for a role that may take it on no record at all."""
+        if not self.may(actor, action):
+            raise PermissionDenied()
         conditions = []
         for step in self.steps_for(action):
             if not _role_may(actor, step):
                 continue
-            reach = _reach_condition(actor, step.who[actor.role], columns)
-            if reach is None:
+            parts = [c for c in (_reach_condition(actor, r, columns) for r in _reaches_of(step, actor))
+                     if c is not None]
+            if not parts:
                 continue
+            reach = parts[0] if len(parts) == 1 else or_(*parts)
             if step.source:
                 if columns.status is None:
                     continue
@@ -210,7 +244,6 @@ class Workflow:
         return True
 
     def _reaches(self, actor: Actor, step: Step, record: Any) -> bool:
-        reach = step.who[actor.role]
         if isinstance(record, Subject):
             city, agency, orgs, creator = record.city_code, record.agency_id, record.org_ids, record.created_by
         else:
@@ -218,7 +251,13 @@ class Workflow:
             agency = getattr(record, self.agency, None)
             orgs = tuple(getattr(record, name, None) for name in self.orgs)
             creator = getattr(record, self.creator, None)
-        return reaches(actor, reach, city_code=city, agency_id=agency, org_ids=orgs, created_by=creator)
+        return any(reaches(actor, reach, city_code=city, agency_id=agency, org_ids=orgs, created_by=creator)
+                   for reach in _reaches_of(step, actor))
+
+
+def _reaches_of(step: Step, actor: Actor) -> tuple[Reach, ...]:
+    grant = step.who[actor.role]
+    return grant if isinstance(grant, tuple) else (grant,)
 
 
 def _role_may(actor: Actor, step: Step) -> bool:
@@ -292,3 +331,11 @@ def workflow_of(record: Any) -> Workflow:
 def allowed_actions(actor: Actor, record: Any) -> list[str]:
     """The actions actor may take on record now, from its workflow's table."""
     return workflow_of(record).allowed_actions(actor, record)
+
+
+def may(actor: Actor, action: str, record: Any) -> bool:
+    """Whether actor may take action on record; record may be an entity name ("fee_claim") to
+    ask about records in general (may this actor create claims at all?)."""
+    if isinstance(record, str):
+        return _WORKFLOWS[record].may(actor, action)
+    return workflow_of(record).may(actor, action, record)

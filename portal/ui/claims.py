@@ -8,22 +8,26 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ClaimKind
-from portal.claims import claims
+from portal.claims import evidence, filing, listing, review
+from portal.claims.fees import pct
+from portal.claims.listing import ClaimRow
+from portal.claims.rules import CLAIM
 from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.policy import current_policy
 from portal.core.regions import counties, region_name
+from portal.core.workflow import allowed_actions
 from portal.ui import done, label, lang, refusals, t, yuan
 
 KEY = "claim_form_key"
 
 
-def claims_frame(rows: list[claims.ClaimRow]) -> pd.DataFrame:
+def claims_frame(rows: list[ClaimRow]) -> pd.DataFrame:
     return pd.DataFrame([{
-        t("claims.col.kind"): label("claim_kind", r.kind), t("claims.col.status"): label("claim_status", r.status),
+        t("claims.col.reference"): r.reference, t("claims.col.kind"): label("claim_kind", r.kind), t("claims.col.status"): label("claim_status", r.status),
         t("claims.col.agency"): r.agency_name, t("claims.col.subject"): r.contract_number or r.programme or "—",
         t("claims.col.basis"): yuan(r.basis_amount) if r.basis_amount is not None else "—",
-        t("claims.col.rate"): claims.pct(r.rate) if r.rate is not None else "—",
+        t("claims.col.rate"): pct(r.rate) if r.rate is not None else "—",
         t("claims.col.amount"): yuan(r.amount), t("claims.col.budget"): f"{region_name(r.budget_region_code, lang())} "
                                                                          f"{r.budget_year}",
         t("claims.col.created"): fmt(r.created_at), t("claims.col.creator"): r.creator_name,
@@ -58,7 +62,7 @@ def new_claim(me: Actor) -> None:
                     key="new_claim_kind")
     key = _form_key()
     if kind == ClaimKind.SERVICE_FEE:
-        deals = claims.claimable_deals(actor=me)
+        deals = listing.claimable_deals(actor=me)
         if not deals:
             st.info(t("claims.no_deals"))
             return
@@ -66,8 +70,8 @@ def new_claim(me: Actor) -> None:
             deal = st.selectbox(t("field.claim_contract"), deals, format_func=lambda d: t(
                 "claims.deal_option", number=d.number, title=d.result_title, licensee=d.licensee,
                 amount=yuan(d.deal_amount)))
-            st.caption(t("claims.fee_rule", rate=claims.pct(deals[0].city_rate)))
-            rate = st.text_input(t("field.fee_rate"), value=claims.pct(deals[0].city_rate))
+            st.caption(t("claims.fee_rule", rate=pct(deals[0].city_rate)))
+            rate = st.text_input(t("field.fee_rate"), value=pct(deals[0].city_rate))
             region = _budget_region(me, "fee_region")
             why = st.text_area(t("field.claim_justification"))
             save, submit = st.columns(2)
@@ -75,12 +79,12 @@ def new_claim(me: Actor) -> None:
             send = submit.form_submit_button(t("claims.submit"), type="primary")
         if draft or send:
             with refusals():
-                claim = claims.create_service_fee_claim(actor=me, contract_id=deal.contract_id, rate=rate,
+                claim = filing.create_service_fee_claim(actor=me, contract_id=deal.contract_id, rate=rate,
                                                         justification=why, budget_region_code=region, submit=send,
                                                         idempotency_key=key)
                 _created(claim, send)
     elif kind == ClaimKind.VOUCHER_REFUND:
-        options = claims.claimable_redemptions(actor=me)
+        options = listing.claimable_redemptions(actor=me)
         if not options:
             st.info(t("claims.no_redemptions"))
             return
@@ -94,7 +98,7 @@ def new_claim(me: Actor) -> None:
             send = submit.form_submit_button(t("claims.submit"), type="primary")
         if draft or send:
             with refusals():
-                claim = claims.create_voucher_refund_claim(actor=me, redemption_id=red.redemption_id,
+                claim = filing.create_voucher_refund_claim(actor=me, redemption_id=red.redemption_id,
                                                            justification=why, budget_region_code=region,
                                                            submit=send, idempotency_key=key)
                 _created(claim, send)
@@ -112,18 +116,20 @@ def new_claim(me: Actor) -> None:
             send = submit.form_submit_button(t("claims.submit"), type="primary")
         if draft or send:
             with refusals():
-                claim = claims.create_subsidy_claim(actor=me, programme=programme, amount=amount, period_start=start,
+                claim = filing.create_subsidy_claim(actor=me, programme=programme, amount=amount, period_start=start,
                                                     period_end=end, justification=why, budget_region_code=region,
                                                     submit=send, idempotency_key=key)
                 _created(claim, send)
 
 
-def detail(me: Actor, row: claims.ClaimRow) -> None:
+def detail(me: Actor, row: ClaimRow) -> None:
     """One claim: its figures, evidence, and the steps the user may take."""
-    st.markdown(f"**{label('claim_kind', row.kind)} · {label('claim_status', row.status)} · {yuan(row.amount)}**")
+    st.markdown(f"**{row.reference} · {label('claim_kind', row.kind)} · {label('claim_status', row.status)} · "
+                f"{yuan(row.amount)}**")
+    steps = allowed_actions(me, row)
     facts = {
         t("claims.col.agency"): row.agency_name, t("claims.col.subject"): row.contract_number or row.programme or "—",
-        t("claims.col.basis"): yuan(row.basis_amount), t("claims.col.rate"): claims.pct(row.rate),
+        t("claims.col.basis"): yuan(row.basis_amount), t("claims.col.rate"): pct(row.rate),
         t("claims.col.budget"): f"{region_name(row.budget_region_code, lang())} {row.budget_year}",
         t("field.claim_justification"): row.justification or "—",
         t("claims.col.submitted"): fmt(row.submitted_at), t("claims.col.decided"): fmt(row.decided_at),
@@ -135,54 +141,52 @@ def detail(me: Actor, row: claims.ClaimRow) -> None:
         facts[t("field.payment_ref")] = row.payment_ref
     st.table(pd.DataFrame({t("claims.col.item"): list(facts), t("claims.col.value"): list(facts.values())})
              .set_index(t("claims.col.item")))
-    files = claims.list_attachments(actor=me, claim_id=row.id)
+    files = evidence.list_attachments(actor=me, claim_id=row.id)
     st.markdown(f"**{t('field.attachment')}**")
     for f in files:
-        name, mime, body = claims.read_attachment(actor=me, claim_id=row.id, attachment_id=f.id)
+        name, mime, body = evidence.read_attachment(actor=me, claim_id=row.id, attachment_id=f.id)
         st.download_button(f"{name}（{f.size:,} B）", body, file_name=name, mime=mime, key=f"att_{f.id}")
     if not files:
         st.caption(t("claims.no_files"))
-    if me.role == "city_operator" and me.agency_id == row.agency_id and row.status in ("draft", "submitted",
-                                                                                        "rejected"):
+    if "attach" in steps:
         upload = st.file_uploader(t("claims.upload"), key=f"upload_{row.id}")
         if upload is not None and st.button(t("claims.attach"), key=f"attach_{row.id}"):
             with refusals():
-                claims.add_attachment(actor=me, claim_id=row.id, filename=upload.name,
-                                      content_type=upload.type or "", data=upload.getvalue())
+                evidence.add_attachment(actor=me, claim_id=row.id, filename=upload.name,
+                                        content_type=upload.type or "", data=upload.getvalue())
                 done(t("claims.attached", name=upload.name))
-    _actions(me, row)
+    _actions(me, row, [s for s in steps if s != "attach"])
 
 
-def _actions(me: Actor, row: claims.ClaimRow) -> None:
-    steps = claims.actions_for(me, row)
+def _actions(me: Actor, row: ClaimRow, steps: list[str]) -> None:
     if not steps:
-        if row.created_by == me.user_id and row.status in ("submitted", "reviewed", "approved"):
+        if CLAIM.only_four_eyes_stop(me, row):
             st.caption(t("claims.own_claim_note"))
         return
     st.markdown(f"**{t('claims.next_step')}**")
     if "submit" in steps and st.button(t("claims.submit"), type="primary", key="act_submit"):
         with refusals():
-            claims.submit_claim(actor=me, claim_id=row.id)
+            review.submit_claim(actor=me, claim_id=row.id)
             done(t("claims.done.submit"))
     if "reopen" in steps and st.button(t("claims.reopen"), key="act_reopen"):
         with refusals():
-            claims.reopen_claim(actor=me, claim_id=row.id)
+            review.reopen_claim(actor=me, claim_id=row.id)
             done(t("claims.done.reopen"))
     if "review" in steps:
         note = st.text_input(t("field.review_note"), key="act_note")
         if st.button(t("claims.review"), type="primary", key="act_review"):
             with refusals():
-                claims.review_claim(actor=me, claim_id=row.id, note=note)
+                review.review_claim(actor=me, claim_id=row.id, note=note)
                 done(t("claims.done.review"))
     if "approve" in steps and st.button(t("claims.approve"), type="primary", key="act_approve"):
         with refusals():
-            claims.approve_claim(actor=me, claim_id=row.id)
+            review.approve_claim(actor=me, claim_id=row.id)
             done(t("claims.done.approve"))
     if "reject" in steps:
         reason = st.text_input(t("field.reject_reason"), key="act_reason")
         if st.button(t("claims.reject"), key="act_reject"):
             with refusals():
-                claims.reject_claim(actor=me, claim_id=row.id, reason=reason)
+                review.reject_claim(actor=me, claim_id=row.id, reason=reason)
                 done(t("claims.done.reject"))
     if "pay" in steps:
         a, b = st.columns(2)
@@ -190,5 +194,5 @@ def _actions(me: Actor, row: claims.ClaimRow) -> None:
         ref = b.text_input(t("field.payment_ref"), key="act_ref")
         if st.button(t("claims.pay"), type="primary", key="act_pay"):
             with refusals():
-                claims.mark_paid(actor=me, claim_id=row.id, paid_on=paid_on, payment_ref=ref)
+                review.mark_paid(actor=me, claim_id=row.id, paid_on=paid_on, payment_ref=ref)
                 done(t("claims.done.pay"))

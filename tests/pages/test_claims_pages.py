@@ -80,7 +80,7 @@ def test_approval_over_budget_shows_the_figures_and_changes_nothing(small_world)
     from decimal import Decimal
 
     from db.models import Budget
-    from portal.claims import claims
+    from portal.claims import filing, listing, review
     from portal.core.clock import today
     from tests.factories import save
     from tests.pages.conftest import signed_in
@@ -88,19 +88,19 @@ def test_approval_over_budget_shows_the_figures_and_changes_nothing(small_world)
 
     save(Budget(region_code="330100", city_code="330100", year=today().year, kind="service_fee",
                 amount=Decimal("5000")))
-    claim = claims.create_service_fee_claim(actor=small_world.hz.plain_operator,
+    claim = filing.create_service_fee_claim(actor=small_world.hz.plain_operator,
                                             contract_id=make_deal(small_world.hz, "200000").id, submit=True)
-    claims.review_claim(actor=small_world.hz.operator, claim_id=claim.id)
+    review.review_claim(actor=small_world.hz.operator, claim_id=claim.id)
     at = _open(signed_in("hz_op"), "claims.py")
     assert "已初审" in texts(at)
     next(b for b in at.button if b.label == "批准").click().run()
     assert ("批准后将超出预算：预算 ¥5,000.00，已批准 ¥0.00，本次申领 ¥10,000.00，超出 ¥5,000.00。"
             in texts(at))
-    assert claims.get_claim(actor=small_world.hz.operator, claim_id=claim.id).status == "reviewed"
+    assert listing.get_claim(actor=small_world.hz.operator, claim_id=claim.id).status == "reviewed"
 
 
 def test_an_agency_submits_a_fee_claim_once(small_world) -> None:
-    from portal.claims import claims
+    from portal.claims import listing
     from tests.pages.conftest import signed_in
     from tests.test_claims import make_deal
 
@@ -110,7 +110,7 @@ def test_an_agency_submits_a_fee_claim_once(small_world) -> None:
     form_button = next(b for b in at.button if b.label == "提交审核")
     form_button.click().run()
     assert "已提交，金额 ¥5,000.00。" in texts(at)
-    assert claims.list_claims(actor=small_world.hz.plain_operator)[1] == 1
+    assert listing.list_claims(actor=small_world.hz.plain_operator).total == 1
     assert "本机构暂无可申领服务费的已转化合同。" in texts(at)  # the deal is no longer offered
 
 

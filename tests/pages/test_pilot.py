@@ -63,7 +63,7 @@ def test_operator_books_then_a_clash_is_refused_naming_the_booking(app) -> None:
     at = _open(app, "hz_operator", "pilot_bookings")
     at = _new_booking(at, "洁净封装间", FAR, FAR + timedelta(days=2))
     assert "已提交预约" in texts(at)
-    ref = texts(at).split("已提交预约 ")[1][:8]
+    ref = texts(at).split("已提交预约 ")[1].split("。")[0]
     at = _new_booking(at, "洁净封装间", FAR + timedelta(days=2), FAR + timedelta(days=4))
     errors = [e.value for e in at.error]
     assert any("【预约日期】" in e and "已满" in e and ref in e for e in errors), errors
@@ -74,7 +74,7 @@ def test_operator_books_then_a_clash_is_refused_naming_the_booking(app) -> None:
 def test_operator_confirms_a_booking_and_the_list_shows_it(app) -> None:
     at = _open(app, "hz_operator", "pilot_bookings")
     at = _new_booking(at, "材料中试线", FAR + timedelta(days=20), FAR + timedelta(days=21))
-    ref = texts(at).split("已提交预约 ")[1][:8]
+    ref = texts(at).split("已提交预约 ")[1].split("。")[0]
     at.date_input(key="pilot_list_since").set_value(FAR + timedelta(days=20))
     at.run()
     [frame] = tables(at)
@@ -128,7 +128,7 @@ def test_operator_adds_a_platform_then_runs_a_pilot_to_done_with_a_trl_raise(app
     at.run()
     _button(at, "新建预约").click()  # today → today on the new resource
     at.run()
-    ref = texts(at).split("已提交预约 ")[1][:8]
+    ref = texts(at).split("已提交预约 ")[1].split("。")[0]
     at.text_input(key="pilot_list_enterprise").input(at.selectbox(key="pilot_new_enterprise").value.label)
     at.date_input(key="pilot_list_since").set_value(today())
     at.date_input(key="pilot_list_until").set_value(today())
