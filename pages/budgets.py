@@ -10,13 +10,8 @@ from portal.core.clock import today
 from portal.core.regions import cities, counties, region_name
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
 from portal.ui.charts import chart, fingerprint
-from portal.ui.dashboards import (
-    budget_chart,
-    budget_frame,
-    city_filter,
-    downloads,
-    pct,
-)
+from portal.ui.dashboards import budget_chart, budget_frame, city_filter, pct
+from portal.ui.downloads import downloads
 
 me = actor()
 st.title(t("nav.budgets"))

@@ -7,7 +7,7 @@ from portal.claims import listing
 from portal.core.workflow import may
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.claims import claims_frame, detail, new_claim
-from portal.ui.dashboards import downloads
+from portal.ui.downloads import downloads
 from portal.ui.paging import asked, pager
 
 me = actor()

@@ -15,12 +15,12 @@ from portal.ui.dashboards import (
     budget_chart,
     budget_frame,
     city_filter,
-    downloads,
     map_chart,
     pct,
     period_filter,
     styled,
 )
+from portal.ui.downloads import downloads
 
 me = actor()
 st.title(t("nav.dashboard"))

@@ -9,7 +9,8 @@ from portal.scoring import activity
 from portal.scoring.points import ranking
 from portal.ui import actor, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
-from portal.ui.dashboards import city_filter, downloads, period_filter, styled
+from portal.ui.dashboards import city_filter, period_filter, styled
+from portal.ui.downloads import downloads
 
 me = actor()
 st.title(t("nav.rankings"))

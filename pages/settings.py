@@ -10,7 +10,7 @@ from portal.core import policy
 from portal.core.clock import fmt
 from portal.core.regions import PROVINCE_CODE, cities, region_name
 from portal.ui import actor, done, label, lang, refusals, show_flash, t
-from portal.ui.dashboards import downloads
+from portal.ui.downloads import downloads
 
 me = actor()
 st.title(t("nav.settings"))

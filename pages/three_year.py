@@ -7,7 +7,7 @@ from portal.core import i18n
 from portal.core.regions import region_name
 from portal.pool.three_year import FlagRow, flagged_by_institution, flagged_results, iter_flagged
 from portal.ui import actor, lang, refusals, t
-from portal.ui.dashboards import xlsx_bytes
+from portal.ui.downloads import xlsx_bytes
 
 PAGE_SIZE = 50
 me = actor()

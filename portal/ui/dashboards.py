@@ -1,9 +1,8 @@
-"""Page helpers for claims, budgets, settings and the dashboards: downloads, the period and city
-filters, and the Altair charts (Chinese labels in Noto Sans CJK)."""
+"""Page helpers for claims, budgets, settings and the dashboards: the period and city filters, and
+the Altair charts (Chinese labels in Noto Sans CJK)."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date
 from functools import lru_cache
@@ -30,25 +29,6 @@ def styled(chart: alt.Chart, *, height: int = 300) -> alt.Chart:
             .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, orient="bottom")
             .configure_title(font=FONT, fontSize=15, anchor="start")
             .configure_view(stroke=None))
-
-
-def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
-    return buf.getvalue()
-
-
-def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """The chart's data as .xlsx and CSV (UTF-8 with BOM, so Excel opens Chinese correctly), built
-    when clicked: writing a workbook costs 5–15 ms, on every rerun if built up front."""
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(t("dash.download_xlsx"), lambda: xlsx_bytes(frame), file_name=f"{name}.xlsx",
-                         key=f"{key}_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         icon=":material/download:", on_click="ignore")
-    right.download_button(t("dash.download_csv"), lambda: frame.to_csv(index=False).encode("utf-8-sig"),
-                          file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv", icon=":material/download:",
-                          on_click="ignore")
 
 
 def period_filter(key: str) -> tuple[date, date]:
