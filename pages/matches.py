@@ -4,15 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import DropReason, MatchStage
+from portal.core.workflow import allowed_actions, may
 from portal.hub.demands import enterprise_options
-from portal.hub.matches import (
-    ALLOWED,
-    WRITER_ROLES,
-    list_matches,
-    log_follow_up,
-    move_stage,
-    pipeline,
-)
+from portal.hub.matches import list_matches, log_follow_up, move_stage, next_stages, pipeline
 from portal.search.recommend import find_listed_results
 from portal.ui import actor, label, refusals, t
 from portal.ui.matching import record_form
@@ -30,7 +24,7 @@ with refusals():
                    delta=t("pipeline.overdue", n=stage.overdue) if stage.overdue else None,
                    delta_color="inverse", delta_arrow="off")
 
-    if me.role in WRITER_ROLES:
+    if may(me, "record", "match_record"):
         with st.expander(t("pipeline.new"), icon=":material/add:"):
             query = st.text_input(t("rec.result_query"), key="new_match_q")
             choices = find_listed_results(actor=me, query=query) if query else []
@@ -75,10 +69,10 @@ with refusals():
         if chosen is not None:
             st.markdown(f"**{chosen.result_title}** · {chosen.enterprise_name}")
             st.text(chosen.notes or "—")
-            targets = ALLOWED[chosen.stage]
-            if me.role in WRITER_ROLES and not targets:
+            targets = next_stages(me, chosen)
+            if may(me, "record", "match_record") and not targets:
                 st.info(t("pipeline.closed"))
-            elif me.role in WRITER_ROLES:
+            elif targets or "follow_up" in allowed_actions(me, chosen):
                 move_col, follow_col = st.columns(2)
                 with move_col.form("move_stage"):
                     target = st.selectbox(t("field.match_stage"), list(targets),

@@ -86,7 +86,7 @@ def test_a_match_about_other_parties_or_closed_is_refused_and_nothing_changes(wo
 
 def test_another_citys_match_looks_absent(world) -> None:
     hz, nb = world.hz, world.nb
-    ningbo = _match(nb, result=hz.result, enterprise=hz.enterprise)  # Ningbo's agency met the same parties
+    ningbo = _match(nb, result=hz.result)  # Ningbo's agency matched Hangzhou's result with a Ningbo firm
     assert match_choices(actor=hz.operator, result_id=hz.result.id) == []
     with pytest.raises(NotFound):
         _trial(hz, ningbo.id)
@@ -94,7 +94,7 @@ def test_another_citys_match_looks_absent(world) -> None:
     with pytest.raises(NotFound):
         _trial(hz, ningbo.id, actor=world.admin, agency_id=hz.agency.id)
     assert _contracts() == 0 and _stage(ningbo.id) == "contacted"
-    trial = _trial(hz, ningbo.id, actor=world.admin, agency_id=nb.agency.id)
+    trial = _trial(hz, ningbo.id, actor=world.admin, agency_id=nb.agency.id, enterprise=nb.enterprise)
     assert trial.city_code == "330200" and trial.match_id == ningbo.id
 
 
@@ -110,7 +110,7 @@ def test_choices_are_the_results_open_matches_latest_first_at_most_50(world) -> 
            for i in range(55)))
     assert len(match_choices(actor=hz.operator, result_id=hz.result.id, limit=500)) == 50
     # the province narrows to the city of the agency it records for
-    nb_match = _match(world.nb, result=hz.result, enterprise=hz.enterprise)
+    nb_match = _match(world.nb, result=hz.result)
     assert [c.id for c in match_choices(actor=world.admin, result_id=hz.result.id, city_code="330200")] \
         == [nb_match.id]
     for reader in (hz.manager, hz.officer, hz.enterprise_user):

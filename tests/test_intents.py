@@ -204,3 +204,19 @@ def test_simultaneous_repeats_merge_into_one_intent(world) -> None:  # noqa: ANN
         receipts = list(pool.map(lambda _: intents.submit_intent(token=items[0].token, **data), range(4)))
     assert sorted(r.merged for r in receipts) == [False, True, True, True]
     assert _count(Intent) == 1
+
+
+def test_a_refused_conversion_registers_no_enterprise(world) -> None:  # noqa: ANN001
+    """The province must name the agency a match is recorded for: refused, and the enterprise the
+    conversion would have registered from the intent is not left behind (one transaction)."""
+    _, items = plan(world.hz, n_items=1, publish=True)
+    newcomer = credit_code("330106")
+    intents.submit_intent(token=items[0].token, credit_code=newcomer, **{**GOOD, "company_name": "杭州新来科技有限公司"})
+    intent_id = _intents()[0].id
+    orgs = _count(Organization)
+    with pytest.raises(ValidationError) as err:
+        intents.convert_intent(actor=world.admin, intent_id=intent_id)
+    assert err.value.field == "agency"
+    assert (_count(Organization), _count(Match)) == (orgs, 0)
+    match = intents.convert_intent(actor=world.hz.operator, intent_id=intent_id)  # the city's operator may
+    assert _count(Organization) == orgs + 1 and match.intent_id == intent_id

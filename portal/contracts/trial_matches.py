@@ -15,10 +15,11 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Match, Organization
 from portal.contracts.common import check_writer
-from portal.core import audit, scope
+from portal.core import scope
 from portal.core.actor import Actor
 from portal.core.errors import NotFound, ValidationError
-from portal.hub.matches import ALLOWED, FINAL_STAGES
+from portal.hub import matches
+from portal.hub.rules import FINAL_STAGES
 
 MAX_CHOICES = 50
 
@@ -73,13 +74,5 @@ def linked_match(s: Session, actor: Actor, match_id: uuid.UUID | str, *, result_
 
 def advance_match(s: Session, actor: Actor, match: Match, stage: str, contract_number: str) -> None:
     """Move the match on to stage (trial when a trial is made from it, converted when that trial
-    becomes a deal) when that is a step forward; matching's ALLOWED decides, so a match already
-    further on, or closed, is left as it is."""
-    if stage not in ALLOWED.get(match.stage, ()):
-        return
-    before = audit.snapshot(match)
-    match.stage = stage
-    if stage in FINAL_STAGES:
-        match.next_follow_up = None  # nothing left to follow up
-    s.add(match)
-    audit.record(s, actor, "match.stage", match, before=before, reason=contract_number)
+    becomes a deal) when that is a step forward; the match's own table decides."""
+    matches.advance(s, actor, match, stage, reason=contract_number)

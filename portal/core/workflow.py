@@ -61,6 +61,7 @@ class Step:
     source: tuple[str, ...] = ()  # statuses the record must be in; empty: any
     target: str | None = None  # the status afterwards; None: unchanged
     not_creator: bool = False  # four eyes: the record's creator may not take it
+    refusal: str | None = None  # catalogue key when taken from the wrong status (default: the workflow's)
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,8 @@ class Workflow:
                         actor.user_id == getattr(record, self.creator, None):
                     raise PermissionDenied(self.own_record)
                 return step
-        raise ValidationError(self.bad_status, field=self.status_field, status=status, action=action,
-                              current=status)
+        raise ValidationError(granted[0].refusal or self.bad_status, field=self.status_field, status=status,
+                              action=action, current=status, target=steps[0].target or status)
 
     @contextmanager
     def move(self, s: Any, actor: Actor, action: str, record: Any, *, reason: str | None = None,

@@ -1,8 +1,8 @@
 """Match records (撮合对接): contacts between a demand / enterprise and a result, and their stages.
 
-Stages move forward along contacted → interested → pilot → trial → converted (steps may be
-skipped, never taken back); any open stage may end in dropped, which needs a reason from the
-fixed list. Converted and dropped are final. The allowed moves live in `ALLOWED` only.
+Who may record and move a match, and which stages follow which, is `portal.hub.rules.MATCH`.
+Other capabilities move a match on inside their own transactions with `advance` (a trial made
+from it, a booking, a deal).
 """
 
 from __future__ import annotations
@@ -14,42 +14,23 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
-from db.models import Agency, Demand, Intent, Match, Organization, Result, Roadshow
-from db.models.enums import (
-    Channel,
-    DemandStatus,
-    DropReason,
-    MatchStage,
-    OrgKind,
-    ResultStatus,
-    Role,
-)
-from portal.core import audit, validation
+from db.engine import read_session
+from db.models import Demand, Intent, Match, Organization, Result, Roadshow
+from db.models.enums import Channel, DemandStatus, DropReason, MatchStage, ResultStatus
+from portal.core import directory, validation
 from portal.core.actor import Actor
+from portal.core.audit import audited_add, audited_change
 from portal.core.cache import cached
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.core.scope import acting_agency, ensure_readable, filter_scope, scope_key
+from portal.core.scope import as_id, scope_key
+from portal.core.service import reader, service
+from portal.core.workflow import Columns
+from portal.hub.rules import FINAL_STAGES, MATCH, STAGE_ORDER, stage_action
 from portal.scoring import points
 
-STAGE_ORDER = (MatchStage.CONTACTED, MatchStage.INTERESTED, MatchStage.PILOT, MatchStage.TRIAL,
-               MatchStage.CONVERTED)
-FINAL_STAGES = (MatchStage.CONVERTED, MatchStage.DROPPED)
-
-# stage → stages it may move to (forward along STAGE_ORDER, or dropped while open)
-ALLOWED: dict[str, tuple[str, ...]] = {
-    stage: (*STAGE_ORDER[i + 1:], MatchStage.DROPPED) for i, stage in enumerate(STAGE_ORDER[:-1])
-}
-ALLOWED[MatchStage.CONVERTED] = ()
-ALLOWED[MatchStage.DROPPED] = ()
-
-WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
-
-
-def _check_writer(actor: Actor) -> None:
-    if actor.role not in WRITER_ROLES:
-        raise PermissionDenied()
+COLUMNS = Columns(city=Match.city_code, orgs=(Match.enterprise_org_id,), status=Match.stage)
+AgencyChoice = directory.Choice
 
 
 def _dates(contact_date: date | str | None, next_follow_up: date | str | None) -> tuple[date, date | None]:
@@ -62,155 +43,141 @@ def _dates(contact_date: date | str | None, next_follow_up: date | str | None) -
     return contact, follow
 
 
-def record_match(*, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.UUID, channel: str,
+def _in_city(actor: Actor, record, city: str):  # noqa: ANN001, ANN202
+    """A demand, intent or roadshow the match names: of the match's city and readable by actor."""
+    if record is None or record.city_code != city or not MATCH.may(actor, "record", record):
+        raise NotFound()
+    return record
+
+
+@service(MATCH, "record")
+def record_match(s: Session, *, actor: Actor, result_id: uuid.UUID, enterprise_org_id: uuid.UUID, channel: str,
                  contact_date: date | str, demand_id: uuid.UUID | None = None,
                  intent_id: uuid.UUID | None = None, roadshow_id: uuid.UUID | None = None,
                  people: str = "", notes: str = "", next_follow_up: date | str | None = None,
                  agency_id: uuid.UUID | None = None) -> Match:
-    """Record a contact (stage 'contacted') for the operator's city; an intent becomes one match."""
-    _check_writer(actor)
+    """Record a contact (stage 'contacted') for the operator's agency and city; an intent becomes one match."""
+    if not MATCH.may(actor, "record"):
+        raise PermissionDenied()
     validation.choice(channel, Channel, field="match_channel")
     contact, follow = _dates(contact_date, next_follow_up)
     people = validation.text(people, field="match_people", max_length=200, required=False)
     notes = validation.text(notes, field="match_notes", max_length=4000, required=False)
-    with transaction() as s:
-        agency = acting_agency(s, actor, agency_id)
-        city = agency.city_code
-        result = s.get(Result, result_id) if result_id else None
-        if result is None:
-            raise ValidationError("matching.error.no_such_result", field="match_result")
-        if result.status != ResultStatus.LISTED:
-            raise ValidationError("matching.error.result_not_listed", field="match_result")
-        enterprise = s.get(Organization, enterprise_org_id) if enterprise_org_id else None
-        if enterprise is None or enterprise.kind != OrgKind.ENTERPRISE:
-            raise ValidationError("matching.error.not_enterprise", field="match_enterprise")
-        demand = None
-        if demand_id is not None:
-            demand = s.get(Demand, demand_id)
-            ensure_readable(actor, demand, city_code=demand.city_code if demand else None)
-            if demand.city_code != city:
-                raise NotFound()
-            if demand.enterprise_org_id != enterprise.id:
-                raise ValidationError("matching.error.demand_other_enterprise", field="match_enterprise")
-        if intent_id is not None:
-            intent = s.get(Intent, intent_id)
-            ensure_readable(actor, intent, city_code=intent.city_code if intent else None)
-            if intent.city_code != city:
-                raise NotFound()
-            if intent.result_id != result.id:
-                raise ValidationError("matching.error.intent_other_result", field="match_result")
-            if s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
-                raise ValidationError("matching.error.intent_already_matched", field="match_intent")
-            roadshow_id = roadshow_id or intent.roadshow_id
-        if roadshow_id is not None:
-            show = s.get(Roadshow, roadshow_id)
-            city_of_show = getattr(show, "city_code", None)
-            ensure_readable(actor, show, city_code=city_of_show)
-        match = Match(demand_id=demand.id if demand else None, result_id=result.id,
-                      enterprise_org_id=enterprise.id, agency_id=agency.id, city_code=city,
-                      channel=channel, contact_date=contact, people=people, notes=notes,
-                      next_follow_up=follow, stage=MatchStage.CONTACTED, intent_id=intent_id,
-                      roadshow_id=roadshow_id, created_by=actor.user_id)
-        s.add(match)
-        audit.record(s, actor, "match.record", match)
-        if demand is not None and demand.status == DemandStatus.OPEN:
-            before = audit.snapshot(demand)
+    agency = directory.acting_agency(s, actor, agency_id)
+    city = agency.city_code
+    result = s.get(Result, as_id(result_id)) if result_id else None
+    if result is None:
+        raise ValidationError("matching.error.no_such_result", field="match_result")
+    if result.status != ResultStatus.LISTED:
+        raise ValidationError("matching.error.result_not_listed", field="match_result")
+    intent = _in_city(actor, s.get(Intent, intent_id), city) if intent_id is not None else None
+    if intent is not None and intent.enterprise_org_id == enterprise_org_id:
+        # a roadshow's visitor may come from any city: the intent names its enterprise
+        enterprise = s.get(Organization, enterprise_org_id)
+    else:
+        enterprise = directory.named(s, actor, enterprise_org_id, kinds=directory.ENTERPRISES,
+                                     field="match_enterprise")
+    demand = _in_city(actor, s.get(Demand, demand_id), city) if demand_id is not None else None
+    if demand is not None and demand.enterprise_org_id != enterprise.id:
+        raise ValidationError("matching.error.demand_other_enterprise", field="match_enterprise")
+    if intent is not None:
+        if intent.result_id != result.id:
+            raise ValidationError("matching.error.intent_other_result", field="match_result")
+        if s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
+            raise ValidationError("matching.error.intent_already_matched", field="match_intent")
+        roadshow_id = roadshow_id or intent.roadshow_id
+    if roadshow_id is not None:
+        _in_city(actor, s.get(Roadshow, roadshow_id), city)
+    match = audited_add(s, actor, "match.record", Match(
+        demand_id=demand.id if demand else None, result_id=result.id, enterprise_org_id=enterprise.id,
+        agency_id=agency.id, city_code=city, channel=channel, contact_date=contact, people=people, notes=notes,
+        next_follow_up=follow, stage=MatchStage.CONTACTED, intent_id=intent_id, roadshow_id=roadshow_id,
+        created_by=actor.user_id))
+    if demand is not None and demand.status == DemandStatus.OPEN:
+        with audited_change(s, actor, "demand.matched", demand):
             demand.status = DemandStatus.MATCHED
-            s.add(demand)
-            audit.record(s, actor, "demand.matched", demand, before=before)
-        points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
-                     city_code=match.city_code, entity="match_record", entity_id=match.id)
+    points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
+                 city_code=match.city_code, entity="match_record", entity_id=match.id)
     return match
 
 
-@dataclass(frozen=True)
-class AgencyChoice:
-    """An agency a contact (or a trial) can be recorded for, as pickers show it."""
-
-    id: uuid.UUID
-    name: str
-    city_code: str
-
-
+@reader(MATCH, "record")
 def agency_choices(*, actor: Actor, result_id: uuid.UUID | None = None,
                    city_code: str | None = None) -> list[AgencyChoice]:
-    """The agencies the actor may record for: a city operator only its own; the province every agency,
-    those of city_code (default: the result's city) first, then by city and name. A province has a
-    few dozen agencies, so one short list."""
-    if actor.role not in WRITER_ROLES:
-        return []
-    if actor.role != Role.PROVINCE_ADMIN:
-        return [a for a in _all_agencies() if a.id == actor.agency_id]
-    if city_code is None and result_id is not None:
+    """The agencies the actor may record for (`directory.agencies`), those of city_code (default:
+    the result's city) first."""
+    if city_code is None and result_id is not None and MATCH.may(actor, "record"):
         with read_session() as s:
             city_code = s.exec(select(Result.city_code).where(Result.id == result_id)).first()
-    return sorted(_all_agencies(), key=lambda a: a.city_code != city_code)  # stable: city and name order kept
+    return directory.agencies(actor=actor, city_code=city_code)
 
 
-def _all_agencies() -> list[AgencyChoice]:
-    """Every agency by city and name: a form per recommendation asks, so kept until one changes."""
-    def compute() -> list[AgencyChoice]:
-        with read_session() as s:
-            return [AgencyChoice(a.id, a.name, a.city_code)
-                    for a in s.exec(select(Agency).order_by(Agency.city_code, Agency.name)).all()]
-
-    return cached(("agencies",), compute, city=None)
+def _locked(s: Session, actor: Actor, match_id: uuid.UUID | str | None) -> Match:
+    mid = as_id(match_id)
+    match = s.exec(select(Match).where(Match.id == mid).with_for_update()).first() if mid else None
+    return MATCH.readable(actor, match)
 
 
-def _load_for_change(s: Session, actor: Actor, match_id: uuid.UUID) -> Match:
-    _check_writer(actor)
-    match = s.get(Match, match_id) if match_id else None
-    ensure_readable(actor, match, city_code=match.city_code if match else None)
-    return match
+def _note(match: Match, note: str) -> None:
+    if note:
+        match.notes = (match.notes + "\n" if match.notes else "") + f"[{today().isoformat()}] {note}"
 
 
-def move_stage(*, actor: Actor, match_id: uuid.UUID, stage: str, drop_reason: str | None = None,
+@service(MATCH, "to_interested")
+def move_stage(s: Session, *, actor: Actor, match_id: uuid.UUID, stage: str, drop_reason: str | None = None,
                note: str = "", next_follow_up: date | str | None = None) -> Match:
     """Move a match to stage; dropped needs a reason from the fixed list."""
     validation.choice(stage, MatchStage, field="match_stage")
     note = validation.text(note, field="match_notes", max_length=2000, required=False)
-    with transaction() as s:
-        match = _load_for_change(s, actor, match_id)
-        if stage not in ALLOWED[match.stage]:
-            raise ValidationError("matching.error.bad_transition", field="match_stage",
-                                  current=match.stage, target=stage)
-        reason = None
-        if stage == MatchStage.DROPPED:
-            reason = validation.choice(drop_reason, DropReason, field="match_drop_reason")
-        follow = validation.a_date(next_follow_up, field="match_next_follow_up", required=False)
-        before = audit.snapshot(match)
-        match.stage = stage
+    match = _locked(s, actor, match_id)
+    if stage_action(stage) not in MATCH.actions:  # back to the first stage: never a move
+        raise ValidationError("matching.error.bad_transition", field="match_stage", current=match.stage,
+                              target=stage)
+    MATCH.require(actor, stage_action(stage), match)
+    reason = validation.choice(drop_reason, DropReason, field="match_drop_reason") \
+        if stage == MatchStage.DROPPED else None
+    follow = validation.a_date(next_follow_up, field="match_next_follow_up", required=False)
+    with MATCH.move(s, actor, stage_action(stage), match, reason=note or reason, audit_action="match.stage"):
         match.drop_reason = reason
         if stage in FINAL_STAGES:
             match.next_follow_up = None
         elif follow is not None:
             match.next_follow_up = follow
-        if note:
-            stamp = today().isoformat()
-            match.notes = (match.notes + "\n" if match.notes else "") + f"[{stamp}] {note}"
-        s.add(match)
-        audit.record(s, actor, "match.stage", match, before=before, reason=note or reason)
+        _note(match, note)
     return match
 
 
-def log_follow_up(*, actor: Actor, match_id: uuid.UUID, note: str, next_follow_up: date | str | None,
+def next_stages(actor: Actor, match) -> list[str]:  # noqa: ANN001
+    """The stages actor may move match (a record or a list row) to now, in order."""
+    return [MATCH.target(a, match) for a in MATCH.allowed_actions(actor, match) if a.startswith("to_") or a == "drop"]
+
+
+def advance(s: Session, actor: Actor, match: Match, stage: str, *, reason: str | None = None) -> bool:
+    """Move match on to stage inside the caller's transaction when that is a step forward (a trial
+    made from it, a booking, a deal); a match already further on, or closed, is left as it is."""
+    action = stage_action(stage)
+    if not MATCH.may(actor, action, match):
+        return False
+    with MATCH.move(s, actor, action, match, reason=reason, audit_action="match.stage"):
+        if stage in FINAL_STAGES:
+            match.next_follow_up = None  # nothing left to follow up
+    return True
+
+
+@service(MATCH, "follow_up")
+def log_follow_up(s: Session, *, actor: Actor, match_id: uuid.UUID, note: str, next_follow_up: date | str | None,
                   people: str | None = None) -> Match:
     """Add a dated note to an open match and set its next follow-up date."""
     note = validation.text(note, field="match_notes", max_length=2000)
     follow = validation.a_date(next_follow_up, field="match_next_follow_up", required=False)
     if follow is not None and follow < today():
         raise ValidationError("matching.error.follow_up_in_past", field="match_next_follow_up")
-    with transaction() as s:
-        match = _load_for_change(s, actor, match_id)
-        if match.stage in FINAL_STAGES:
-            raise ValidationError("matching.error.match_closed", field="match_stage")
-        before = audit.snapshot(match)
-        match.notes = (match.notes + "\n" if match.notes else "") + f"[{today().isoformat()}] {note}"
+    match = _locked(s, actor, match_id)
+    with MATCH.move(s, actor, "follow_up", match):
+        _note(match, note)
         match.next_follow_up = follow
         if people is not None:
             match.people = validation.text(people, field="match_people", max_length=200, required=False)
-        s.add(match)
-        audit.record(s, actor, "match.follow_up", match, before=before)
     return match
 
 
@@ -239,6 +206,9 @@ class MatchRow:
                 and self.next_follow_up < today())
 
 
+MATCH.govern(MatchRow)
+
+
 def _rows_stmt(actor: Actor):  # noqa: ANN202
     stmt = (
         select(Match, Result.title, Organization.name, Demand.title)
@@ -246,7 +216,7 @@ def _rows_stmt(actor: Actor):  # noqa: ANN202
         .join(Organization, Organization.id == Match.enterprise_org_id)
         .join(Demand, Demand.id == Match.demand_id, isouter=True)
     )
-    return filter_scope(stmt, actor, city_col=Match.city_code, org_cols=(Match.enterprise_org_id,))
+    return MATCH.scope_filter(stmt, actor, COLUMNS)
 
 
 def _row(m: Match, title: str, ent: str, demand: str | None) -> MatchRow:
@@ -254,6 +224,7 @@ def _row(m: Match, title: str, ent: str, demand: str | None) -> MatchRow:
                     m.notes, m.next_follow_up, m.drop_reason, m.city_code)
 
 
+@reader(MATCH)
 def list_matches(*, actor: Actor, stage: str | None = None, demand_id: uuid.UUID | None = None,
                  result_id: uuid.UUID | None = None, overdue_only: bool = False,
                  limit: int = 50, offset: int = 0) -> list[MatchRow]:
@@ -279,6 +250,7 @@ def list_matches(*, actor: Actor, stage: str | None = None, demand_id: uuid.UUID
     return [_row(*r) for r in rows]
 
 
+@reader(MATCH)
 def get_match(*, actor: Actor, match_id: uuid.UUID) -> MatchRow:
     """One match in scope (NotFound otherwise)."""
     with read_session() as s:
@@ -297,11 +269,14 @@ class StageCount:
     overdue: int
 
 
+@reader(MATCH)
 def pipeline(*, actor: Actor) -> list[StageCount]:
     """Matches per stage in the actor's scope, with the overdue follow-ups of each (two grouped
     counts that read only the (city, stage, follow-up) / (stage, follow-up) indexes)."""
     def scoped(stmt):  # noqa: ANN001, ANN202
-        return filter_scope(stmt, actor, city_col=Match.city_code, org_cols=(Match.enterprise_org_id,))
+        return MATCH.scope_filter(stmt, actor, COLUMNS)
+
+    scoped(select(Match.id))  # refuse a role that reads no matches before the cache is asked
 
     def compute() -> list[StageCount]:
         totals = scoped(select(Match.stage, func.count()).group_by(Match.stage))

@@ -33,6 +33,7 @@ from portal.core.actor import Actor
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.scope import filter_scope, in_scope
+from portal.hub import matches
 from portal.pilot import capacity as cap
 from portal.pilot.platforms import may_manage
 from portal.pool.common import notify_search
@@ -258,16 +259,8 @@ def match_options(*, actor: Actor, enterprise_org_id: uuid.UUID | None,
 
 
 def _advance_match(s: Session, actor: Actor, match: Match) -> None:
-    """A booking moves its match to the pilot stage when that is a step forward (the matching
-    capability's own ALLOWED map decides)."""
-    from portal.hub.matches import ALLOWED as MATCH_ALLOWED  # noqa: PLC0415
-
-    if MatchStage.PILOT not in MATCH_ALLOWED.get(match.stage, ()):
-        return
-    before = audit.snapshot(match)
-    match.stage = MatchStage.PILOT
-    s.add(match)
-    audit.record(s, actor, "match.stage", match, before=before)
+    """A booking moves its match to the pilot stage when that is a step forward."""
+    matches.advance(s, actor, match, MatchStage.PILOT)
 
 
 # --- booking -------------------------------------------------------------------------------------

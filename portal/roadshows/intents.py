@@ -19,10 +19,14 @@ from db.models import Intent, Match, Organization, Result, Roadshow, RoadshowIte
 from db.models.enums import Channel, IntentWant, OrgKind, ResultStatus, RoadshowStatus, Role
 from portal.core import audit, validation
 from portal.core.actor import Actor
+from portal.core.audit import audited_add, audited_change
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.regions import all_regions
-from portal.core.scope import ensure_readable, filter_scope
+from portal.core.scope import as_id, filter_scope
+from portal.core.service import service
+from portal.hub.matches import record_match
+from portal.hub.rules import MATCH
 
 # Who the audit trail names for a submission from the public page (no account).
 PUBLIC = Actor(user_id=None, username="public-qr", display_name="扫码登记", role=Role.ENTERPRISE)
@@ -187,52 +191,46 @@ def _region_of(code: str, fallback: str) -> tuple[str, str | None]:
     return fallback, None
 
 
-def _enterprise_for(actor: Actor, intent_id: uuid.UUID) -> tuple[Intent, uuid.UUID]:
-    """Checks what the match needs, and finds (or registers) the intent's enterprise."""
-    with transaction() as s:
-        intent = s.get(Intent, intent_id) if intent_id else None
-        ensure_readable(actor, intent, city_code=intent.city_code if intent else None)
-        if s.exec(select(Match.id).where(Match.result_id == intent.result_id,
-                                         Match.intent_id == intent.id)).first() is not None:
-            raise ValidationError("matching.error.intent_already_matched", field="match_intent")
-        result = s.get(Result, intent.result_id)
-        if result is None or result.status != ResultStatus.LISTED:
-            raise ValidationError("matching.error.result_not_listed", field="match_result")
-        org = s.get(Organization, intent.enterprise_org_id) if intent.enterprise_org_id else None
-        org = org or s.exec(select(Organization).where(Organization.credit_code == intent.credit_code)).first()
-        if org is not None and org.kind != OrgKind.ENTERPRISE:
-            raise ValidationError("intents.error.code_not_enterprise", field="credit_code")
-        if org is None:
-            city, county = _region_of(intent.credit_code, intent.city_code)
-            org = Organization(name=intent.company_name, kind=OrgKind.ENTERPRISE, credit_code=intent.credit_code,
-                               city_code=city, county_code=county, contact_name=intent.contact_person,
-                               contact_phone=intent.phone)
-            s.add(org)
-            audit.record(s, actor, "organization.from_intent", org)
-        if intent.enterprise_org_id != org.id:
-            before = audit.snapshot(intent)
+def _enterprise_for(s: Session, actor: Actor, intent: Intent) -> Organization:
+    """The intent's enterprise: linked already, known by its credit code, or registered from the
+    intent (city and county from the code's registration area) — inside the caller's transaction."""
+    org = s.get(Organization, intent.enterprise_org_id) if intent.enterprise_org_id else None
+    org = org or s.exec(select(Organization).where(Organization.credit_code == intent.credit_code)).first()
+    if org is not None and org.kind != OrgKind.ENTERPRISE:
+        raise ValidationError("intents.error.code_not_enterprise", field="credit_code")
+    if org is None:
+        city, county = _region_of(intent.credit_code, intent.city_code)
+        org = audited_add(s, actor, "organization.from_intent", Organization(
+            name=intent.company_name, kind=OrgKind.ENTERPRISE, credit_code=intent.credit_code, city_code=city,
+            county_code=county, contact_name=intent.contact_person, contact_phone=intent.phone))
+    if intent.enterprise_org_id != org.id:
+        with audited_change(s, actor, "intent.link_enterprise", intent):
             intent.enterprise_org_id = org.id
-            s.add(intent)
-            audit.record(s, actor, "intent.link_enterprise", intent, before=before)
-        return intent, org.id
+    return org
 
 
-def convert_intent(*, actor: Actor, intent_id: uuid.UUID, contact_date: date | str | None = None,
+@service(MATCH, "record")
+def convert_intent(s: Session, *, actor: Actor, intent_id: uuid.UUID, contact_date: date | str | None = None,
                    notes: str = "", next_follow_up: date | str | None = None) -> Match:
-    """Turn an intent into a match record (stage 'contacted', channel roadshow) in one step.
-
-    The match itself is written by portal.matching.record_match, where its rules live. An
-    enterprise not yet known to the portal is registered from the intent first.
-    """
-    from portal.hub.matches import record_match
-
-    if actor.role not in WRITER_ROLES:
+    """Turn an intent into a match record (stage 'contacted', channel roadshow) in one transaction:
+    an enterprise not yet known to the portal is registered from the intent, and the match is
+    written by `record_match`, where its rules live. A refusal of either leaves both undone."""
+    if not MATCH.may(actor, "record"):
         raise PermissionDenied()
-    intent, org_id = _enterprise_for(actor, intent_id)
+    intent = s.get(Intent, as_id(intent_id)) if intent_id else None
+    if intent is None or not MATCH.may(actor, "record", intent):
+        raise NotFound()
+    if s.exec(select(Match.id).where(Match.result_id == intent.result_id,
+                                     Match.intent_id == intent.id)).first() is not None:
+        raise ValidationError("matching.error.intent_already_matched", field="match_intent")
+    result = s.get(Result, intent.result_id)
+    if result is None or result.status != ResultStatus.LISTED:
+        raise ValidationError("matching.error.result_not_listed", field="match_result")
+    org = _enterprise_for(s, actor, intent)
     people = f"{intent.contact_person} {intent.phone}".strip()
     wants = "、".join(validation.choice(w, IntentWant, field="intent_wants") for w in intent.wants.split(",") if w)
     note_text = "\n".join(x for x in (notes.strip(), intent.note.strip(), f"[{wants}]") if x)
-    return record_match(actor=actor, result_id=intent.result_id, enterprise_org_id=org_id,
-                        channel=Channel.ROADSHOW, contact_date=contact_date or today(),
-                        intent_id=intent.id, roadshow_id=intent.roadshow_id, people=people[:200],
-                        notes=note_text[:4000], next_follow_up=next_follow_up)
+    return record_match.within(s, actor=actor, result_id=intent.result_id, enterprise_org_id=org.id,
+                               channel=Channel.ROADSHOW, contact_date=contact_date or today(),
+                               intent_id=intent.id, roadshow_id=intent.roadshow_id, people=people[:200],
+                               notes=note_text[:4000], next_follow_up=next_follow_up)

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import streamlit as st
 
-from db.models.enums import Channel, Role
+from db.models.enums import Channel
 from portal.core.clock import today
 from portal.core.regions import region_name
-from portal.hub.matches import WRITER_ROLES, agency_choices, record_match
+from portal.core.workflow import may
+from portal.hub.matches import agency_choices, record_match
 from portal.search.recommend import WhyTerm
 from portal.ui import actor, label, lang, refusals, t
 
@@ -33,12 +34,13 @@ def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
                 demand_id: uuid.UUID | None = None) -> None:
     """A small form recording a contact between an enterprise (or its demand) and a result."""
     me = actor()
-    if me.role not in WRITER_ROLES:
+    if not may(me, "record", "match_record"):
         return
     with st.popover(t("rec.record"), icon=":material/handshake:"), st.form(f"record_{key}"):
-        agency = None
-        if me.role == Role.PROVINCE_ADMIN:  # an operator records for its own agency; the province names one
-            agency = st.selectbox(t("field.agency"), agency_choices(actor=me, result_id=result_id),
+        choices = agency_choices(actor=me, result_id=result_id)  # an operator: its own agency only
+        agency = choices[0] if len(choices) == 1 else None
+        if len(choices) > 1:  # the province names the agency it records for
+            agency = st.selectbox(t("field.agency"), choices,
                                   format_func=lambda a: f"{a.name}（{region_name(a.city_code, lang())}）")
         c1, c2 = st.columns(2)
         channel = c1.selectbox(t("field.match_channel"), list(Channel), format_func=lambda v: label("channel", v))

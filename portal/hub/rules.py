@@ -1,0 +1,38 @@
+"""Who may do what in the 供需荟, as data: match records and their stages.
+
+A match moves forward along contacted → interested → pilot → trial → converted (steps may be
+skipped, never taken back), or from any open stage to dropped (with a reason from the fixed
+list). Converted and dropped are final. The city's operators and the province record and move
+matches; the city's managers read them, an enterprise reads its own.
+"""
+
+from __future__ import annotations
+
+from db.models import Match
+from db.models.enums import MatchStage, Role
+from portal.core.workflow import STAFF, Reach, Step, Workflow, register
+
+STAGE_ORDER = (MatchStage.CONTACTED, MatchStage.INTERESTED, MatchStage.PILOT, MatchStage.TRIAL,
+               MatchStage.CONVERTED)
+FINAL_STAGES = (MatchStage.CONVERTED, MatchStage.DROPPED)
+OPEN_STAGES = STAGE_ORDER[:-1]
+
+
+def stage_action(stage: str) -> str:
+    """The action that moves a match to stage ("to_trial", or "drop")."""
+    return "drop" if stage == MatchStage.DROPPED else f"to_{stage}"
+
+
+MATCH = register(Workflow(
+    "match_record", (*STAGE_ORDER, MatchStage.DROPPED), records=(Match,), status="stage",
+    orgs=("enterprise_org_id",), audit_prefix="match",
+    steps=(
+        Step("read", {**STAFF, Role.MANAGER: Reach.CITY, Role.ENTERPRISE: Reach.ORG}),
+        Step("record", STAFF),
+        Step("follow_up", STAFF, OPEN_STAGES, refusal="matching.error.match_closed"),
+        # forward along STAGE_ORDER, skipping steps if need be
+        *(Step(stage_action(stage), STAFF, STAGE_ORDER[:i], stage) for i, stage in enumerate(STAGE_ORDER) if i),
+        Step("drop", STAFF, OPEN_STAGES, MatchStage.DROPPED),
+    ),
+    bad_status="matching.error.bad_transition", status_field="match_stage",
+))
