@@ -30,6 +30,8 @@ ORGANIZATION = register(Workflow(
                       Role.INSTITUTION_OFFICER: Reach.ORG, Role.ENTERPRISE: Reach.ORG}),
         # naming an organization in a record the actor writes (a booking, a trial, a demand, …)
         Step("name", {**STAFF, Role.INSTITUTION_OFFICER: Reach.ORG, Role.ENTERPRISE: Reach.ORG}),
+        # insurers write trial policies province-wide: every city's staff may name any of them
+        Step("name_insurer", {Role.PROVINCE_ADMIN: Reach.ANY, Role.CITY_OPERATOR: Reach.ANY}),
     ),
 ))
 AGENCY = register(Workflow(
@@ -88,10 +90,10 @@ def organizations(*, actor: Actor, kinds: tuple[str, ...], query: str = "", city
     return _search(actor, tuple(kinds), query, city_code, limit, "name")
 
 
-@reader(ORGANIZATION, "name")
+@reader(ORGANIZATION, "name_insurer")
 def insurers(*, actor: Actor) -> list[Choice]:
-    """Insurers write trial policies province-wide, so every city's staff may name any of them."""
-    if not ORGANIZATION.may(actor, "name"):
+    """Every insurer, for the city staff who record trial policies."""
+    if not ORGANIZATION.may(actor, "name_insurer"):
         return []
     with read_session() as s:
         rows = s.exec(select(Organization.id, Organization.name, Organization.city_code)
@@ -107,7 +109,7 @@ def named(s: Session, actor: Actor, org_id: uuid.UUID | None, *, kinds: tuple[st
     org = s.get(Organization, org_id) if org_id else None
     if org is None or org.kind not in kinds:
         raise ValidationError("error.no_such_organization", field=field)
-    if org.kind == OrgKind.INSURER and ORGANIZATION.may(actor, "name"):
+    if org.kind == OrgKind.INSURER and ORGANIZATION.may(actor, "name_insurer"):
         return org  # insurers are province-wide (see `insurers`)
     if not ORGANIZATION.may(actor, "name", org) or (city_code is not None and org.city_code != city_code):
         raise ValidationError("error.organization_out_of_reach", field=field)

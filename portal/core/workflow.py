@@ -145,6 +145,10 @@ class Workflow:
             return any(_role_may(actor, step) for step in self.steps_for(action))
         return any(self._fits(actor, step, record) for step in self.steps_for(action))
 
+    def grants(self, actor: Actor, action: str, record: Any) -> bool:
+        """Whether some step of action is granted to actor over record, whatever its status now."""
+        return any(_role_may(actor, step) and self._reaches(actor, step, record) for step in self.steps_for(action))
+
     def allowed_actions(self, actor: Actor, record: Any) -> list[str]:
         """The actions (other than reading) actor may take on record now, in declaration order."""
         return [a for a in self.actions if a != "read" and self.may(actor, a, record)]
