@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, text
@@ -35,27 +36,35 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL database of this test process, with every table created."""
+@contextmanager
+def pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server for the block; dropped afterwards."""
     from sqlalchemy import create_engine
 
-    name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 — any failure means "no server"
         unavailable(f"PostgreSQL at {PG_ADMIN_URL}: {exc}")
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = db_engine.make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
-    yield url
-    db_engine.configure("sqlite://")  # release pooled connections to the test database
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        db_engine.configure("sqlite://")  # release pooled connections to the test database
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of this test process, with every table created."""
+    with pg_database("portal_test") as url:
+        engine = db_engine.make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate(engine: Engine) -> None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,28 +26,7 @@ from sqlmodel import Session, SQLModel, select
 
 import portal
 from db import engine as db_engine
-from db.models import (
-    Agency,
-    Attachment,
-    Contract,
-    Demand,
-    FeeClaim,
-    InsurancePolicy,
-    Intent,
-    Match,
-    Objection,
-    Organization,
-    PilotBooking,
-    PilotPlatform,
-    PilotResource,
-    Result,
-    Roadshow,
-    RoadshowAttendance,
-    RoadshowItem,
-    UserAccount,
-    Voucher,
-    VoucherRedemption,
-)
+from db import models as m
 from db.reference import ensure_regions
 from portal.core import cache
 from portal.core.actor import Actor
@@ -57,7 +36,7 @@ from portal.core.errors import NotFound, PermissionDenied, PortalError
 from portal.core.paging import Page
 from portal.core.workflow import Subject, Workflow
 from seed.demo import load_demo
-from tests.conftest import unavailable
+from tests.conftest import pg_database
 
 SKIPPED_PACKAGES = ("portal.ui", "portal.cli", "portal.app")
 OWN, OTHER = "330100", "330200"
@@ -103,8 +82,8 @@ def _build(url: str) -> None:
         ensure_regions(s)
         load_demo(s)
         s.flush()
-        hz = s.exec(select(UserAccount).where(UserAccount.username == "hz_operator")).one()
-        s.add(UserAccount(username="hz_staff", display_name="杭州运营专员（非管理员）", role="city_operator",
+        hz = s.exec(select(m.UserAccount).where(m.UserAccount.username == "hz_operator")).one()
+        s.add(m.UserAccount(username="hz_staff", display_name="杭州运营专员（非管理员）", role="city_operator",
                           password_hash=hash_password_once("Demo@2026"), city_code=OWN, agency_id=hz.agency_id,
                           organization_id=hz.organization_id, is_city_admin=False))
         s.commit()
@@ -113,37 +92,19 @@ def _build(url: str) -> None:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo data on a database of its own, for the whole module."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('authz') / 'portal.db'}"
-    else:
-        from sqlalchemy import create_engine
-
-        from tests.conftest import PG_ADMIN_URL
-
-        name = f"portal_authz_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 — any failure means "no server"
-            unavailable(f"PostgreSQL at {PG_ADMIN_URL}: {exc}")
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-        request.addfinalizer(lambda: _drop(admin, name))
-    _build(url)
-    cache.invalidate()
-    yield url
-    db_engine.configure("sqlite://")
-
-
-def _drop(admin, name: str) -> None:  # noqa: ANN001
-    db_engine.configure("sqlite://")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('authz') / 'portal.db'}"
+        else:
+            url = stack.enter_context(pg_database("portal_authz"))
+        _build(url)
+        cache.invalidate()
+        yield url
+        db_engine.configure("sqlite://")
 
 
 def _actor(s: Session, username: str) -> Actor:
-    return actor_from_user(s.exec(select(UserAccount).where(UserAccount.username == username)).one())
+    return actor_from_user(s.exec(select(m.UserAccount).where(m.UserAccount.username == username)).one())
 
 
 # --- arguments: records picked by parameter name, from the city the cell is about -----------------
@@ -160,64 +121,64 @@ def _org_first(model, actor: Actor, *org_cols):  # noqa: ANN001, ANN202
 
 
 def _contract(s: Session, city: str, actor: Actor, kinds: tuple[str, ...]) -> Any:
-    return _first(s, select(Contract.id).where(Contract.city_code == city, Contract.kind.in_(kinds))
-                  .order_by(*_org_first(Contract, actor, Contract.licensor_org_id, Contract.licensee_org_id)))
+    return _first(s, select(m.Contract.id).where(m.Contract.city_code == city, m.Contract.kind.in_(kinds))
+                  .order_by(*_org_first(m.Contract, actor, m.Contract.licensor_org_id, m.Contract.licensee_org_id)))
 
 
 def _claim(s: Session, city: str, actor: Actor) -> Any:
-    agency = s.exec(select(UserAccount.agency_id).where(UserAccount.username == "hz_operator")).one() \
+    agency = s.exec(select(m.UserAccount.agency_id).where(m.UserAccount.username == "hz_operator")).one() \
         if city == OWN else None
-    stmt = select(FeeClaim.id).where(FeeClaim.city_code == city)
+    stmt = select(m.FeeClaim.id).where(m.FeeClaim.city_code == city)
     if agency is not None:
-        stmt = stmt.where(FeeClaim.agency_id == agency)
-    return _first(s, stmt.order_by(FeeClaim.created_at, FeeClaim.id))
+        stmt = stmt.where(m.FeeClaim.agency_id == agency)
+    return _first(s, stmt.order_by(m.FeeClaim.created_at, m.FeeClaim.id))
 
 
 def _roadshow(s: Session, city: str) -> Any:
-    return _first(s, select(Roadshow.id).where(Roadshow.city_code == city)
-                  .order_by((Roadshow.status != "published"), Roadshow.id))
+    return _first(s, select(m.Roadshow.id).where(m.Roadshow.city_code == city)
+                  .order_by((m.Roadshow.status != "published"), m.Roadshow.id))
 
 
 PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
-    "result_id": lambda s, c, a: _first(s, select(Result.id).where(Result.city_code == c, Result.status == "listed")
-                                        .order_by(*_org_first(Result, a, Result.owner_org_id))),
+    "result_id": lambda s, c, a: _first(s, select(m.Result.id).where(m.Result.city_code == c, m.Result.status == "listed")
+                                        .order_by(*_org_first(m.Result, a, m.Result.owner_org_id))),
     "contract_id": lambda s, c, a: _contract(s, c, a, ("trial",)),
     "trial_id": lambda s, c, a: _contract(s, c, a, ("trial",)),
     "deal_id": lambda s, c, a: _contract(s, c, a, ("paid_licence", "transfer")),
     "claim_id": _claim,
-    "booking_id": lambda s, c, a: _first(s, select(PilotBooking.id).where(PilotBooking.city_code == c)
-                                         .order_by(*_org_first(PilotBooking, a, PilotBooking.enterprise_org_id))),
-    "match_id": lambda s, c, a: _first(s, select(Match.id).where(Match.city_code == c)
-                                       .order_by(*_org_first(Match, a, Match.enterprise_org_id))),
-    "demand_id": lambda s, c, a: _first(s, select(Demand.id).where(Demand.city_code == c)
-                                        .order_by(*_org_first(Demand, a, Demand.enterprise_org_id))),
+    "booking_id": lambda s, c, a: _first(s, select(m.PilotBooking.id).where(m.PilotBooking.city_code == c)
+                                         .order_by(*_org_first(m.PilotBooking, a, m.PilotBooking.enterprise_org_id))),
+    "match_id": lambda s, c, a: _first(s, select(m.Match.id).where(m.Match.city_code == c)
+                                       .order_by(*_org_first(m.Match, a, m.Match.enterprise_org_id))),
+    "demand_id": lambda s, c, a: _first(s, select(m.Demand.id).where(m.Demand.city_code == c)
+                                        .order_by(*_org_first(m.Demand, a, m.Demand.enterprise_org_id))),
     "roadshow_id": lambda s, c, a: _roadshow(s, c),
-    "item_id": lambda s, c, a: _first(s, select(RoadshowItem.id).where(RoadshowItem.roadshow_id == _roadshow(s, c))),
-    "item_ids": lambda s, c, a: list(s.exec(select(RoadshowItem.id).where(
-        RoadshowItem.roadshow_id == _roadshow(s, c)).order_by(RoadshowItem.position)).all()),
-    "attendance_id": lambda s, c, a: _first(s, select(RoadshowAttendance.id).where(
-        RoadshowAttendance.roadshow_id == _roadshow(s, c))),
-    "intent_id": lambda s, c, a: _first(s, select(Intent.id).where(Intent.city_code == c)),
-    "platform_id": lambda s, c, a: _first(s, select(PilotPlatform.id).where(PilotPlatform.city_code == c)),
-    "resource_id": lambda s, c, a: _first(s, select(PilotResource.id).join(
-        PilotPlatform, PilotPlatform.id == PilotResource.platform_id).where(PilotPlatform.city_code == c)),
-    "voucher_id": lambda s, c, a: _first(s, select(Voucher.id).where(Voucher.city_code == c)),
-    "policy_id": lambda s, c, a: _first(s, select(InsurancePolicy.id).where(InsurancePolicy.city_code == c)),
-    "redemption_id": lambda s, c, a: _first(s, select(VoucherRedemption.id).where(VoucherRedemption.city_code == c)),
-    "objection_id": lambda s, c, a: _first(s, select(Objection.id).where(Objection.city_code == c)
-                                           .order_by(Objection.status != "open", Objection.id)),
-    "attachment_id": lambda s, c, a: _first(s, select(Attachment.id).where(Attachment.city_code == c)),
-    "agency_id": lambda s, c, a: _first(s, select(Agency.id).where(Agency.city_code == c).order_by(Agency.name)),
-    "enterprise_org_id": lambda s, c, a: _first(s, select(Organization.id).where(
-        Organization.city_code == c, Organization.kind == "enterprise")
-        .order_by(*_org_first(Organization, a, Organization.id))),
+    "item_id": lambda s, c, a: _first(s, select(m.RoadshowItem.id).where(m.RoadshowItem.roadshow_id == _roadshow(s, c))),
+    "item_ids": lambda s, c, a: list(s.exec(select(m.RoadshowItem.id).where(
+        m.RoadshowItem.roadshow_id == _roadshow(s, c)).order_by(m.RoadshowItem.position)).all()),
+    "attendance_id": lambda s, c, a: _first(s, select(m.RoadshowAttendance.id).where(
+        m.RoadshowAttendance.roadshow_id == _roadshow(s, c))),
+    "intent_id": lambda s, c, a: _first(s, select(m.Intent.id).where(m.Intent.city_code == c)),
+    "platform_id": lambda s, c, a: _first(s, select(m.PilotPlatform.id).where(m.PilotPlatform.city_code == c)),
+    "resource_id": lambda s, c, a: _first(s, select(m.PilotResource.id).join(
+        m.PilotPlatform, m.PilotPlatform.id == m.PilotResource.platform_id).where(m.PilotPlatform.city_code == c)),
+    "voucher_id": lambda s, c, a: _first(s, select(m.Voucher.id).where(m.Voucher.city_code == c)),
+    "policy_id": lambda s, c, a: _first(s, select(m.InsurancePolicy.id).where(m.InsurancePolicy.city_code == c)),
+    "redemption_id": lambda s, c, a: _first(s, select(m.VoucherRedemption.id).where(m.VoucherRedemption.city_code == c)),
+    "objection_id": lambda s, c, a: _first(s, select(m.Objection.id).where(m.Objection.city_code == c)
+                                           .order_by(m.Objection.status != "open", m.Objection.id)),
+    "attachment_id": lambda s, c, a: _first(s, select(m.Attachment.id).where(m.Attachment.city_code == c)),
+    "agency_id": lambda s, c, a: _first(s, select(m.Agency.id).where(m.Agency.city_code == c).order_by(m.Agency.name)),
+    "enterprise_org_id": lambda s, c, a: _first(s, select(m.Organization.id).where(
+        m.Organization.city_code == c, m.Organization.kind == "enterprise")
+        .order_by(*_org_first(m.Organization, a, m.Organization.id))),
     "licensee_org_id": lambda s, c, a: PICKS["enterprise_org_id"](s, c, a),
-    "host_org_id": lambda s, c, a: _first(s, select(Organization.id).where(
-        Organization.city_code == c, Organization.kind == "platform")),
-    "insurer_org_id": lambda s, c, a: _first(s, select(Organization.id).where(Organization.kind == "insurer")),
+    "host_org_id": lambda s, c, a: _first(s, select(m.Organization.id).where(
+        m.Organization.city_code == c, m.Organization.kind == "platform")),
+    "insurer_org_id": lambda s, c, a: _first(s, select(m.Organization.id).where(m.Organization.kind == "insurer")),
     "org_id": lambda s, c, a: a.organization_id or PICKS["enterprise_org_id"](s, c, a),
-    "username": lambda s, c, a: _first(s, select(UserAccount.username).where(
-        UserAccount.city_code == c, UserAccount.role == "city_operator").order_by(UserAccount.username)),
+    "username": lambda s, c, a: _first(s, select(m.UserAccount.username).where(
+        m.UserAccount.city_code == c, m.UserAccount.role == "city_operator").order_by(m.UserAccount.username)),
     "city_code": lambda s, c, a: c,
     "region_code": lambda s, c, a: c,
 }
@@ -265,13 +226,13 @@ def _arguments(fn: Callable, s: Session, actor: Actor, city: str) -> dict[str, A
 
 # --- expectations ---------------------------------------------------------------------------------
 
-MODELS_BY_PARAM = {"result_id": Result, "contract_id": Contract, "trial_id": Contract, "deal_id": Contract,
-                   "claim_id": FeeClaim, "booking_id": PilotBooking, "match_id": Match, "demand_id": Demand,
-                   "roadshow_id": Roadshow, "item_id": RoadshowItem, "intent_id": Intent,
-                   "platform_id": PilotPlatform, "resource_id": PilotResource, "voucher_id": Voucher,
-                   "policy_id": InsurancePolicy, "redemption_id": VoucherRedemption, "objection_id": Objection,
-                   "attachment_id": Attachment, "agency_id": Agency, "enterprise_org_id": Organization,
-                   "licensee_org_id": Organization}
+MODELS_BY_PARAM = {"result_id": m.Result, "contract_id": m.Contract, "trial_id": m.Contract, "deal_id": m.Contract,
+                   "claim_id": m.FeeClaim, "booking_id": m.PilotBooking, "match_id": m.Match, "demand_id": m.Demand,
+                   "roadshow_id": m.Roadshow, "item_id": m.RoadshowItem, "intent_id": m.Intent,
+                   "platform_id": m.PilotPlatform, "resource_id": m.PilotResource, "voucher_id": m.Voucher,
+                   "policy_id": m.InsurancePolicy, "redemption_id": m.VoucherRedemption, "objection_id": m.Objection,
+                   "attachment_id": m.Attachment, "agency_id": m.Agency, "enterprise_org_id": m.Organization,
+                   "licensee_org_id": m.Organization}
 
 
 ORG_ATTRS = ("owner_org_id", "licensor_org_id", "licensee_org_id", "enterprise_org_id", "host_org_id",
@@ -289,7 +250,7 @@ def _subject(s: Session, wf: Workflow, kwargs: dict[str, Any], actor: Actor, cit
     parent = loaded[0] if loaded else None
     where = getattr(parent, "city_code", None) or kwargs.get("city_code") or kwargs.get("region_code") or city
     orgs = tuple(getattr(parent, a, None) for a in ORG_ATTRS) if parent is not None else ()
-    if parent is None or isinstance(parent, Organization):
+    if parent is None or isinstance(parent, m.Organization):
         orgs = (*orgs, getattr(parent, "id", None), actor.organization_id)
     return Subject(city_code=where, agency_id=actor.agency_id if where == actor.city_code else None, org_ids=orgs)
 
