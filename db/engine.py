@@ -25,6 +25,7 @@ from sqlmodel import Session, create_engine
 
 from portal.core import audit
 from portal.core.errors import ConfigError
+from portal.core.settings import get_settings
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -80,8 +81,6 @@ def make_engine(url: str) -> Engine:
 def configure(url: str | None = None) -> Engine:
     """Switch the process to url (default: settings); used at start-up, by the CLI and tests."""
     global _engine, _engine_url
-    from portal.core.settings import get_settings
-
     url = url or get_settings().resolved_database_url
     with _lock:
         if _engine is not None and _engine_url == url:

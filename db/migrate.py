@@ -9,6 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlmodel import Session
+
+from db.reference import ensure_regions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -38,10 +41,6 @@ def upgrade(engine: Engine) -> str:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    from sqlmodel import Session
-
-    from db.reference import ensure_regions
-
     with Session(engine) as session:
         ensure_regions(session)
         session.commit()

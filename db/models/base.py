@@ -11,6 +11,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
+from db.types import Money
 from portal.core.clock import now
 
 # Stable constraint names, so that Alembic migrations name the same things on every database.
@@ -44,8 +45,6 @@ def _stamp_changes(session: Session, _ctx: Any, _instances: Any) -> None:
 
 def money_field(*, nullable: bool = False, default=None, **kw):
     """A Decimal yuan column stored as integer fen."""
-    from db.types import Money
-
     if default is None and not nullable:
         return Field(sa_type=Money, nullable=nullable, **kw)
     return Field(default=default, sa_type=Money, nullable=nullable, **kw)

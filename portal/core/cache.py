@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from db.engine import get_engine
+
 CACHE_SECONDS = 300
 MAX_ENTRIES = 512
 WATCHED = {"result", "match_record", "contract", "fee_claim", "budget", "points_event", "policy_version",
@@ -68,8 +70,6 @@ def invalidate(cities_changed: set[str] | None = None) -> None:
 def cached(key: tuple, compute: Callable[[], Any], *, city: str | None) -> Any:
     """compute() once per key until a write to that city (or any write, for province-wide values,
     city=None) or CACHE_SECONDS. Callers treat the value as read-only: it is shared."""
-    from db.engine import get_engine
-
     key = (str(get_engine().url), city, *key)
     with _lock:
         hit = _cache.get(key)

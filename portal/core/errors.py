@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.core.i18n import field_label, t
+
 
 class PortalError(Exception):
     """A refusal shown to the user in their language; nothing was changed."""
@@ -16,8 +18,6 @@ class PortalError(Exception):
 
     def message(self, lang: str = "zh") -> str:
         """The refusal in the given language, naming the field when there is one."""
-        from portal.core.i18n import field_label, t
-
         text = t(self.key, lang, **self.params)
         if self.field:
             return t("error.field_prefix", lang, field=field_label(self.field, lang), text=text)
