@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlmodel import Session, SQLModel, select  # noqa: E402
 
 import db.models  # noqa: E402,F401
 from db import engine as db_engine  # noqa: E402
@@ -32,6 +32,7 @@ from db.models import (  # noqa: E402
     UserAccount,
 )
 from db.reference import ensure_regions  # noqa: E402
+from portal.core.actor import Actor  # noqa: E402
 from portal.core.auth import actor_from_user  # noqa: E402
 from portal.core.clock import now, today  # noqa: E402
 from portal.core.regions import cities  # noqa: E402
@@ -117,21 +118,18 @@ def measure(url: str) -> None:
     for index in PilotBooking.__table__.indexes:  # a database built before an index was added
         index.create(eng, checkfirst=True)
     with Session(eng) as s:
-        from sqlmodel import select
-
         user = s.exec(select(UserAccount).where(UserAccount.username == "hz_op")).one()
         platform = s.exec(select(PilotPlatform).where(PilotPlatform.city_code == "330100")).first()
         resource = s.exec(select(PilotResource).where(PilotResource.platform_id == platform.id)).first()
         ent = s.exec(select(Organization).where(Organization.name == "ent330100")).one()
         result = s.exec(select(Result).where(Result.number == "B330100")).one()
     me = actor_from_user(user)
-    from portal.core.actor import Actor
-
     province = Actor(user_id=None, username="zj", display_name="zj", role="province_admin")
     timed("list_bookings city, first page", lambda: bk.list_bookings(actor=me))
     timed("list_bookings city + status + dates", lambda: bk.list_bookings(
         actor=me, status="done", since=date(2024, 1, 1), until=date(2024, 3, 31)))
     timed("list_bookings province, first page", lambda: bk.list_bookings(actor=province))
+    timed("list_bookings city, page 200 (clamped)", lambda: bk.list_bookings(actor=me, page=200))
     timed("calendar month (platform, 4 resources)", lambda: calv.platform_calendar(
         actor=me, platform_id=platform.id, start=today().replace(day=1), end=today().replace(day=28)))
     timed("utilization 12 months, city", lambda: calv.utilization(actor=me, last_month=today()))

@@ -3,13 +3,15 @@
 import streamlit as st
 
 from db.models.enums import BookingStatus
+from portal.core.workflow import may
 from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
+from portal.pilot.rules import BOOKING
 from portal.ui import actor, label, refusals, show_flash, t
-from portal.ui.pilot import booking_label, bookings_frame, city_choice, may_book
-from portal.ui.pilot_forms import act_on_booking, new_booking_form
+from portal.ui.paging import asked, pager
+from portal.ui.pilot import booking_label, bookings_frame, city_choice
+from portal.ui.pilot_forms import act_on_booking, actions_for, new_booking_form
 
-PAGE_SIZE = 50
 me = actor()
 st.title(t("nav.pilot_bookings"))
 show_flash()
@@ -27,24 +29,21 @@ platform = next(cols).selectbox(t("pilot.platform"), [None, *platforms], key="pi
 status = next(cols).selectbox(t("pilot.col.status"), [None, *BookingStatus], key="pilot_list_status",
                               format_func=lambda s: label("booking_status", s) if s else t("pilot.any_status"))
 enterprise = next(cols).text_input(t("pilot.col.enterprise"), key="pilot_list_enterprise")
-c5, c6, c7 = st.columns([1, 1, 1])
+c5, c6 = st.columns(2)
 since = c5.date_input(t("field.since"), value=None, key="pilot_list_since")
 until = c6.date_input(t("field.until"), value=None, key="pilot_list_until")
 
 rows: list[bk.BookingRow] = []
 with refusals():
-    page_no = int(st.session_state.get("pilot_list_page", 1))
-    rows, total = bk.list_bookings(actor=me, city_code=city, platform_id=platform.id if platform else None,
-                                   status=status, enterprise=enterprise, since=since, until=until,
-                                   page=page_no, page_size=PAGE_SIZE)
-    st.caption(t("pilot.total_rows", total=total))
+    page = bk.list_bookings(actor=me, city_code=city, platform_id=platform.id if platform else None,
+                            status=status, enterprise=enterprise, since=since, until=until,
+                            page=asked("pilot_list_page"))
+    rows = page.rows
     if rows:
         st.dataframe(bookings_frame(rows, with_city=me.is_province), hide_index=True, width="stretch")
     else:
         st.info(t("pilot.no_bookings"))
-    pages = max(1, -(-total // PAGE_SIZE))
-    if pages > 1:
-        c7.number_input(t("pilot.page", pages=pages), min_value=1, max_value=pages, key="pilot_list_page")
+    pager(page, "pilot_list_page")
     reports = [r for r in rows if r.report_attachment_id]
     if reports:
         chosen = st.selectbox(t("pilot.download_report"), reports, format_func=booking_label, key="pilot_report_pick")
@@ -52,9 +51,13 @@ with refusals():
         st.download_button(t("pilot.download_report"), report.data, file_name=report.filename,
                            mime=report.content_type)
 
-if may_book(me):
-    new_tab, act_tab = st.tabs([t("pilot.new_booking"), t("pilot.act")])
-    with new_tab, refusals():
+books = may(me, "book", BOOKING.entity)
+acts = books or any(actions_for(me, r) for r in rows)  # whoever may move some booking of the list
+panes = iter(st.tabs([t(k) for k, shown in (("pilot.new_booking", books), ("pilot.act", acts)) if shown])
+             if books or acts else ())
+if books:
+    with next(panes), refusals():
         new_booking_form(me)
-    with act_tab, refusals():
+if acts:
+    with next(panes), refusals():
         act_on_booking(me, rows)

@@ -53,8 +53,7 @@ if me.is_province:
         util_city = city_choice(me, key="pilot_util_city")
 months = (u2 if me.is_province else u1).slider(t("pilot.months"), min_value=3, max_value=24, value=12, key="pilot_util_months")
 with refusals():
-    rows = cached_utilization(me.role, me.city_code, util_city if me.is_province else None, today(), months,
-                              _actor=me)
+    rows = cached_utilization(me, util_city if me.is_province else None, today(), months)
     if rows:
         st.subheader(t("pilot.utilization_by_city"))
         chart(lambda: utilization_charts(rows)[1], key=fingerprint("utilization_city", rows, lang()))

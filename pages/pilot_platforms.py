@@ -1,14 +1,16 @@
-"""Pilot platforms: everyone signed in browses; the city's operators add and edit."""
+"""Pilot platforms: every signed-in user but presenters browses; the city's operators add and edit."""
 
 import pandas as pd
 import streamlit as st
 
 from portal.core.regions import region_name
+from portal.core.workflow import Subject, may
 from portal.pilot import platforms as pf
+from portal.pilot.rules import PLATFORM
 from portal.ui import actor, lang, refusals, show_flash, t, yuan
+from portal.ui.paging import asked, pager
 from portal.ui.pilot import city_choice, md, platform_form, resource_form
 
-PAGE_SIZE = 10
 me = actor()
 st.title(t("nav.pilot_platforms"))
 show_flash()
@@ -20,18 +22,13 @@ query = c2.text_input(t("pilot.search"))
 
 rows = []
 with refusals():
-    rows = pf.list_platforms(actor=me, city_code=city, query=query)
-    st.caption(t("pilot.count", total=len(rows)))
+    page = pf.browse_platforms(actor=me, city_code=city, query=query, page=asked("pilot_platform_page"))
+    rows = page.rows
     if not rows:
         st.info(t("pilot.none_found"))
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    number = max(1, int(st.session_state.get("pilot_platform_page", 1)))
-    if number > pages:  # the search shrank the list below the page asked for
-        st.session_state["pilot_platform_page"] = number = 1
-    shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]  # a province has hundreds: one table each
-    for p in shown:
+    for p in rows:
         title = f"{p.name} · {region_name(p.city_code, lang())} · {t('pilot.capacity_total', total=p.total_capacity)}"
-        with st.expander(title, expanded=len(shown) <= 3):
+        with st.expander(title, expanded=len(rows) <= 3):
             st.markdown(f"**{t('pilot.host')}**：{md(p.host_name)}")
             if p.tags:
                 st.markdown(" ".join(f":blue-badge[{md(tag)}]" for tag in p.tags))
@@ -46,13 +43,12 @@ with refusals():
                 } for r in p.resources]), hide_index=True, width="stretch")
             else:
                 st.caption(t("pilot.no_resources"))
-    if pages > 1:
-        st.number_input(t("pool.page", pages=pages), min_value=1, max_value=pages, key="pilot_platform_page")
+    pager(page, "pilot_platform_page")
 
 manage_city = city or me.city_code
-if manage_city and pf.may_manage(me, manage_city):
+if manage_city and PLATFORM.may(me, "manage", Subject(city_code=manage_city)):
     st.subheader(t("pilot.manage"))
-    own = [p for p in rows if pf.may_manage(me, p.city_code)]
+    own = [p for p in pf.list_platforms(actor=me, city_code=manage_city) if may(me, "manage", p)]
     add_tab, edit_tab, res_tab = st.tabs([t("pilot.add_platform"), t("pilot.edit_platform"), t("pilot.resources")])
     with add_tab, refusals():
         platform_form(me, key="pilot_add_platform", city_code=manage_city)

@@ -143,7 +143,7 @@ def test_match_must_be_about_the_same_enterprise_and_result(world) -> None:
     from db.models import Match
 
     hz = world.hz
-    _, res = make_platform(hz)
+    platform, res = make_platform(hz)
     other = make_org("杭州另一家企业有限公司", "enterprise", hz.code)
     match = Match(result_id=hz.result.id, enterprise_org_id=other.id, agency_id=hz.agency.id, city_code=hz.code,
                   channel="visit", contact_date=today())
@@ -151,9 +151,14 @@ def test_match_must_be_about_the_same_enterprise_and_result(world) -> None:
     with pytest.raises(ValidationError) as err:
         book(hz, res, 1, 2, match_id=match.id)
     assert err.value.key == "pilot.error.match_other_parties"
-    assert [o.id for o in bk.match_options(actor=hz.operator, enterprise_org_id=other.id,
+    assert [o.id for o in bk.match_options(actor=hz.operator, platform_id=platform.id, enterprise_org_id=other.id,
                                            result_id=hz.result.id)] == [match.id]
-    assert bk.match_options(actor=world.nb.operator, enterprise_org_id=other.id, result_id=hz.result.id) == []
+    nb_platform, _ = make_platform(world.nb)
+    assert bk.match_options(actor=world.nb.operator, platform_id=nb_platform.id, enterprise_org_id=other.id,
+                            result_id=hz.result.id) == []
+    with pytest.raises(PermissionDenied):  # a Hangzhou platform is not the Ningbo operator's to book
+        bk.match_options(actor=world.nb.operator, platform_id=platform.id, enterprise_org_id=other.id,
+                         result_id=hz.result.id)
     booking = book(hz, res, 1, 2, match_id=match.id, enterprise=other)
     assert booking.match_id == match.id
     with Session(get_engine()) as s:
@@ -279,7 +284,7 @@ def test_trl_raise_refused_when_not_higher_or_without_reason(world) -> None:
 
 
 def _done_after_refusal(hz):  # noqa: ANN001, ANN202
-    b = next(iter(bk.list_bookings(actor=hz.operator, status=BookingStatus.IN_PROGRESS)[0]))
+    b = next(iter(bk.list_bookings(actor=hz.operator, status=BookingStatus.IN_PROGRESS).rows))
     return bk.finish_booking(actor=hz.operator, booking_id=b.id, outcome="达标")
 
 
@@ -315,10 +320,12 @@ def test_operators_manage_only_their_citys_platforms(world) -> None:
         pf.add_resource(actor=hz.operator, platform_id=platform.id, name="反应釜", capacity=1, price_per_day="1.234")
     assert err.value.field == "pilot_price_per_day"
     assert count(PilotResource) == 0
-    # everyone signed in may browse every city's platforms
-    for who in (nb.operator, nb.enterprise_user, hz.presenter, world.province_manager):
+    # every signed-in user but presenters may browse every city's platforms
+    for who in (nb.operator, nb.enterprise_user, nb.officer, world.province_manager):
         assert [p.name for p in pf.list_platforms(actor=who, city_code=hz.code)] == ["杭州新材料中试平台"]
     assert pf.list_platforms(actor=nb.enterprise_user, query="检测")[0].id == platform.id
+    with pytest.raises(PermissionDenied):  # presenters see only published roadshow cards
+        pf.list_platforms(actor=hz.presenter, city_code=hz.code)
 
 
 def test_hangzhou_operator_cannot_read_or_change_ningbo_bookings(world) -> None:
@@ -341,15 +348,17 @@ def test_hangzhou_operator_cannot_read_or_change_ningbo_bookings(world) -> None:
         bk.confirm_booking(actor=nb.manager, booking_id=nb_booking.id)
     assert bk.get_booking(actor=nb.manager, booking_id=nb_booking.id).status == BookingStatus.REQUESTED
     hz_booking = book(hz, hz_res, 1, 2)
-    assert [r.id for r in bk.list_bookings(actor=hz.operator)[0]] == [hz_booking.id]
-    assert {r.id for r in bk.list_bookings(actor=world.admin)[0]} == {hz_booking.id, nb_booking.id}
-    assert [r.id for r in bk.list_bookings(actor=nb.enterprise_user)[0]] == [nb_booking.id]
+    assert [r.id for r in bk.list_bookings(actor=hz.operator).rows] == [hz_booking.id]
+    assert {r.id for r in bk.list_bookings(actor=world.admin).rows} == {hz_booking.id, nb_booking.id}
+    assert [r.id for r in bk.list_bookings(actor=nb.enterprise_user).rows] == [nb_booking.id]
     with pytest.raises(PermissionDenied):
         bk.list_bookings(actor=hz.presenter)
-    for options in (bk.enterprise_options, bk.result_options):
-        assert options(actor=hz.operator, query="恒拓") or options is bk.result_options
+    assert bk.enterprise_options(actor=hz.operator, platform_id=hz_res.platform_id, query="恒拓")
+    for who in (hz.enterprise_user, hz.manager, hz.presenter):
         with pytest.raises(PermissionDenied):
-            options(actor=hz.enterprise_user)
+            bk.enterprise_options(actor=who, platform_id=hz_res.platform_id)
+        with pytest.raises(PermissionDenied):
+            bk.result_options(actor=who)
     # the calendar shows free capacity to all, the bookings only within scope
     view = calv.platform_calendar(actor=hz.operator, platform_id=nb_res.platform_id, start=day(0), end=day(3))
     assert [c.used for c in view.cells] == [0, 1, 1, 0] and view.bookings == []

@@ -1,8 +1,9 @@
 """Pilot bookings: requested → confirmed → in progress → done, or cancelled with a reason.
 
-A booking never pushes a resource over its capacity on any day (rules in `capacity`); the
-allowed moves live in `ALLOWED` only. When a booking is done the result's record shows it
-(`Result.last_pilot_on` and a `pilot_done` history step) and its TRL may be raised with a reason.
+Who may take which step, from which status, is `rules.BOOKING`. A booking never pushes a resource
+over its capacity on any day (rules in `capacity`). When a booking is done the result's record
+shows it (`Result.last_pilot_on` and a `pilot_done` history step) and its TRL may be raised with
+a reason. The pickers of the booking form offer exactly what `book_pilot` accepts.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import (
     ApprovalStep,
-    Attachment,
     Match,
     Organization,
     PilotBooking,
@@ -27,29 +27,35 @@ from db.models import (
     Result,
     UserAccount,
 )
-from db.models.enums import BookingStatus, MatchStage, OrgKind, ResultStatus, Role
-from portal.core import audit, numbering, validation
+from db.models.enums import BookingStatus, MatchStage, ResultStatus
+from portal.core import attachments, directory, numbering, validation
 from portal.core.actor import Actor
+from portal.core.attachments import Upload
+from portal.core.audit import audited_add, audited_change
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.core.scope import filter_scope, in_scope
+from portal.core.paging import Page, paginate
+from portal.core.scope import as_id
+from portal.core.service import reader, service
+from portal.core.workflow import Columns, Subject
 from portal.hub import matches
+from portal.hub.rules import MATCH
 from portal.pilot import capacity as cap
-from portal.pilot.platforms import may_manage
+from portal.pilot import platforms as pf
+from portal.pilot.rules import BOOKING, PLATFORM
 from portal.pool.common import notify_search
 from portal.scoring import points
 
-ALLOWED: dict[str, tuple[str, ...]] = {
-    BookingStatus.REQUESTED: (BookingStatus.CONFIRMED, BookingStatus.CANCELLED),
-    BookingStatus.CONFIRMED: (BookingStatus.IN_PROGRESS, BookingStatus.CANCELLED),
-    BookingStatus.IN_PROGRESS: (BookingStatus.DONE, BookingStatus.CANCELLED),
-    BookingStatus.DONE: (),
-    BookingStatus.CANCELLED: (),
-}
 MAX_DAYS = cap.MAX_SPAN_DAYS
-MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_CLASHES_NAMED = 5
-BOOKABLE_RESULT_STATUSES = (ResultStatus.APPROVED, ResultStatus.NOTICE, ResultStatus.PAUSED, ResultStatus.LISTED)
+# a listed result may be pilot-tested from any city; one approved but not yet listed (in notice,
+# paused by an objection) only by its own city (`BOOKING`'s "book_unlisted")
+UNLISTED_BOOKABLE = (ResultStatus.APPROVED, ResultStatus.NOTICE, ResultStatus.PAUSED)
+BOOKABLE_RESULT_STATUSES = (*UNLISTED_BOOKABLE, ResultStatus.LISTED)
+COLUMNS = Columns(city=PilotBooking.city_code, orgs=(PilotBooking.enterprise_org_id,), status=PilotBooking.status,
+                  creator=PilotBooking.created_by)
+RESULT_COLUMNS = Columns(city=Result.city_code)
+REPORT = "pilot_booking"  # the attachments' entity
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class BookingRow:
     resource_id: uuid.UUID
     resource_name: str
     city_code: str
+    enterprise_org_id: uuid.UUID
     enterprise_name: str
     result_id: uuid.UUID
     result_title: str
@@ -90,18 +97,10 @@ class BookingRow:
         return self.reference
 
 
+BOOKING.govern(BookingRow)
+
+
 # --- reading -------------------------------------------------------------------------------------
-
-def _can_read_bookings(actor: Actor) -> bool:
-    return actor.role != Role.PRESENTER  # presenters see only published roadshow cards
-
-
-def _readable(actor: Actor, booking: PilotBooking | None) -> PilotBooking:
-    if booking is None or not _can_read_bookings(actor) or not in_scope(
-            actor, city_code=booking.city_code, org_ids=(booking.enterprise_org_id,)):
-        raise NotFound()
-    return booking
-
 
 def _row_select():  # noqa: ANN202
     return (select(PilotBooking, PilotPlatform.name, PilotResource.name, Organization.name, Result.title,
@@ -114,19 +113,18 @@ def _row_select():  # noqa: ANN202
 
 def _to_row(row) -> BookingRow:  # noqa: ANN001
     b, platform, resource, enterprise, title, price = row
-    return BookingRow(b.id, b.reference, b.platform_id, platform, b.resource_id, resource, b.city_code, enterprise,
-                      b.result_id, title, b.start_date, b.end_date, b.status, b.outcome, b.cancel_reason,
-                      b.finished_on, b.report_attachment_id, price)
+    return BookingRow(b.id, b.reference, b.platform_id, platform, b.resource_id, resource, b.city_code,
+                      b.enterprise_org_id, enterprise, b.result_id, title, b.start_date, b.end_date, b.status,
+                      b.outcome, b.cancel_reason, b.finished_on, b.report_attachment_id, price)
 
 
+@reader(BOOKING)
 def list_bookings(*, actor: Actor, city_code: str | None = None, platform_id: uuid.UUID | None = None,
                   resource_id: uuid.UUID | None = None, status: str | None = None,
                   since: date | None = None, until: date | None = None, enterprise: str = "",
-                  page: int = 1, page_size: int = 50) -> tuple[list[BookingRow], int]:
-    """Bookings in the actor's scope whose range meets [since, until], newest start first, one page,
-    and how many there are in all."""
-    if not _can_read_bookings(actor):
-        raise PermissionDenied()
+                  page: int | None = 1, page_size: int = 50) -> Page[BookingRow]:
+    """One page (from 1) of the bookings actor may read whose range meets [since, until], newest
+    start first."""
     if status:
         validation.choice(status, BookingStatus, field="pilot_status")
     conds = []
@@ -146,62 +144,55 @@ def list_bookings(*, actor: Actor, city_code: str | None = None, platform_id: uu
     words = str(enterprise or "").strip()[:60]
     if words:
         conds.append(Organization.name.ilike(f"%{words}%"))
-    page = max(1, int(page))
-    page_size = max(1, min(int(page_size), 200))
-    stmt = filter_scope(_row_select().where(*conds), actor, city_col=PilotBooking.city_code,
-                        org_cols=(PilotBooking.enterprise_org_id,))
+    stmt = BOOKING.scope_filter(_row_select(), actor, COLUMNS).where(*conds)
     count = select(func.count()).select_from(PilotBooking)
     if words:  # join only when the name filter needs it, so the count stays on an index
         count = count.join(Organization, Organization.id == PilotBooking.enterprise_org_id)
-    count = filter_scope(count.where(*conds), actor, city_col=PilotBooking.city_code,
-                         org_cols=(PilotBooking.enterprise_org_id,))
+    count = BOOKING.scope_filter(count, actor, COLUMNS).where(*conds)
+    order = (PilotBooking.start_date.desc(), PilotBooking.id)
     with read_session() as s:
-        total = s.exec(count).one()
-        rows = s.exec(stmt.order_by(PilotBooking.start_date.desc(), PilotBooking.id)
-                      .offset((page - 1) * page_size).limit(page_size)).all()
-    return [_to_row(r) for r in rows], int(total)
+        def fetch(offset: int, limit: int) -> list[BookingRow]:
+            return [_to_row(r) for r in s.exec(stmt.order_by(*order).offset(offset).limit(limit)).all()]
+
+        return paginate(s, count, fetch, page=page, size=max(1, min(int(page_size), 200)))
 
 
+@reader(BOOKING)
 def get_booking(*, actor: Actor, booking_id: uuid.UUID) -> BookingRow:
-    """One booking in the actor's scope."""
+    """One booking actor may read (NotFound otherwise)."""
+    bid = as_id(booking_id)
     with read_session() as s:
-        row = s.exec(_row_select().where(PilotBooking.id == booking_id)).first() if booking_id else None
-        _readable(actor, row[0] if row else None)
+        row = s.exec(_row_select().where(PilotBooking.id == bid)).first() if bid else None
+    BOOKING.readable(actor, row[0] if row else None)
     return _to_row(row)
 
 
-def get_report(*, actor: Actor, booking_id: uuid.UUID) -> Attachment:
-    """The booking's report file."""
+@reader(BOOKING)
+def get_report(*, actor: Actor, booking_id: uuid.UUID) -> Upload:
+    """The booking's report file: (filename, content type, body)."""
+    bid = as_id(booking_id)
     with read_session() as s:
-        booking = _readable(actor, s.get(PilotBooking, booking_id) if booking_id else None)
-        report = s.get(Attachment, booking.report_attachment_id) if booking.report_attachment_id else None
-        if report is None:
-            raise NotFound()
-    return report
+        booking = BOOKING.readable(actor, s.get(PilotBooking, bid) if bid else None)
+        return attachments.body(s, REPORT, booking.id, booking.report_attachment_id)
 
 
+@reader(BOOKING)
 def result_pilots(*, actor: Actor, result_id: uuid.UUID) -> list[BookingRow]:
-    """Finished pilot tests of a result (date, platform, outcome), newest first: the result's record
-    shows these. Anyone who may read the result's bookings, or the result's owner, sees them."""
+    """Finished pilot tests of a result (date, platform, outcome), newest first, for the result's
+    record: the result's owner sees them all, anyone else those of the bookings they may read."""
+    rid = as_id(result_id)
     with read_session() as s:
-        result = s.get(Result, result_id) if result_id else None
+        result = s.get(Result, rid) if rid else None
         if result is None:
             raise NotFound()
         stmt = _row_select().where(PilotBooking.result_id == result.id, PilotBooking.status == BookingStatus.DONE)
-        owner = actor.organization_id is not None and actor.organization_id == result.owner_org_id
-        if not owner and not actor.is_province:
-            if not _can_read_bookings(actor):
-                return []
-            stmt = filter_scope(stmt, actor, city_col=PilotBooking.city_code,
-                                org_cols=(PilotBooking.enterprise_org_id,))
-        rows = s.exec(stmt.order_by(PilotBooking.finished_on.desc())).all()
+        if not BOOKING.may(actor, "read_history", Subject(org_ids=(result.owner_org_id,))):
+            stmt = BOOKING.scope_filter(stmt, actor, COLUMNS)
+        rows = s.exec(stmt.order_by(PilotBooking.finished_on.desc(), PilotBooking.id)).all()
     return [_to_row(r) for r in rows]
 
 
-def _require_booker(actor: Actor) -> None:
-    if actor.role not in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
-        raise PermissionDenied()
-
+# --- the booking form's pickers: what book_pilot accepts, and nothing else ------------------------
 
 @dataclass(frozen=True)
 class Option:
@@ -212,50 +203,102 @@ class Option:
     detail: str = ""
 
 
-def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
-    """Enterprises whose name contains query (the operator's city first), for the booking form."""
-    _require_booker(actor)
-    words = str(query or "").strip()[:60]
-    stmt = select(Organization.id, Organization.name, Organization.city_code).where(
-        Organization.kind == OrgKind.ENTERPRISE)
-    if words:
-        stmt = stmt.where(or_(Organization.name.ilike(f"%{words}%"), Organization.credit_code == words.upper()))
-    own_city_first = (Organization.city_code != (actor.city_code or "")).asc() if actor.city_code else None
-    order = [c for c in (own_city_first, Organization.name) if c is not None]
+def _platform_city(actor: Actor, platform_id: uuid.UUID | None) -> str:
+    """The city of a platform actor may book on (PermissionDenied otherwise)."""
+    if not BOOKING.may(actor, "book"):
+        raise PermissionDenied()
+    pid = as_id(platform_id)
     with read_session() as s:
-        rows = s.exec(stmt.order_by(*order).limit(limit)).all()
-    return [Option(i, n) for i, n, _ in rows]
+        platform = PLATFORM.readable(actor, s.get(PilotPlatform, pid) if pid else None)
+    BOOKING.require(actor, "book", Subject(city_code=platform.city_code))
+    return platform.city_code
 
 
+@reader(BOOKING, "book")
+def bookable_platforms(*, actor: Actor, city_code: str | None = None) -> list[pf.PlatformRow]:
+    """Platforms (of city_code, if given) with resources that actor may book."""
+    if not BOOKING.may(actor, "book"):
+        raise PermissionDenied()
+    return [p for p in pf.list_platforms(actor=actor, city_code=city_code)
+            if p.resources and BOOKING.may(actor, "book", Subject(city_code=p.city_code))]
+
+
+@reader(BOOKING, "book")
+def enterprise_options(*, actor: Actor, platform_id: uuid.UUID | None, query: str = "",
+                       limit: int = 50) -> list[Option]:
+    """Enterprises of the platform's city whose name contains query (or whose credit code it is)."""
+    city = _platform_city(actor, platform_id)
+    return [Option(c.id, c.name) for c in directory.enterprises(actor=actor, query=query, city_code=city,
+                                                                 limit=limit)]
+
+
+@reader(BOOKING, "book")
 def result_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[Option]:
-    """Results that may be pilot-tested whose title or number contains query, for the booking form:
-    the latest changed first, the operator's city only until something is typed (walking the
-    (city, updated_at) index stops after `limit` rows; sorting 200 k titles took 250 ms)."""
-    _require_booker(actor)
+    """Results actor may pilot-test whose title or number contains query: listed ones anywhere,
+    unlisted approved ones of the actor's city; the latest changed first, the actor's city only
+    until something is typed (walking the (city, updated_at) index stops after `limit` rows)."""
+    if not BOOKING.may(actor, "book"):
+        raise PermissionDenied()
     words = str(query or "").strip()[:60]
-    stmt = select(Result.id, Result.title, Result.number).where(Result.status.in_(BOOKABLE_RESULT_STATUSES))
-    if words:
-        stmt = stmt.where(or_(Result.title.ilike(f"%{words}%"), Result.number.ilike(f"%{words}%")))
-    elif actor.city_code:
-        stmt = stmt.where(Result.city_code == actor.city_code)
+
+    def narrowed(stmt):  # noqa: ANN001, ANN202
+        if words:
+            stmt = stmt.where(or_(Result.title.ilike(f"%{words}%"), Result.number.ilike(f"%{words}%")))
+        elif actor.city_code:  # a default, not a rule: typing reaches the other cities' listed results
+            stmt = stmt.where(Result.city_code == actor.city_code)
+        return stmt.order_by(Result.updated_at.desc(), Result.id).limit(limit)
+
+    columns = select(Result.id, Result.title, Result.number, Result.updated_at)
+    listed = narrowed(columns.where(Result.status == ResultStatus.LISTED))
+    unlisted = narrowed(BOOKING.scope_filter(columns.where(Result.status.in_(UNLISTED_BOOKABLE)), actor,
+                                             RESULT_COLUMNS, action="book_unlisted"))
     with read_session() as s:
-        rows = s.exec(stmt.order_by(Result.updated_at.desc(), Result.id).limit(limit)).all()
-    return [Option(i, f"{title}（{number}）") for i, title, number in rows]
+        rows = [*s.exec(listed).all(), *s.exec(unlisted).all()]
+    rows.sort(key=lambda r: r[0])
+    rows.sort(key=lambda r: r[3], reverse=True)  # latest changed first, then by id (sorts are stable)
+    return [Option(i, f"{title}（{number}）") for i, title, number, _ in rows[:limit]]
 
 
-def match_options(*, actor: Actor, enterprise_org_id: uuid.UUID | None,
+@reader(BOOKING, "book")
+def match_options(*, actor: Actor, platform_id: uuid.UUID | None, enterprise_org_id: uuid.UUID | None,
                   result_id: uuid.UUID | None) -> list[Option]:
-    """Open match records of the actor's city between this enterprise and this result."""
-    _require_booker(actor)
+    """Open match records of the platform's city between this enterprise and this result that
+    actor may work on (`MATCH`'s follow-up)."""
+    city = _platform_city(actor, platform_id)
     if not enterprise_org_id or not result_id:
         return []
-    stmt = select(Match.id, Match.contact_date, Match.stage).where(
-        Match.enterprise_org_id == enterprise_org_id, Match.result_id == result_id,
-        Match.stage.not_in(("converted", "dropped")))
-    stmt = filter_scope(stmt, actor, city_col=Match.city_code)
+    stmt = MATCH.scope_filter(select(Match.id, Match.contact_date, Match.stage), actor, matches.COLUMNS,
+                              action="follow_up").where(
+        Match.enterprise_org_id == enterprise_org_id, Match.result_id == result_id, Match.city_code == city)
     with read_session() as s:
-        rows = s.exec(stmt.order_by(Match.contact_date.desc()).limit(20)).all()
+        rows = s.exec(stmt.order_by(Match.contact_date.desc(), Match.id).limit(20)).all()
     return [Option(i, contact.isoformat(), stage) for i, contact, stage in rows]
+
+
+def _bookable_result(s: Session, actor: Actor, result_id: uuid.UUID | None) -> Result:
+    rid = as_id(result_id)
+    result = s.get(Result, rid) if rid else None
+    if result is None:
+        raise ValidationError("error.required", field="pilot_result")
+    if result.status not in BOOKABLE_RESULT_STATUSES:
+        raise ValidationError("pilot.error.result_not_bookable", field="pilot_result")
+    if result.status != ResultStatus.LISTED and \
+            not BOOKING.may(actor, "book_unlisted", Subject(city_code=result.city_code)):
+        raise ValidationError("pilot.error.result_out_of_reach", field="pilot_result")
+    return result
+
+
+def _linked_match(s: Session, actor: Actor, match_id: uuid.UUID | None, city_code: str,
+                  enterprise: Organization, result: Result) -> Match:
+    mid = as_id(match_id)
+    match = s.get(Match, mid) if mid else None
+    if match is None or match.city_code != city_code or not MATCH.may(actor, "read", match):
+        raise ValidationError("pilot.error.bad_match", field="pilot_match")
+    if not MATCH.may(actor, "follow_up", match):
+        raise ValidationError("pilot.error.match_closed", field="pilot_match")
+    if match.result_id != result.id or match.enterprise_org_id != enterprise.id:
+        raise ValidationError("pilot.error.match_other_parties", field="pilot_match")
+    return match
 
 
 def _advance_match(s: Session, actor: Actor, match: Match) -> None:
@@ -294,142 +337,104 @@ def _ensure_room(s: Session, resource: PilotResource, start: date, end: date, *,
 
 
 def _range(start_date: date | str | None, end_date: date | str | None) -> tuple[date, date]:
+    """The booked days, starting today at the earliest."""
     start = validation.a_date(start_date, field="pilot_start_date")
     end = validation.a_date(end_date, field="pilot_end_date")
     if end < start:
         raise ValidationError("pilot.error.end_before_start", field="pilot_end_date")
     if (end - start).days + 1 > MAX_DAYS:
         raise ValidationError("pilot.error.too_long", field="pilot_end_date", max=MAX_DAYS)
+    if start < today():
+        raise ValidationError("pilot.error.start_in_past", field="pilot_start_date")
     return start, end
 
 
-def book_pilot(*, actor: Actor, resource_id: uuid.UUID, enterprise_org_id: uuid.UUID, result_id: uuid.UUID,
-               start_date: date | str, end_date: date | str, match_id: uuid.UUID | None = None) -> PilotBooking:
-    """Request a resource for an enterprise and a result over [start_date, end_date] (inclusive).
+@service(BOOKING, "book")
+def book_pilot(s: Session, *, actor: Actor, resource_id: uuid.UUID, enterprise_org_id: uuid.UUID,
+               result_id: uuid.UUID, start_date: date | str, end_date: date | str,
+               match_id: uuid.UUID | None = None) -> PilotBooking:
+    """Request a resource for an enterprise of the platform's city and a result over
+    [start_date, end_date] (inclusive).
 
     The resource row is locked before the days are counted, so concurrent requests for the last
     slot end with exactly one booking."""
+    if not BOOKING.may(actor, "book"):
+        raise PermissionDenied()
     start, end = _range(start_date, end_date)
-    if start < today():
-        raise ValidationError("pilot.error.start_in_past", field="pilot_start_date")
-    with transaction() as s:
-        resource = cap.lock_resource(s, resource_id) if resource_id else None
-        platform = s.get(PilotPlatform, resource.platform_id) if resource else None
-        if resource is None or platform is None:
-            raise ValidationError("error.required", field="pilot_resource")
-        if not may_manage(actor, platform.city_code):
-            raise PermissionDenied()
-        enterprise = s.get(Organization, enterprise_org_id) if enterprise_org_id else None
-        if enterprise is None or enterprise.kind != OrgKind.ENTERPRISE:
-            raise ValidationError("pilot.error.not_enterprise", field="pilot_enterprise")
-        result = s.get(Result, result_id) if result_id else None
-        if result is None:
-            raise ValidationError("error.required", field="pilot_result")
-        if result.status not in BOOKABLE_RESULT_STATUSES:
-            raise ValidationError("pilot.error.result_not_bookable", field="pilot_result")
-        if match_id is not None:
-            match = s.get(Match, match_id)
-            if match is None or match.city_code != platform.city_code:
-                raise ValidationError("pilot.error.bad_match", field="pilot_match")
-            if match.result_id != result.id or match.enterprise_org_id != enterprise.id:
-                raise ValidationError("pilot.error.match_other_parties", field="pilot_match")
-        _ensure_room(s, resource, start, end)
-        if match_id is not None:
-            _advance_match(s, actor, match)
-        booking = PilotBooking(reference=numbering.allocate(s, "booking", platform.city_code, today().year),
-                               resource_id=resource.id, platform_id=platform.id, city_code=platform.city_code,
-                               enterprise_org_id=enterprise.id, result_id=result.id, match_id=match_id,
-                               start_date=start, end_date=end, status=BookingStatus.REQUESTED,
-                               created_by=actor.user_id)
-        s.add(booking)
-        audit.record(s, actor, "pilot.book", booking)
-    return booking
+    rid = as_id(resource_id)
+    resource = cap.lock_resource(s, rid) if rid else None
+    platform = s.get(PilotPlatform, resource.platform_id) if resource else None
+    if resource is None or platform is None:
+        raise ValidationError("error.required", field="pilot_resource")
+    BOOKING.require(actor, "book", Subject(city_code=platform.city_code))
+    enterprise = directory.named(s, actor, as_id(enterprise_org_id), kinds=directory.ENTERPRISES,
+                                 field="pilot_enterprise", city_code=platform.city_code)
+    result = _bookable_result(s, actor, result_id)
+    match = _linked_match(s, actor, match_id, platform.city_code, enterprise, result) \
+        if match_id is not None else None
+    _ensure_room(s, resource, start, end)
+    if match is not None:
+        _advance_match(s, actor, match)
+    return audited_add(s, actor, "pilot.book", PilotBooking(
+        reference=numbering.allocate(s, "booking", platform.city_code, today().year), resource_id=resource.id,
+        platform_id=platform.id, city_code=platform.city_code, enterprise_org_id=enterprise.id,
+        result_id=result.id, match_id=match.id if match else None, start_date=start, end_date=end,
+        status=BookingStatus.REQUESTED, created_by=actor.user_id))
 
 
-def reschedule_booking(*, actor: Actor, booking_id: uuid.UUID, start_date: date | str,
+def _load(s: Session, actor: Actor, booking_id: uuid.UUID | str | None) -> PilotBooking:
+    """The booking, locked for the change, or NotFound when missing or out of actor's sight."""
+    bid = as_id(booking_id)
+    booking = s.exec(select(PilotBooking).where(PilotBooking.id == bid).with_for_update()).first() \
+        if bid else None
+    return BOOKING.readable(actor, booking)
+
+
+@service(BOOKING, "reschedule")
+def reschedule_booking(s: Session, *, actor: Actor, booking_id: uuid.UUID, start_date: date | str,
                        end_date: date | str) -> PilotBooking:
     """Move a requested or confirmed booking to new dates, within the resource's capacity."""
     start, end = _range(start_date, end_date)
-    if start < today():
-        raise ValidationError("pilot.error.start_in_past", field="pilot_start_date")
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
-            raise ValidationError("pilot.error.cannot_reschedule", field="pilot_status",
-                                  status=booking.status)
+    booking = _load(s, actor, booking_id)
+    with BOOKING.move(s, actor, "reschedule", booking):
         resource = cap.lock_resource(s, booking.resource_id)
         _ensure_room(s, resource, start, end, exclude=booking.id)
-        before = audit.snapshot(booking)
         booking.start_date, booking.end_date = start, end
-        s.add(booking)
-        audit.record(s, actor, "pilot.reschedule", booking, before=before)
     return booking
 
 
 # --- moving along the lifecycle ------------------------------------------------------------------
 
-def _load_for_change(s: Session, actor: Actor, booking_id: uuid.UUID) -> PilotBooking:
-    booking = _readable(actor, s.get(PilotBooking, booking_id) if booking_id else None)
-    if not may_manage(actor, booking.city_code):
-        raise PermissionDenied()
-    return booking
-
-
-def _move(s: Session, actor: Actor, booking: PilotBooking, target: str) -> dict:
-    if target not in ALLOWED[booking.status]:
-        raise ValidationError("pilot.error.bad_transition", field="pilot_status",
-                              current=booking.status, target=target)
-    before = audit.snapshot(booking)
-    booking.status = target
-    return before
-
-
-def confirm_booking(*, actor: Actor, booking_id: uuid.UUID) -> PilotBooking:
+@service(BOOKING, "confirm")
+def confirm_booking(s: Session, *, actor: Actor, booking_id: uuid.UUID) -> PilotBooking:
     """The platform confirmed the requested dates."""
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        before = _move(s, actor, booking, BookingStatus.CONFIRMED)
-        s.add(booking)
-        audit.record(s, actor, "pilot.confirm", booking, before=before)
+    booking = _load(s, actor, booking_id)
+    with BOOKING.move(s, actor, "confirm", booking):
+        pass
     return booking
 
 
-def start_booking(*, actor: Actor, booking_id: uuid.UUID) -> PilotBooking:
+@service(BOOKING, "start")
+def start_booking(s: Session, *, actor: Actor, booking_id: uuid.UUID) -> PilotBooking:
     """The pilot run began (not before its first booked day)."""
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        if booking.status == BookingStatus.CONFIRMED and today() < booking.start_date:
-            raise ValidationError("pilot.error.start_too_early", field="pilot_start_date",
-                                  start=booking.start_date.isoformat())
-        before = _move(s, actor, booking, BookingStatus.IN_PROGRESS)
-        s.add(booking)
-        audit.record(s, actor, "pilot.start", booking, before=before)
+    booking = _load(s, actor, booking_id)
+    BOOKING.require(actor, "start", booking)
+    if today() < booking.start_date:
+        raise ValidationError("pilot.error.start_too_early", field="pilot_start_date",
+                              start=booking.start_date.isoformat())
+    with BOOKING.move(s, actor, "start", booking):
+        pass
     return booking
 
 
-def cancel_booking(*, actor: Actor, booking_id: uuid.UUID, reason: str) -> PilotBooking:
+@service(BOOKING, "cancel")
+def cancel_booking(s: Session, *, actor: Actor, booking_id: uuid.UUID, reason: str) -> PilotBooking:
     """Cancel an open booking with a reason; its days become free."""
     why = validation.text(reason, field="pilot_cancel_reason", max_length=500)
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        before = _move(s, actor, booking, BookingStatus.CANCELLED)
+    booking = _load(s, actor, booking_id)
+    with BOOKING.move(s, actor, "cancel", booking, reason=why):
         booking.cancel_reason = why
-        s.add(booking)
-        audit.record(s, actor, "pilot.cancel", booking, before=before, reason=why)
     return booking
-
-
-def _clean_report(report: tuple[str, str, bytes] | None) -> tuple[str, str, bytes] | None:
-    if report is None:
-        return None
-    filename, content_type, data = report
-    name = validation.text(filename, field="pilot_report", max_length=200)
-    if not data:
-        raise ValidationError("pilot.error.report_empty", field="pilot_report")
-    if len(data) > MAX_REPORT_BYTES:
-        raise ValidationError("pilot.error.report_too_large", field="pilot_report",
-                              mb=MAX_REPORT_BYTES // (1024 * 1024))
-    return name, str(content_type or "application/octet-stream")[:100], bytes(data)
 
 
 def _raise_trl(s: Session, actor: Actor, result: Result, new_trl: int | str, reason: str) -> None:
@@ -437,72 +442,68 @@ def _raise_trl(s: Session, actor: Actor, result: Result, new_trl: int | str, rea
     why = validation.text(reason, field="pilot_trl_reason", max_length=1000)
     if trl <= result.trl:
         raise ValidationError("pilot.error.trl_not_higher", field="pilot_new_trl", current=result.trl)
-    before = audit.snapshot(result)
     # the history step keeps the status (as the pool's steps do) and says what changed in reason
     step = ApprovalStep(result_id=result.id, action="trl_change", from_status=result.status,
                         to_status=result.status, actor_id=actor.user_id, actor_name=actor.display_name,
                         reason=f"TRL {result.trl} → {trl}: {why}")
-    result.trl = trl
-    s.add(result)
-    s.add(step)
-    audit.record(s, actor, "pilot.trl_change", result, before=before, reason=why)
-    audit.record(s, actor, "pilot.history_step", step, city_code=result.city_code)
+    with audited_change(s, actor, "pilot.trl_change", result, reason=why):
+        result.trl = trl
+    audited_add(s, actor, "pilot.history_step", step, city_code=result.city_code)
     notify_search(s, result)  # the index ranks by TRL too
 
 
-def finish_booking(*, actor: Actor, booking_id: uuid.UUID, outcome: str, finished_on: date | str | None = None,
-                   report: tuple[str, str, bytes] | None = None, new_trl: int | str | None = None,
-                   trl_reason: str = "") -> PilotBooking:
+def _record_on_result(s: Session, actor: Actor, booking: PilotBooking, summary: str) -> Result:
+    """The result's record shows the finished pilot: its date, and a `pilot_done` history step."""
+    result = s.get(Result, booking.result_id)
+    platform = s.get(PilotPlatform, booking.platform_id)
+    finished = booking.finished_on
+    with audited_change(s, actor, "pilot.result_done", result):
+        result.last_pilot_on = max(result.last_pilot_on or finished, finished)
+    audited_add(s, actor, "pilot.history_step", ApprovalStep(
+        result_id=result.id, action="pilot_done", from_status=result.status, to_status=result.status,
+        actor_id=actor.user_id, actor_name=actor.display_name,
+        reason=f"{finished.isoformat()} {platform.name}: {summary}"[:4000]), city_code=result.city_code)
+    return result
+
+
+@service(BOOKING, "finish")
+def finish_booking(s: Session, *, actor: Actor, booking_id: uuid.UUID, outcome: str,
+                   finished_on: date | str | None = None, report: Upload | tuple[str, str, bytes] | None = None,
+                   new_trl: int | str | None = None, trl_reason: str = "") -> PilotBooking:
     """Record a pilot run as done with its outcome (and optional report file); the result's record
     shows it, and its TRL may be raised with a reason. Days after an early finish become free."""
     summary = validation.text(outcome, field="pilot_outcome", max_length=4000)
     finished = validation.a_date(finished_on, field="pilot_finished_on", required=False) or today()
-    report = _clean_report(report)
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        if finished > today() or finished < booking.start_date:
-            raise ValidationError("pilot.error.bad_finish_date", field="pilot_finished_on",
-                                  start=booking.start_date.isoformat())
-        before = _move(s, actor, booking, BookingStatus.DONE)
+    upload = attachments.check_upload(*report, field="pilot_report") if report is not None else None
+    booking = _load(s, actor, booking_id)
+    BOOKING.require(actor, "finish", booking)
+    if finished > today() or finished < booking.start_date:
+        raise ValidationError("pilot.error.bad_finish_date", field="pilot_finished_on",
+                              start=booking.start_date.isoformat())
+    with BOOKING.move(s, actor, "finish", booking):
         booking.outcome = summary
         booking.finished_on = finished
         if finished < booking.end_date:
             booking.end_date = finished  # an early finish frees the rest of the booked days
-        if report is not None:
-            name, content_type, data = report
-            attachment = Attachment(entity="pilot_booking", entity_id=booking.id, city_code=booking.city_code,
-                                    filename=name, content_type=content_type, size=len(data), data=data,
-                                    uploaded_by=actor.user_id)
-            s.add(attachment)
-            audit.record(s, actor, "pilot.report", attachment)
-            booking.report_attachment_id = attachment.id
-        s.add(booking)
-        audit.record(s, actor, "pilot.finish", booking, before=before)
-        result = s.get(Result, booking.result_id)
-        platform = s.get(PilotPlatform, booking.platform_id)
-        result_before = audit.snapshot(result)
-        result.last_pilot_on = max(result.last_pilot_on or finished, finished)
-        s.add(result)
-        step = ApprovalStep(result_id=result.id, action="pilot_done", from_status=result.status,
-                            to_status=result.status, actor_id=actor.user_id, actor_name=actor.display_name,
-                            reason=f"{finished.isoformat()} {platform.name}: {summary}"[:4000])
-        s.add(step)
-        audit.record(s, actor, "pilot.result_done", result, before=result_before)
-        audit.record(s, actor, "pilot.history_step", step, city_code=result.city_code)
-        if new_trl not in (None, ""):
-            _raise_trl(s, actor, result, new_trl, trl_reason)
-        _award_points(s, actor, booking)
+        if upload is not None:
+            booking.report_attachment_id = attachments.store(
+                s, actor, upload, entity=REPORT, entity_id=booking.id, city_code=booking.city_code,
+                action="pilot.report").id
+    result = _record_on_result(s, actor, booking, summary)
+    if new_trl not in (None, ""):
+        _raise_trl(s, actor, result, new_trl, trl_reason)
+    _award_points(s, actor, booking)
     return booking
 
 
-def raise_trl_after_pilot(*, actor: Actor, booking_id: uuid.UUID, new_trl: int | str, reason: str) -> Result:
+@service(BOOKING, "raise_trl")
+def raise_trl_after_pilot(s: Session, *, actor: Actor, booking_id: uuid.UUID, new_trl: int | str,
+                          reason: str) -> Result:
     """Raise the TRL of a done booking's result, with the reason kept in its history."""
-    with transaction() as s:
-        booking = _load_for_change(s, actor, booking_id)
-        if booking.status != BookingStatus.DONE:
-            raise ValidationError("pilot.error.not_done", field="pilot_status")
-        result = s.get(Result, booking.result_id)
-        _raise_trl(s, actor, result, new_trl, reason)
+    booking = _load(s, actor, booking_id)
+    BOOKING.require(actor, "raise_trl", booking)
+    result = s.get(Result, booking.result_id)
+    _raise_trl(s, actor, result, new_trl, reason)
     return result
 
 

@@ -17,12 +17,13 @@ from sqlmodel import select
 
 from db.engine import get_engine, read_session
 from db.models import PilotBooking, PilotPlatform, PilotResource
-from db.models.enums import Role
 from portal.core.actor import Actor
-from portal.core.errors import NotFound, PermissionDenied
-from portal.core.scope import in_scope
+from portal.core.scope import as_id
+from portal.core.service import reader
+from portal.core.workflow import Columns, Subject
 from portal.pilot import capacity as cap
 from portal.pilot.bookings import BookingRow, list_bookings
+from portal.pilot.rules import BOOKING, PLATFORM
 
 MAX_CALENDAR_DAYS = 62
 
@@ -66,14 +67,15 @@ def month_of(day: date) -> tuple[date, date]:
     return day.replace(day=1), day.replace(day=last)
 
 
+@reader(PLATFORM)
 def platform_calendar(*, actor: Actor, platform_id: uuid.UUID, start: date, end: date) -> CalendarView:
-    """Used and free slots of every resource of a platform per day of [start, end] (everyone signed
-    in may see free capacity; the bookings themselves only within the actor's scope)."""
+    """Used and free slots of every resource of a platform per day of [start, end] (whoever may
+    browse the platform sees its free capacity; the bookings themselves those who read the
+    bookings of the platform's city)."""
     end = min(end, start + timedelta(days=MAX_CALENDAR_DAYS - 1))
+    pid = as_id(platform_id)
     with read_session() as s:
-        platform = s.get(PilotPlatform, platform_id) if platform_id else None
-        if platform is None:
-            raise NotFound()
+        platform = PLATFORM.readable(actor, s.get(PilotPlatform, pid) if pid else None)
         resources = s.exec(select(PilotResource).where(PilotResource.platform_id == platform.id)
                            .order_by(PilotResource.name)).all()
         held = s.exec(select(PilotBooking.id, PilotBooking.resource_id, PilotBooking.start_date,
@@ -88,8 +90,8 @@ def platform_calendar(*, actor: Actor, platform_id: uuid.UUID, start: date, end:
     cells = [CalendarCell(r.id, r.name, day, r.capacity, used)
              for r in resources for day, used in cap.usage(spans[r.id], start, end).items()]
     bookings: list[BookingRow] = []
-    if actor.role != Role.PRESENTER and in_scope(actor, city_code=platform.city_code):
-        bookings, _ = list_bookings(actor=actor, platform_id=platform.id, since=start, until=end, page_size=200)
+    if BOOKING.may(actor, "read", Subject(city_code=platform.city_code)):
+        bookings = list_bookings(actor=actor, platform_id=platform.id, since=start, until=end, page_size=200).rows
     return CalendarView(platform.id, platform.name, platform.city_code, cap.days(start, end), cells, bookings)
 
 
@@ -132,18 +134,14 @@ def _overlap_days(first: date, last: date):  # noqa: ANN202
     return case((meets, days), else_=0)
 
 
+@reader(PLATFORM, "utilization")
 def utilization(*, actor: Actor, last_month: date, months: int = 12,
                 city_code: str | None = None) -> list[UtilizationRow]:
-    """Monthly utilization per platform for the months up to last_month: the actor's city (the
-    province chooses a city, or sees all).
+    """Monthly utilization per platform for the months up to last_month: the platforms of the
+    cities actor reads utilization of (`PLATFORM`'s "utilization"), of city_code when given.
 
     One pass in SQL: the bookings that meet the window (found by end date, on a covering index)
     grouped by platform, with one sum of overlapping days per month."""
-    if actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.MANAGER):
-        raise PermissionDenied()
-    city = city_code if actor.is_province else actor.city_code
-    if not actor.is_province and not city:
-        raise PermissionDenied()
     spans = _months(last_month, max(1, min(int(months), 36)))
     sums = [func.sum(_overlap_days(a, b)) for a, b in spans]
     stmt = (select(PilotBooking.platform_id, *sums)
@@ -154,9 +152,11 @@ def utilization(*, actor: Actor, last_month: date, months: int = 12,
                     func.coalesce(func.sum(PilotResource.capacity), 0))
              .join(PilotResource, PilotResource.platform_id == PilotPlatform.id, isouter=True)
              .group_by(PilotPlatform.id, PilotPlatform.name, PilotPlatform.city_code))
-    if city:
-        stmt = stmt.where(PilotBooking.city_code == city)
-        pstmt = pstmt.where(PilotPlatform.city_code == city)
+    stmt = PLATFORM.scope_filter(stmt, actor, Columns(city=PilotBooking.city_code), "utilization")
+    pstmt = PLATFORM.scope_filter(pstmt, actor, Columns(city=PilotPlatform.city_code), "utilization")
+    if city_code:
+        stmt = stmt.where(PilotBooking.city_code == city_code)
+        pstmt = pstmt.where(PilotPlatform.city_code == city_code)
     with read_session() as s:
         platforms = {pid: (name, code, int(capacity)) for pid, name, code, capacity in s.exec(pstmt).all()}
         booked = {row[0]: [int(n or 0) for n in row[1:]] for row in s.exec(stmt).all()}

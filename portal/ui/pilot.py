@@ -8,12 +8,22 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import Role
 from portal.core.actor import Actor
+from portal.core.errors import PermissionDenied
 from portal.core.regions import cities, region_name
+from portal.core.scope import scope_key
+from portal.core.workflow import may
 from portal.pilot import platforms as pf
 from portal.pilot.bookings import BookingRow
-from portal.pilot.calendar import CalendarView, UtilizationRow, city_utilization, utilization
+from portal.pilot.calendar import (
+    CalendarView,
+    UtilizationRow,
+    city_utilization,
+    month_of,
+    utilization,
+    week_of,
+)
+from portal.pilot.rules import PLATFORM
 from portal.ui import done, label, lang, refusals, t, yuan
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:=")
@@ -91,12 +101,18 @@ def calendar_height(view: CalendarView) -> int:
     return 70 + 46 * len({c.resource_id for c in view.cells})
 
 
+def cached_utilization(me: Actor, city_code: str | None, last_month: date, months: int) -> list[UtilizationRow]:
+    """utilization() for five minutes, for whoever may read it. The key is the actor's scope
+    (`scope_key`) and the chosen city, never a user's data alone, so one city's figures never
+    reach another city's user; whether this user may read them is asked first, every time."""
+    if not may(me, "utilization", PLATFORM.entity):
+        raise PermissionDenied()
+    return _utilization(scope_key(me)[0], city_code, last_month, months, _actor=me)
+
+
 @st.cache_data(ttl=300, show_spinner=False, max_entries=200)
-def cached_utilization(role: str, scope_city: str | None, city_code: str | None, last_month: date,
-                       months: int, _actor: Actor) -> list[UtilizationRow]:
-    """utilization() for five minutes. The key is the scope (role, the actor's city, the chosen
-    city), never a user's data alone, so one city's figures never reach another city's user;
-    the service still checks the first caller of each key."""
+def _utilization(scope: tuple, city_code: str | None, last_month: date, months: int,
+                 _actor: Actor) -> list[UtilizationRow]:
     return utilization(actor=_actor, last_month=last_month, months=months, city_code=city_code)
 
 
@@ -136,16 +152,19 @@ def utilization_frame(rows: list[UtilizationRow]) -> pd.DataFrame:
 def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None,
                   city_code: str | None = None) -> None:
     """Add a platform (platform None) or edit one."""
-    hosts = pf.host_options(actor=me, city_code=platform.city_code if platform else city_code)
-    if not hosts:
+    query = st.text_input(t("pilot.find_host"), key=f"{key}_host_q")
+    names = {h.id: h.name for h in pf.host_options(actor=me, city_code=platform.city_code if platform else city_code,
+                                                   query=query)}
+    if platform is not None:  # the current host stays choosable whatever the search shows
+        names = {platform.host_org_id: platform.host_name, **names}
+    if not names:
         st.info(t("pilot.no_hosts"))
         return
-    host_ids = [h for h, _ in hosts]
-    names = dict(hosts)
+    host_ids = list(names)
     with st.form(key, clear_on_submit=platform is None):
         name = st.text_input(t("field.pilot_platform_name"), value=platform.name if platform else "")
         host = st.selectbox(t("field.pilot_host"), host_ids, format_func=names.get,
-                            index=host_ids.index(platform.host_org_id) if platform and platform.host_org_id in names else 0)
+                            index=host_ids.index(platform.host_org_id) if platform else 0)
         capabilities = st.text_area(t("field.pilot_capabilities"), value=platform.capabilities if platform else "")
         tags = st.text_input(t("field.pilot_tags"), value=",".join(platform.tags) if platform else "")
         c1, c2, c3 = st.columns(3)
@@ -188,14 +207,7 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
                     done(t("pilot.saved"))
 
 
-def may_book(me: Actor) -> bool:
-    """Whether the page offers booking and lifecycle forms."""
-    return me.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
-
-
 def today_range(anchor: date, view: str) -> tuple[date, date]:
     """The week or month around anchor."""
-    from portal.pilot.calendar import month_of, week_of
-
     return week_of(anchor) if view == "week" else month_of(anchor)
 

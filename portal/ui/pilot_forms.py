@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.models.enums import BookingStatus
 from portal.core.actor import Actor
+from portal.core.attachments import Upload
 from portal.core.clock import today
+from portal.core.workflow import allowed_actions
 from portal.pilot import bookings as bk
-from portal.pilot import platforms as pf
+from portal.pilot.rules import LIFECYCLE
 from portal.ui import done, label, refusals, t
 from portal.ui.pilot import booking_label
 
@@ -16,7 +17,7 @@ from portal.ui.pilot import booking_label
 def new_booking_form(me: Actor) -> None:
     """Pick a platform's resource, an enterprise, a result and dates; request the booking."""
     city = me.city_code or st.session_state.get("pilot_list_city")
-    platforms = [p for p in pf.list_platforms(actor=me, city_code=city) if p.resources and pf.may_manage(me, p.city_code)]
+    platforms = bk.bookable_platforms(actor=me, city_code=city)
     if not platforms:
         st.info(t("pilot.no_platforms"))
         return
@@ -27,13 +28,13 @@ def new_booking_form(me: Actor) -> None:
     c3, c4 = st.columns(2)
     ent_query = c3.text_input(t("pilot.find_enterprise"), key="pilot_new_ent_q")
     res_query = c4.text_input(t("pilot.find_result"), key="pilot_new_res_q")
-    enterprises = bk.enterprise_options(actor=me, query=ent_query)
+    enterprises = bk.enterprise_options(actor=me, platform_id=platform.id, query=ent_query)
     results = bk.result_options(actor=me, query=res_query)
     c5, c6 = st.columns(2)
     enterprise = c5.selectbox(t("field.pilot_enterprise"), enterprises, format_func=lambda o: o.label,
                               key="pilot_new_enterprise")
     result = c6.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label, key="pilot_new_result")
-    matches = bk.match_options(actor=me, enterprise_org_id=enterprise.id if enterprise else None,
+    matches = bk.match_options(actor=me, platform_id=platform.id, enterprise_org_id=enterprise.id if enterprise else None,
                                result_id=result.id if result else None)
     with st.form("pilot_new_booking"):
         match = st.selectbox(t("field.pilot_match"), [None, *matches], format_func=lambda o: (
@@ -50,15 +51,10 @@ def new_booking_form(me: Actor) -> None:
                 done(t("pilot.booked", ref=booking.reference))
 
 
-def _actions(status: str) -> list[str]:
-    moves = {BookingStatus.CONFIRMED: "confirm", BookingStatus.IN_PROGRESS: "start",
-             BookingStatus.DONE: "finish", BookingStatus.CANCELLED: "cancel"}
-    out = [moves[s] for s in bk.ALLOWED[status]]
-    if status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
-        out.append("reschedule")
-    if status == BookingStatus.DONE:
-        out.append("trl")
-    return out
+def actions_for(me: Actor, booking: bk.BookingRow) -> list[str]:
+    """The lifecycle steps the user may take on booking now, as the page offers them."""
+    allowed = allowed_actions(me, booking)
+    return [a for a in LIFECYCLE if a in allowed]
 
 
 def act_on_booking(me: Actor, rows: list[bk.BookingRow]) -> None:
@@ -67,7 +63,7 @@ def act_on_booking(me: Actor, rows: list[bk.BookingRow]) -> None:
         st.info(t("pilot.no_bookings"))
         return
     booking = st.selectbox(t("pilot.choose_booking"), rows, format_func=booking_label, key="pilot_act_pick")
-    actions = _actions(booking.status)
+    actions = actions_for(me, booking)
     if not actions:
         st.info(t("pilot.no_open"))
         return
@@ -95,7 +91,7 @@ def _action_fields(action: str, booking: bk.BookingRow) -> dict:
         values["new_trl"] = c1.selectbox(t("field.pilot_new_trl"), [None, *range(1, 10)])
         values["trl_reason"] = c2.text_input(t("field.pilot_trl_reason"))
         return values
-    if action == "trl":
+    if action == "raise_trl":
         c1, c2 = st.columns([1, 3])
         return {"new_trl": c1.selectbox(t("field.pilot_new_trl"), list(range(1, 10)), index=5),
                 "trl_reason": c2.text_input(t("field.pilot_trl_reason"))}
@@ -115,10 +111,10 @@ def _apply(me: Actor, booking: bk.BookingRow, action: str, v: dict) -> None:
         return
     elif action == "finish":
         upload = v["report"]
-        report = (upload.name, upload.type, upload.getvalue()) if upload is not None else None
+        report = Upload(upload.name, upload.type or "", upload.getvalue()) if upload is not None else None
         changed = bk.finish_booking(actor=me, booking_id=booking.id, outcome=v["outcome"],
-                                 finished_on=v["finished_on"], report=report, new_trl=v["new_trl"],
-                                 trl_reason=v["trl_reason"])
+                                    finished_on=v["finished_on"], report=report, new_trl=v["new_trl"],
+                                    trl_reason=v["trl_reason"])
     else:
         result = bk.raise_trl_after_pilot(actor=me, booking_id=booking.id, new_trl=v["new_trl"],
                                           reason=v["trl_reason"])

@@ -1,0 +1,54 @@
+"""Who may do what in pilot testing (验证中试), as data: platforms and bookings.
+
+Every signed-in user but a presenter browses platforms and their free capacity; the operators of
+a platform's city and the province manage platforms and resources, and read its utilization with
+the city's managers. A booking goes requested → confirmed → in progress → done, or to cancelled
+(with a reason) from any open state; requested and confirmed ones may be rescheduled, and a done
+one may raise its result's TRL. The platform's city's operators and the province take every step;
+the city's managers read its bookings, an enterprise its own (DOMAIN.md rule 9).
+"""
+
+from __future__ import annotations
+
+from db.models import PilotBooking, PilotPlatform
+from db.models.enums import BookingStatus, Role
+from portal.core.workflow import STAFF, STAFF_READ, Reach, Step, Workflow, register
+
+S = BookingStatus
+OPEN = (S.REQUESTED, S.CONFIRMED, S.IN_PROGRESS)
+
+PLATFORM = register(Workflow(
+    "pilot_platform", (), records=(PilotPlatform,),
+    steps=(
+        # every signed-in user but presenters, who see only published roadshow cards
+        Step("read", {Role.PROVINCE_ADMIN: Reach.ANY, Role.CITY_OPERATOR: Reach.ANY, Role.MANAGER: Reach.ANY,
+                      Role.INSTITUTION_OFFICER: Reach.ANY, Role.ENTERPRISE: Reach.ANY}),
+        Step("manage", STAFF),  # platforms and their resources
+        Step("utilization", STAFF_READ),  # booked resource-days per month
+    ),
+))
+
+BOOKING = register(Workflow(
+    "pilot_booking", tuple(S), records=(PilotBooking,), orgs=("enterprise_org_id",), audit_prefix="pilot",
+    steps=(
+        # institution officers keep the reach they had: bookings naming their organization
+        Step("read", {**STAFF_READ, Role.ENTERPRISE: Reach.ORG, Role.INSTITUTION_OFFICER: Reach.ORG}),
+        Step("book", STAFF),  # measured against the platform's city
+        # a result not yet listed (approved, in notice, paused) only by its own city's staff
+        Step("book_unlisted", STAFF),  # measured against the result's city
+        Step("confirm", STAFF, (S.REQUESTED,), S.CONFIRMED),
+        Step("start", STAFF, (S.CONFIRMED,), S.IN_PROGRESS),
+        Step("finish", STAFF, (S.IN_PROGRESS,), S.DONE),
+        Step("cancel", STAFF, OPEN, S.CANCELLED),
+        Step("reschedule", STAFF, (S.REQUESTED, S.CONFIRMED), refusal="pilot.error.cannot_reschedule"),
+        Step("raise_trl", STAFF, (S.DONE,), refusal="pilot.error.not_done"),
+        # a result's owner reads its finished pilot tests wherever they ran (measured against the
+        # result's owner organization)
+        Step("read_history", {Role.PROVINCE_ADMIN: Reach.ANY, Role.INSTITUTION_OFFICER: Reach.ORG,
+                              Role.ENTERPRISE: Reach.ORG}),
+    ),
+    bad_status="pilot.error.bad_transition", status_field="pilot_status",
+))
+
+# the steps a booking's page offers as forms, in this order
+LIFECYCLE = ("confirm", "start", "finish", "cancel", "reschedule", "raise_trl")
