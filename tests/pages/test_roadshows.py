@@ -36,7 +36,7 @@ def test_operator_sees_its_city_roadshows_and_their_running_order(app) -> None: 
     at = _open("hz_operator", "roadshows.py")
     body = texts(at)
     assert "路演管理" in body and "杭州“先用后转”" in body and "宁波" not in body
-    assert "第 1 / 1 页，共 3 场" in body
+    assert "第 1 / 1 页，共 3 项" in body
     assert {"筹备中", "已发布", "已结束"} <= set(body.split("\n"))
     assert "讲解人" in body and "意向数" in body  # the running order's table
     assert [b.label for b in at.button if b.label == "发布"]  # the first one is a draft
