@@ -9,7 +9,6 @@ import ast
 import inspect
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -28,14 +27,13 @@ from db.models import (
 )
 from portal.core import directory
 from portal.core.actor import Actor
-from portal.core.clock import TZ, today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.workflow import allowed_actions, may
 from portal.roadshows import attendance, cards, decks, intents, items, listing, plans, summary
 from portal.roadshows.plans import RoadshowInput
 from portal.roadshows.rules import INTENT, ROADSHOW
 from tests.factories import credit_code, make_result, make_user
-from tests.test_roadshows import plan
+from tests.test_roadshows import _start, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES: tuple[ModuleType, ...] = (plans, items, attendance, listing, cards, summary, intents, decks)
@@ -104,10 +102,6 @@ def _cast(world) -> dict[str, Actor]:  # noqa: ANN001
             "hz_presenter": hz.presenter, "hz_officer": hz.officer, "hz_enterprise": hz.enterprise_user,
             "nb_operator": nb.operator, "nb_manager": nb.manager, "nb_presenter": nb.presenter,
             "province_admin": world.admin, "province_manager": world.province_manager}
-
-
-def _start() -> datetime:
-    return datetime.combine(today() + timedelta(days=7), datetime.min.time(), tzinfo=TZ).replace(hour=14)
 
 
 def _arguments(fn, stage: Stage, world) -> dict:  # noqa: ANN001
