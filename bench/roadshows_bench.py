@@ -28,8 +28,7 @@ from db import engine as db_engine  # noqa: E402
 from db.models import Intent, Roadshow, RoadshowItem, UserAccount  # noqa: E402
 from portal.core.auth import actor_from_user  # noqa: E402
 from portal.core.validation import credit_check_char  # noqa: E402
-from portal.roadshows import decks, intents  # noqa: E402
-from portal.roadshows import events as roadshows  # noqa: E402
+from portal.roadshows import cards, decks, intents, items, listing, summary  # noqa: E402
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -62,15 +61,15 @@ def main() -> None:
         token = s.exec(select(RoadshowItem.token).where(RoadshowItem.roadshow_id == show.id)).first()
         city_intents = s.exec(select(func.count()).select_from(Intent).where(Intent.city_code == show.city_code)).one()
     me = actor_from_user(user)
-    n_items = len(roadshows.list_items(actor=me, roadshow_id=show.id))
+    n_items = len(items.list_items(actor=me, roadshow_id=show.id))
     print(f"{args.url.split('://')[0]}: {counts}; roadshow with {n_items} items; {city_intents} intents in its city")
     code = "91330106MA2B3C4D5" + credit_check_char("91330106MA2B3C4D5")
     cases: list[tuple[str, Callable[[], object]]] = [
-        ("list_roadshows (page 1)", lambda: roadshows.list_roadshows(actor=me, limit=20)),
-        ("get_roadshow", lambda: roadshows.get_roadshow(actor=me, roadshow_id=show.id)),
-        ("list_items", lambda: roadshows.list_items(actor=me, roadshow_id=show.id)),
-        ("cards", lambda: roadshows.cards(actor=me, roadshow_id=show.id)),
-        ("summary", lambda: roadshows.summary(actor=me, roadshow_id=show.id)),
+        ("list_roadshows (page 1)", lambda: listing.list_roadshows(actor=me, page_size=20)),
+        ("get_roadshow", lambda: listing.get_roadshow(actor=me, roadshow_id=show.id)),
+        ("list_items", lambda: items.list_items(actor=me, roadshow_id=show.id)),
+        ("cards", lambda: cards.cards(actor=me, roadshow_id=show.id)),
+        ("summary", lambda: summary.summary(actor=me, roadshow_id=show.id)),
         ("list_intents (roadshow)", lambda: intents.list_intents(actor=me, roadshow_id=show.id)),
         ("list_intents (city, page 1)", lambda: intents.list_intents(actor=me)),
         ("public_item (token)", lambda: intents.public_item(token=token)),

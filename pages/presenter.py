@@ -1,13 +1,17 @@
-"""Presenter mode: a published roadshow's result cards, one at a time, full screen for a projector."""
+"""Presenter mode: a published roadshow's result cards, one at a time, full screen for a projector;
+and its deck to hand out."""
 
 import uuid
 
 import streamlit as st
 
+from portal.core.workflow import may
+from portal.roadshows.cards import cards
 from portal.roadshows.decks import qr_png
-from portal.roadshows.events import cards, list_roadshows
+from portal.roadshows.listing import list_roadshows
+from portal.roadshows.rules import S
 from portal.ui import actor, refusals, t
-from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, when
+from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, deck_buttons, when
 
 me = actor()
 
@@ -63,7 +67,7 @@ if show_id is not None:
 st.title(t("presenter.title"))
 st.caption(t("presenter.caption"))
 with refusals():
-    shows, _ = list_roadshows(actor=me, status="published", limit=100)
+    shows = list_roadshows(actor=me, status=S.PUBLISHED, page_size=100).rows  # what is on stage now
     if not shows:
         st.info(t("presenter.none"))
         st.stop()
@@ -75,3 +79,5 @@ with refusals():
     if st.button(t("presenter.start"), type="primary"):
         st.query_params.update({"show": str(chosen.id), "card": str(int(start_at))})
         st.rerun()
+    if may(me, "deck", chosen):
+        deck_buttons(me, chosen)

@@ -1,36 +1,38 @@
 """Roadshows for operators: the list, a new plan, and one roadshow's details, running order,
 attendance, intents, numbers and deck downloads."""
 
-import math
-
 import pandas as pd
 import streamlit as st
 
-from portal.roadshows.events import get_roadshow, list_roadshows
+from portal.core.workflow import may
+from portal.roadshows.listing import get_roadshow, list_roadshows
+from portal.roadshows.rules import ROADSHOW
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui import roadshow_admin as admin
+from portal.ui.paging import asked, pager
 from portal.ui.roadshows import when
 
 PAGE_SIZE = 20
+PAGE_KEY = "roadshow_page"
 me = actor()
 
 st.title(t("roadshows.title"))
 st.caption(t("roadshows.caption"))
 show_flash()
 
-with st.expander(t("roadshows.new"), icon=":material/add:"):
-    admin.plan_form(me, None)
+if may(me, "create", "roadshow"):
+    with st.expander(t("roadshows.new"), icon=":material/add:"):
+        admin.plan_form(me, None)
 
-statuses = ["", "draft", "published", "closed"]
-top = st.columns([2, 1, 3])
+statuses = ["", *ROADSHOW.statuses]
+top = st.columns([2, 3])
 status = top[0].selectbox(t("roadshows.filter_status"), statuses,
                           format_func=lambda s: label("roadshow_status", s) if s else t("roadshows.all"))
 with refusals():
-    _, total = list_roadshows(actor=me, status=status or None, limit=1)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = top[1].number_input(t("roadshows.page"), min_value=1, max_value=pages, value=1)
-    rows, total = list_roadshows(actor=me, status=status or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    top[2].caption(t("roadshows.page_of", page=page, pages=pages, total=total))
+    page = list_roadshows(actor=me, status=status or None, page=asked(PAGE_KEY), page_size=PAGE_SIZE)
+    with top[1]:
+        pager(page, PAGE_KEY)
+    rows = page.rows
     if not rows:
         st.info(t("roadshows.none"))
         st.stop()

@@ -13,7 +13,7 @@ import pytest
 
 from portal.core.errors import NotFound
 from portal.roadshows import decks
-from portal.roadshows import events as roadshows
+from portal.roadshows.cards import cards as roadshow_cards
 from tests.conftest import unavailable
 from tests.test_roadshows import plan
 
@@ -22,7 +22,7 @@ from tests.test_roadshows import plan
 def show(world):  # noqa: ANN001, ANN201
     """A published Hangzhou roadshow with two results."""
     show, items = plan(world.hz, title="杭州新材料“先用后转”专场路演", n_items=2, publish=True)
-    return world, show, roadshows.cards(actor=world.hz.operator, roadshow_id=show.id)
+    return world, show, roadshow_cards(actor=world.hz.operator, roadshow_id=show.id)
 
 
 def _decode(png: bytes) -> list[str]:

@@ -13,8 +13,11 @@ from db.engine import get_engine
 from db.models import AuditEntry, Contract, Intent, Match, Organization
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.roadshows import events as roadshows
 from portal.roadshows import intents
+from portal.roadshows.attendance import register_attendance
+from portal.roadshows.links import intent_url
+from portal.roadshows.plans import close_roadshow, publish_roadshow
+from portal.roadshows.summary import summary
 from tests.factories import credit_code, make_trial, save
 from tests.test_roadshows import plan
 
@@ -89,7 +92,7 @@ def test_token_is_unguessable_and_ids_do_not_open_the_page(world) -> None:  # no
         assert len(item.token) >= 32  # 192 random bits
         for ident in (item.id, item.result_id, item.roadshow_id):
             assert ident.hex not in item.token and str(ident) not in item.token
-        assert str(item.id) not in roadshows.intent_url(item.token)
+        assert str(item.id) not in intent_url(item.token)
     data = dict(GOOD, credit_code=world.hz.enterprise.credit_code)
     for guess in (str(items[0].id), items[0].id.hex, str(items[0].result_id), str(show.id), "1", "", None,
                   tokens[0][:-1], tokens[0] + "x", "x" * 500):
@@ -107,8 +110,8 @@ def test_draft_roadshow_takes_no_intents_closed_one_still_does(world) -> None:  
     data = dict(GOOD, credit_code=world.hz.enterprise.credit_code)
     with pytest.raises(NotFound):
         intents.submit_intent(token=items[0].token, **data)
-    roadshows.publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
-    roadshows.close_roadshow(actor=world.hz.operator, roadshow_id=show.id)
+    publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
+    close_roadshow(actor=world.hz.operator, roadshow_id=show.id)
     assert not intents.submit_intent(token=items[0].token, **data).merged
 
 
@@ -127,9 +130,11 @@ def test_operator_lists_intents_and_converts_one_into_a_match(world) -> None:  #
     intents.submit_intent(token=items[0].token, credit_code=new_code,
                           **{**GOOD, "company_name": "杭州未知新材料有限公司"})
     intents.submit_intent(token=items[1].token, credit_code=world.hz.enterprise.credit_code, **GOOD)
-    rows, total = intents.list_intents(actor=world.hz.operator, roadshow_id=show.id)
+    listed = intents.list_intents(actor=world.hz.operator, roadshow_id=show.id)
+    rows, total = listed.rows, listed.total
     assert total == 2 and {r.company_name for r in rows} == {"杭州未知新材料有限公司", GOOD["company_name"]}
-    per_result, n = intents.list_intents(actor=world.hz.operator, result_id=items[0].result_id)
+    listed = intents.list_intents(actor=world.hz.operator, result_id=items[0].result_id)
+    per_result, n = listed.rows, listed.total
     assert n == 1 and per_result[0].company_name == "杭州未知新材料有限公司"
     fresh = per_result[0]
     match = intents.convert_intent(actor=world.hz.operator, intent_id=fresh.id, notes="会后电话联系")
@@ -139,7 +144,7 @@ def test_operator_lists_intents_and_converts_one_into_a_match(world) -> None:  #
         org = s.exec(select(Organization).where(Organization.credit_code == new_code)).one()
     assert (org.kind, org.city_code, org.county_code, org.name) == ("enterprise", "330100", "330110", "杭州未知新材料有限公司")
     assert match.enterprise_org_id == org.id
-    rows, _ = intents.list_intents(actor=world.hz.operator, roadshow_id=show.id)
+    rows = intents.list_intents(actor=world.hz.operator, roadshow_id=show.id).rows
     assert next(r for r in rows if r.id == fresh.id).match_id == match.id
     with pytest.raises(ValidationError) as err:  # one step, once
         intents.convert_intent(actor=world.hz.operator, intent_id=fresh.id)
@@ -154,9 +159,9 @@ def test_numbers_of_a_roadshow(world) -> None:  # noqa: ANN001
     intents.submit_intent(token=items[0].token, credit_code=world.nb.enterprise.credit_code,
                           **{**GOOD, "company_name": "宁波恒拓科技有限公司", "wants": ["info"]})
     intents.submit_intent(token=items[1].token, credit_code=hz.enterprise.credit_code, **GOOD)
-    roadshows.register_attendance(actor=hz.operator, roadshow_id=show.id, company_name=GOOD["company_name"],
+    register_attendance(actor=hz.operator, roadshow_id=show.id, company_name=GOOD["company_name"],
                                   credit_code=hz.enterprise.credit_code, present=True)
-    rows, _ = intents.list_intents(actor=hz.operator, roadshow_id=show.id, result_id=items[0].result_id)
+    rows = intents.list_intents(actor=hz.operator, roadshow_id=show.id, result_id=items[0].result_id).rows
     mine = next(r for r in rows if r.credit_code == hz.enterprise.credit_code)
     match = intents.convert_intent(actor=hz.operator, intent_id=mine.id)
     trial = make_trial(hz.result, hz.enterprise, hz.agency)  # signed later by an enterprise with an intent
@@ -165,7 +170,7 @@ def test_numbers_of_a_roadshow(world) -> None:  # noqa: ANN001
         trial = s.merge(trial)
         trial.match_id = match.id
         s.commit()
-    numbers = roadshows.summary(actor=hz.operator, roadshow_id=show.id)
+    numbers = summary(actor=hz.operator, roadshow_id=show.id)
     assert (numbers.results_shown, numbers.registered, numbers.present) == (2, 1, 1)
     assert (numbers.intents, numbers.companies, numbers.matches, numbers.trials, numbers.conversions) == (3, 2, 1, 1, 0)
     save(Contract(kind="paid_licence", result_id=hz.result.id, licensor_org_id=hz.licensor.id,
@@ -173,7 +178,7 @@ def test_numbers_of_a_roadshow(world) -> None:  # noqa: ANN001
                   parent_trial_id=trial_id, number="PL-roadshow-1", start_date=today(),
                   deal_amount=Decimal("200000.00")))
     make_trial(world.nb.result, hz.enterprise, hz.agency)  # a result not on this roadshow: not counted
-    numbers = roadshows.summary(actor=hz.operator, roadshow_id=show.id)
+    numbers = summary(actor=hz.operator, roadshow_id=show.id)
     assert (numbers.trials, numbers.conversions) == (1, 1)
     assert [(r.position, r.intents, r.wants_trial, r.matches) for r in numbers.per_result] == [(1, 2, 1, 1), (2, 1, 1, 0)]
 
@@ -182,7 +187,7 @@ def test_hangzhou_operator_cannot_see_or_convert_ningbo_intents(world) -> None: 
     _, items = plan(world.nb, title="宁波路演", n_items=1, publish=True)
     intents.submit_intent(token=items[0].token, credit_code=world.nb.enterprise.credit_code, **GOOD)
     intent_id = _intents()[0].id
-    assert intents.list_intents(actor=world.hz.operator) == ([], 0)
+    assert intents.list_intents(actor=world.hz.operator).total == 0
     with pytest.raises(NotFound):
         intents.convert_intent(actor=world.hz.operator, intent_id=intent_id)
     with pytest.raises(PermissionDenied):
@@ -192,7 +197,7 @@ def test_hangzhou_operator_cannot_see_or_convert_ningbo_intents(world) -> None: 
     with pytest.raises(NotFound):
         intents.convert_intent(actor=world.nb.operator, intent_id=uuid.uuid4())
     assert _count(Match) == 0
-    assert intents.list_intents(actor=world.nb.operator)[1] == 1
+    assert intents.list_intents(actor=world.nb.operator).total == 1
 
 
 def test_simultaneous_repeats_merge_into_one_intent(world) -> None:  # noqa: ANN001

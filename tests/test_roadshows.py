@@ -12,8 +12,18 @@ from db.engine import get_engine
 from db.models import AuditEntry, Roadshow, RoadshowItem
 from portal.core.clock import TZ, today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.roadshows import events as roadshows
-from portal.roadshows.events import RoadshowInput
+from portal.roadshows.attendance import list_attendance, register_attendance, set_present
+from portal.roadshows.cards import cards
+from portal.roadshows.items import add_item, list_items, move_item, remove_item, reorder_items
+from portal.roadshows.listing import get_roadshow, list_roadshows
+from portal.roadshows.plans import (
+    RoadshowInput,
+    close_roadshow,
+    create_roadshow,
+    publish_roadshow,
+    update_roadshow,
+)
+from portal.roadshows.summary import summary
 from tests.factories import make_result, make_trial
 
 
@@ -23,15 +33,15 @@ def _start() -> datetime:
 
 def plan(city, title: str = "杭州新材料专场路演", n_items: int = 0, publish: bool = False):  # noqa: ANN001, ANN201
     """A roadshow of city's operator with n_items listed results (optionally published)."""
-    show = roadshows.create_roadshow(actor=city.operator, data=RoadshowInput(
+    show = create_roadshow(actor=city.operator, data=RoadshowInput(
         title=title, starts_at=_start(), ends_at=_start() + timedelta(hours=3), theme_field="new_materials",
         venue="杭州科技大市场路演厅"))
     results = [city.result] + [make_result(city.licensor, title=f"成果{n}号：一种新型复合材料") for n in range(1, n_items)]
-    items = [roadshows.add_item(actor=city.operator, roadshow_id=show.id, result_id=r.id,
+    items = [add_item(actor=city.operator, roadshow_id=show.id, result_id=r.id,
                                 presenter_name=f"讲解人{n}", slot_start=_start() + timedelta(minutes=15 * n))
              for n, r in enumerate(results[:n_items])]
     if publish:
-        roadshows.publish_roadshow(actor=city.operator, roadshow_id=show.id)
+        publish_roadshow(actor=city.operator, roadshow_id=show.id)
     return show, items
 
 
@@ -44,17 +54,17 @@ def test_plan_add_reorder_publish_close(world) -> None:  # noqa: ANN001
     show, items = plan(world.hz, n_items=3)
     assert show.status == "draft" and show.city_code == "330100" and show.agency_id == world.hz.agency.id
     assert [i.position for i in items] == [1, 2, 3]
-    roadshows.move_item(actor=world.hz.operator, item_id=items[2].id, step=-1)
-    order = [row.id for row in roadshows.list_items(actor=world.hz.operator, roadshow_id=show.id)]
+    move_item(actor=world.hz.operator, item_id=items[2].id, step=-1)
+    order = [row.id for row in list_items(actor=world.hz.operator, roadshow_id=show.id)]
     assert order == [items[0].id, items[2].id, items[1].id]
-    roadshows.reorder_items(actor=world.hz.operator, roadshow_id=show.id, item_ids=[items[1].id, items[0].id, items[2].id])
-    rows = roadshows.list_items(actor=world.hz.operator, roadshow_id=show.id)
+    reorder_items(actor=world.hz.operator, roadshow_id=show.id, item_ids=[items[1].id, items[0].id, items[2].id])
+    rows = list_items(actor=world.hz.operator, roadshow_id=show.id)
     assert [(r.id, r.position) for r in rows] == [(items[1].id, 1), (items[0].id, 2), (items[2].id, 3)]
-    roadshows.remove_item(actor=world.hz.operator, item_id=items[0].id)
-    rows = roadshows.list_items(actor=world.hz.operator, roadshow_id=show.id)
+    remove_item(actor=world.hz.operator, item_id=items[0].id)
+    rows = list_items(actor=world.hz.operator, roadshow_id=show.id)
     assert [(r.id, r.position) for r in rows] == [(items[1].id, 1), (items[2].id, 2)]
-    assert roadshows.publish_roadshow(actor=world.hz.operator, roadshow_id=show.id).status == "published"
-    assert roadshows.close_roadshow(actor=world.hz.operator, roadshow_id=show.id).status == "closed"
+    assert publish_roadshow(actor=world.hz.operator, roadshow_id=show.id).status == "published"
+    assert close_roadshow(actor=world.hz.operator, roadshow_id=show.id).status == "closed"
     with Session(get_engine()) as s:
         actions = set(s.exec(select(AuditEntry.action).where(AuditEntry.city_code == "330100")).all())
     assert {"roadshow.create", "roadshow.item_add", "roadshow.item_move", "roadshow.item_remove",
@@ -77,7 +87,7 @@ def test_bad_plan_is_refused_naming_the_field(world) -> None:  # noqa: ANN001
         data = dict(title="路演", starts_at=_start(), venue="路演厅")
         data.update(change)
         with pytest.raises(ValidationError) as err:
-            roadshows.create_roadshow(actor=world.hz.operator, data=RoadshowInput(**data))
+            create_roadshow(actor=world.hz.operator, data=RoadshowInput(**data))
         assert (err.value.key, err.value.field) == (key, field), change
     assert _count(Roadshow) == 0
 
@@ -85,28 +95,28 @@ def test_bad_plan_is_refused_naming_the_field(world) -> None:  # noqa: ANN001
 def test_items_must_be_listed_unique_and_publish_needs_one(world) -> None:  # noqa: ANN001
     show, _ = plan(world.hz)
     with pytest.raises(ValidationError) as err:
-        roadshows.publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
+        publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
     assert err.value.key == "roadshows.error.no_items"
     draft = make_result(world.hz.licensor, status="draft", title="未上架成果")
     with pytest.raises(ValidationError) as err:
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=draft.id, presenter_name="张三")
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=draft.id, presenter_name="张三")
     assert (err.value.key, err.value.field) == ("roadshows.error.result_not_listed", "roadshow_result")
-    roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.hz.result.id, presenter_name="张三")
+    add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.hz.result.id, presenter_name="张三")
     with pytest.raises(ValidationError) as err:
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.hz.result.id, presenter_name="李四")
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.hz.result.id, presenter_name="李四")
     assert err.value.key == "roadshows.error.result_already_on"
     with pytest.raises(ValidationError) as err:  # presenter required
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id)
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id)
     assert err.value.field == "roadshow_presenter"
     with pytest.raises(ValidationError) as err:  # a slot before the show starts
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
                            presenter_name="李四", slot_start=_start() - timedelta(hours=1))
     assert err.value.field == "roadshow_slot_start"
     with pytest.raises(ValidationError):  # a Ningbo presenter account on a Hangzhou roadshow
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
                            presenter_user_id=world.nb.presenter.user_id)
     # a listed result of another city's pool may be presented (the pool is province-wide)
-    item = roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
+    item = add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id,
                               presenter_user_id=world.hz.presenter.user_id)
     assert item.presenter_name == world.hz.presenter.display_name and item.position == 2
     assert _count(RoadshowItem) == 2
@@ -114,12 +124,12 @@ def test_items_must_be_listed_unique_and_publish_needs_one(world) -> None:  # no
 
 def test_closed_roadshow_cannot_change(world) -> None:  # noqa: ANN001
     show, items = plan(world.hz, n_items=1, publish=True)
-    roadshows.close_roadshow(actor=world.hz.operator, roadshow_id=show.id)
+    close_roadshow(actor=world.hz.operator, roadshow_id=show.id)
     with pytest.raises(ValidationError) as err:
-        roadshows.add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id, presenter_name="李四")
+        add_item(actor=world.hz.operator, roadshow_id=show.id, result_id=world.nb.result.id, presenter_name="李四")
     assert err.value.key == "roadshows.error.closed"
     with pytest.raises(ValidationError):
-        roadshows.publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
+        publish_roadshow(actor=world.hz.operator, roadshow_id=show.id)
     assert _count(RoadshowItem) == 1
 
 
@@ -127,43 +137,43 @@ def test_presenter_sees_only_published_roadshows_of_its_city(world) -> None:  # 
     draft, _ = plan(world.hz, title="筹备中的路演", n_items=1)
     live, _ = plan(world.hz, title="已发布的路演", n_items=1, publish=True)
     plan(world.nb, title="宁波路演", n_items=1, publish=True)
-    rows, total = roadshows.list_roadshows(actor=world.hz.presenter)
-    assert [r.title for r in rows] == ["已发布的路演"] and total == 1
-    assert roadshows.cards(actor=world.hz.presenter, roadshow_id=live.id)
+    page = list_roadshows(actor=world.hz.presenter)
+    assert [r.title for r in page.rows] == ["已发布的路演"] and page.total == 1
+    assert cards(actor=world.hz.presenter, roadshow_id=live.id)
     with pytest.raises(NotFound):
-        roadshows.cards(actor=world.hz.presenter, roadshow_id=draft.id)
+        cards(actor=world.hz.presenter, roadshow_id=draft.id)
     with pytest.raises(NotFound):
-        roadshows.get_roadshow(actor=world.hz.presenter, roadshow_id=draft.id)
-    roadshows.close_roadshow(actor=world.hz.operator, roadshow_id=live.id)
+        get_roadshow(actor=world.hz.presenter, roadshow_id=draft.id)
+    close_roadshow(actor=world.hz.operator, roadshow_id=live.id)
     with pytest.raises(NotFound):
-        roadshows.cards(actor=world.hz.presenter, roadshow_id=live.id)
+        cards(actor=world.hz.presenter, roadshow_id=live.id)
     with pytest.raises(PermissionDenied):  # presenters only read
-        roadshows.publish_roadshow(actor=world.hz.presenter, roadshow_id=draft.id)
+        publish_roadshow(actor=world.hz.presenter, roadshow_id=draft.id)
     # the operator sees all three of its own city, the province all four
-    assert roadshows.list_roadshows(actor=world.hz.operator)[1] == 2
-    assert roadshows.list_roadshows(actor=world.admin)[1] == 3
+    assert list_roadshows(actor=world.hz.operator).total == 2
+    assert list_roadshows(actor=world.admin).total == 3
 
 
 def test_hangzhou_operator_cannot_read_or_change_a_ningbo_roadshow(world) -> None:  # noqa: ANN001
     show, items = plan(world.nb, title="宁波路演", n_items=1)
     op = world.hz.operator
-    for call in (lambda: roadshows.get_roadshow(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.cards(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.list_items(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.summary(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.list_attendance(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.publish_roadshow(actor=op, roadshow_id=show.id),
-                 lambda: roadshows.update_roadshow(actor=op, roadshow_id=show.id,
+    for call in (lambda: get_roadshow(actor=op, roadshow_id=show.id),
+                 lambda: cards(actor=op, roadshow_id=show.id),
+                 lambda: list_items(actor=op, roadshow_id=show.id),
+                 lambda: summary(actor=op, roadshow_id=show.id),
+                 lambda: list_attendance(actor=op, roadshow_id=show.id),
+                 lambda: publish_roadshow(actor=op, roadshow_id=show.id),
+                 lambda: update_roadshow(actor=op, roadshow_id=show.id,
                                                    data=RoadshowInput(title="改名", starts_at=_start(), venue="x")),
-                 lambda: roadshows.add_item(actor=op, roadshow_id=show.id, result_id=world.hz.result.id,
+                 lambda: add_item(actor=op, roadshow_id=show.id, result_id=world.hz.result.id,
                                             presenter_name="张三"),
-                 lambda: roadshows.remove_item(actor=op, item_id=items[0].id),
-                 lambda: roadshows.move_item(actor=op, item_id=items[0].id, step=1),
-                 lambda: roadshows.register_attendance(actor=op, roadshow_id=show.id, company_name="某公司",
+                 lambda: remove_item(actor=op, item_id=items[0].id),
+                 lambda: move_item(actor=op, item_id=items[0].id, step=1),
+                 lambda: register_attendance(actor=op, roadshow_id=show.id, company_name="某公司",
                                                        credit_code=world.hz.enterprise.credit_code)):
         with pytest.raises((NotFound, PermissionDenied)):
             call()
-    assert roadshows.list_roadshows(actor=op)[1] == 0
+    assert list_roadshows(actor=op).total == 0
     with Session(get_engine()) as s:
         assert s.get(Roadshow, show.id).status == "draft" and s.get(Roadshow, show.id).title == "宁波路演"
 
@@ -175,12 +185,12 @@ def test_card_content_for_a_result(world) -> None:  # noqa: ANN001
                          advantages="导热系数 1500 W/mK\n- 厚度仅 25 微米\n\n可卷对卷量产")
     make_trial(result, hz.enterprise, hz.agency)  # one trial running today
     make_trial(result, world.nb.enterprise, hz.agency, status="terminated")  # not running
-    show = roadshows.create_roadshow(actor=hz.operator, data=RoadshowInput(
+    show = create_roadshow(actor=hz.operator, data=RoadshowInput(
         title="新材料专场", starts_at=_start(), venue="路演厅"))
-    roadshows.add_item(actor=hz.operator, roadshow_id=show.id, result_id=hz.result.id, presenter_name="甲")
-    roadshows.add_item(actor=hz.operator, roadshow_id=show.id, result_id=result.id, presenter_name="王老师")
-    roadshows.publish_roadshow(actor=hz.operator, roadshow_id=show.id)
-    card = roadshows.cards(actor=hz.presenter, roadshow_id=show.id)[1]
+    add_item(actor=hz.operator, roadshow_id=show.id, result_id=hz.result.id, presenter_name="甲")
+    add_item(actor=hz.operator, roadshow_id=show.id, result_id=result.id, presenter_name="王老师")
+    publish_roadshow(actor=hz.operator, roadshow_id=show.id)
+    card = cards(actor=hz.presenter, roadshow_id=show.id)[1]
     assert (card.position, card.total) == (2, 2)
     assert card.title == "一种高导热石墨烯复合散热膜" and card.institution == hz.licensor.name
     assert card.field == "new_materials" and card.trl == 5
@@ -189,21 +199,21 @@ def test_card_content_for_a_result(world) -> None:  # noqa: ANN001
     assert (card.trial_months, card.max_licensees, card.slots_left) == (6, 3, 2)
     assert card.agency_name == hz.agency.name and card.presenter_name == "王老师"
     assert card.url.endswith(f"/intent?t={card.token}")
-    first = roadshows.cards(actor=hz.presenter, roadshow_id=show.id)[0]
+    first = cards(actor=hz.presenter, roadshow_id=show.id)[0]
     assert first.slots_left is None  # no limit on the result or its licensor
 
 
 def test_attendance_merges_by_company(world) -> None:  # noqa: ANN001
     show, _ = plan(world.hz, n_items=1, publish=True)
     code = world.hz.enterprise.credit_code
-    roadshows.register_attendance(actor=world.hz.operator, roadshow_id=show.id, company_name="恒拓", credit_code=code)
-    row = roadshows.register_attendance(actor=world.hz.operator, roadshow_id=show.id,
+    register_attendance(actor=world.hz.operator, roadshow_id=show.id, company_name="恒拓", credit_code=code)
+    row = register_attendance(actor=world.hz.operator, roadshow_id=show.id,
                                         company_name="杭州恒拓科技有限公司", credit_code=code.lower())
-    roadshows.set_present(actor=world.hz.operator, attendance_id=row.id, present=True)
-    rows = roadshows.list_attendance(actor=world.hz.operator, roadshow_id=show.id)
+    set_present(actor=world.hz.operator, attendance_id=row.id, present=True)
+    rows = list_attendance(actor=world.hz.operator, roadshow_id=show.id)
     assert [(r.company_name, r.present) for r in rows] == [("杭州恒拓科技有限公司", True)]
     with pytest.raises(ValidationError) as err:
-        roadshows.register_attendance(actor=world.hz.operator, roadshow_id=show.id, company_name="某公司",
+        register_attendance(actor=world.hz.operator, roadshow_id=show.id, company_name="某公司",
                                       credit_code="91330106ABCDEFGHIJ")
     assert err.value.field == "credit_code"
-    assert len(roadshows.list_attendance(actor=world.hz.operator, roadshow_id=show.id)) == 1
+    assert len(list_attendance(actor=world.hz.operator, roadshow_id=show.id)) == 1

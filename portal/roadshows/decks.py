@@ -14,16 +14,25 @@ import os
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
+from db.engine import read_session
 from portal.core import i18n
 from portal.core.actor import Actor
 from portal.core.clock import local
 from portal.core.errors import ConfigError
 from portal.core.regions import region_name
-from portal.roadshows.events import Card, RoadshowRow, cards, get_roadshow
+from portal.core.service import reader
+from portal.roadshows.cards import Card, cards_of
+from portal.roadshows.listing import RoadshowRow, row_of
+from portal.roadshows.records import load_show
+from portal.roadshows.rules import ROADSHOW
+
+# python-pptx and reportlab are imported inside the functions that build a deck: they are heavy,
+# and most page runs never build one.
 
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -47,7 +56,10 @@ def qr_png(url: str, *, box: int = 10) -> bytes:
 
 
 def _deck(actor: Actor, roadshow_id: uuid.UUID) -> tuple[RoadshowRow, list[Card]]:
-    return get_roadshow(actor=actor, roadshow_id=roadshow_id), cards(actor=actor, roadshow_id=roadshow_id)
+    """The roadshow and its cards, if actor may take its deck (a presenter: while it is published)."""
+    with read_session() as s:
+        show = load_show(s, actor, "deck", roadshow_id)
+        return row_of(s, show), cards_of(s, show)
 
 
 def _when(show: RoadshowRow) -> str:
@@ -124,6 +136,7 @@ def _band(slide, width, height) -> None:  # noqa: ANN001
     band.line.fill.background()
 
 
+@reader(ROADSHOW, "deck")
 def deck_pptx(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
     """The roadshow as a 16:9 PPTX: a cover, then one slide per result card."""
     from pptx import Presentation
@@ -192,6 +205,7 @@ def _register_font() -> str:
     return PDF_FONT
 
 
+@reader(ROADSHOW, "deck")
 def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
     """The roadshow as a landscape 16:9 PDF: a cover, then one page per result card."""
     from reportlab.lib.colors import Color
@@ -211,8 +225,6 @@ def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes
                               wordWrap="CJK", spaceAfter=size * 0.35)
 
     def para(text: str, st: ParagraphStyle) -> Paragraph:
-        from xml.sax.saxutils import escape
-
         return Paragraph(escape(text), st)
 
     out = io.BytesIO()

@@ -14,26 +14,30 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import Intent, Match, Organization, Result, Roadshow, RoadshowItem
-from db.models.enums import Channel, IntentWant, OrgKind, ResultStatus, RoadshowStatus, Role
-from portal.core import audit, validation
+from db.models.enums import Channel, IntentWant, OrgKind, ResultStatus, Role
+from portal.core import validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.paging import Page, paginate
 from portal.core.regions import all_regions
-from portal.core.scope import as_id, filter_scope
-from portal.core.service import service
+from portal.core.scope import as_id
+from portal.core.service import reader, service
+from portal.core.workflow import Columns
 from portal.hub.matches import record_match
 from portal.hub.rules import MATCH
+from portal.roadshows.cards import summary_text
+from portal.roadshows.moments import aware
+from portal.roadshows.rules import INTENT, TAKES_INTENTS, IntentState
 
-# Who the audit trail names for a submission from the public page (no account).
+# Who the audit trail names for a submission from the public page (no account). The role is only
+# a label for the trail: PUBLIC is never handed to a service that takes an actor.
 PUBLIC = Actor(user_id=None, username="public-qr", display_name="扫码登记", role=Role.ENTERPRISE)
-OPEN_STATUSES = (RoadshowStatus.PUBLISHED, RoadshowStatus.CLOSED)  # a deck handed out still works
-READER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN, Role.MANAGER)
-WRITER_ROLES = (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 MAX_TOKEN = 64
+COLUMNS = Columns(city=Intent.city_code)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,13 @@ def _item_by_token(s: Session, token: str | None, *, lock: bool = False) -> tupl
     # a double tap on "submit" must merge, not collide on the unique (item, company) key
     item = s.exec(stmt.with_for_update() if lock else stmt).first()
     show = s.get(Roadshow, item.roadshow_id) if item else None
-    if item is None or show is None or show.status not in OPEN_STATUSES:
+    if item is None or show is None or show.status not in TAKES_INTENTS:
         raise NotFound("intents.error.bad_link")
     return item, show
 
 
 def public_item(*, token: str | None) -> PublicItem:
     """The result and roadshow behind a QR token (NotFound for an unknown or unpublished one)."""
-    from portal.roadshows.events import aware, summary_text
-
     with read_session() as s:
         item, show = _item_by_token(s, token)
         result = s.get(Result, item.result_id)
@@ -96,7 +98,8 @@ def _wants(values: list[str] | tuple[str, ...] | str | None) -> list[str]:
     return [w.value for w in IntentWant if w.value in chosen]  # fixed order, no repeats
 
 
-def submit_intent(*, token: str | None, company_name: str, credit_code: str, contact_person: str,
+@service()  # the public page's action: no actor, the token is the key (DOMAIN.md rule 11)
+def submit_intent(s: Session, *, token: str | None, company_name: str, credit_code: str, contact_person: str,
                   phone: str, wants: list[str] | str, note: str = "") -> Receipt:
     """Record (or merge into) a company's intent for the item behind token; no sign-in needed."""
     name = validation.text(company_name, field="intent_company_name", max_length=120)
@@ -107,41 +110,39 @@ def submit_intent(*, token: str | None, company_name: str, credit_code: str, con
     tel = validation.phone(phone, field="phone")
     chosen = _wants(wants)
     note = validation.text(note, field="intent_note", max_length=1000, required=False)
-    with transaction() as s:
-        item, show = _item_by_token(s, token, lock=True)
-        result = s.get(Result, item.result_id)
-        org = s.exec(select(Organization).where(Organization.credit_code == code)).first()
-        intent = s.exec(select(Intent).where(Intent.roadshow_item_id == item.id,
-                                             Intent.credit_code == code)).first()
-        merged = intent is not None
-        before = audit.snapshot(intent)
-        if intent is None:
-            intent = Intent(result_id=item.result_id, roadshow_id=show.id, roadshow_item_id=item.id,
-                            city_code=show.city_code, source="roadshow", credit_code=code,
-                            company_name=name, contact_person=person, phone=tel)
-        else:
-            old = [w for w in intent.wants.split(",") if w]
-            chosen = [w.value for w in IntentWant if w.value in set(old) | set(chosen)]
-            if note and intent.note and note not in intent.note:
-                note = f"{intent.note}\n{note}"
-            note = note or intent.note
+    item, show = _item_by_token(s, token, lock=True)
+    result = s.get(Result, item.result_id)
+    org = s.exec(select(Organization).where(Organization.credit_code == code)).first()
+    enterprise = org.id if org is not None and org.kind == OrgKind.ENTERPRISE else None
+    intent = s.exec(select(Intent).where(Intent.roadshow_item_id == item.id, Intent.credit_code == code)).first()
+    if intent is None:
+        audited_add(s, PUBLIC, "intent.submit", Intent(
+            result_id=item.result_id, roadshow_id=show.id, roadshow_item_id=item.id, city_code=show.city_code,
+            source="roadshow", credit_code=code, company_name=name, contact_person=person, phone=tel,
+            wants=",".join(chosen), note=note[:4000], enterprise_org_id=enterprise))
+        return Receipt(name, result.title, chosen, False)
+    with audited_change(s, PUBLIC, "intent.merge", intent):
+        old = [w for w in intent.wants.split(",") if w]
+        chosen = [w.value for w in IntentWant if w.value in set(old) | set(chosen)]
+        if note and intent.note and note not in intent.note:
+            note = f"{intent.note}\n{note}"
         intent.company_name, intent.contact_person, intent.phone = name, person, tel
         intent.wants = ",".join(chosen)
-        intent.note = note[:4000]
-        if org is not None and org.kind == OrgKind.ENTERPRISE:
-            intent.enterprise_org_id = org.id
-        s.add(intent)
-        audit.record(s, PUBLIC, "intent.merge" if merged else "intent.submit", intent, before=before)
-        return Receipt(name, result.title, chosen, merged)
+        intent.note = (note or intent.note)[:4000]
+        intent.enterprise_org_id = enterprise or intent.enterprise_org_id
+    return Receipt(name, result.title, chosen, True)
 
 
 # --- follow-up ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class IntentRow:
+    """An intent as the operator's follow-up list shows it (governed by the intent table)."""
+
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
+    city_code: str
     roadshow_id: uuid.UUID | None
     result_id: uuid.UUID
     result_title: str
@@ -153,31 +154,39 @@ class IntentRow:
     note: str
     match_id: uuid.UUID | None
 
+    @property
+    def status(self) -> str:
+        """Open until a match records it."""
+        return IntentState.MATCHED if self.match_id else IntentState.OPEN
 
+
+INTENT.govern(IntentRow)
+
+
+@reader(INTENT)
 def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_id: uuid.UUID | None = None,
-                 offset: int = 0, limit: int = 50) -> tuple[list[IntentRow], int]:
-    """Intents in the actor's city, newest first, optionally of one roadshow and/or result."""
-    from portal.roadshows.events import aware
-
-    if actor.role not in READER_ROLES:
-        raise PermissionDenied()
+                 page: int | None = 1, page_size: int = 50) -> Page[IntentRow]:
+    """One page (from 1) of the intents the actor may see, newest first, optionally of one
+    roadshow and/or result."""
+    conds = []
+    if roadshow_id is not None:
+        conds.append(Intent.roadshow_id == as_id(roadshow_id))
+    if result_id is not None:
+        conds.append(Intent.result_id == as_id(result_id))
     # correlated through result_id so that ix_match_result finds the few matches of the result
     matched = (select(Match.id).where(Match.result_id == Intent.result_id, Match.intent_id == Intent.id)
                .limit(1).scalar_subquery())
-    stmt = select(Intent, Result.title, matched).join(Result, Result.id == Intent.result_id)
-    count = select(func.count()).select_from(Intent)
-    stmt = filter_scope(stmt, actor, city_col=Intent.city_code)
-    count = filter_scope(count, actor, city_col=Intent.city_code)
-    if roadshow_id is not None:
-        stmt, count = stmt.where(Intent.roadshow_id == roadshow_id), count.where(Intent.roadshow_id == roadshow_id)
-    if result_id is not None:
-        stmt, count = stmt.where(Intent.result_id == result_id), count.where(Intent.result_id == result_id)
+    stmt = INTENT.scope_filter(select(Intent, Result.title, matched).join(Result, Result.id == Intent.result_id),
+                               actor, COLUMNS).where(*conds)
+    count = INTENT.scope_filter(select(func.count()).select_from(Intent), actor, COLUMNS).where(*conds)
     with read_session() as s:
-        total = int(s.exec(count).one())
-        rows = s.exec(stmt.order_by(Intent.created_at.desc()).offset(offset).limit(limit)).all()
-        return [IntentRow(i.id, aware(i.created_at), aware(i.updated_at), i.roadshow_id, i.result_id, title,
-                          i.company_name, i.credit_code, i.contact_person, i.phone,
-                          [w for w in i.wants.split(",") if w], i.note, m) for i, title, m in rows], total
+        def fetch(offset: int, limit: int) -> list[IntentRow]:
+            rows = s.exec(stmt.order_by(Intent.created_at.desc(), Intent.id).offset(offset).limit(limit)).all()
+            return [IntentRow(i.id, aware(i.created_at), aware(i.updated_at), i.city_code, i.roadshow_id,
+                              i.result_id, title, i.company_name, i.credit_code, i.contact_person, i.phone,
+                              [w for w in i.wants.split(",") if w], i.note, m) for i, title, m in rows]
+
+        return paginate(s, count, fetch, page=page, size=page_size)
 
 
 def _region_of(code: str, fallback: str) -> tuple[str, str | None]:

@@ -1,40 +1,40 @@
-"""The operator's roadshow page, one function per tab: read widgets → call portal.roadshows /
-portal.intents / portal.decks inside refusals() → render."""
+"""The operator's roadshow page, one function per tab: read widgets → call portal.roadshows
+inside refusals() → render. Which forms and buttons exist is asked of the roadshow and intent
+tables (`may` / `allowed_actions`), never worked out here."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from db.models.enums import Field_
+from portal.core import directory
 from portal.core.actor import Actor
 from portal.core.clock import fmt, local, today
 from portal.core.regions import counties
-from portal.roadshows import decks, intents
-from portal.roadshows import events as roadshows
-from portal.roadshows.events import RoadshowInput, RoadshowRow
+from portal.core.workflow import allowed_actions, may
+from portal.roadshows import attendance, cards, intents, items, plans, summary
+from portal.roadshows.listing import RoadshowRow
+from portal.roadshows.plans import RoadshowInput
 from portal.ui import done, label, lang, refusals, t
-from portal.ui.roadshows import slot
+from portal.ui.paging import asked, pager
+from portal.ui.roadshows import deck_buttons, slot
 
 INTENT_PAGE_SIZE = 50
-
-
-def _can_write(me: Actor, show: RoadshowRow | None) -> bool:
-    return me.role in roadshows.WRITER_ROLES and (show is None or show.status != "closed")
-
 
 # --- details -----------------------------------------------------------------------------------
 
 def plan_form(me: Actor, show: RoadshowRow | None) -> None:
     """The new-roadshow form (show None) or the details form of show."""
-    if show is not None and not _can_write(me, show):
+    if show is not None and not may(me, "update", show):
         st.write(show.description)
         return
+    if show is None and not may(me, "create", "roadshow"):
+        return
     key = f"plan_{show.id if show else 'new'}"
-    agencies = roadshows.agencies_for(actor=me)
+    agencies = directory.agencies(actor=me)  # what `create_roadshow` accepts (directory.acting_agency)
     if not agencies:
         return
     fields = [""] + [f.value for f in Field_]
@@ -68,59 +68,59 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
                          county_code=county or None, description=description)
     with refusals():
         if show is None:
-            made = roadshows.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None)
+            made = plans.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None)
             done(t("roadshows.created", title=made.title))
         else:
-            roadshows.update_roadshow(actor=me, roadshow_id=show.id, data=data)
+            plans.update_roadshow(actor=me, roadshow_id=show.id, data=data)
             done(t("roadshows.saved"))
 
 
 def status_buttons(me: Actor, show: RoadshowRow) -> None:
-    """Publish a draft, close a published roadshow."""
-    if me.role not in roadshows.WRITER_ROLES or show.status == "closed":
-        return
-    if show.status == "draft" and st.button(t("roadshows.publish"), type="primary", key=f"publish_{show.id}"):
+    """Publish a draft, close a published roadshow (whichever the table allows now)."""
+    actions = allowed_actions(me, show)
+    if "publish" in actions and st.button(t("roadshows.publish"), type="primary", key=f"publish_{show.id}"):
         with refusals():
-            roadshows.publish_roadshow(actor=me, roadshow_id=show.id)
+            plans.publish_roadshow(actor=me, roadshow_id=show.id)
             done(t("roadshows.published"))
-    if show.status == "published" and st.button(t("roadshows.close"), key=f"close_{show.id}"):
+    if "close" in actions and st.button(t("roadshows.close"), key=f"close_{show.id}"):
         with refusals():
-            roadshows.close_roadshow(actor=me, roadshow_id=show.id)
+            plans.close_roadshow(actor=me, roadshow_id=show.id)
             done(t("roadshows.closed"))
 
 
 # --- running order -----------------------------------------------------------------------------
 
 def items_tab(me: Actor, show: RoadshowRow) -> None:
-    items = roadshows.list_items(actor=me, roadshow_id=show.id)
-    if not items:
+    """The running order, and (while it may be arranged) its controls and the add-a-result form."""
+    rows = items.list_items(actor=me, roadshow_id=show.id)
+    if not rows:
         st.info(t("roadshows.no_items"))
     else:
         st.dataframe(pd.DataFrame([{
             t("roadshows.col.position"): i.position, t("roadshows.col.result"): i.result_title,
             t("roadshows.col.institution"): i.institution, t("roadshows.col.presenter"): i.presenter_name,
             t("roadshows.col.slot"): slot(i.slot_start, i.slot_end), t("roadshows.col.intents"): i.intents,
-        } for i in items]), hide_index=True, width="stretch")
-    if not _can_write(me, show):
+        } for i in rows]), hide_index=True, width="stretch")
+    if not may(me, "arrange", show):
         return
-    if items:
-        _order_controls(me, show, items)
-    _add_item(me, show, items)
+    if rows:
+        _order_controls(me, show, rows)
+    _add_item(me, show, rows)
 
 
-def _order_controls(me: Actor, show: RoadshowRow, items: list) -> None:
-    pick = st.selectbox(t("roadshows.pick_result"), items, key=f"order_pick_{show.id}",
+def _order_controls(me: Actor, show: RoadshowRow, rows: list[items.ItemRow]) -> None:
+    pick = st.selectbox(t("roadshows.pick_result"), rows, key=f"order_pick_{show.id}",
                         format_func=lambda i: f"{i.position}. {i.result_title}")
     up, down, remove, _ = st.columns([1, 1, 1, 5])
     with refusals():
         if up.button(t("roadshows.up"), key=f"up_{show.id}", disabled=pick.position == 1):
-            roadshows.move_item(actor=me, item_id=pick.id, step=-1)
+            items.move_item(actor=me, item_id=pick.id, step=-1)
             done(t("roadshows.saved"))
-        if down.button(t("roadshows.down"), key=f"down_{show.id}", disabled=pick.position == len(items)):
-            roadshows.move_item(actor=me, item_id=pick.id, step=1)
+        if down.button(t("roadshows.down"), key=f"down_{show.id}", disabled=pick.position == len(rows)):
+            items.move_item(actor=me, item_id=pick.id, step=1)
             done(t("roadshows.saved"))
         if remove.button(t("roadshows.remove"), key=f"remove_{show.id}"):
-            roadshows.remove_item(actor=me, item_id=pick.id)
+            items.remove_item(actor=me, item_id=pick.id)
             done(t("roadshows.removed"))
     with st.expander(t("roadshows.edit_item")):
         with st.form(f"edit_item_{show.id}_{pick.id}"):
@@ -128,14 +128,14 @@ def _order_controls(me: Actor, show: RoadshowRow, items: list) -> None:
                                                               pick.presenter_user_id, pick.slot_start, pick.slot_end)
             if st.form_submit_button(t("roadshows.save")):
                 with refusals():
-                    roadshows.update_item(actor=me, item_id=pick.id, presenter_name=name,
+                    items.update_item(actor=me, item_id=pick.id, presenter_name=name,
                                           presenter_user_id=account, slot_start=start,
                                           slot_end=start + timedelta(minutes=minutes) if start else None)
                     done(t("roadshows.saved"))
 
 
 def _presenter_inputs(me: Actor, show: RoadshowRow, name: str, user_id, start, end) -> tuple:  # noqa: ANN001
-    people = roadshows.list_presenters(actor=me, roadshow_id=show.id)
+    people = items.list_presenters(actor=me, roadshow_id=show.id)
     options = [None] + [p.id for p in people]
     names = {p.id: p.name for p in people}
     a, b, c, d = st.columns([2, 2, 1, 1])
@@ -150,7 +150,7 @@ def _presenter_inputs(me: Actor, show: RoadshowRow, name: str, user_id, start, e
     return name, account, moment, int(minutes)
 
 
-def _add_item(me: Actor, show: RoadshowRow, items: list) -> None:
+def _add_item(me: Actor, show: RoadshowRow, rows: list[items.ItemRow]) -> None:
     st.markdown(f"**{t('roadshows.add_item')}**")
     a, b = st.columns([3, 1])
     query = a.text_input(t("roadshows.search"), key=f"search_{show.id}", max_chars=60)
@@ -159,8 +159,8 @@ def _add_item(me: Actor, show: RoadshowRow, items: list) -> None:
                         index=fields.index(show.theme_field or ""),
                         format_func=lambda f: label("field", f) if f else t("roadshows.all"))
     with refusals():
-        taken = {i.result_id for i in items}
-        found = [r for r in roadshows.listed_results(actor=me, query=query, field=field or None)
+        taken = {i.result_id for i in rows}
+        found = [r for r in items.listed_results(actor=me, query=query, field=field or None)
                  if r.id not in taken]
         if not found:
             st.caption(t("roadshows.no_candidates"))
@@ -168,12 +168,12 @@ def _add_item(me: Actor, show: RoadshowRow, items: list) -> None:
         with st.form(f"add_item_{show.id}"):
             result = st.selectbox(t("roadshows.pick_result"), found,
                                   format_func=lambda r: f"{r.title} · {r.institution} · {r.number}")
-            last = items[-1] if items else None
+            last = rows[-1] if rows else None
             start = (last.slot_end or last.slot_start) if last else None
             name, account, begins, minutes = _presenter_inputs(me, show, "", None, start,
                                                                start + timedelta(minutes=15) if start else None)
             if st.form_submit_button(t("roadshows.add"), type="primary"):
-                item = roadshows.add_item(actor=me, roadshow_id=show.id, result_id=result.id, presenter_name=name,
+                item = items.add_item(actor=me, roadshow_id=show.id, result_id=result.id, presenter_name=name,
                                           presenter_user_id=account, slot_start=begins,
                                           slot_end=begins + timedelta(minutes=minutes))
                 done(t("roadshows.added", position=item.position))
@@ -182,7 +182,8 @@ def _add_item(me: Actor, show: RoadshowRow, items: list) -> None:
 # --- attendance --------------------------------------------------------------------------------
 
 def attendance_tab(me: Actor, show: RoadshowRow) -> None:
-    rows = roadshows.list_attendance(actor=me, roadshow_id=show.id)
+    """Who registered and who came, and (for those who may record it) the forms to say so."""
+    rows = attendance.list_attendance(actor=me, roadshow_id=show.id)
     if not rows:
         st.info(t("roadshows.no_attendance"))
     else:
@@ -190,7 +191,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
             t("roadshows.col.company"): r.company_name, t("roadshows.col.credit_code"): r.credit_code,
             t("roadshows.col.present"): "✓" if r.present else "",
         } for r in rows]), hide_index=True, width="stretch")
-    if me.role not in roadshows.WRITER_ROLES:
+    if not may(me, "attend", show):
         return
     if rows:
         with st.form(f"presence_{show.id}"):
@@ -201,7 +202,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
                     chosen = {r.id for r in here}
                     for r in rows:
                         if (r.id in chosen) != r.present:
-                            roadshows.set_present(actor=me, attendance_id=r.id, present=r.id in chosen)
+                            attendance.set_present(actor=me, attendance_id=r.id, present=r.id in chosen)
                     done(t("roadshows.saved"))
     with st.form(f"register_{show.id}", clear_on_submit=True):
         st.markdown(f"**{t('roadshows.register')}**")
@@ -211,7 +212,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
         present = c.checkbox(t("roadshows.present"))
         if st.form_submit_button(t("roadshows.register")):
             with refusals():
-                roadshows.register_attendance(actor=me, roadshow_id=show.id, company_name=name, credit_code=code,
+                attendance.register_attendance(actor=me, roadshow_id=show.id, company_name=name, credit_code=code,
                                               present=present)
                 done(t("roadshows.registered"))
 
@@ -219,18 +220,19 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
 # --- intents -----------------------------------------------------------------------------------
 
 def intents_tab(me: Actor, show: RoadshowRow) -> None:
-    items = roadshows.list_items(actor=me, roadshow_id=show.id)
-    options = [None] + [i.result_id for i in items]
-    titles = {i.result_id: f"{i.position}. {i.result_title}" for i in items}
+    """The roadshow's intents, a page at a time, and turning an open one into a match."""
+    rows = items.list_items(actor=me, roadshow_id=show.id)
+    options = [None] + [i.result_id for i in rows]
+    titles = {i.result_id: f"{i.position}. {i.result_title}" for i in rows}
     a, b = st.columns([3, 1])
     result_id = a.selectbox(t("roadshows.filter_result"), options, key=f"intent_result_{show.id}",
                             format_func=lambda r: titles.get(r, t("roadshows.all")))
-    _, total = intents.list_intents(actor=me, roadshow_id=show.id, result_id=result_id, limit=1)
-    pages = max(1, math.ceil(total / INTENT_PAGE_SIZE))
-    page = b.number_input(t("roadshows.page"), min_value=1, max_value=pages, value=1, key=f"intent_page_{show.id}")
-    rows, total = intents.list_intents(actor=me, roadshow_id=show.id, result_id=result_id,
-                                       offset=(page - 1) * INTENT_PAGE_SIZE, limit=INTENT_PAGE_SIZE)
-    if not rows:
+    key = f"intent_page_{show.id}"
+    page = intents.list_intents(actor=me, roadshow_id=show.id, result_id=result_id, page=asked(key),
+                                page_size=INTENT_PAGE_SIZE)
+    with b:
+        pager(page, key)
+    if not page.rows:
         st.info(t("roadshows.no_intents"))
         return
     st.dataframe(pd.DataFrame([{
@@ -239,9 +241,9 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
         t("roadshows.col.contact"): r.contact_person, t("roadshows.col.phone"): r.phone,
         t("roadshows.col.wants"): "、".join(label("intent_want", w) for w in r.wants),
         t("roadshows.col.note"): r.note, t("roadshows.col.match"): t("roadshows.matched") if r.match_id else "",
-    } for r in rows]), hide_index=True, width="stretch")
-    open_rows = [r for r in rows if r.match_id is None]
-    if me.role not in intents.WRITER_ROLES or not open_rows:
+    } for r in page.rows]), hide_index=True, width="stretch")
+    open_rows = [r for r in page.rows if may(me, "convert", r)]
+    if not open_rows:
         return
     c, d = st.columns([3, 1])
     pick = c.selectbox(t("roadshows.choose_intent"), open_rows, key=f"intent_pick_{show.id}",
@@ -256,7 +258,8 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
 # --- numbers and export ------------------------------------------------------------------------
 
 def numbers_tab(me: Actor, show: RoadshowRow) -> None:
-    n = roadshows.summary(actor=me, roadshow_id=show.id)
+    """What came of the roadshow."""
+    n = summary.summary(actor=me, roadshow_id=show.id)
     figures = [("results_shown", n.results_shown), ("registered", n.registered), ("present", n.present),
                ("intents", n.intents), ("companies", n.companies), ("matches", n.matches),
                ("trials", n.trials), ("conversions", n.conversions)]
@@ -273,20 +276,13 @@ def numbers_tab(me: Actor, show: RoadshowRow) -> None:
 
 
 def export_tab(me: Actor, show: RoadshowRow) -> None:
-    st.caption(t("roadshows.export_hint"))
-    language = lang()
-    stem = f"roadshow-{local(show.starts_at):%Y%m%d}"
-    a, b = st.columns(2)
-    a.download_button(t("roadshows.download_pptx"), key=f"pptx_{show.id}", file_name=f"{stem}.pptx",
-                      data=lambda: decks.deck_pptx(actor=me, roadshow_id=show.id, lang=language),
-                      mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                      on_click="ignore", icon=":material/slideshow:")
-    b.download_button(t("roadshows.download_pdf"), key=f"pdf_{show.id}", file_name=f"{stem}.pdf",
-                      data=lambda: decks.deck_pdf(actor=me, roadshow_id=show.id, lang=language),
-                      mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:")
-    if show.status == "draft":
+    """The decks, and the items' public intent links once their QR pages take intents."""
+    if may(me, "deck", show):
+        st.caption(t("roadshows.export_hint"))
+        deck_buttons(me, show)
+    if not may(me, "share_links", show):
         return
     st.markdown(f"**{t('roadshows.qr_links')}**")
-    for card in roadshows.cards(actor=me, roadshow_id=show.id):
+    for card in cards.cards(actor=me, roadshow_id=show.id):
         st.text(f"{card.position}. {card.title}")
         st.code(card.url, language=None)

@@ -1,5 +1,5 @@
 """Page helpers for roadshows: the presenter's full-screen card (HTML with every value escaped),
-the CSS that hides Streamlit's chrome, keyboard paging, and small formatters."""
+the CSS that hides Streamlit's chrome, keyboard paging, the deck downloads, and small formatters."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import base64
 import html
 from datetime import datetime
 
+import streamlit as st
+
+from portal.core.actor import Actor
 from portal.core.clock import local
-from portal.roadshows.events import Card, RoadshowRow
-from portal.ui import label, t
+from portal.roadshows import decks
+from portal.roadshows.cards import Card
+from portal.roadshows.listing import RoadshowRow
+from portal.ui import label, lang, t
 
 # Hides the sidebar, header, toolbar and footer, and lets the card fill a 16:9 projector.
 PRESENTER_CSS = """
@@ -127,3 +132,17 @@ def card_html(card: Card, qr_png: bytes) -> str:
         f'<span>{_e(foot_right)}</span></div>'
         '</div>'
     )
+
+
+def deck_buttons(me: Actor, show: RoadshowRow) -> None:
+    """The PDF and PPTX deck downloads of show (built on click)."""
+    language = lang()
+    stem = f"roadshow-{local(show.starts_at):%Y%m%d}"
+    a, b = st.columns(2)
+    a.download_button(t("roadshows.download_pptx"), key=f"pptx_{show.id}", file_name=f"{stem}.pptx",
+                      data=lambda: decks.deck_pptx(actor=me, roadshow_id=show.id, lang=language),
+                      mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                      on_click="ignore", icon=":material/slideshow:")
+    b.download_button(t("roadshows.download_pdf"), key=f"pdf_{show.id}", file_name=f"{stem}.pdf",
+                      data=lambda: decks.deck_pdf(actor=me, roadshow_id=show.id, lang=language),
+                      mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:")

@@ -36,7 +36,7 @@ def test_operator_sees_its_city_roadshows_and_their_running_order(app) -> None: 
     at = _open("hz_operator", "roadshows.py")
     body = texts(at)
     assert "路演管理" in body and "杭州“先用后转”" in body and "宁波" not in body
-    assert "第 1 / 1 页，共 3 场" in body
+    assert "第 1 / 1 页，共 3 项" in body
     assert {"筹备中", "已发布", "已结束"} <= set(body.split("\n"))
     assert "讲解人" in body and "意向数" in body  # the running order's table
     assert [b.label for b in at.button if b.label == "发布"]  # the first one is a draft
@@ -157,3 +157,19 @@ def test_presenter_card_in_english(app) -> None:  # noqa: ANN001
     html = "\n".join(str(h.proto.body) for h in at.get("html"))
     assert "Scan to register interest" in html and "months free trial" in html and "Institution" in html
     assert [b.label for b in at.button if b.key == "presenter_next"] == ["Next ▶"]
+
+
+def test_presenter_is_offered_the_deck_of_the_published_roadshow(app) -> None:  # noqa: ANN001
+    at = _open("presenter", "presenter.py")
+    assert {b.label for b in at.download_button} == {"下载 PDF 路演稿", "下载 PPT 路演稿"}
+
+
+def test_a_closed_roadshow_offers_no_changes(app) -> None:  # noqa: ANN001
+    at = _open("hz_operator", "roadshows.py")
+    closed = next(o for o in at.selectbox(key="roadshow_pick").options if "已结束" in o)
+    at.selectbox(key="roadshow_pick").select(closed).run()
+    assert not at.exception, at.exception
+    labels = {b.label for b in at.button} | {b.label for b in at.form_submit_button}
+    assert not labels & {"发布", "结束路演", "上移", "下移", "移除", "加入路演", "保存修改"}
+    assert "保存到场情况" in labels or "登记报名企业" in labels  # attendance is still recorded
+    assert "转为对接记录" in labels  # and its intents still followed up
