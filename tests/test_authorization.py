@@ -34,7 +34,8 @@ from portal.core.auth import actor_from_user, hash_password_once
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, PortalError
 from portal.core.paging import Page
-from portal.core.workflow import Subject, Workflow
+from portal.core.validation import credit_check_char
+from portal.core.workflow import Subject, Workflow, workflow_of
 from seed.demo import load_demo
 from tests.conftest import pg_database
 
@@ -86,6 +87,15 @@ def _build(url: str) -> None:
         s.add(m.UserAccount(username="hz_staff", display_name="杭州运营专员（非管理员）", role="city_operator",
                           password_hash=hash_password_once("Demo@2026"), city_code=OWN, agency_id=hz.agency_id,
                           organization_id=hz.organization_id, is_city_admin=False))
+        for city in (OWN, OTHER):  # a finished pilot with its report in each city
+            booking = s.exec(select(m.PilotBooking).where(m.PilotBooking.city_code == city,
+                                                          m.PilotBooking.status == "done")).first()
+            report = m.Attachment(entity="pilot_booking", entity_id=booking.id, city_code=city, filename="报告.pdf",
+                                  content_type="application/pdf", size=9, data=b"%PDF-1.4\n")
+            s.add(report)
+            s.flush()
+            booking.report_attachment_id = report.id
+            s.add(booking)
         s.commit()
 
 
@@ -147,7 +157,8 @@ PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
     "deal_id": lambda s, c, a: _contract(s, c, a, ("paid_licence", "transfer")),
     "claim_id": _claim,
     "booking_id": lambda s, c, a: _first(s, select(m.PilotBooking.id).where(m.PilotBooking.city_code == c)
-                                         .order_by(*_org_first(m.PilotBooking, a, m.PilotBooking.enterprise_org_id))),
+                                         .order_by(*_org_first(m.PilotBooking, a, m.PilotBooking.enterprise_org_id),
+                                                   m.PilotBooking.report_attachment_id.is_(None))),
     "match_id": lambda s, c, a: _first(s, select(m.Match.id).where(m.Match.city_code == c)
                                        .order_by(*_org_first(m.Match, a, m.Match.enterprise_org_id))),
     "demand_id": lambda s, c, a: _first(s, select(m.Demand.id).where(m.Demand.city_code == c)
@@ -183,13 +194,18 @@ PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
     "region_code": lambda s, c, a: c,
 }
 
+def _valid_credit_code() -> str:
+    body = "91330106MA27AB123"
+    return body + credit_check_char(body)
+
+
 # Plausible values for everything else, by parameter name (valid for the validators where they can be).
 LATER = today() + timedelta(days=40)
 VALUES: dict[str, Any] = {
     "reason": "经核查材料齐全，同意办理", "note": "电话回访，企业有意向", "notes": "首次对接", "resolution": "经比对不构成冲突",
     "justification": "促成成果转化", "outcome": "样品性能达到约定指标", "title": "测试用标题", "body": "合同正文",
     "name": "测试名称", "programme": "运营经费补贴", "objector_name": "张三", "objector_contact": "13905710000",
-    "company_name": "杭州测试科技有限公司", "credit_code": "91330106MA27XXXXXX", "contact_person": "李四",
+    "company_name": "杭州测试科技有限公司", "credit_code": _valid_credit_code(), "contact_person": "李四",
     "phone": "13905710001", "people": "王工", "payment_ref": "ZF-0001", "payment_terms": "签约后30日内支付",
     "policy_number": "PZJ-TEST-1", "product": "试用险", "display_name": "测试用户", "password": "Test@2026x",
     "new_password": "Test@2026y", "current": "Demo@2026", "query": "", "text": "", "number": "202310123456.7",
@@ -202,8 +218,18 @@ VALUES: dict[str, Any] = {
     "new_end_date": LATER + timedelta(days=400), "expires_on": today() + timedelta(days=365),
     "period_start": date(today().year, 1, 1), "period_end": date(today().year, 6, 30),
     "start": date(today().year, 1, 1), "end": today(), "filename": "证明材料.pdf", "content_type": "application/pdf",
-    "data": b"%PDF-1.4\n", "upload": None, "changes": {}, "kinds": ("enterprise",),
+    "upload": None, "changes": {}, "kinds": ("enterprise",),
 }
+
+
+def _data_for(fn: Callable, annotation: str) -> Any:
+    """A `data` argument of the annotated shape: file bytes, a form's mapping, or a form object."""
+    if "bytes" in annotation:
+        return b"%PDF-1.4\n"
+    if "Mapping" in annotation or "dict" in annotation:
+        return {"title": "测试需求", "field": "new_materials", "cooperation": "trial"}
+    shape = getattr(inspect.getmodule(fn), annotation, None)
+    return shape(title="测试路演", starts_at=LATER) if shape is not None else None
 
 
 def _arguments(fn: Callable, s: Session, actor: Actor, city: str) -> dict[str, Any] | None:
@@ -217,6 +243,8 @@ def _arguments(fn: Callable, s: Session, actor: Actor, city: str) -> dict[str, A
             if value is None and p.default is inspect.Parameter.empty:
                 return None
             kwargs[p.name] = value
+        elif p.name == "data":
+            kwargs[p.name] = _data_for(fn, str(p.annotation))
         elif p.name in VALUES:
             kwargs[p.name] = VALUES[p.name]
         elif p.default is inspect.Parameter.empty:
@@ -271,9 +299,28 @@ def _empty(value: Any) -> bool:
     return not _rows_of(value) if not isinstance(value, Page) else value.total == 0
 
 
-def _leaks(value: Any) -> bool:
-    """Whether a read answered with a row of the other city."""
-    return any(getattr(row, "city_code", None) == OTHER for row in _rows_of(value))
+GOVERNED = tuple({*MODELS_BY_PARAM.values()})
+
+
+def _leaks(value: Any, actor: Actor) -> bool:
+    """Whether a read answered with a row of the other city that actor may not read (listed
+    results, for one, are the whole province's)."""
+    foreign = [row for row in _rows_of(value) if getattr(row, "city_code", None) == OTHER]
+    if not foreign:
+        return False
+    with Session(db_engine.get_engine()) as s:
+        for row in foreign:
+            try:
+                wf, record = workflow_of(row), row
+            except LookupError:
+                record = next((r for model in GOVERNED if (r := s.get(model, getattr(row, "id", None)))), None)
+                try:
+                    wf = workflow_of(record)
+                except LookupError:
+                    return True
+            if not wf.may(actor, "read", record):
+                return True
+    return False
 
 
 def _count_rows(s: Session) -> int:
@@ -319,7 +366,7 @@ def _cell(fn: Callable, actor: Actor, city: str) -> str | None:
             return f"{where}: answered ({outcome}) though the role may not read this"
     elif city == OWN and refused:
         return f"{where}: refused ({outcome}) though the role may read it"
-    elif not refused and _leaks(value) and not (wf is not None and wf.grants(actor, declared.action,
+    elif not refused and _leaks(value, actor) and not (wf is not None and wf.grants(actor, declared.action,
                                                                               Subject(city_code=OTHER))):
         return f"{where}: answered with the other city's rows"
     if refused:
