@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, timedelta
@@ -87,6 +88,10 @@ def _build(url: str) -> None:
         s.add(m.UserAccount(username="hz_staff", display_name="杭州运营专员（非管理员）", role="city_operator",
                           password_hash=hash_password_once("Demo@2026"), city_code=OWN, agency_id=hz.agency_id,
                           organization_id=hz.organization_id, is_city_admin=False))
+        for city in (OWN, OTHER):  # evidence on the claim each city's cells pick
+            claim = s.get(m.FeeClaim, _claim(s, city, actor_from_user(hz)))
+            s.add(m.Attachment(entity="fee_claim", entity_id=claim.id, city_code=city, filename="合同.pdf",
+                               content_type="application/pdf", size=9, data=b"%PDF-1.4\n"))
         for city in (OWN, OTHER):  # a finished pilot with its report in each city
             booking = s.exec(select(m.PilotBooking).where(m.PilotBooking.city_code == city,
                                                           m.PilotBooking.status == "done")).first()
@@ -149,7 +154,7 @@ def _roadshow(s: Session, city: str) -> Any:
                   .order_by((m.Roadshow.status != "published"), m.Roadshow.id))
 
 
-PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
+PICKS: dict[str, Callable[..., Any]] = {  # (session, city, actor[, the arguments picked so far])
     "result_id": lambda s, c, a: _first(s, select(m.Result.id).where(m.Result.city_code == c, m.Result.status == "listed")
                                         .order_by(*_org_first(m.Result, a, m.Result.owner_org_id))),
     "contract_id": lambda s, c, a: _contract(s, c, a, ("trial",)),
@@ -157,8 +162,8 @@ PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
     "deal_id": lambda s, c, a: _contract(s, c, a, ("paid_licence", "transfer")),
     "claim_id": _claim,
     "booking_id": lambda s, c, a: _first(s, select(m.PilotBooking.id).where(m.PilotBooking.city_code == c)
-                                         .order_by(*_org_first(m.PilotBooking, a, m.PilotBooking.enterprise_org_id),
-                                                   m.PilotBooking.report_attachment_id.is_(None))),
+                                         .order_by(m.PilotBooking.report_attachment_id.is_(None),
+                                                   *_org_first(m.PilotBooking, a, m.PilotBooking.enterprise_org_id))),
     "match_id": lambda s, c, a: _first(s, select(m.Match.id).where(m.Match.city_code == c)
                                        .order_by(*_org_first(m.Match, a, m.Match.enterprise_org_id))),
     "demand_id": lambda s, c, a: _first(s, select(m.Demand.id).where(m.Demand.city_code == c)
@@ -178,7 +183,9 @@ PICKS: dict[str, Callable[[Session, str, Actor], Any]] = {
     "redemption_id": lambda s, c, a: _first(s, select(m.VoucherRedemption.id).where(m.VoucherRedemption.city_code == c)),
     "objection_id": lambda s, c, a: _first(s, select(m.Objection.id).where(m.Objection.city_code == c)
                                            .order_by(m.Objection.status != "open", m.Objection.id)),
-    "attachment_id": lambda s, c, a: _first(s, select(m.Attachment.id).where(m.Attachment.city_code == c)),
+    "attachment_id": lambda s, c, a, kw: _first(s, select(m.Attachment.id).where(m.Attachment.city_code == c)
+                                                .order_by(m.Attachment.entity_id.not_in([v for v in kw.values()
+                                                                                         if isinstance(v, uuid.UUID)]))),
     "agency_id": lambda s, c, a: _first(s, select(m.Agency.id).where(m.Agency.city_code == c).order_by(m.Agency.name)),
     "enterprise_org_id": lambda s, c, a: _first(s, select(m.Organization.id).where(
         m.Organization.city_code == c, m.Organization.kind == "enterprise")
@@ -239,7 +246,8 @@ def _arguments(fn: Callable, s: Session, actor: Actor, city: str) -> dict[str, A
         if p.name == "actor" or p.default is not inspect.Parameter.empty:
             continue  # optional arguments keep their defaults: the call takes its plainest path
         if p.name in PICKS:
-            value = PICKS[p.name](s, city, actor)
+            pick = PICKS[p.name]
+            value = pick(s, city, actor, kwargs) if len(inspect.signature(pick).parameters) == 4 else pick(s, city, actor)
             if value is None and p.default is inspect.Parameter.empty:
                 return None
             kwargs[p.name] = value
