@@ -69,7 +69,7 @@ def test_pipeline_counts_stages_and_flags_overdue(demo_db) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已接触"] == str(board["contacted"].total)
     assert metrics["已终止"] == str(board["dropped"].total)
-    overdue = [r for r in list_matches(actor=me, limit=50) if r.overdue]
+    overdue = [r for r in list_matches(actor=me, page_size=50).rows if r.overdue]
     frame = tables(at)[0]
     assert (frame["逾期"] == "⚠ 逾期").sum() == len(overdue)
 
