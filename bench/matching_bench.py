@@ -46,6 +46,7 @@ from db import engine as db_engine  # noqa: E402
 from db.models import Demand, Organization, Result, ResultTerms, SearchState  # noqa: E402
 from db.reference import ensure_regions  # noqa: E402
 from portal.core.actor import SYSTEM  # noqa: E402
+from portal.core.audit import audited_add  # noqa: E402
 from portal.search import on_result_changed, recommend, store, text  # noqa: E402
 from seed import texts  # noqa: E402
 
@@ -205,8 +206,7 @@ def main() -> None:
             r = Result(number=f"U{tag}", type="invention", title=f"一种新型钠离子电池正极材料 {tag}", owner_org_id=owner_id,
                        city_code="330100", field="new_energy", trl=6, status="listed",
                        abstract="层状氧化物正极材料，循环稳定", keywords="钠离子电池,正极材料")
-            s.add(r)
-            s.flush()
+            audited_add(s, SYSTEM, "result.listed", r)  # a listing is audited like any change (rule 10)
             on_result_changed(s, r)
         hits = recommend.rank_text(text.expand(f"钠离子电池正极材料 {tag}"), limit=10, explain=0)
         assert r.id in {h.result_id for h in hits}

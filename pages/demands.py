@@ -3,27 +3,28 @@
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import Cooperation, DemandStatus, Field_, Role
+from db.models.enums import Cooperation, DemandStatus, Field_
 from portal.core.clock import now
 from portal.core.regions import counties, region_name
+from portal.core.spreadsheet import ImportFailed, error_workbook
+from portal.core.workflow import allowed_actions, may
+from portal.hub.demand_sheets import export_demands, import_demands, import_template
 from portal.hub.demands import (
-    WRITER_ROLES,
     create_demand,
     enterprise_options,
-    export_demands,
-    import_demands,
-    import_template,
     list_demands,
+    picks_enterprise,
     set_demand_status,
 )
 from portal.ui import actor, label, lang, refusals, t, wan
+from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 me = actor()
 st.title(t("nav.demands"))
-writer = me.role in WRITER_ROLES
+writer = may(me, "create", "demand")
 tabs = st.tabs([t("hub.list"), t("hub.new"), t("hub.excel")] if writer else [t("hub.list")])
 
 
@@ -40,12 +41,9 @@ with tabs[0], refusals():
     field = c2.selectbox(t("field.demand_field"), [None, *Field_],
                          format_func=lambda v: label("field", v) if v else t("hub.any"))
     text = c3.text_input(t("hub.search"))
-    total = list_demands(actor=me, status=status, field=field, text=text, page_size=1).total
-    pages = max(1, -(-total // PAGE_SIZE))
-    left, right = st.columns([3, 1])
-    left.caption(t("hub.total", total=total))
-    page = right.number_input(t("hub.page", pages=pages), min_value=1, max_value=pages, value=1, step=1)
-    result = list_demands(actor=me, status=status, field=field, text=text, page=int(page), page_size=PAGE_SIZE)
+    result = list_demands(actor=me, status=status, field=field, text=text, page=asked("demands_page"),
+                          page_size=PAGE_SIZE)
+    st.caption(t("hub.total", total=result.total))
     if not result.rows:
         st.info(t("hub.none"))
     else:
@@ -60,6 +58,7 @@ with tabs[0], refusals():
         } for r in result.rows])
         picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                               selection_mode="single-row", key="demands_table")
+        pager(result, "demands_page")
         chosen = result.rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
         if chosen is not None:
             st.subheader(chosen.title)
@@ -67,9 +66,9 @@ with tabs[0], refusals():
             b1, b2 = st.columns(2)
             if b1.button(t("hub.to_recommend"), icon=":material/auto_awesome:"):
                 st.switch_page("../pages/recommend.py", query_params={"demand": str(chosen.id)})
-            if writer:
-                target = DemandStatus.OPEN if chosen.status == DemandStatus.CLOSED else DemandStatus.CLOSED
-                if b2.button(t("hub.reopen") if target == DemandStatus.OPEN else t("hub.close")):
+            actions = allowed_actions(me, chosen)
+            for action, target in (("close", DemandStatus.CLOSED), ("reopen", DemandStatus.OPEN)):
+                if action in actions and b2.button(t(f"hub.{action}")):
                     with refusals():
                         set_demand_status(actor=me, demand_id=chosen.id, status=target)
                         st.success(t("hub.status_changed"))
@@ -85,13 +84,13 @@ with tabs[0], refusals():
 
 if writer:
     with tabs[1], refusals():
-        name = st.text_input(t("pipeline.find_enterprise"), key="new_demand_ent_q") \
-            if me.role != Role.ENTERPRISE else ""
-        enterprises = enterprise_options(actor=me, query=name)
+        picks = picks_enterprise(actor=me)  # staff name the enterprise; an enterprise posts for itself
+        name = st.text_input(t("pipeline.find_enterprise"), key="new_demand_ent_q") if picks else ""
+        enterprises = enterprise_options(actor=me, query=name) if picks else []
         with st.form("new_demand"):
             ent = None
-            if me.role != Role.ENTERPRISE:
-                ent = st.selectbox(t("field.match_enterprise"), enterprises, format_func=lambda o: o[1])
+            if picks:
+                ent = st.selectbox(t("field.match_enterprise"), enterprises, format_func=lambda o: o.name)
             title = st.text_input(t("field.demand_title"))
             description = st.text_area(t("field.demand_description"))
             f1, f2 = st.columns(2)
@@ -108,7 +107,7 @@ if writer:
                                   format_func=lambda v: label("cooperation", v))
             if st.form_submit_button(t("hub.save")):
                 with refusals():
-                    d = create_demand(actor=me, enterprise_org_id=ent[0] if ent else None, data={
+                    d = create_demand(actor=me, enterprise_org_id=ent.id if ent else None, data={
                         "title": title, "description": description, "field": fld, "county": county,
                         "budget_min": budget_min, "budget_max": budget_max, "wanted_by": wanted_by,
                         "cooperation": coop})
@@ -120,10 +119,12 @@ if writer:
         upload = st.file_uploader(t("hub.upload"), type=["xlsx"])
         if upload is not None and st.button(t("hub.do_import")):
             with refusals():
-                report = import_demands(actor=me, data=upload.getvalue(), lang=lang())
-                if report.errors:
-                    st.error(t("hub.import_refused", n=len(report.errors)))
-                    st.dataframe(pd.DataFrame([{t("hub.row"): e.row, t("hub.message"): e.message}
-                                               for e in report.errors]), hide_index=True, width="stretch")
-                else:
-                    st.success(t("hub.imported", n=report.created))
+                try:
+                    st.success(t("hub.imported", n=import_demands(actor=me, data=upload.getvalue(), lang=lang())))
+                except ImportFailed as err:  # nothing imported: every problem, and the sheet to fix them
+                    st.error(err.message(lang()))
+                    st.dataframe(pd.DataFrame([{t("import.col_row"): e.row, t("import.col_column"): e.column,
+                                                t("import.col_reason"): e.reason} for e in err.errors[:200]]),
+                                 hide_index=True, width="stretch")
+                    st.download_button(t("hub.import_errors"), error_workbook(err.errors, lang()),
+                                       file_name="demands-import-errors.xlsx", mime=XLSX)

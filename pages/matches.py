@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import DropReason, MatchStage
+from portal.core import directory
 from portal.core.workflow import allowed_actions, may
-from portal.hub.demands import enterprise_options
 from portal.hub.matches import list_matches, log_follow_up, move_stage, next_stages, pipeline
 from portal.search.recommend import find_listed_results
 from portal.ui import actor, label, refusals, t
 from portal.ui.matching import record_form
+from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
 
@@ -33,19 +34,20 @@ with refusals():
             result = st.selectbox(t("rec.pick_result"), choices, format_func=lambda c: f"{c.title} · {c.owner_name}")
             if result:  # enterprises are looked up only once there is a result to match them with
                 name = st.text_input(t("pipeline.find_enterprise"), key="new_match_ent_q")
-                enterprise = st.selectbox(t("pipeline.enterprise"), enterprise_options(actor=me, query=name),
-                                          format_func=lambda o: o[1])
+                # the enterprises record_match accepts (it checks the one picked with directory.named)
+                enterprise = st.selectbox(t("pipeline.enterprise"), directory.enterprises(actor=me, query=name),
+                                          format_func=lambda o: o.name)
                 if enterprise:
-                    record_form(key="manual", result_id=result.id, enterprise_org_id=enterprise[0])
+                    record_form(key="manual", result_id=result.id, enterprise_org_id=enterprise.id)
 
     st.subheader(t("pipeline.list"))
-    c1, c2, c3 = st.columns([2, 2, 1])
+    c1, c2 = st.columns(2)
     stage = c1.selectbox(t("pipeline.stage_filter"), [None, *MatchStage],
                          format_func=lambda v: label("match_stage", v) if v else t("hub.any"))
     overdue_only = c2.toggle(t("pipeline.overdue_only"))
-    page = c3.number_input(t("pipeline.page"), min_value=1, value=1, step=1)
-    rows = list_matches(actor=me, stage=stage, overdue_only=overdue_only, limit=PAGE_SIZE,
-                        offset=(int(page) - 1) * PAGE_SIZE)
+    page = list_matches(actor=me, stage=stage, overdue_only=overdue_only, page=asked("matches_page"),
+                        page_size=PAGE_SIZE)
+    rows = page.rows
     if not rows:
         st.info(t("pipeline.none"))
     else:
@@ -65,6 +67,7 @@ with refusals():
         st.caption(t("pipeline.open_hint"))
         picked = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun",
                               selection_mode="single-row", key="matches_table")
+        pager(page, "matches_page")
         chosen = rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
         if chosen is not None:
             st.markdown(f"**{chosen.result_title}** · {chosen.enterprise_name}")

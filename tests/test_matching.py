@@ -109,7 +109,7 @@ def test_follow_up_log_and_overdue_pipeline(world) -> None:
     _match(world, next_follow_up=today() + timedelta(days=5))
     board = {c.stage: c for c in matching.pipeline(actor=world.hz.operator)}
     assert (board["contacted"].total, board["contacted"].overdue) == (2, 1)
-    rows = matching.list_matches(actor=world.hz.operator, overdue_only=True)
+    rows = matching.list_matches(actor=world.hz.operator, overdue_only=True).rows
     assert [r.id for r in rows] == [late.id] and rows[0].overdue
     matching.log_follow_up(actor=world.hz.operator, match_id=late.id, note="电话回访，企业要样品",
                            next_follow_up=today() + timedelta(days=3))
@@ -132,11 +132,11 @@ def test_tenancy_hangzhou_cannot_read_or_change_ningbo(world) -> None:
                                       data={"title": "x需求", "field": "ai", "cooperation": "trial"})
     with pytest.raises(NotFound):
         _match(world, demand_id=nb_demand.id)
-    assert matching.list_matches(actor=world.hz.operator) == []
-    assert [r.id for r in matching.list_matches(actor=world.admin)] == [nb.id]
+    assert matching.list_matches(actor=world.hz.operator).rows == []
+    assert [r.id for r in matching.list_matches(actor=world.admin).rows] == [nb.id]
     assert sum(c.total for c in matching.pipeline(actor=world.hz.operator)) == 0
     # the enterprise sees the matches that involve it
-    assert [r.id for r in matching.list_matches(actor=world.nb.enterprise_user)] == [nb.id]
+    assert [r.id for r in matching.list_matches(actor=world.nb.enterprise_user).rows] == [nb.id]
     assert matching.get_match(actor=world.nb.operator, match_id=nb.id).stage == "contacted"
 
 

@@ -12,7 +12,8 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import Demand
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.hub import demands
+from portal.core.spreadsheet import ImportFailed
+from portal.hub import demand_sheets, demands
 
 GOOD = {"title": "车间设备老是突然坏", "description": "想提前知道", "field": "digital",
         "budget_min": "100000", "budget_max": "300000.50", "wanted_by": "2027-03-31",
@@ -51,7 +52,7 @@ def test_operator_posts_for_own_city_enterprises_only(world) -> None:
     assert d.created_by == world.hz.operator.user_id
     with pytest.raises(ValidationError) as err:
         demands.create_demand(actor=world.hz.operator, data=GOOD, enterprise_org_id=world.nb.enterprise.id)
-    assert err.value.key == "demands.error.enterprise_other_city"
+    assert (err.value.key, err.value.field) == ("error.organization_out_of_reach", "match_enterprise")
     with pytest.raises(PermissionDenied):
         demands.create_demand(actor=world.hz.manager, data=GOOD, enterprise_org_id=world.hz.enterprise.id)
     assert _count() == 1
@@ -91,13 +92,12 @@ def test_import_is_all_or_nothing_with_row_errors(world) -> None:
     good = [code, "冬天胶水不干", "环氧胶固化慢", "化工", "西湖区", 50000, 150000, "2027-01-31", "试用、许可"]
     bad_field = [code, "喷漆味道大", "", "玄学", "", None, None, None, "试用"]
     other_city = [world.nb.enterprise.credit_code, "宁波的需求", "", "化工", "", None, None, None, "试用"]
-    report = demands.import_demands(actor=world.hz.operator, data=_book([good, bad_field, other_city]))
-    assert report.created == 0
-    assert [(e.row, e.field) for e in report.errors] == [(3, "demand_field"), (4, "match_enterprise")]
-    assert "技术领域" in report.errors[0].message
+    with pytest.raises(ImportFailed) as err:
+        demand_sheets.import_demands(actor=world.hz.operator, data=_book([good, bad_field, other_city]))
+    assert [(e.row, e.column) for e in err.value.errors] == [(3, "技术领域"), (4, "统一社会信用代码")]
+    assert "玄学" in err.value.errors[0].reason
     assert _count() == 0
-    report = demands.import_demands(actor=world.hz.operator, data=_book([good]))
-    assert (report.created, report.errors) == (1, [])
+    assert demand_sheets.import_demands(actor=world.hz.operator, data=_book([good])) == 1
     d = demands.list_demands(actor=world.hz.operator).rows[0]
     assert (d.field, d.county_code, d.cooperation, d.budget_min) == ("chemicals", "330106", "trial,licence",
                                                                      Decimal("50000.00"))
@@ -105,18 +105,17 @@ def test_import_is_all_or_nothing_with_row_errors(world) -> None:
 
 def test_not_a_workbook_is_refused(world) -> None:
     with pytest.raises(ValidationError) as err:
-        demands.import_demands(actor=world.hz.operator, data=b"not excel")
+        demand_sheets.import_demands(actor=world.hz.operator, data=b"not excel")
     assert err.value.field == "demand_file"
 
 
 def test_export_round_trips_through_import(world) -> None:
     demands.create_demand(actor=world.hz.enterprise_user, data=GOOD)
-    data = demands.export_demands(actor=world.hz.operator)
+    data = demand_sheets.export_demands(actor=world.hz.operator)
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("统一社会信用代码", "需求标题") and rows[1][1] == GOOD["title"]
-    report = demands.import_demands(actor=world.hz.operator, data=data)
-    assert (report.created, report.errors) == (1, [])
+    assert demand_sheets.import_demands(actor=world.hz.operator, data=data) == 1
     assert _count() == 2
 
 
@@ -126,9 +125,12 @@ def test_enterprise_picker_is_searched_scoped_and_small(world) -> None:
     for i in range(3):
         make_org(f"杭州搜索测试企业{i}", "enterprise", "330100")
     make_org("宁波搜索测试企业", "enterprise", "330200")
-    names = [n for _, n in demands.enterprise_options(actor=world.hz.operator, query="搜索测试")]
+    names = [c.name for c in demands.enterprise_options(actor=world.hz.operator, query="搜索测试")]
     assert names == ["杭州搜索测试企业0", "杭州搜索测试企业1", "杭州搜索测试企业2"]  # not Ningbo's
     assert len(demands.enterprise_options(actor=world.hz.operator, query="搜索测试", limit=2)) == 2
-    assert [n for _, n in demands.enterprise_options(actor=world.admin, query="宁波搜索")] == ["宁波搜索测试企业"]
-    assert [n for _, n in demands.enterprise_options(actor=world.hz.enterprise_user, query="")] == ["hz恒拓科技有限公司"]
-    assert demands.enterprise_options(actor=world.hz.presenter, query="搜索") == []
+    assert [c.name for c in demands.enterprise_options(actor=world.admin, query="宁波搜索")] == ["宁波搜索测试企业"]
+    assert [c.name for c in demands.enterprise_options(actor=world.hz.enterprise_user, query="")] \
+        == ["hz恒拓科技有限公司"]
+    assert demands.enterprise_options(actor=world.hz.manager, query="搜索") == []  # reads, posts nothing
+    with pytest.raises(PermissionDenied):  # no business with demands at all
+        demands.enterprise_options(actor=world.hz.presenter, query="搜索")

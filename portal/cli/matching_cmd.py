@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def reindex_cmd(args: argparse.Namespace) -> int:
+    # imported late: the index pulls in jieba and scipy, which every other command would wait for
     from portal.search import reindex
 
     apply_database_options(args)

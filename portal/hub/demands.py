@@ -1,16 +1,14 @@
-"""Enterprise technology demands (供需荟): post, edit, close, list, and Excel import / export.
+"""Enterprise technology demands (供需荟): post, edit, close, list, and the enterprise picker.
 
-Enterprises post their own demands; operators post for enterprises of their city. An import is
-all or nothing: every row is checked first, and any bad row refuses the whole file with the
-row numbers and fields at fault.
+Who may post, change and read a demand, and which status follows which, is
+`portal.hub.rules.DEMAND`; the Excel import / export is `portal.hub.demand_sheets`.
 """
 
 from __future__ import annotations
 
-import io
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,32 +16,24 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import Demand, Organization
-from db.models.enums import Cooperation, DemandStatus, Field_, OrgKind, Role
-from portal.core import audit, validation
+from db.models.enums import Cooperation, DemandStatus, Field_
+from portal.core import directory, validation
 from portal.core.actor import Actor
+from portal.core.audit import audited_add
 from portal.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
-from portal.core.i18n import label, t
+from portal.core.i18n import label
+from portal.core.paging import Page, paginate
 from portal.core.regions import all_regions
-from portal.core.scope import as_id, ensure_readable, filter_scope
+from portal.core.scope import as_id
+from portal.core.service import reader, service
+from portal.core.workflow import Columns, Subject
+from portal.hub.rules import DEMAND, DEMAND_ACTIONS
 from portal.search.recommend import demand_terms
 
-WRITER_ROLES = (Role.ENTERPRISE, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
-MAX_IMPORT_ROWS = 5000
 MAX_PAGE_SIZE = 200
-# the spreadsheet's columns, in order: (data key, catalogue key of the header)
-COLUMNS = (
-    ("credit_code", "field.credit_code"),
-    ("title", "field.demand_title"),
-    ("description", "field.demand_description"),
-    ("field", "field.demand_field"),
-    ("county", "field.county"),
-    ("budget_min", "field.demand_budget_min"),
-    ("budget_max", "field.demand_budget_max"),
-    ("wanted_by", "field.demand_wanted_by"),
-    ("cooperation", "field.demand_cooperation"),
-)
+COLUMNS = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
 
 
 def _choice_from_label(value: Any, kind: str, options: Any, *, field: str, required: bool = True) -> str | None:
@@ -77,97 +67,121 @@ def _cooperation(value: Any) -> str:
     return ",".join(p for p in Cooperation if p in picked)
 
 
-def clean_demand(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Validated demand fields from a form or a spreadsheet row (raises on the first bad field)."""
-    data = {
-        "title": validation.text(raw.get("title"), field="demand_title", max_length=200),
-        "description": validation.text(raw.get("description"), field="demand_description", max_length=4000,
-                                       required=False),
-        "field": _choice_from_label(raw.get("field"), "field", Field_, field="demand_field"),
-        "budget_min": validation.money(raw.get("budget_min"), field="demand_budget_min", required=False),
-        "budget_max": validation.money(raw.get("budget_max"), field="demand_budget_max", required=False),
-        "wanted_by": validation.a_date(raw.get("wanted_by"), field="demand_wanted_by", required=False),
-        "cooperation": _cooperation(raw.get("cooperation")),
-        "county_code": None,
-    }
-    if data["budget_min"] is not None and data["budget_max"] is not None and data["budget_min"] > data["budget_max"]:
-        raise ValidationError("demands.error.budget_range", field="demand_budget_max")
+def _county(raw: Mapping[str, Any]) -> str | None:
     county = str(raw.get("county") or raw.get("county_code") or "").strip()
-    if county:
-        match = next((r.code for r in all_regions().values()
-                      if r.level == "county" and county in (r.code, r.name_zh, r.name_en)), None)
-        if match is None:
-            raise ValidationError("error.bad_choice", field="county", value=county)
-        data["county_code"] = match
+    if not county:
+        return None
+    match = next((r.code for r in all_regions().values()
+                  if r.level == "county" and county in (r.code, r.name_zh, r.name_en)), None)
+    if match is None:
+        raise ValidationError("error.bad_choice", field="county", value=county)
+    return match
+
+
+def clean_demand(raw: Mapping[str, Any], *, errors: list[PortalError] | None = None) -> dict[str, Any]:
+    """Validated demand fields from a form or a spreadsheet row: the first bad field is raised,
+    or, with errors given (an import), every bad field is added there and left None."""
+    data: dict[str, Any] = {}
+
+    def refuse(err: ValidationError) -> None:
+        if errors is None:
+            raise err
+        errors.append(err)
+
+    def take(key: str, clean: Callable[[], Any]) -> None:
+        try:
+            data[key] = clean()
+        except ValidationError as err:
+            data[key] = None
+            refuse(err)
+
+    take("title", lambda: validation.text(raw.get("title"), field="demand_title", max_length=200))
+    take("description", lambda: validation.text(raw.get("description"), field="demand_description",
+                                                max_length=4000, required=False))
+    take("field", lambda: _choice_from_label(raw.get("field"), "field", Field_, field="demand_field"))
+    take("budget_min", lambda: validation.money(raw.get("budget_min"), field="demand_budget_min", required=False))
+    take("budget_max", lambda: validation.money(raw.get("budget_max"), field="demand_budget_max", required=False))
+    take("wanted_by", lambda: validation.a_date(raw.get("wanted_by"), field="demand_wanted_by", required=False))
+    take("cooperation", lambda: _cooperation(raw.get("cooperation")))
+    low, high = data["budget_min"], data["budget_max"]
+    if low is not None and high is not None and low > high:
+        refuse(ValidationError("demands.error.budget_range", field="demand_budget_max"))
+    take("county_code", lambda: _county(raw))
     return data
 
 
-def _enterprise_for(s: Session, actor: Actor, enterprise_org_id: uuid.UUID | None) -> Organization:
-    """The enterprise a demand belongs to: the actor's own, or one of the operator's city."""
-    if actor.role not in WRITER_ROLES:
-        raise PermissionDenied()
-    if actor.role == Role.ENTERPRISE:
-        enterprise_org_id = actor.organization_id
-    org = s.get(Organization, enterprise_org_id) if enterprise_org_id else None
-    if org is None or org.kind != OrgKind.ENTERPRISE:
-        raise ValidationError("error.required" if org is None else "matching.error.not_enterprise",
-                              field="match_enterprise")
-    if actor.role == Role.CITY_OPERATOR and org.city_code != actor.city_code:
-        raise ValidationError("demands.error.enterprise_other_city", field="match_enterprise")
+def enterprise_for(s: Session, actor: Actor, enterprise_org_id: uuid.UUID | None, *,
+                   field: str = "match_enterprise") -> Organization:
+    """The enterprise a demand is for, inside the caller's transaction (like `directory.named`):
+    the one named (an enterprise's user names none: its own), refused naming field when out of
+    the actor's reach."""
+    if enterprise_org_id is None:
+        enterprise_org_id = actor.organization_id  # an enterprise's user posts for its own enterprise
+    if enterprise_org_id is None:
+        raise ValidationError("error.required", field=field)
+    org = directory.named(s, actor, enterprise_org_id, kinds=directory.ENTERPRISES, field=field)
+    DEMAND.require(actor, "create", Subject(city_code=org.city_code, org_ids=(org.id,)))
     return org
 
 
-def _check_county(data: dict[str, Any], city_code: str) -> None:
+def check_county(data: Mapping[str, Any], city_code: str) -> None:
+    """Refuse a county outside the demand's city."""
     county = data.get("county_code")
     if county and all_regions()[county].parent != city_code:
         raise ValidationError("demands.error.county_other_city", field="county")
 
 
-def create_demand(*, actor: Actor, data: Mapping[str, Any], enterprise_org_id: uuid.UUID | None = None) -> Demand:
-    """Post a demand (status open) for the actor's enterprise or, by an operator, one of its city."""
-    clean = clean_demand(data)
-    with transaction() as s:
-        org = _enterprise_for(s, actor, as_id(enterprise_org_id))
-        _check_county(clean, org.city_code)
-        demand = Demand(enterprise_org_id=org.id, city_code=org.city_code, created_by=actor.user_id,
-                        terms=demand_terms(clean["title"], clean["description"]), **clean)
-        s.add(demand)
-        audit.record(s, actor, "demand.create", demand)
-    return demand
+def new_demand(org: Organization, clean: Mapping[str, Any], *, created_by: uuid.UUID | None) -> Demand:
+    """A demand (status open) of org from cleaned fields, its search terms worked out."""
+    return Demand(enterprise_org_id=org.id, city_code=org.city_code, created_by=created_by,
+                  terms=demand_terms(clean["title"], clean["description"]), **clean)
 
 
-def _writable(s: Session, actor: Actor, demand_id: Any) -> Demand:
-    if actor.role not in WRITER_ROLES:
+def _refuse_unless_may(actor: Actor, action: str) -> None:
+    if not DEMAND.may(actor, action):
         raise PermissionDenied()
-    demand = s.get(Demand, as_id(demand_id)) if as_id(demand_id) else None
-    return ensure_readable(actor, demand, city_code=demand.city_code if demand else None,
-                           org_ids=(demand.enterprise_org_id,) if demand else ())
 
 
-def update_demand(*, actor: Actor, demand_id: uuid.UUID | str, data: Mapping[str, Any]) -> Demand:
-    """Change a demand's text, field, budget, date or cooperation."""
+@service(DEMAND, "create")
+def create_demand(s: Session, *, actor: Actor, data: Mapping[str, Any],
+                  enterprise_org_id: uuid.UUID | None = None) -> Demand:
+    """Post a demand (status open) for the actor's enterprise or, by staff, one they may name."""
+    _refuse_unless_may(actor, "create")
     clean = clean_demand(data)
-    with transaction() as s:
-        demand = _writable(s, actor, demand_id)
-        _check_county(clean, demand.city_code)
-        before = audit.snapshot(demand)
+    org = enterprise_for(s, actor, as_id(enterprise_org_id))
+    check_county(clean, org.city_code)
+    return audited_add(s, actor, "demand.create", new_demand(org, clean, created_by=actor.user_id))
+
+
+def _locked(s: Session, actor: Actor, demand_id: uuid.UUID | str | None) -> Demand:
+    did = as_id(demand_id)
+    demand = s.exec(select(Demand).where(Demand.id == did).with_for_update()).first() if did else None
+    return DEMAND.readable(actor, demand)
+
+
+@service(DEMAND, "update")
+def update_demand(s: Session, *, actor: Actor, demand_id: uuid.UUID | str, data: Mapping[str, Any]) -> Demand:
+    """Change a demand's text, field, budget, date or cooperation."""
+    _refuse_unless_may(actor, "update")
+    demand = _locked(s, actor, demand_id)
+    clean = clean_demand(data)
+    check_county(clean, demand.city_code)
+    with DEMAND.move(s, actor, "update", demand):
         for key, value in clean.items():
             setattr(demand, key, value)
         demand.terms = demand_terms(clean["title"], clean["description"])
-        s.add(demand)
-        audit.record(s, actor, "demand.update", demand, before=before)
     return demand
 
 
-def set_demand_status(*, actor: Actor, demand_id: uuid.UUID | str, status: str, reason: str = "") -> Demand:
-    """Close a demand or reopen it."""
-    validation.choice(status, DemandStatus, field="demand_status")
-    with transaction() as s:
-        demand = _writable(s, actor, demand_id)
-        before = audit.snapshot(demand)
-        demand.status = status
-        s.add(demand)
-        audit.record(s, actor, "demand.status", demand, before=before, reason=reason or None)
+@service(DEMAND, "close")
+def set_demand_status(s: Session, *, actor: Actor, demand_id: uuid.UUID | str, status: str,
+                      reason: str = "") -> Demand:
+    """Close a demand or reopen it (the step leading to status, `rules.DEMAND_ACTIONS`)."""
+    action = DEMAND_ACTIONS[validation.choice(status, DemandStatus, field="demand_status")]
+    _refuse_unless_may(actor, action)
+    demand = _locked(s, actor, demand_id)
+    with DEMAND.move(s, actor, action, demand, reason=reason or None, audit_action="demand.status"):
+        pass  # the status is the step's target
     return demand
 
 
@@ -190,212 +204,75 @@ class DemandRow:
     status: str
 
 
-@dataclass
-class DemandPage:
-    rows: list[DemandRow]
-    total: int
-    page: int
-    page_size: int
+DEMAND.govern(DemandRow)
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+ROW_COLUMNS = (Demand.id, Demand.title, Demand.description, Demand.enterprise_org_id, Organization.name,
+               Demand.city_code, Demand.county_code, Demand.field, Demand.budget_min, Demand.budget_max,
+               Demand.wanted_by, Demand.cooperation, Demand.status)
+NEWEST_FIRST = (Demand.created_at.desc(), Demand.id)
 
 
-_COLS = (Demand.id, Demand.title, Demand.description, Demand.enterprise_org_id, Organization.name,
-         Demand.city_code, Demand.county_code, Demand.field, Demand.budget_min, Demand.budget_max,
-         Demand.wanted_by, Demand.cooperation, Demand.status)
-
-
-def _filtered(actor: Actor, stmt, *, status: str | None, field: str | None, text: str,  # noqa: ANN001, ANN202
-              join: bool = True):
-    if actor.role == Role.PRESENTER:
-        raise PermissionDenied()
-    if join or text.strip():  # a count without a name search needs no join
+def filtered(stmt: Any, *, status: str | None, field: str | None, text: str, join: bool = True) -> Any:
+    """stmt over demands narrowed by the list's filters (scope is the caller's: `DEMAND.scope_filter`);
+    join=False leaves out the enterprise's name when nothing needs it (a count without a search)."""
+    word = (text or "").strip()
+    if join or word:
         stmt = stmt.join(Organization, Organization.id == Demand.enterprise_org_id)
-    stmt = filter_scope(stmt, actor, city_col=Demand.city_code, org_cols=(Demand.enterprise_org_id,))
     if status:
         stmt = stmt.where(Demand.status == status)
     if field:
         stmt = stmt.where(Demand.field == field)
-    if text.strip():
-        word = text.strip()
+    if word:
         stmt = stmt.where(or_(Demand.title.icontains(word, autoescape=True),
                               Organization.name.icontains(word, autoescape=True)))
     return stmt
 
 
+@reader(DEMAND)
 def list_demands(*, actor: Actor, status: str | None = None, field: str | None = None, text: str = "",
-                 page: int = 1, page_size: int = 25) -> DemandPage:
-    """Demands in the actor's scope (operators: their city; enterprises: their own), newest first."""
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    page = max(1, page)
+                 page: int = 1, page_size: int = 25) -> Page[DemandRow]:
+    """One page (from 1) of the demands in the actor's scope (staff: their city; enterprises:
+    their own), newest first."""
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    count = DEMAND.scope_filter(filtered(select(func.count()).select_from(Demand), status=status, field=field,
+                                         text=text, join=False), actor, COLUMNS)
+    rows = DEMAND.scope_filter(filtered(select(*ROW_COLUMNS), status=status, field=field, text=text),
+                               actor, COLUMNS).order_by(*NEWEST_FIRST)
     with read_session() as s:
-        total = s.exec(_filtered(actor, select(func.count()).select_from(Demand), status=status, field=field,
-                                 text=text, join=False)).one()
-        rows = s.exec(_filtered(actor, select(*_COLS), status=status, field=field, text=text)
-                      .order_by(Demand.created_at.desc(), Demand.id)
-                      .offset((page - 1) * page_size).limit(page_size)).all()
-    return DemandPage([DemandRow(*r) for r in rows], int(total), page, page_size)
+        def fetch(offset: int, limit: int) -> list[DemandRow]:
+            return [DemandRow(*r) for r in s.exec(rows.offset(offset).limit(limit)).all()]
+
+        return paginate(s, count, fetch, page=page, size=size)
 
 
+@reader(DEMAND)
 def get_demand(*, actor: Actor, demand_id: uuid.UUID | str) -> DemandRow:
     """One demand in scope (NotFound otherwise)."""
     did = as_id(demand_id)
+    stmt = DEMAND.scope_filter(filtered(select(*ROW_COLUMNS), status=None, field=None, text=""), actor, COLUMNS)
     if did is None:
         raise NotFound()
     with read_session() as s:
-        row = s.exec(_filtered(actor, select(*_COLS), status=None, field=None, text="")
-                     .where(Demand.id == did)).first()
+        row = s.exec(stmt.where(Demand.id == did)).first()
     if row is None:
         raise NotFound()
     return DemandRow(*row)
 
 
-def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[tuple[uuid.UUID, str]]:
-    """Enterprises the actor may post demands for whose name (or credit code) contains query: at
-    most limit, so a picker stays small when a city has thousands of enterprises."""
-    if actor.role not in WRITER_ROLES:
+@reader(DEMAND)
+def enterprise_options(*, actor: Actor, query: str = "", limit: int = 50) -> list[directory.Choice]:
+    """Enterprises the actor may post demands for whose name contains query (or whose credit code
+    it is), at most limit: `directory.enterprises`, which `create_demand` checks against; nothing
+    for a reader who posts no demands."""
+    _refuse_unless_may(actor, "read")
+    if not DEMAND.may(actor, "create"):
         return []
-    stmt = select(Organization.id, Organization.name).where(Organization.kind == OrgKind.ENTERPRISE)
-    if actor.role == Role.ENTERPRISE:
-        stmt = stmt.where(Organization.id == actor.organization_id)
-    elif actor.role == Role.CITY_OPERATOR:
-        stmt = stmt.where(Organization.city_code == actor.city_code)
-    words = str(query or "").strip()[:60]
-    if words:
-        stmt = stmt.where(or_(Organization.name.contains(words, autoescape=True),
-                              Organization.credit_code == words.upper()))
-    with read_session() as s:
-        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name).limit(limit)).all()]
+    return directory.enterprises(actor=actor, query=query, limit=limit)
 
 
-# --- Excel --------------------------------------------------------------------------------------
-
-@dataclass
-class RowError:
-    """A bad spreadsheet row: its number (as Excel shows it), the field and the message."""
-
-    row: int
-    field: str | None
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import did: rows created, or the errors that refused the whole file."""
-
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-
-def _header_map(header: list[Any], lang: str) -> dict[int, str]:
-    names = {}
-    for key, cat in COLUMNS:
-        for lg in ("zh", "en"):
-            names[t(cat, lg).strip().lower()] = key
-        names[key] = key
-    out = {}
-    for i, cell in enumerate(header):
-        key = names.get(str(cell or "").strip().lower())
-        if key:
-            out[i] = key
-    return out
-
-
-def import_demands(*, actor: Actor, data: bytes, lang: str = "zh") -> ImportReport:
-    """Create every demand of a workbook's first sheet, or none: a bad row refuses the whole file."""
-    from openpyxl import load_workbook
-
-    if actor.role not in WRITER_ROLES:
-        raise PermissionDenied()
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 — any unreadable upload is the same refusal
-        raise ValidationError("demands.error.not_xlsx", field="demand_file") from None
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows:
-        raise ValidationError("demands.error.empty_file", field="demand_file")
-    columns = _header_map(list(rows[0]), lang)
-    missing = [key for key, _ in COLUMNS if key not in columns.values() and key in ("credit_code", "title", "field")]
-    if missing:
-        raise ValidationError("demands.error.missing_columns", field="demand_file",
-                              columns="、".join(t(dict(COLUMNS)[k], lang) for k in missing))
-    body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
-    if len(body) > MAX_IMPORT_ROWS:
-        raise ValidationError("demands.error.too_many_rows", field="demand_file", max=MAX_IMPORT_ROWS)
-    report = ImportReport()
-    with transaction() as s:
-        staged = []
-        for n, values in enumerate(rows[1:], start=2):
-            if not any(c not in (None, "") for c in values):
-                continue
-            raw = {columns[i]: v for i, v in enumerate(values) if i in columns}
-            try:
-                code = validation.credit_code(raw.get("credit_code"))
-                org = s.exec(select(Organization).where(Organization.credit_code == code)).first()
-                if org is None:
-                    raise ValidationError("demands.error.unknown_enterprise", field="credit_code", code=code)
-                if actor.role == Role.ENTERPRISE and org.id != actor.organization_id:
-                    raise ValidationError("demands.error.enterprise_not_yours", field="credit_code")
-                org = _enterprise_for(s, actor, org.id)
-                clean = clean_demand(raw)
-                _check_county(clean, org.city_code)
-            except PortalError as err:
-                report.errors.append(RowError(n, err.field, err.message(lang)))
-                continue
-            staged.append((org, clean))
-        if report.errors:
-            # nothing is written: the transaction has not added a row yet
-            return report
-        for org, clean in staged:
-            demand = Demand(enterprise_org_id=org.id, city_code=org.city_code, created_by=actor.user_id,
-                            terms=demand_terms(clean["title"], clean["description"]), **clean)
-            s.add(demand)
-            audit.record(s, actor, "demand.import", demand)
-        report.created = len(staged)
-    return report
-
-
-def export_demands(*, actor: Actor, status: str | None = None, field: str | None = None, text: str = "",
-                   lang: str = "zh", limit: int = 20000) -> bytes:
-    """Demands in scope as a workbook with the import's columns (so it can be edited and re-imported)."""
-    from openpyxl import Workbook
-
-    with read_session() as s:
-        stmt = _filtered(actor, select(*_COLS, Organization.credit_code), status=status, field=field, text=text)
-        rows = s.exec(stmt.order_by(Demand.created_at.desc(), Demand.id).limit(limit)).all()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(t("demands.export_sheet", lang))
-    sheet.append([t(cat, lang) for _, cat in COLUMNS] + [t("field.match_enterprise", lang),
-                                                         t("field.demand_status", lang)])
-    regions = all_regions()
-    for r in rows:
-        d = DemandRow(*r[:-1])
-        sheet.append([
-            r[-1], d.title, d.description, label("field", d.field, lang),
-            regions[d.county_code].name(lang) if d.county_code in regions else "",
-            d.budget_min, d.budget_max, d.wanted_by,
-            "、".join(label("cooperation", c, lang) for c in d.cooperation.split(",") if c),
-            d.enterprise_name, label("demand_status", d.status, lang),
-        ])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def import_template(*, lang: str = "zh") -> bytes:
-    """An empty workbook with the import's header row and one example row."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = t("demands.export_sheet", lang)
-    sheet.append([t(cat, lang) for _, cat in COLUMNS])
-    sheet.append(["91330106MA27XXXXXX", "电池用久了鼓包", "动力电池使用半年后鼓包，续航下降，希望改进材料。",
-                  label("field", "new_energy", lang), "", 100000, 300000, "2027-06-30",
-                  label("cooperation", "trial", lang)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+@reader(DEMAND)
+def picks_enterprise(*, actor: Actor) -> bool:
+    """Whether the actor names the enterprise of a demand it posts (staff may post for any
+    enterprise of their reach; an enterprise's user posts only for its own)."""
+    _refuse_unless_may(actor, "read")
+    return DEMAND.may(actor, "create", Subject(city_code=actor.city_code))

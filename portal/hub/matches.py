@@ -16,17 +16,18 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Demand, Intent, Match, Organization, Result, Roadshow
-from db.models.enums import Channel, DemandStatus, DropReason, MatchStage, ResultStatus
+from db.models.enums import Channel, DropReason, MatchStage, ResultStatus
 from portal.core import directory, validation
 from portal.core.actor import Actor
-from portal.core.audit import audited_add, audited_change
+from portal.core.audit import audited_add
 from portal.core.cache import cached
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.paging import Page, paginate
 from portal.core.scope import as_id, scope_key
 from portal.core.service import reader, service
 from portal.core.workflow import Columns
-from portal.hub.rules import FINAL_STAGES, MATCH, STAGE_ORDER, stage_action
+from portal.hub.rules import DEMAND, FINAL_STAGES, MATCH, STAGE_ORDER, stage_action
 from portal.scoring import points
 
 COLUMNS = Columns(city=Match.city_code, orgs=(Match.enterprise_org_id,), status=Match.stage)
@@ -93,19 +94,22 @@ def record_match(s: Session, *, actor: Actor, result_id: uuid.UUID, enterprise_o
         agency_id=agency.id, city_code=city, channel=channel, contact_date=contact, people=people, notes=notes,
         next_follow_up=follow, stage=MatchStage.CONTACTED, intent_id=intent_id, roadshow_id=roadshow_id,
         created_by=actor.user_id))
-    if demand is not None and demand.status == DemandStatus.OPEN:
-        with audited_change(s, actor, "demand.matched", demand):
-            demand.status = DemandStatus.MATCHED
+    if demand is not None and DEMAND.may(actor, "match", demand):  # an open demand is matched now
+        with DEMAND.move(s, actor, "match", demand, audit_action="demand.matched"):
+            pass  # the status is the step's target
     points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
                  city_code=match.city_code, entity="match_record", entity_id=match.id)
     return match
 
 
-@reader(MATCH, "record")
+@reader(MATCH)
 def agency_choices(*, actor: Actor, result_id: uuid.UUID | None = None,
                    city_code: str | None = None) -> list[AgencyChoice]:
     """The agencies the actor may record for (`directory.agencies`), those of city_code (default:
-    the result's city) first."""
+    the result's city) first; none for a reader who records nothing, refused to one who reads no
+    matches."""
+    if not MATCH.may(actor, "read"):
+        raise PermissionDenied()
     if city_code is None and result_id is not None and MATCH.may(actor, "record"):
         with read_session() as s:
             city_code = s.exec(select(Result.city_code).where(Result.id == result_id)).first()
@@ -227,27 +231,32 @@ def _row(m: Match, title: str, ent: str, demand: str | None) -> MatchRow:
 @reader(MATCH)
 def list_matches(*, actor: Actor, stage: str | None = None, demand_id: uuid.UUID | None = None,
                  result_id: uuid.UUID | None = None, overdue_only: bool = False,
-                 limit: int = 50, offset: int = 0) -> list[MatchRow]:
-    """Matches in the actor's scope: latest contacts first; overdue (longest first) or one stage
-    (next follow-up first) when filtered."""
-    stmt = _rows_stmt(actor)
+                 page: int = 1, page_size: int = 50) -> Page[MatchRow]:
+    """One page (from 1) of the matches in the actor's scope: latest contacts first; overdue
+    (longest first) or one stage (next follow-up first) when filtered."""
+    conds = []
     if stage:
-        stmt = stmt.where(Match.stage == stage)
+        conds.append(Match.stage == stage)
     if demand_id:
-        stmt = stmt.where(Match.demand_id == demand_id)
+        conds.append(Match.demand_id == demand_id)
     if result_id:
-        stmt = stmt.where(Match.result_id == result_id)
+        conds.append(Match.result_id == result_id)
+    if overdue_only:
+        conds += [Match.stage.not_in(FINAL_STAGES), Match.next_follow_up < today()]
     # each order below walks an index of match_record, so a page stays quick at a million matches
     if overdue_only:
-        stmt = stmt.where(Match.stage.not_in(FINAL_STAGES), Match.next_follow_up < today())
-        stmt = stmt.order_by(Match.next_follow_up, Match.id)  # the longest overdue first
+        order = (Match.next_follow_up, Match.id)  # the longest overdue first
     elif stage:
-        stmt = stmt.order_by(Match.next_follow_up, Match.id)  # the next follow-up due first
+        order = (Match.next_follow_up, Match.id)  # the next follow-up due first
     else:
-        stmt = stmt.order_by(Match.contact_date.desc(), Match.id)  # the latest contacts first
+        order = (Match.contact_date.desc(), Match.id)  # the latest contacts first
+    rows = _rows_stmt(actor).where(*conds).order_by(*order)
+    count = MATCH.scope_filter(select(func.count()).select_from(Match), actor, COLUMNS).where(*conds)
     with read_session() as s:
-        rows = s.exec(stmt.limit(limit).offset(offset)).all()
-    return [_row(*r) for r in rows]
+        def fetch(offset: int, limit: int) -> list[MatchRow]:
+            return [_row(*r) for r in s.exec(rows.offset(offset).limit(limit)).all()]
+
+        return paginate(s, count, fetch, page=page, size=max(1, min(page_size, 200)))
 
 
 @reader(MATCH)

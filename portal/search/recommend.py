@@ -16,11 +16,14 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import Demand, Organization, Result, ResultTerms
-from db.models.enums import DemandStatus, ResultStatus, Role
+from db.models.enums import DemandStatus, ResultStatus
 from portal.core.actor import Actor
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied
-from portal.core.scope import ensure_readable, filter_scope
+from portal.core.service import reader
+from portal.core.workflow import Columns
+from portal.hub.rules import DEMAND
+from portal.pool.common import running_trials, slots_left
 from portal.search import text
 from portal.search.index import FIELD_CODE, Bm25Index
 from portal.search.store import current_index
@@ -31,6 +34,7 @@ NO_SLOT_FACTOR = 0.5  # a result whose trial slots are all taken sinks, but stay
 SHORTLIST = 4  # re-rank this many times `limit` candidates with the database facts
 MAX_WHY = 8
 DEMAND_POOL = 3000  # the most recent open demands considered for a result
+DEMAND_SCOPE = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
 
 
 @dataclass(frozen=True)
@@ -139,22 +143,26 @@ def explain_rows(ranked: list[Ranked], query: dict[str, tuple[float, str | None]
 def _slots_left(session, caps: dict[uuid.UUID, int | None]) -> dict[uuid.UUID, int | None]:  # noqa: ANN001
     """Trial slots open today per result, by the pool's own rule (portal.pool.common); results
     without a limit need no trial count."""
-    from portal.pool.common import running_trials, slots_left
-
     limited = [rid for rid, cap in caps.items() if cap is not None]
     running = running_trials(session, limited, today()) if limited else {}
     return {rid: slots_left(cap, running.get(rid, 0)) for rid, cap in caps.items()}
 
 
-def _load_demand(actor: Actor, demand_id: uuid.UUID) -> Demand:
-    if actor.role == Role.PRESENTER:
+def _reads_demands(actor: Actor) -> None:
+    """Refuse a role that reads no demands (a presenter, an institution officer): recommendations
+    both ways are about demands."""
+    if not DEMAND.may(actor, "read"):
         raise PermissionDenied()
+
+
+def _load_demand(actor: Actor, demand_id: uuid.UUID) -> Demand:
+    _reads_demands(actor)
     with read_session() as s:
         demand = s.get(Demand, demand_id) if demand_id else None
-    return ensure_readable(actor, demand, city_code=demand.city_code if demand else None,
-                           org_ids=(demand.enterprise_org_id,) if demand else ())
+    return DEMAND.readable(actor, demand)
 
 
+@reader(DEMAND)
 def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
                          use_expansion: bool = True) -> list[Recommendation]:
     """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons."""
@@ -196,24 +204,21 @@ def demand_terms(title: str, description: str) -> str:
     return text.encode({term: weight for term, (weight, _via) in demand_query(title, description).items()})
 
 
+@reader(DEMAND)
 def recommend_for_result(*, actor: Actor, result_id: uuid.UUID, limit: int = 10) -> list[DemandFit]:
     """Open demands in the actor's scope that fit a listed result, best first, with the reasons."""
-    if actor.role == Role.PRESENTER:
-        raise PermissionDenied()
+    stmt = DEMAND.scope_filter(
+        select(Demand.id, Demand.title, Demand.description, Demand.terms, Demand.field, Demand.city_code,
+               Demand.enterprise_org_id, Organization.name)
+        .join(Organization, Organization.id == Demand.enterprise_org_id)
+        .where(Demand.status.in_((DemandStatus.OPEN, DemandStatus.MATCHED))),
+        actor, DEMAND_SCOPE).order_by(Demand.created_at.desc()).limit(DEMAND_POOL)
     with read_session() as s:
         result = s.get(Result, result_id) if result_id else None
         if result is None or result.status != ResultStatus.LISTED:
             raise NotFound()
         stored = s.get(ResultTerms, result.id)
-        stmt = (
-            select(Demand.id, Demand.title, Demand.description, Demand.terms, Demand.field, Demand.city_code,
-                   Demand.enterprise_org_id, Organization.name)
-            .join(Organization, Organization.id == Demand.enterprise_org_id)
-            .where(Demand.status.in_((DemandStatus.OPEN, DemandStatus.MATCHED)))
-            .order_by(Demand.created_at.desc()).limit(DEMAND_POOL)
-        )
-        rows = s.exec(filter_scope(stmt, actor, city_col=Demand.city_code,
-                                   org_cols=(Demand.enterprise_org_id,))).all()
+        rows = s.exec(stmt).all()
     if stored is not None and stored.listed:
         counts = text.decode(stored.terms)
     else:
@@ -258,8 +263,11 @@ class ResultChoice:
     owner_name: str
 
 
+@reader(DEMAND)
 def find_listed_results(*, actor: Actor, query: str, limit: int = 20) -> list[ResultChoice]:
-    """Listed results for a picker: by number when the query is one, else ranked by the text index."""
+    """Listed results (the whole province) for the pickers of the recommendations and the match
+    form: by number when the query is one, else ranked by the text index."""
+    _reads_demands(actor)
     query = (query or "").strip()
     if not query:
         return []

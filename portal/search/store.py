@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from db.engine import get_engine, read_session, transaction
@@ -24,6 +26,7 @@ from db.models import Result, ResultTerms, SearchState
 from db.models.enums import ResultStatus
 from portal.core.clock import now
 from portal.core.errors import PortalError
+from portal.core.settings import get_settings
 from portal.search import text
 from portal.search.index import Bm25Index, load_snapshot, save_snapshot
 
@@ -54,11 +57,7 @@ def _state(session: Session, *, create: bool) -> SearchState | None:
     state = session.get(SearchState, 1)
     if state is None and create:
         # two first writers at once must not both insert the one row
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.exec(insert(SearchState).values(id=1, seq=0, epoch=uuid.uuid4().hex).on_conflict_do_nothing())
         state = session.get(SearchState, 1)
     return state
@@ -190,8 +189,6 @@ def snapshot_path() -> Path | None:
         if not url.database or url.database == ":memory:":
             return None
         return Path(f"{url.database}.search.npz")
-    from portal.core.settings import get_settings
-
     key = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
     return get_settings().data_dir / f"search-{key}.npz"
 

@@ -69,7 +69,7 @@ def test_pipeline_counts_stages_and_flags_overdue(demo_db) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已接触"] == str(board["contacted"].total)
     assert metrics["已终止"] == str(board["dropped"].total)
-    overdue = [r for r in list_matches(actor=me, limit=50) if r.overdue]
+    overdue = [r for r in list_matches(actor=me, page_size=50).rows if r.overdue]
     frame = tables(at)[0]
     assert (frame["逾期"] == "⚠ 逾期").sum() == len(overdue)
 
@@ -136,3 +136,28 @@ def test_city_operator_gets_no_agency_picker(demo_db) -> None:
     at = _open("hz_operator", "matches")
     at.text_input(key="new_match_q").input("石墨烯 散热").run()
     assert "运营机构" not in [w.label for w in at.selectbox]
+
+
+def test_a_bad_import_is_refused_whole_and_offers_the_error_sheet(own_demo) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from portal.hub.demand_sheets import COLUMNS
+
+    book = Workbook()
+    book.active.append([c.header("zh") for c in COLUMNS])
+    book.active.append(["91330106MA27XXXXXX", "", "", "玄学", "", None, None, None, "试用"])
+    data = io.BytesIO()
+    book.save(data)
+    me = load_actor("hz_operator")
+    before = list_demands(actor=me, page_size=1).total
+    at = _open("hz_operator", "demands")
+    at.file_uploader[0].upload("demands.xlsx", data.getvalue(),
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    next(b for b in at.button if b.label == "导入").click().run()
+    assert not at.exception, at.exception
+    assert any("未导入任何数据" in e.value for e in at.error)
+    assert set(tables(at)[-1]["列"]) == {"统一社会信用代码", "需求标题", "技术领域"}
+    assert [d for d in at.get("download_button") if d.proto.label == "下载错误清单"]
+    assert list_demands(actor=me, page_size=1).total == before
