@@ -218,7 +218,7 @@ VALUES: dict[str, Any] = {
     "new_password": "Test@2026y", "current": "Demo@2026", "query": "", "text": "", "number": "202310123456.7",
     "amount": "1000", "premium": "5000", "coverage": "250000", "deal_amount": "200000", "price_per_day": "3000",
     "capacity": 2, "year": today().year, "level": "agency", "by": "agency", "kind": "service_fee",
-    "stage": "interested", "drop_reason": "timing", "channel": "visit", "status": None, "role": "city_operator",
+    "stage": "interested", "drop_reason": "timing", "channel": "visit", "status": "closed", "role": "city_operator",
     "present": True, "upheld": False, "disabled": False, "new_trl": 6, "months": 12,
     "contact_date": today(), "next_follow_up": today() + timedelta(days=7), "paid_on": today(),
     "signing_date": today(), "start_date": LATER, "end_date": LATER + timedelta(days=2),
