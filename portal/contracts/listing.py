@@ -29,7 +29,7 @@ from db.models import (
 )
 from db.models.enums import ContractKind, ObjectionStatus, ResultStatus
 from portal.contracts.common import COLUMNS, readable_contract
-from portal.contracts.rules import CONTRACT
+from portal.contracts.rules import CONTRACT, INSURANCE
 from portal.contracts.vouchers import redeemable
 from portal.core import directory, validation
 from portal.core.actor import Actor
@@ -165,7 +165,7 @@ def enterprise_search(*, actor: Actor, text: str = "", city_code: str | None = N
     return _pairs(directory.enterprises(actor=actor, query=text, city_code=city, limit=limit))
 
 
-@reader(CONTRACT, "create_trial")
+@reader(INSURANCE, "add")
 def insurers(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """The insurers a trial's policy may name (`directory.insurers`: province-wide)."""
     return _pairs(directory.insurers(actor=actor))

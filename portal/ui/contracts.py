@@ -179,7 +179,8 @@ def objection_section(me: Actor, detail: listing.ContractDetail, actions: list[s
 
 def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
     """The trial's policies and voucher redemptions, with forms to add a policy and redeem a voucher
-    for those the tables allow (a contract's reader of the trial's city is of the same city)."""
+    when the tables allow them (staff read only contracts they may also insure and refund, so
+    asking about the record type is asking about this trial)."""
     c = detail.contract
     st.subheader(t("contracts.insurance"))
     if detail.policies:
