@@ -38,15 +38,15 @@ def main() -> None:
     configure()
     actor = load_actor(sys.argv[1] if len(sys.argv) > 1 else "hz_operator")
     print(f"acting as {actor.username} ({actor.role}, {actor.city_code})")
-    rows, total = timed("list_contracts page 1 (+count)", lambda: list_contracts(actor=actor))
-    print(f"  {total} contracts in scope")
+    first = timed("list_contracts page 1 (+count)", lambda: list_contracts(actor=actor))
+    print(f"  {first.total} contracts in scope")
     timed("list_contracts page 20", lambda: list_contracts(actor=actor, page=20))
     timed("list_contracts status=active", lambda: list_contracts(actor=actor, filters=ContractFilters(status="active")))
     timed("list_contracts kind=trial status=converted",
           lambda: list_contracts(actor=actor, filters=ContractFilters(kind="trial", status="converted")))
     timed("list_contracts result text", lambda: list_contracts(actor=actor, filters=ContractFilters(result_text="石墨烯")))
     timed("expiring_trials (page of 25)", lambda: expiring_trials(actor=actor))
-    timed("contract_detail", lambda: contract_detail(actor=actor, contract_id=rows[0].id))
+    timed("contract_detail", lambda: contract_detail(actor=actor, contract_id=first.rows[0].id))
     timed("list_converted_deals (500)", lambda: list_converted_deals(actor=actor))
     timed("export .xlsx (filtered: converted)", lambda: export_contracts_xlsx(
         actor=actor, filters=ContractFilters(status="converted")), runs=1)

@@ -4,12 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import ContractKind
-from portal.contracts.common import RUNNING, WRITERS
 from portal.contracts.documents import contract_risks, generate_document
 from portal.contracts.listing import contract_detail, find_contract_id
 from portal.core.clock import fmt
+from portal.core.workflow import allowed_actions
 from portal.ui import actor, label, refusals, show_flash, t, yuan
-from portal.ui.contracts import insurance_section, objection_section, outcome_forms
+from portal.ui.contracts import OUTCOMES, insurance_section, objection_section, outcome_forms
 
 me = actor()
 st.title(t("nav.contract"))
@@ -21,7 +21,7 @@ with refusals():
         st.stop()
     detail = contract_detail(actor=me, contract_id=find_contract_id(actor=me, number=number))
     c = detail.contract
-    can_write = me.role in WRITERS
+    actions = allowed_actions(me, c)
     st.header(f"{c.number} · {label('contract_kind', c.kind)} · {label('contract_status', c.status)}")
     cols = st.columns(4)
     cols[0].metric(t("contracts.col.start"), str(c.start_date))
@@ -58,19 +58,19 @@ with refusals():
     if detail.template:
         st.caption(t("contracts.template_used", title=detail.template[1], version=detail.template[0]))
     key = f"doc_{c.id}"  # every kind has a standard form: trial, paid licence, transfer
-    if st.button(t("contracts.document")):
+    if "document" in actions and st.button(t("contracts.document")):
         st.session_state[key] = generate_document(actor=me, contract_id=c.id)
     if key in st.session_state:
         doc = st.session_state[key]
         st.download_button(t("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
-    if can_write and c.kind == ContractKind.TRIAL and (c.status in RUNNING or c.status == "expired"):
+    if c.kind == ContractKind.TRIAL and OUTCOMES & set(actions):  # a deal has no trial outcome
         st.subheader(t("contracts.outcome"))
-        outcome_forms(me, c)
-    if c.kind == ContractKind.TRIAL:
-        insurance_section(me, detail, can_write)
-    objection_section(me, detail, can_write)
+        outcome_forms(me, c, actions)
+    if c.kind == ContractKind.TRIAL:  # insurance covers a trial's risk
+        insurance_section(me, detail)
+    objection_section(me, detail, actions)
 
     st.subheader(t("contracts.history"))
     st.dataframe(pd.DataFrame([{

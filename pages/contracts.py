@@ -3,21 +3,23 @@
 import streamlit as st
 
 from db.models.enums import ContractKind, ContractStatus
-from portal.contracts.common import WRITERS
 from portal.contracts.listing import (
     ContractFilters,
     export_contracts_xlsx,
     list_contracts,
 )
 from portal.core.regions import cities, region_name
+from portal.core.workflow import may
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
+from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
 
 me = actor()
 st.title(t("nav.contracts"))
-tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if me.role in WRITERS else [t("contracts.list")])
+tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if may(me, "create_trial", "contract")
+               else [t("contracts.list")])
 
 with tabs[0], refusals():
     city = None
@@ -39,18 +41,16 @@ with tabs[0], refusals():
         until = c7.date_input(t("field.until"), value=None)
     filters = ContractFilters(status=status, kind=kind, result_text=text, licensor_text=licensor,
                               licensee_text=licensee, since=since, until=until, city_code=city)
-    _, total = list_contracts(actor=me, filters=filters, page=1, page_size=1)
-    pages = max(1, -(-total // PAGE_SIZE))
-    left, right = st.columns([3, 1])
-    left.caption(t("contracts.total", total=total))
-    page = right.number_input(t("contracts.page", pages=pages), min_value=1, max_value=pages, value=1, step=1)
-    rows, _ = list_contracts(actor=me, filters=filters, page=int(page), page_size=PAGE_SIZE)
+    page = list_contracts(actor=me, filters=filters, page=asked("contracts_page"), page_size=PAGE_SIZE)
+    st.caption(t("contracts.total", total=page.total))
+    rows = page.rows
     if not rows:
         st.info(t("contracts.none"))
     else:
         st.caption(t("contracts.open_hint"))
         picked = st.dataframe(contracts_frame(rows), hide_index=True, width="stretch", on_select="rerun",
                               selection_mode="single-row", key="contracts_table")
+        pager(page, "contracts_page")
         selected = picked.selection.rows if picked is not None else []
         if selected:
             st.switch_page("../pages/contract_detail.py", query_params={"no": rows[selected[0]].number})

@@ -6,6 +6,7 @@ import streamlit as st
 from portal.contracts.listing import expiring_trials
 from portal.core.regions import region_name
 from portal.ui import actor, label, lang, refusals, t
+from portal.ui.paging import asked, pager
 
 me = actor()
 st.title(t("nav.expiring"))
@@ -45,27 +46,19 @@ def _show(trial) -> None:  # noqa: ANN001
 PAGE_SIZE = 10  # each card draws two small tables: ten cards a page keep a rerun near 30 ms
 
 with refusals():
-    number = max(1, int(st.session_state.get("expiring_page", 1)))
-    first = expiring_trials(actor=me, page=number, page_size=PAGE_SIZE)
-    pages = max(1, -(-first.total // PAGE_SIZE))
-    if number > pages:  # trials ended or converted since the page was chosen
-        st.session_state["expiring_page"] = number = 1
-        first = expiring_trials(actor=me, page=1, page_size=PAGE_SIZE)
-    st.caption(t("contracts.expiring_caption", days=first.days))
-    left, right = st.columns([3, 1])
-    left.caption(t("contracts.total_trials", total=first.total))
-    if pages > 1:
-        right.number_input(t("contracts.page", pages=pages), min_value=1, max_value=pages, step=1, key="expiring_page")
-    trials = first.rows
-    overdue = [tr for tr in trials if tr.days_left < 0]
-    coming = [tr for tr in trials if tr.days_left >= 0]
+    page = expiring_trials(actor=me, page=asked("expiring_page"), page_size=PAGE_SIZE)
+    st.caption(t("contracts.expiring_caption", days=page.days))
+    st.caption(t("contracts.total_trials", total=page.total))
+    overdue = [tr for tr in page.rows if tr.days_left < 0]
+    coming = [tr for tr in page.rows if tr.days_left >= 0]
     if overdue:
         st.subheader(t("contracts.overdue"))
         for trial in overdue:
             _show(trial)
-    if not first.total:
-        st.info(t("contracts.expiring_none", days=first.days))
+    if not page.total:
+        st.info(t("contracts.expiring_none", days=page.days))
     elif coming and overdue:
         st.subheader(t("contracts.coming"))
     for trial in coming:
         _show(trial)
+    pager(page, "expiring_page")

@@ -10,6 +10,7 @@ from portal.contracts.listing import enterprise_search
 from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
 from portal.core.clock import today
 from portal.core.regions import cities, region_name
+from portal.core.workflow import may
 from portal.ui import actor, label, lang, refusals, t, yuan
 
 me = actor()
@@ -18,22 +19,24 @@ st.title(t("nav.vouchers"))
 with refusals():
     if me.city_code:
         st.caption(t("vouchers.rate", rate=percent(voucher_rate(me.city_code))))
-    with st.expander(t("vouchers.issue")):
-        city = me.city_code
-        if me.is_province:  # outside the form, so picking a city or a name refreshes the choices at once
-            city = st.selectbox(t("field.city"), [c.code for c in cities()], format_func=lambda c: region_name(c, lang()))
-        name = st.text_input(t("contracts.enterprise_search"), key="voucher_enterprise_search")
-        enterprises = enterprise_search(actor=me, text=name, city_code=city)
-        with st.form("issue_voucher"):
-            enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])
-            amount = st.text_input(t("field.voucher_amount"), value="20000")
-            issued = st.date_input(t("field.voucher_issued_on"), value=today())
-            expires = st.date_input(t("field.voucher_expires_on"), value=today() + timedelta(days=730))
-            if st.form_submit_button(t("vouchers.issue"), type="primary"):
-                with refusals():
-                    v = issue_voucher(actor=me, enterprise_org_id=enterprise[0] if enterprise else None, amount=amount,
-                                      issued_on=issued, expires_on=expires)
-                    st.success(t("vouchers.issued", code=v.code))
+    if may(me, "issue", "voucher"):
+        with st.expander(t("vouchers.issue")):
+            city = me.city_code
+            if me.is_province:  # outside the form, so picking a city or a name refreshes the choices at once
+                city = st.selectbox(t("field.city"), [c.code for c in cities()],
+                                    format_func=lambda c: region_name(c, lang()))
+            name = st.text_input(t("contracts.enterprise_search"), key="voucher_enterprise_search")
+            enterprises = enterprise_search(actor=me, text=name, city_code=city)
+            with st.form("issue_voucher"):
+                enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])
+                amount = st.text_input(t("field.voucher_amount"), value="20000")
+                issued = st.date_input(t("field.voucher_issued_on"), value=today())
+                expires = st.date_input(t("field.voucher_expires_on"), value=today() + timedelta(days=730))
+                if st.form_submit_button(t("vouchers.issue"), type="primary"):
+                    with refusals():
+                        v = issue_voucher(actor=me, enterprise_org_id=enterprise[0] if enterprise else None,
+                                          amount=amount, issued_on=issued, expires_on=expires)
+                        st.success(t("vouchers.issued", code=v.code))
     st.subheader(t("vouchers.list"))
     rows = list_vouchers(actor=me)
     st.dataframe(pd.DataFrame([{

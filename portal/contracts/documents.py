@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import (
     Agency,
     Contract,
@@ -29,15 +29,17 @@ from db.models import (
     Result,
 )
 from db.models.enums import ContractKind, EnterpriseSize, LicenceType, ObjectionStatus, ResultStatus
-from portal.contracts.common import WRITERS, months_between, percent, readable_contract
+from portal.contracts.common import months_between, percent, readable_contract
+from portal.contracts.rules import CONTRACT
 from portal.contracts.templates import template_for
 from portal.contracts.texts import rmb_upper
 from portal.contracts.trials import max_licensees, peak_running
-from portal.core import audit, scope
 from portal.core.actor import Actor
+from portal.core.audit import audited_change
 from portal.core.clock import today
 from portal.core.i18n import label, t
 from portal.core.policy import current_policy
+from portal.core.service import reader, service
 
 FONT = "宋体"
 BLANK_DATE = "____年__月__日"
@@ -172,25 +174,26 @@ class GeneratedDocument:
     hints: list[RiskHint]
 
 
+@reader(CONTRACT)
 def contract_risks(*, actor: Actor, contract_id: uuid.UUID) -> list[RiskHint]:
-    """The risk hints for a contract in scope (shown on its page)."""
+    """The risk hints for a contract the actor reads (shown on its page)."""
     with read_session() as s:
         return risk_hints(s, readable_contract(s, actor, contract_id))
 
 
-def generate_document(*, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocument:
-    """The contract's .docx from the template version it was made with (set now if it had none)."""
-    with transaction() as s:
-        contract = readable_contract(s, actor, contract_id)
-        template = s.get(ContractTemplate, contract.template_id) if contract.template_id else None
-        if template is None:
-            template = template_for(s, contract.city_code, contract.kind)  # NotFound for an unknown kind
-            if actor.role in WRITERS and scope.in_scope(actor, city_code=contract.city_code):
-                # pin the version now, so later edits of the template do not change this contract
-                before = audit.snapshot(contract)
+@service(CONTRACT, "document")
+def generate_document(s: Session, *, actor: Actor, contract_id: uuid.UUID) -> GeneratedDocument:
+    """The contract's .docx from the template version it was made with; a contract made before
+    templates were pinned gets the version in force now, pinned when its staff generate it."""
+    contract = readable_contract(s, actor, contract_id)
+    CONTRACT.require(actor, "document", contract)
+    template = s.get(ContractTemplate, contract.template_id) if contract.template_id else None
+    if template is None:
+        template = template_for(s, contract.city_code, contract.kind)  # NotFound for an unknown kind
+        if CONTRACT.may(actor, "pin_template", contract):
+            # pin the version now, so later edits of the template do not change this contract
+            with audited_change(s, actor, "contract.template_set", contract):
                 contract.template_id = template.id
-                s.add(contract)
-                audit.record(s, actor, "contract.template_set", contract, before=before)
-        hints = risk_hints(s, contract)
-        data = render_docx(template.title, template.body, document_fields(s, contract, hints))
-        return GeneratedDocument(f"{contract.number}.docx", data, template.version, hints)
+    hints = risk_hints(s, contract)
+    data = render_docx(template.title, template.body, document_fields(s, contract, hints))
+    return GeneratedDocument(f"{contract.number}.docx", data, template.version, hints)

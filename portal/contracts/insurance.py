@@ -6,22 +6,29 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from db.engine import transaction
-from db.models import InsurancePolicy, Organization
+from db.models import InsurancePolicy
 from db.models.enums import ContractKind, OrgKind
-from portal.contracts.common import check_writer, writable_contract
-from portal.core import audit, validation
+from portal.contracts.common import locked_contract
+from portal.contracts.rules import INSURANCE
+from portal.core import directory, validation
 from portal.core.actor import Actor
-from portal.core.errors import ValidationError
+from portal.core.audit import audited_add
+from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.service import service
+from portal.core.workflow import Subject
+
+INSURERS = (OrgKind.INSURER,)
 
 
-def add_policy(*, actor: Actor, contract_id: uuid.UUID, insurer_org_id: uuid.UUID, policy_number: str,
-               product: str, premium: Decimal | str, coverage: Decimal | str,
+@service(INSURANCE, "add")
+def add_policy(s: Session, *, actor: Actor, contract_id: uuid.UUID, insurer_org_id: uuid.UUID,
+               policy_number: str, product: str, premium: Decimal | str, coverage: Decimal | str,
                start_date: date | str, end_date: date | str) -> InsurancePolicy:
-    """Attach an insurance policy to a trial."""
-    check_writer(actor)
+    """Attach an insurance policy to a trial (the insurer as `directory.insurers` offers it)."""
+    if not INSURANCE.may(actor, "add"):
+        raise PermissionDenied()  # before reading the form: this role insures nothing
     number = validation.text(policy_number, field="policy_number", max_length=40)
     name = validation.text(product, field="policy_product", max_length=120)
     prem = validation.money(premium, field="policy_premium", positive=True)
@@ -30,18 +37,13 @@ def add_policy(*, actor: Actor, contract_id: uuid.UUID, insurer_org_id: uuid.UUI
     end = validation.a_date(end_date, field="policy_end_date")
     if end < start:
         raise ValidationError("contracts.error.end_before_start", field="policy_end_date")
-    with transaction() as s:
-        contract = writable_contract(s, actor, contract_id)
-        if contract.kind != ContractKind.TRIAL:
-            raise ValidationError("contracts.error.not_a_trial", field="contract")
-        insurer = s.get(Organization, insurer_org_id) if insurer_org_id else None
-        if insurer is None or insurer.kind != OrgKind.INSURER:
-            raise ValidationError("contracts.error.not_insurer", field="policy_insurer")
-        if s.exec(select(InsurancePolicy.id).where(InsurancePolicy.policy_number == number)).first():
-            raise ValidationError("contracts.error.policy_number_taken", field="policy_number", number=number)
-        policy = InsurancePolicy(contract_id=contract.id, insurer_org_id=insurer.id, city_code=contract.city_code,
-                                 policy_number=number, product=name, premium=prem, coverage=cover,
-                                 start_date=start, end_date=end)
-        s.add(policy)
-        audit.record(s, actor, "insurance.add", policy)
-    return policy
+    contract = locked_contract(s, actor, contract_id)  # NotFound out of sight
+    INSURANCE.require(actor, "add", Subject(city_code=contract.city_code, agency_id=contract.agency_id))
+    if contract.kind != ContractKind.TRIAL:
+        raise ValidationError("contracts.error.not_a_trial", field="contract")
+    insurer = directory.named(s, actor, insurer_org_id, kinds=INSURERS, field="policy_insurer")
+    if s.exec(select(InsurancePolicy.id).where(InsurancePolicy.policy_number == number)).first():
+        raise ValidationError("contracts.error.policy_number_taken", field="policy_number", number=number)
+    return audited_add(s, actor, "insurance.add", InsurancePolicy(
+        contract_id=contract.id, insurer_org_id=insurer.id, city_code=contract.city_code, policy_number=number,
+        product=name, premium=prem, coverage=cover, start_date=start, end_date=end))

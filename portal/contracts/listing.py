@@ -3,14 +3,13 @@ about to end, and the .xlsx export."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import (
@@ -28,14 +27,22 @@ from db.models import (
     Voucher,
     VoucherRedemption,
 )
-from db.models.enums import ContractKind, ContractStatus, Role
-from portal.contracts.common import readable_contract
-from portal.core import scope, validation
+from db.models.enums import ContractKind, ObjectionStatus, ResultStatus
+from portal.contracts.common import COLUMNS, readable_contract
+from portal.contracts.rules import CONTRACT, INSURANCE
+from portal.contracts.vouchers import redeemable
+from portal.core import directory, validation
 from portal.core.actor import Actor
 from portal.core.clock import today
+from portal.core.errors import PermissionDenied
 from portal.core.i18n import label, t
+from portal.core.paging import Page, paginate
 from portal.core.policy import current_policy
 from portal.core.regions import cities
+from portal.core.service import reader
+from portal.core.spreadsheet import table_workbook
+from portal.core.workflow import Columns
+from portal.hub.rules import MATCH
 
 LICENSOR = Organization.__table__.alias("licensor")
 LICENSEE = Organization.__table__.alias("licensee")
@@ -74,18 +81,24 @@ class ContractRow:
     end_date: date | None
     deal_amount: Decimal | None
     city_code: str
+    licensor_org_id: uuid.UUID
+    licensee_org_id: uuid.UUID
+    agency_id: uuid.UUID | None
 
 
-def _base(actor: Actor, columns, *, joins: bool = True):  # noqa: ANN001, ANN202
-    """A select of columns over contracts in scope; the joins to the result and the parties are
-    left out of counts (every contract has them, so they change nothing but the cost)."""
+CONTRACT.govern(ContractRow)
+
+
+def _base(actor: Actor, columns, *, joins: bool = True, action: str = "read"):  # noqa: ANN001, ANN202
+    """A select of columns over the contracts actor may take action on (reading, by default); the
+    joins to the result and the parties are left out of counts (every contract has them, so they
+    change nothing but the cost). PermissionDenied for a role that reads no contracts."""
     stmt = select(*columns).select_from(Contract)
     if joins:
         stmt = (stmt.join(Result, Result.id == Contract.result_id)
                 .join(LICENSOR, LICENSOR.c.id == Contract.licensor_org_id)
                 .join(LICENSEE, LICENSEE.c.id == Contract.licensee_org_id))
-    return scope.filter_scope(stmt, actor, city_col=Contract.city_code,
-                              org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+    return CONTRACT.scope_filter(stmt, actor, COLUMNS, action)
 
 
 def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
@@ -115,99 +128,81 @@ def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
 
 _COLUMNS = (Contract.id, Contract.number, Contract.kind, Contract.status, Result.title, Result.number,
             LICENSOR.c.name, LICENSEE.c.name, Contract.start_date, Contract.end_date, Contract.deal_amount,
-            Contract.city_code)
+            Contract.city_code, Contract.licensor_org_id, Contract.licensee_org_id, Contract.agency_id)
+ORDER = (Contract.start_date.desc(), Contract.number)  # newest start first: ix_contract_(city_)start
 
 
+@reader(CONTRACT)
 def list_contracts(*, actor: Actor, filters: ContractFilters | None = None, page: int = 1,
-                   page_size: int = 50) -> tuple[list[ContractRow], int]:
-    """One page of contracts in scope (newest start first) and the number matching."""
+                   page_size: int = 50) -> Page[ContractRow]:
+    """One page (from 1) of the contracts actor reads, newest start first, and how many match."""
     f = filters or ContractFilters()
-    page_size = max(1, min(page_size, 500))
+    count = _filtered(_base(actor, (func.count(),), joins=False), f)
+    ids = _filtered(_base(actor, (Contract.id,), joins=False), f)
     with read_session() as s:
-        total = s.exec(_filtered(_base(actor, (func.count(),), joins=False), f)).one()
-        # pick the page's ids on the contract table alone (an index walk), then join just those rows
-        ids = (_filtered(_base(actor, (Contract.id,), joins=False), f)
-               .order_by(Contract.start_date.desc(), Contract.number)
-               .offset((max(page, 1) - 1) * page_size).limit(page_size))
-        stmt = _base(actor, _COLUMNS).where(Contract.id.in_(ids)).order_by(Contract.start_date.desc(), Contract.number)
-        rows = s.exec(stmt).all()
-    return [ContractRow(*r) for r in rows], int(total or 0)
+        def fetch(offset: int, limit: int) -> list[ContractRow]:
+            # the page's ids on the contract table alone (an index walk), then the joins for just those rows
+            page_ids = ids.order_by(*ORDER).offset(offset).limit(limit)
+            stmt = _base(actor, _COLUMNS).where(Contract.id.in_(page_ids)).order_by(*ORDER)
+            return [ContractRow(*r) for r in s.exec(stmt).all()]
+
+        return paginate(s, count, fetch, page=page, size=max(1, min(page_size, 500)))
 
 
-def party_options(*, actor: Actor, city_code: str | None = None) -> dict[str, list[tuple[uuid.UUID, str]]]:
-    """Licensors and enterprises the filters and forms offer: the actor's city; for the province,
-    the city it picked (none before that: the whole province is tens of thousands of names)."""
-    stmt = select(Organization.id, Organization.name, Organization.kind).order_by(Organization.name)
-    if actor.is_province:
-        if not city_code:
-            return {"licensors": [], "enterprises": [], "insurers": _insurers()}
-        stmt = stmt.where(Organization.city_code == city_code)
-    elif actor.role in scope.CITY_ROLES:
-        stmt = stmt.where(Organization.city_code == actor.city_code)
-    elif actor.role in scope.ORG_ROLES:
-        stmt = stmt.where(Organization.id == actor.organization_id)
-    with read_session() as s:
-        rows = s.exec(stmt).all()
-    return {
-        "licensors": [(i, n) for i, n, k in rows if k in ("university", "institute", "medical", "rnd")],
-        "enterprises": [(i, n) for i, n, k in rows if k == "enterprise"],
-        "insurers": _insurers(),
-    }
+def _pairs(choices: list[directory.Choice]) -> list[tuple[uuid.UUID, str]]:
+    return [(c.id, c.name) for c in choices]
 
 
+@reader(CONTRACT, "create_trial")
 def enterprise_search(*, actor: Actor, text: str = "", city_code: str | None = None,
                       limit: int = 50) -> list[tuple[uuid.UUID, str]]:
-    """Enterprises a trial or a voucher can name, by part of the name: the actor's city (the
-    province names a city), at most limit, so pickers stay small whatever the province's size."""
+    """Enterprises a trial or a voucher can name, by part of the name (`directory.enterprises`):
+    the actor's city (the province names a city first), at most limit, so pickers stay small
+    whatever the province's size."""
     city = city_code if actor.is_province else actor.city_code
-    if actor.role not in (*scope.CITY_ROLES, "province_admin") or not city:
+    if not city or not CONTRACT.may(actor, "create_trial"):
         return []
-    stmt = select(Organization.id, Organization.name).where(
-        Organization.kind == "enterprise", Organization.city_code == city)
-    if text.strip():
-        stmt = stmt.where(Organization.name.like(f"%{text.strip()}%"))
-    with read_session() as s:
-        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name).limit(limit)).all()]
+    return _pairs(directory.enterprises(actor=actor, query=text, city_code=city, limit=limit))
 
 
-def _insurers() -> list[tuple[uuid.UUID, str]]:
-    with read_session() as s:
-        return [(i, n) for i, n in s.exec(select(Organization.id, Organization.name)
-                                          .where(Organization.kind == "insurer").order_by(Organization.name)).all()]
+@reader(INSURANCE, "add")
+def insurers(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """The insurers a trial's policy may name (`directory.insurers`: province-wide)."""
+    return _pairs(directory.insurers(actor=actor))
 
 
+@reader(CONTRACT, "create_trial")
 def listed_results(*, actor: Actor, text: str = "", limit: int = 50) -> list[tuple[uuid.UUID, str, str]]:
-    """Listed results a trial can be made on (the pool is province-wide): (id, number, title)."""
-    stmt = select(Result.id, Result.number, Result.title).where(Result.status == "listed")
-    if text.strip():
-        like = f"%{text.strip()}%"
-        stmt = stmt.where(or_(Result.title.like(like), Result.number.like(like)))
+    """Listed results a trial can be made on (the pool is province-wide; without a search, the
+    actor's city's newest): (id, number, title). PermissionDenied for a role that records no trials."""
+    if not CONTRACT.may(actor, "create_trial"):
+        raise PermissionDenied()
+    stmt = select(Result.id, Result.number, Result.title).where(Result.status == ResultStatus.LISTED)
+    words = text.strip()[:60]
+    if words:
+        stmt = stmt.where(or_(Result.title.contains(words, autoescape=True),
+                              Result.number.contains(words, autoescape=True)))
     elif actor.city_code:
         stmt = stmt.where(Result.city_code == actor.city_code)
     with read_session() as s:
         return [tuple(r) for r in s.exec(stmt.order_by(Result.listed_at.desc()).limit(limit)).all()]
 
 
-def export_contracts_xlsx(*, actor: Actor, filters: ContractFilters | None = None, lang: str = "zh") -> bytes:
-    """The filtered list as an .xlsx workbook (at most EXPORT_LIMIT rows)."""
-    from openpyxl import Workbook
+EXPORT_COLUMNS = ("number", "kind", "status", "result", "result_number", "licensor", "licensee", "start", "end",
+                  "deal_amount", "city")
 
+
+@reader(CONTRACT)
+def export_contracts_xlsx(*, actor: Actor, filters: ContractFilters | None = None, lang: str = "zh") -> bytes:
+    """The filtered list as an .xlsx workbook (at most EXPORT_LIMIT rows, every cell made safe)."""
     f = filters or ContractFilters()
+    stmt = _filtered(_base(actor, _COLUMNS), f).order_by(*ORDER)
     with read_session() as s:
-        stmt = _filtered(_base(actor, _COLUMNS), f).order_by(Contract.start_date.desc(), Contract.number)
         rows = [ContractRow(*r) for r in s.exec(stmt.limit(EXPORT_LIMIT)).all()]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(t("contracts.export_sheet", lang))
-    sheet.append([t(f"contracts.col.{c}", lang) for c in (
-        "number", "kind", "status", "result", "result_number", "licensor", "licensee", "start", "end",
-        "deal_amount", "city")])
-    for r in rows:
-        sheet.append([r.number, label("contract_kind", r.kind, lang), label("contract_status", r.status, lang),
-                      r.result_title, r.result_number, r.licensor, r.licensee, r.start_date, r.end_date,
-                      r.deal_amount, r.city_code])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return table_workbook([t(f"contracts.col.{c}", lang) for c in EXPORT_COLUMNS], (
+        [r.number, label("contract_kind", r.kind, lang), label("contract_status", r.status, lang), r.result_title,
+         r.result_number, r.licensor, r.licensee, r.start_date, r.end_date, r.deal_amount, r.city_code]
+        for r in rows), title=t("contracts.export_sheet", lang))
 
 
 # --- one contract and everything that happened to it ----------------------------------------------------
@@ -228,9 +223,15 @@ class ContractDetail:
     redemptions: list[tuple[VoucherRedemption, str, str]]  # redemption, voucher code, redeemer name
     objections: list[Objection]
     history: list[AuditEntry]
-    vouchers: list[Voucher] = field(default_factory=list)  # the licensee's active vouchers
+    vouchers: list[Voucher] = field(default_factory=list)  # the licensee's vouchers the actor may redeem
+
+    @property
+    def open_objections(self) -> list[Objection]:
+        """The objections still to be resolved."""
+        return [o for o in self.objections if o.status == ObjectionStatus.OPEN]
 
 
+@reader(CONTRACT)
 def find_contract_id(*, actor: Actor, number: str) -> uuid.UUID:
     """The id of the contract with this number, within scope."""
     clean = validation.text(number, field="contract_number", max_length=40)
@@ -239,6 +240,7 @@ def find_contract_id(*, actor: Actor, number: str) -> uuid.UUID:
         return readable_contract(s, actor, found).id
 
 
+@reader(CONTRACT)
 def contract_detail(*, actor: Actor, contract_id: uuid.UUID) -> ContractDetail:
     """Everything about one contract, in scope."""
     with read_session() as s:
@@ -257,10 +259,7 @@ def contract_detail(*, actor: Actor, contract_id: uuid.UUID) -> ContractDetail:
         family = [str(c.id)] + [str(p.id) for p, _ in policies]
         history = s.exec(select(AuditEntry).where(AuditEntry.entity_id.in_(family))
                          .order_by(AuditEntry.at.desc()).limit(200)).all()
-        vouchers = s.exec(scope.filter_scope(select(Voucher).where(
-            Voucher.enterprise_org_id == c.licensee_org_id, Voucher.status == "active",
-            Voucher.expires_on >= today()), actor, city_col=Voucher.city_code,
-            org_cols=(Voucher.enterprise_org_id,)).order_by(Voucher.expires_on)).all()
+        vouchers = redeemable(s, actor, c.licensee_org_id)
         return ContractDetail(
             contract=c, result=s.get(Result, c.result_id), licensor=s.get(Organization, c.licensor_org_id),
             licensee=s.get(Organization, c.licensee_org_id), agency_name=agency.name if agency else "",
@@ -295,18 +294,17 @@ OVERDUE_DAYS = 90  # overdue trials older than this have long been expired by th
 
 
 @dataclass(frozen=True)
-class ExpiringPage:
-    """One page of trials near their end, how many there are, and the reminder window."""
+class ExpiringPage(Page[ExpiringTrial]):
+    """One page of trials near their end (`.total` of them in all) and the reminder window."""
 
-    rows: list[ExpiringTrial]
-    total: int
-    days: int
+    days: int = 30
+
+
+MATCH_COLUMNS = Columns(city=Match.city_code, orgs=(Match.enterprise_org_id,), status=Match.stage)
 
 
 def _window_condition(actor: Actor):  # noqa: ANN202
     """end_date within each city's own reminder window (one city, or all for the province)."""
-    from sqlalchemy import and_
-
     codes = [actor.city_code] if not actor.is_province else [c.code for c in cities()]
     parts = [and_(Contract.city_code == code,
                   Contract.end_date <= today() + timedelta(days=current_policy(code).trial_reminder_days))
@@ -314,46 +312,59 @@ def _window_condition(actor: Actor):  # noqa: ANN202
     return or_(*parts) if len(parts) > 1 else parts[0]
 
 
+@reader(CONTRACT, "follow_expiry")
 def expiring_trials(*, actor: Actor, include_overdue: bool = True, page: int = 1,
                     page_size: int = 25) -> ExpiringPage:
     """Running trials ending within the city's reminder window (and recently overdue ones), soonest
-    first, each with the enterprise's matches and pilot tests (this result's first)."""
-    scope.require_role(actor, Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
+    first, each with the enterprise's matches and pilot tests (this result's first); the staff's
+    worklist (PermissionDenied for others)."""
     days = current_policy(actor.city_code).trial_reminder_days
     floor = today() - timedelta(days=OVERDUE_DAYS) if include_overdue else today()
-    where = (Contract.kind == ContractKind.TRIAL,
-             Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
-             Contract.end_date >= floor, _window_condition(actor))
+    # running (active or extended) is the step's own condition: `CONTRACT` "follow_expiry"
+    where = (Contract.kind == ContractKind.TRIAL, Contract.end_date >= floor, _window_condition(actor))
+    count = _base(actor, (func.count(),), joins=False, action="follow_expiry").where(*where)
     with read_session() as s:
-        total = s.exec(_base(actor, (func.count(),), joins=False).where(*where)).one()
-        stmt = _base(actor, (Contract.id, Contract.number, Contract.city_code, Result.title, LICENSOR.c.name,
-                             LICENSEE.c.name, Contract.end_date, Contract.result_id, Contract.licensee_org_id))
-        rows = s.exec(stmt.where(*where).order_by(Contract.end_date, Contract.number)
-                      .offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
-        licensees = list({r[8] for r in rows})
-        matches: dict = {}
-        pilots: dict = {}
-        if licensees:
-            # two queries for the whole page, not two per trial; within the actor's scope
-            mstmt = (select(Match.enterprise_org_id, Match.result_id, Match.contact_date, Match.channel,
-                            Match.stage, Result.title, Match.notes)
-                     .join(Result, Result.id == Match.result_id)
-                     .where(Match.enterprise_org_id.in_(licensees)).order_by(Match.contact_date.desc()))
-            for ent, res, *rest in s.exec(scope.filter_scope(mstmt, actor, city_col=Match.city_code)).all():
-                matches.setdefault(ent, []).append((res, tuple(rest)))
-            pstmt = (select(PilotBooking.enterprise_org_id, PilotBooking.result_id, PilotBooking.start_date,
-                            PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
-                     .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
-                     .where(PilotBooking.enterprise_org_id.in_(licensees))
-                     .order_by(PilotBooking.start_date.desc()))
-            for ent, res, *rest in s.exec(scope.filter_scope(pstmt, actor, city_col=PilotBooking.city_code)).all():
-                pilots.setdefault(ent, []).append((res, tuple(rest)))
+        def fetch(offset: int, limit: int) -> list[ExpiringTrial]:
+            stmt = _base(actor, (Contract.id, Contract.number, Contract.city_code, Result.title, LICENSOR.c.name,
+                                 LICENSEE.c.name, Contract.end_date, Contract.result_id, Contract.licensee_org_id),
+                         action="follow_expiry")
+            rows = s.exec(stmt.where(*where).order_by(Contract.end_date, Contract.number)
+                          .offset(offset).limit(limit)).all()
+            return _with_history(s, actor, rows)
+
+        found = paginate(s, count, fetch, page=page, size=page_size)
+    return ExpiringPage(found.rows, found.total, found.number, found.size, days)
+
+
+def _with_history(s: Session, actor: Actor, rows: list) -> list[ExpiringTrial]:
+    """The page's trials with their enterprises' matches and pilot tests: two queries for the whole
+    page, not two per trial, each within what the actor reads."""
+    licensees = list({r[8] for r in rows})
+    matches: dict = {}
+    pilots: dict = {}
+    if licensees:
+        mstmt = (select(Match.enterprise_org_id, Match.result_id, Match.contact_date, Match.channel,
+                        Match.stage, Result.title, Match.notes)
+                 .join(Result, Result.id == Match.result_id)
+                 .where(Match.enterprise_org_id.in_(licensees)).order_by(Match.contact_date.desc()))
+        for ent, res, *rest in s.exec(MATCH.scope_filter(mstmt, actor, MATCH_COLUMNS)).all():
+            matches.setdefault(ent, []).append((res, tuple(rest)))
+        # only the city's staff and the province reach here ("follow_expiry"): the bookings of the
+        # actor's city, the province's all
+        pstmt = (select(PilotBooking.enterprise_org_id, PilotBooking.result_id, PilotBooking.start_date,
+                        PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
+                 .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
+                 .where(PilotBooking.enterprise_org_id.in_(licensees))
+                 .order_by(PilotBooking.start_date.desc()))
+        if not actor.is_province:
+            pstmt = pstmt.where(PilotBooking.city_code == actor.city_code)
+        for ent, res, *rest in s.exec(pstmt).all():
+            pilots.setdefault(ent, []).append((res, tuple(rest)))
 
     def first(items: list, result_id) -> list:  # noqa: ANN001
         ordered = [x for r, x in items if r == result_id] + [x for r, x in items if r != result_id]
         return ordered[:5]
 
-    out = [ExpiringTrial(cid, number, city, title, lor, lee, end, (end - today()).days,
-                         first(matches.get(lee_id, []), res_id), first(pilots.get(lee_id, []), res_id))
-           for cid, number, city, title, lor, lee, end, res_id, lee_id in rows]
-    return ExpiringPage(out, int(total or 0), days)
+    return [ExpiringTrial(cid, number, city, title, lor, lee, end, (end - today()).days,
+                          first(matches.get(lee_id, []), res_id), first(pilots.get(lee_id, []), res_id))
+            for cid, number, city, title, lor, lee, end, res_id, lee_id in rows]

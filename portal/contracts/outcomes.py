@@ -1,5 +1,6 @@
 """What becomes of a trial (DOMAIN.md rule 3): converted, extended or terminated; and objections
-(disputes) on a contract, recorded and resolved with who and why."""
+(disputes) on a contract, recorded and resolved with who and why. Which status each move needs and
+who may make it is `portal.contracts.rules.CONTRACT`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from db.engine import read_session, transaction
 from db.models import Contract, Match, Objection, Organization, Result
@@ -20,31 +21,37 @@ from db.models.enums import (
     ObjectionStatus,
     TerminationReason,
 )
-from portal.contracts.common import RUNNING, check_writer, writable_contract
+from portal.contracts.common import COLUMNS, locked_contract
+from portal.contracts.rules import CONTRACT, RUNNING
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match
 from portal.contracts.trials import award_points, check_capacity
-from portal.core import audit, numbering, scope, validation
-from portal.core.actor import Actor
+from portal.core import numbering, validation
+from portal.core.actor import SYSTEM, Actor
+from portal.core.audit import audited_add, audited_change
 from portal.core.clock import now, today
 from portal.core.errors import NotFound, ValidationError
+from portal.core.scope import as_id
+from portal.core.service import reader, service
 
-CONVERTIBLE = (ContractStatus.ACTIVE, ContractStatus.EXTENDED, ContractStatus.EXPIRED)
 DEAL_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
 
 
-def _trial(s, actor: Actor, contract_id) -> Contract:  # noqa: ANN001
-    contract = writable_contract(s, actor, contract_id)
-    if contract.kind != ContractKind.TRIAL:
+def _trial(s: Session, actor: Actor, contract_id: uuid.UUID | str | None, action: str) -> Contract:
+    """The trial locked for update, once the table allows action on it now."""
+    contract = locked_contract(s, actor, contract_id)
+    CONTRACT.require(actor, action, contract)
+    if contract.kind != ContractKind.TRIAL:  # the kind, not the status: a deal has no trial outcome
         raise ValidationError("contracts.error.not_a_trial", field="contract")
     return contract
 
 
-def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: Decimal | str,
+@service(CONTRACT, "convert")
+def convert_trial(s: Session, *, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: Decimal | str,
                   signing_date: date | str, payment_terms: str,
                   licence_type: str = LicenceType.ORDINARY) -> Contract:
-    """Record the paid licence or transfer a trial became; the new contract links to its trial."""
-    check_writer(actor)
+    """Record the paid licence or transfer a trial became; the new contract links to its trial, and
+    the match the trial came from moves to converted in the same transaction."""
     deal_kind = validation.choice(kind, DEAL_KINDS, field="contract_kind")
     amount = validation.money(deal_amount, field="deal_amount", positive=True)
     signed = validation.a_date(signing_date, field="contract_signing_date")
@@ -52,23 +59,19 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
     licence = validation.choice(licence_type, LicenceType, field="contract_licence_type")
     if signed > today():
         raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
-    with transaction() as s:
-        trial = _trial(s, actor, trial_id)
-        if trial.status not in CONVERTIBLE:
-            raise ValidationError("contracts.error.not_convertible", field="contract",
-                                  status=trial.status)
-        if signed < trial.start_date:
-            raise ValidationError("contracts.error.signing_before_trial", field="contract_signing_date")
-        if deal_kind == ContractKind.PAID_LICENCE and licence != LicenceType.ORDINARY:
-            # An exclusive or sole licence would breach the other licensees' running trials.
-            others = s.exec(select(Contract.number).where(
-                Contract.result_id == trial.result_id, Contract.kind == ContractKind.TRIAL,
-                Contract.status.in_(RUNNING), Contract.id != trial.id)).first()
-            if others:
-                raise ValidationError("contracts.error.exclusive_with_trials", field="contract_licence_type",
-                                      number=others)
-        before = audit.snapshot(trial)
-        deal = Contract(
+    trial = _trial(s, actor, trial_id, "convert")
+    if signed < trial.start_date:
+        raise ValidationError("contracts.error.signing_before_trial", field="contract_signing_date")
+    if deal_kind == ContractKind.PAID_LICENCE and licence != LicenceType.ORDINARY:
+        # An exclusive or sole licence would breach the other licensees' running trials.
+        others = s.exec(select(Contract.number).where(
+            Contract.result_id == trial.result_id, Contract.kind == ContractKind.TRIAL,
+            Contract.status.in_(RUNNING), Contract.id != trial.id)).first()
+        if others:
+            raise ValidationError("contracts.error.exclusive_with_trials", field="contract_licence_type",
+                                  number=others)
+    with CONTRACT.move(s, actor, "convert", trial):
+        deal = audited_add(s, actor, "contract.create_deal", Contract(
             kind=deal_kind, licence_type=licence if deal_kind == ContractKind.PAID_LICENCE else LicenceType.ORDINARY,
             result_id=trial.result_id, licensor_org_id=trial.licensor_org_id,
             licensee_org_id=trial.licensee_org_id, agency_id=trial.agency_id, city_code=trial.city_code,
@@ -76,120 +79,98 @@ def convert_trial(*, actor: Actor, trial_id: uuid.UUID, kind: str, deal_amount: 
             number=numbering.allocate(s, "deal", trial.city_code, signed.year),
             territory=trial.territory, start_date=signed, deal_amount=amount, signing_date=signed,
             payment_terms=terms, status=ContractStatus.ACTIVE, created_by=actor.user_id,
-            template_id=template_for(s, trial.city_code, deal_kind).id)  # the text it is signed with
-        s.add(deal)
-        trial.status = ContractStatus.CONVERTED
-        s.add(trial)
-        audit.record(s, actor, "contract.convert", trial, before=before)
-        audit.record(s, actor, "contract.create_deal", deal)
-        award_points(s, actor, deal, "conversion")
-        match = s.get(Match, trial.match_id) if trial.match_id else None
-        if match is not None:  # the 供需荟 record this trial came from is now converted too
-            advance_match(s, actor, match, MatchStage.CONVERTED, deal.number)
+            template_id=template_for(s, trial.city_code, deal_kind).id))  # the text it is signed with
+    match = s.get(Match, trial.match_id) if trial.match_id else None
+    if match is not None:  # the 供需荟 record this trial came from is now converted too
+        advance_match(s, actor, match, MatchStage.CONVERTED, deal.number)
+    award_points(s, actor, deal, "conversion")
     return deal
 
 
-def extend_trial(*, actor: Actor, trial_id: uuid.UUID, new_end_date: date | str, reason: str) -> Contract:
-    """Move a running trial's end date later, within the result's licensee slots."""
-    check_writer(actor)
+@service(CONTRACT, "extend")
+def extend_trial(s: Session, *, actor: Actor, trial_id: uuid.UUID, new_end_date: date | str,
+                 reason: str) -> Contract:
+    """Move a running (or expired) trial's end date later, within the result's licensee slots."""
     new_end = validation.a_date(new_end_date, field="contract_new_end_date")
     why = validation.text(reason, field="contract_reason", max_length=500)
-    with transaction() as s:
-        trial = _trial(s, actor, trial_id)
-        if trial.status not in (ContractStatus.ACTIVE, ContractStatus.EXTENDED, ContractStatus.EXPIRED):
-            raise ValidationError("contracts.error.not_running", field="contract", status=trial.status)
-        if new_end <= trial.end_date:
-            raise ValidationError("contracts.error.extend_not_later", field="contract_new_end_date",
-                                  end=trial.end_date.isoformat())
-        result = s.exec(select(Result).where(Result.id == trial.result_id).with_for_update()).one()
-        check_capacity(s, result, trial.end_date, new_end, exclude=trial.id)
-        before = audit.snapshot(trial)
+    trial = _trial(s, actor, trial_id, "extend")
+    if new_end <= trial.end_date:
+        raise ValidationError("contracts.error.extend_not_later", field="contract_new_end_date",
+                              end=trial.end_date.isoformat())
+    result = s.exec(select(Result).where(Result.id == trial.result_id).with_for_update()).one()
+    check_capacity(s, result, trial.end_date, new_end, exclude=trial.id)
+    with CONTRACT.move(s, actor, "extend", trial, reason=why):
         trial.original_end_date = trial.original_end_date or trial.end_date
         trial.end_date = new_end
-        trial.status = ContractStatus.EXTENDED
         trial.status_reason = why
-        s.add(trial)
-        audit.record(s, actor, "contract.extend", trial, before=before, reason=why)
     return trial
 
 
-def terminate_trial(*, actor: Actor, trial_id: uuid.UUID, reason: str, note: str = "",
+@service(CONTRACT, "terminate")
+def terminate_trial(s: Session, *, actor: Actor, trial_id: uuid.UUID, reason: str, note: str = "",
                     effective_date: date | str | None = None) -> Contract:
     """End a trial early or without conversion, for one of the fixed reasons."""
-    check_writer(actor)
     code = validation.choice(reason, TerminationReason, field="contract_termination_reason")
     detail = validation.text(note, field="contract_reason", max_length=500,
                              required=code == TerminationReason.OTHER)
     effective = validation.a_date(effective_date, field="contract_effective_date", required=False) or today()
-    with transaction() as s:
-        trial = _trial(s, actor, trial_id)
-        if trial.status not in (*RUNNING, ContractStatus.EXPIRED):
-            raise ValidationError("contracts.error.not_running", field="contract", status=trial.status)
-        if effective < trial.start_date:
-            raise ValidationError("contracts.error.effective_before_start", field="contract_effective_date")
-        before = audit.snapshot(trial)
+    trial = _trial(s, actor, trial_id, "terminate")
+    if effective < trial.start_date:
+        raise ValidationError("contracts.error.effective_before_start", field="contract_effective_date")
+    with CONTRACT.move(s, actor, "terminate", trial, reason=detail or code):
         trial.original_end_date = trial.original_end_date or trial.end_date
         trial.end_date = min(trial.end_date, effective)
-        trial.status = ContractStatus.TERMINATED
         trial.termination_reason = code
         trial.status_reason = detail
-        s.add(trial)
-        audit.record(s, actor, "contract.terminate", trial, before=before, reason=detail or code)
     return trial
 
 
 # --- objections (disputes) on a contract ------------------------------------------------------------
 
-def record_objection(*, actor: Actor, contract_id: uuid.UUID, objector_name: str, objector_contact: str,
-                     reason: str) -> Objection:
+@service(CONTRACT, "object")
+def record_objection(s: Session, *, actor: Actor, contract_id: uuid.UUID, objector_name: str,
+                     objector_contact: str, reason: str) -> Objection:
     """Record a dispute about a contract; a running contract is marked disputed until resolved."""
-    check_writer(actor)
     name = validation.text(objector_name, field="objection_name", max_length=80)
     contact = validation.text(objector_contact, field="objection_contact", max_length=80)
     why = validation.text(reason, field="objection_reason", max_length=2000)
-    with transaction() as s:
-        contract = writable_contract(s, actor, contract_id)
-        objection = Objection(contract_id=contract.id, city_code=contract.city_code, objector_name=name,
-                              objector_contact=contact, reason=why)
-        s.add(objection)
-        audit.record(s, actor, "objection.contract_raise", objection)
-        if contract.status in (ContractStatus.ACTIVE, ContractStatus.EXTENDED):
-            before = audit.snapshot(contract)
-            contract.status = ContractStatus.DISPUTED
-            s.add(contract)
-            audit.record(s, actor, "contract.dispute", contract, before=before, reason=why)
+    contract = locked_contract(s, actor, contract_id)
+    CONTRACT.require(actor, "object", contract)
+    objection = audited_add(s, actor, "objection.contract_raise", Objection(
+        contract_id=contract.id, city_code=contract.city_code, objector_name=name, objector_contact=contact,
+        reason=why))
+    if CONTRACT.may(actor, "dispute", contract):  # a running contract; a closed one keeps its status
+        with CONTRACT.move(s, actor, "dispute", contract, reason=why):
+            pass
     return objection
 
 
-def resolve_objection(*, actor: Actor, objection_id: uuid.UUID, upheld: bool, resolution: str) -> Objection:
+@service(CONTRACT, "resolve")
+def resolve_objection(s: Session, *, actor: Actor, objection_id: uuid.UUID, upheld: bool,
+                      resolution: str) -> Objection:
     """Close a contract objection with who and why; the contract resumes when none stays open."""
-    check_writer(actor)
     why = validation.text(resolution, field="objection_resolution", max_length=2000)
-    with transaction() as s:
-        objection = s.exec(select(Objection).where(Objection.id == objection_id).with_for_update()).first()
-        if objection is None or objection.contract_id is None or not scope.in_scope(
-                actor, city_code=objection.city_code):
-            raise NotFound()
-        contract = writable_contract(s, actor, objection.contract_id)
-        if objection.status != ObjectionStatus.OPEN:
-            raise ValidationError("contracts.error.objection_closed", field="objection_resolution")
-        before = audit.snapshot(objection)
+    oid = as_id(objection_id)
+    objection = s.exec(select(Objection).where(Objection.id == oid).with_for_update()).first() if oid else None
+    if objection is None or objection.contract_id is None:
+        raise NotFound()
+    contract = locked_contract(s, actor, objection.contract_id)  # NotFound out of sight
+    CONTRACT.require(actor, "resolve", contract)
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError("contracts.error.objection_closed", field="objection_resolution")
+    with audited_change(s, actor, "objection.contract_resolve", objection, reason=why):
         objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         objection.resolved_by = actor.user_id
         objection.resolved_at = now()
         objection.resolution = why
-        s.add(objection)
-        audit.record(s, actor, "objection.contract_resolve", objection, before=before, reason=why)
-        still_open = s.exec(select(Objection.id).where(
-            Objection.contract_id == contract.id, Objection.status == ObjectionStatus.OPEN,
-            Objection.id != objection.id)).first()
-        if contract.status == ContractStatus.DISPUTED and not still_open:
-            before_c = audit.snapshot(contract)
-            extended = contract.kind == ContractKind.TRIAL and contract.original_end_date \
-                and contract.end_date and contract.end_date > contract.original_end_date
+    still_open = s.exec(select(Objection.id).where(
+        Objection.contract_id == contract.id, Objection.status == ObjectionStatus.OPEN,
+        Objection.id != objection.id)).first()
+    if not still_open and CONTRACT.may(actor, "resume", contract):
+        extended = contract.kind == ContractKind.TRIAL and contract.original_end_date \
+            and contract.end_date and contract.end_date > contract.original_end_date
+        with CONTRACT.move(s, actor, "resume", contract, reason=why, audit_action="contract.dispute_resolved"):
             contract.status = ContractStatus.EXTENDED if extended else ContractStatus.ACTIVE
-            s.add(contract)
-            audit.record(s, actor, "contract.dispute_resolved", contract, before=before_c, reason=why)
     return objection
 
 
@@ -212,6 +193,10 @@ class ConvertedDeal:
     licensee_name: str
 
 
+CONVERTED_DEAL = (Contract.kind.in_(DEAL_KINDS), Contract.parent_trial_id.is_not(None))
+
+
+@reader(CONTRACT)
 def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, since: date | None = None,
                          until: date | None = None, limit: int = 500) -> list[ConvertedDeal]:
     """Converted deals in the actor's scope, newest signing first (what a fee claim is based on)."""
@@ -222,11 +207,8 @@ def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, si
         .join(Result, Result.id == Contract.result_id)
         .join(licensor, licensor.c.id == Contract.licensor_org_id)
         .join(licensee, licensee.c.id == Contract.licensee_org_id)
-        .where(Contract.kind.in_(DEAL_KINDS), Contract.parent_trial_id.is_not(None))
     )
-    ids = select(Contract.id).where(Contract.kind.in_(DEAL_KINDS), Contract.parent_trial_id.is_not(None))
-    ids = scope.filter_scope(ids, actor, city_col=Contract.city_code,
-                             org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
+    ids = CONTRACT.scope_filter(select(Contract.id), actor, COLUMNS).where(*CONVERTED_DEAL)
     if agency_id is not None:
         ids = ids.where(Contract.agency_id == agency_id)
     if since is not None:
@@ -242,10 +224,9 @@ def list_converted_deals(*, actor: Actor, agency_id: uuid.UUID | None = None, si
 
 
 def expire_overdue_trials(day: date | None = None) -> int:
-    """Daily job (`portal tick`): running trials whose end date has passed with no decision
-    recorded become expired (they can still be converted, extended or terminated)."""
-    from portal.core.actor import SYSTEM
-
+    """Daily job (`portal tick`, acting as the system): running trials whose end date has passed
+    with no decision recorded become expired (they can still be converted, extended or terminated).
+    A job, not a user's action: its own transaction."""
     cutoff = day or today()
     with transaction() as s:
         rows = s.exec(select(Contract).where(
@@ -253,8 +234,6 @@ def expire_overdue_trials(day: date | None = None) -> int:
             Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXTENDED)),
             Contract.end_date < cutoff).with_for_update()).all()
         for trial in rows:
-            before = audit.snapshot(trial)
-            trial.status = ContractStatus.EXPIRED
-            s.add(trial)
-            audit.record(s, SYSTEM, "contract.expire", trial, before=before)
+            with CONTRACT.move(s, SYSTEM, "expire", trial):
+                pass
     return len(rows)

@@ -13,17 +13,21 @@ from datetime import datetime
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import ContractTemplate
-from db.models.enums import ContractKind, Role
+from db.models.enums import ContractKind
+from portal.contracts.rules import TEMPLATE, TemplateScope
 from portal.contracts.texts import (
     DEFAULT_LICENCE_TEMPLATE,
     DEFAULT_TRANSFER_TEMPLATE,
     DEFAULT_TRIAL_TEMPLATE,
 )
-from portal.core import audit, scope, validation
+from portal.core import validation
 from portal.core.actor import SYSTEM, Actor
+from portal.core.audit import audited_add
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
+from portal.core.regions import cities
+from portal.core.service import reader, service
 
 DEFAULT_TITLE = "科技成果“先用后转”普通许可试用合同（示范文本）"
 # The province's built-in text per contract kind: (title, body); created on first use.
@@ -57,6 +61,13 @@ class TemplateRow:
     created_at: datetime
     reason: str
 
+    @property
+    def level(self) -> str:
+        return "province" if self.city_code is None else "city"
+
+
+TEMPLATE.govern(TemplateRow)
+
 
 def _row(t: ContractTemplate) -> TemplateRow:
     return TemplateRow(t.id, t.city_code, t.kind, t.version, t.title, t.body, t.created_at, t.reason)
@@ -81,7 +92,7 @@ def ensure_default_template(s: Session, kind: str = ContractKind.TRIAL) -> Contr
         title, body = DEFAULTS[kind]
         row = ContractTemplate(city_code=None, kind=kind, version=1, title=title, body=body,
                                reason="省级示范文本")
-        audit.audited_add(s, SYSTEM, "contract_template.default", row)
+        audited_add(s, SYSTEM, "contract_template.default", row)
     return row
 
 
@@ -108,20 +119,27 @@ def check_body(body: str) -> None:
                               names="、".join(unknown))
 
 
-def _may_edit(actor: Actor, city_code: str | None) -> None:
-    if city_code is None:
-        if actor.role != Role.PROVINCE_ADMIN:
-            raise PermissionDenied()
-        return
-    scope.require_city_admin(actor, city_code)
+@reader(TEMPLATE)
+def template_scopes(*, actor: Actor) -> list[str | None]:
+    """The scopes whose templates the editor offers the actor: those it may edit (the province:
+    its defaults and every city; a city administrator: its city), else its own city to read."""
+    editable = [c for c in (None, *(r.code for r in cities())) if TEMPLATE.may(actor, "edit", TemplateScope(c))]
+    if editable:
+        return editable
+    return [actor.city_code] if TEMPLATE.may(actor, "read", TemplateScope(actor.city_code)) else []
 
 
+def _readable(actor: Actor, city_code: str | None) -> None:
+    """PermissionDenied for a role that reads no templates; NotFound for another city's."""
+    if not TEMPLATE.may(actor, "read"):
+        raise PermissionDenied()
+    TEMPLATE.readable(actor, TemplateScope(city_code))
+
+
+@reader(TEMPLATE)
 def list_templates(*, actor: Actor, city_code: str | None, kind: str = ContractKind.TRIAL) -> list[TemplateRow]:
     """Every version for a city (or the province when None), newest first."""
-    if actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR):
-        raise PermissionDenied()
-    if city_code is not None and not scope.in_scope(actor, city_code=city_code):
-        raise NotFound()
+    _readable(actor, city_code)
     cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
     with read_session() as s:
         rows = s.exec(select(ContractTemplate).where(cond, ContractTemplate.kind == kind)
@@ -129,29 +147,28 @@ def list_templates(*, actor: Actor, city_code: str | None, kind: str = ContractK
     return [_row(r) for r in rows]
 
 
-def current_template(*, actor: Actor, city_code: str | None, kind: str = ContractKind.TRIAL) -> TemplateRow:
-    """The version new contracts of the city get now."""
-    if city_code is not None and not scope.in_scope(actor, city_code=city_code):
-        raise NotFound()
-    with transaction() as s:  # may create the province default on a fresh database
-        return _row(template_for(s, city_code, kind))
+@service(TEMPLATE, "read")
+def current_template(s: Session, *, actor: Actor, city_code: str | None,
+                     kind: str = ContractKind.TRIAL) -> TemplateRow:
+    """The version new contracts of the city get now (a write: the first use of a province
+    default creates it, with its audit entry)."""
+    _readable(actor, city_code)
+    return _row(template_for(s, city_code, kind))
 
 
-def save_template(*, actor: Actor, city_code: str | None, title: str, body: str, reason: str,
+@service(TEMPLATE, "edit")
+def save_template(s: Session, *, actor: Actor, city_code: str | None, title: str, body: str, reason: str,
                   kind: str = ContractKind.TRIAL) -> TemplateRow:
     """Add a new version (the old ones stay, and so do the contracts made with them)."""
-    _may_edit(actor, city_code)
+    TEMPLATE.require(actor, "edit", TemplateScope(city_code), readable=True)  # refused, not hidden
     validation.choice(kind, ContractKind, field="template_kind")
     clean_title = validation.text(title, field="template_title", max_length=120)
     clean_body = validation.text(body, field="template_body", max_length=20000)
     why = validation.text(reason, field="template_reason", max_length=500)
     check_body(clean_body)
-    with transaction() as s:
-        cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
-        last = s.exec(select(func.max(ContractTemplate.version)).where(
-            cond, ContractTemplate.kind == kind)).one()
-        row = ContractTemplate(city_code=city_code, kind=kind, version=int(last or 0) + 1, title=clean_title,
-                               body=clean_body, created_by=actor.user_id, reason=why)
-        s.add(row)
-        audit.record(s, actor, "contract_template.save", row, city_code=city_code, reason=why)
+    cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
+    last = s.exec(select(func.max(ContractTemplate.version)).where(cond, ContractTemplate.kind == kind)).one()
+    row = audited_add(s, actor, "contract_template.save", ContractTemplate(
+        city_code=city_code, kind=kind, version=int(last or 0) + 1, title=clean_title, body=clean_body,
+        created_by=actor.user_id, reason=why), city_code=city_code, reason=why)
     return _row(row)

@@ -9,16 +9,20 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import Contract, Organization, Result
-from db.models.enums import ContractKind, LicenceType, MatchStage, OrgKind, ResultStatus
-from portal.contracts.common import RUNNING, check_writer, trial_end
+from db.models.enums import ContractKind, ContractStatus, LicenceType, MatchStage, ResultStatus
+from portal.contracts.common import trial_end
+from portal.contracts.rules import CONTRACT, RUNNING
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match, linked_match
-from portal.core import audit, numbering, scope, validation
+from portal.core import directory, numbering, validation
 from portal.core.actor import Actor
+from portal.core.audit import audited_add
 from portal.core.clock import today
-from portal.core.errors import ValidationError
+from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.service import reader, service
+from portal.core.workflow import Subject
 from portal.scoring import points
 
 
@@ -108,21 +112,21 @@ def _listed_result(s: Session, result_id: uuid.UUID | None, *, lock: bool = Fals
     return result
 
 
-def _enterprise(s: Session, org_id: uuid.UUID | None) -> Organization:
-    org = s.get(Organization, org_id) if org_id else None
-    if org is None or org.kind != OrgKind.ENTERPRISE:
-        raise ValidationError("contracts.error.not_enterprise", field="contract_licensee")
-    return org
+def _licensee(s: Session, actor: Actor, org_id: uuid.UUID | None) -> Organization:
+    """The enterprise a trial names, as the picker offers it (`directory.enterprises`)."""
+    return directory.named(s, actor, org_id, kinds=directory.ENTERPRISES, field="contract_licensee")
 
 
+@reader(CONTRACT, "create_trial")
 def trial_defaults(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID | None = None,
                    start_date: date | None = None) -> TrialDefaults:
     """Dates from the result's trial months and the parties' details from their records."""
-    check_writer(actor)
+    if not CONTRACT.may(actor, "create_trial"):
+        raise PermissionDenied()
     with read_session() as s:
         result = _listed_result(s, result_id)
         owner = s.get(Organization, result.owner_org_id)
-        licensee = _enterprise(s, licensee_org_id) if licensee_org_id else None
+        licensee = _licensee(s, actor, licensee_org_id) if licensee_org_id else None
         start = start_date or today()
         end = trial_end(start, result.trial_months)
         return TrialDefaults(result.id, result.title, result.number, result.trial_months, start, end,
@@ -130,14 +134,17 @@ def trial_defaults(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.
                              max_licensees(result), peak_running(s, result.id, start, end))
 
 
-def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID,
+@service(CONTRACT, "create_trial")
+def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UUID,
                  start_date: date | str | None = None, end_date: date | str | None = None,
                  licence_type: str = LicenceType.ORDINARY, territory: str | None = None,
                  signing_date: date | str | None = None, agency_id: uuid.UUID | None = None,
                  match_id: uuid.UUID | None = None, fee: Decimal | str | int = 0) -> Contract:
     """Record a trial: ordinary licence only, zero fee, within the result's licensee slots; match_id
-    names the 供需荟 match it came from (same result and enterprise, of the trial's city)."""
-    check_writer(actor)
+    names the 供需荟 match it came from (same result and enterprise, of the trial's city), which
+    moves on to the trial stage in the same transaction."""
+    if not CONTRACT.may(actor, "create_trial"):
+        raise PermissionDenied()  # before reading the form: this role records no trials
     licence = validation.choice(licence_type, LicenceType, field="contract_licence_type")
     if licence != LicenceType.ORDINARY:
         raise ValidationError("contracts.error.trial_not_ordinary", field="contract_licence_type",
@@ -147,46 +154,43 @@ def create_trial(*, actor: Actor, result_id: uuid.UUID, licensee_org_id: uuid.UU
     start = validation.a_date(start_date, field="contract_start_date", required=False) or today()
     signed = validation.a_date(signing_date, field="contract_signing_date", required=False) or min(start, today())
     place = validation.text(territory, field="contract_territory", max_length=100, required=False)
-    with transaction() as s:
-        agency = scope.acting_agency(s, actor, agency_id)
-        check_writer(actor, agency.city_code)
-        result = _listed_result(s, result_id, lock=True)  # serializes trials of one result (PostgreSQL)
-        licensee = _enterprise(s, licensee_org_id)
-        end = validation.a_date(end_date, field="contract_end_date", required=False) \
-            or trial_end(start, result.trial_months)
-        if end < start:
-            raise ValidationError("contracts.error.end_before_start", field="contract_end_date")
-        if signed > today():
-            raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
-        same = s.exec(select(Contract.number).where(
-            Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
-            Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
-            Contract.start_date <= end, Contract.end_date >= start)).first()
-        if same:
-            raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
-        check_capacity(s, result, start, end)
-        match = None if match_id is None else linked_match(
-            s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)
-        trial = Contract(
-            kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
-            licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
-            city_code=agency.city_code, match_id=match.id if match else None,
-            number=numbering.allocate(s, "trial", agency.city_code, start.year),
-            territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
-            fee=Decimal("0"), signing_date=signed, status="active",
-            template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,
-            created_by=actor.user_id,
-        )
-        s.add(trial)
-        audit.record(s, actor, "contract.create_trial", trial)
-        if match is not None:
-            advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
-        award_points(s, actor, trial, "trial_signed")
+    agency = directory.acting_agency(s, actor, agency_id)
+    CONTRACT.require(actor, "create_trial", Subject(city_code=agency.city_code, agency_id=agency.id))
+    result = _listed_result(s, result_id, lock=True)  # serializes trials of one result (PostgreSQL)
+    licensee = _licensee(s, actor, licensee_org_id)
+    end = validation.a_date(end_date, field="contract_end_date", required=False) \
+        or trial_end(start, result.trial_months)
+    if end < start:
+        raise ValidationError("contracts.error.end_before_start", field="contract_end_date")
+    if signed > today():
+        raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
+    same = s.exec(select(Contract.number).where(
+        Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
+        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
+        Contract.start_date <= end, Contract.end_date >= start)).first()
+    if same:
+        raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
+    check_capacity(s, result, start, end)
+    match = None if match_id is None else linked_match(
+        s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)
+    trial = audited_add(s, actor, "contract.create_trial", Contract(
+        kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
+        licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
+        city_code=agency.city_code, match_id=match.id if match else None,
+        number=numbering.allocate(s, "trial", agency.city_code, start.year),
+        territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
+        fee=Decimal("0"), signing_date=signed, status=ContractStatus.ACTIVE,
+        template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,
+        created_by=actor.user_id,
+    ))
+    if match is not None:
+        advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
+    award_points(s, actor, trial, "trial_signed")
     return trial
 
 
 def award_points(s: Session, actor: Actor, contract: Contract, kind: str) -> None:
-    """Points for the contract's agency (trial signed, conversion)."""
+    """Points for the contract's agency (trial signed, conversion), in the caller's transaction."""
     if contract.agency_id is None:
         return
     points.award(s, actor=actor, kind=kind, agency_id=contract.agency_id, city_code=contract.city_code,

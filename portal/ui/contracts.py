@@ -10,6 +10,7 @@ import streamlit as st
 from db.models.enums import ContractKind, LicenceType, TerminationReason
 from portal.contracts import listing
 from portal.contracts.common import percent
+from portal.contracts.insurance import add_policy
 from portal.contracts.outcomes import (
     convert_trial,
     extend_trial,
@@ -19,11 +20,15 @@ from portal.contracts.outcomes import (
 )
 from portal.contracts.trial_matches import MatchChoice, match_choices
 from portal.contracts.trials import create_trial, trial_defaults
+from portal.contracts.vouchers import redeem_voucher, redemption_bounds
 from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.regions import region_name
+from portal.core.workflow import may
 from portal.hub.matches import agency_choices
 from portal.ui import done, label, lang, refusals, t, yuan
+
+OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
 
 
 def now_stamp() -> str:
@@ -98,41 +103,46 @@ def new_trial_form(me: Actor, city_code: str | None) -> None:
                 st.success(t("contracts.created", number=trial.number))
 
 
-def outcome_forms(me: Actor, c) -> None:  # noqa: ANN001
-    """Convert, extend or terminate a trial."""
-    convert_tab, extend_tab, end_tab = st.tabs([t("contracts.convert"), t("contracts.extend"), t("contracts.terminate")])
-    with convert_tab, st.form("convert"):
-        kind = st.selectbox(t("field.contract_kind"), [ContractKind.PAID_LICENCE, ContractKind.TRANSFER],
-                            format_func=lambda v: label("contract_kind", v))
-        licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
-                               format_func=lambda v: label("licence_type", v))
-        amount = st.text_input(t("field.deal_amount"))
-        signed = st.date_input(t("field.contract_signing_date"), value=today(), key="convert_signed")
-        terms = st.text_area(t("field.contract_payment_terms"))
-        if st.form_submit_button(t("contracts.convert"), type="primary"):
-            with refusals():
-                deal = convert_trial(actor=me, trial_id=c.id, kind=kind, deal_amount=amount, signing_date=signed,
-                                     payment_terms=terms, licence_type=licence)
-                done(t("contracts.converted", number=deal.number))
-    with extend_tab, st.form("extend"):
-        new_end = st.date_input(t("field.contract_new_end_date"), value=(c.end_date or today()) + timedelta(days=90))
-        reason = st.text_input(t("field.contract_reason"), key="extend_reason")
-        if st.form_submit_button(t("contracts.extend")):
-            with refusals():
-                trial = extend_trial(actor=me, trial_id=c.id, new_end_date=new_end, reason=reason)
-                done(t("contracts.extended", end=trial.end_date.isoformat()))
-    with end_tab, st.form("terminate"):
-        code = st.selectbox(t("field.contract_termination_reason"), list(TerminationReason),
-                            format_func=lambda v: label("termination_reason", v))
-        note = st.text_input(t("field.contract_reason"), key="terminate_note")
-        effective = st.date_input(t("field.contract_effective_date"), value=today())
-        if st.form_submit_button(t("contracts.terminate")):
-            with refusals():
-                terminate_trial(actor=me, trial_id=c.id, reason=code, note=note, effective_date=effective)
-                done(t("contracts.terminated"))
+def outcome_forms(me: Actor, c, actions: list[str]) -> None:  # noqa: ANN001
+    """Convert, extend or terminate a trial: a tab for each the table allows now."""
+    shown = [a for a in ("convert", "extend", "terminate") if a in actions]
+    panes = dict(zip(shown, st.tabs([t(f"contracts.{a}") for a in shown]), strict=True))
+    if "convert" in panes:
+        with panes["convert"], st.form("convert"):
+            kind = st.selectbox(t("field.contract_kind"), [ContractKind.PAID_LICENCE, ContractKind.TRANSFER],
+                                format_func=lambda v: label("contract_kind", v))
+            licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
+                                   format_func=lambda v: label("licence_type", v))
+            amount = st.text_input(t("field.deal_amount"))
+            signed = st.date_input(t("field.contract_signing_date"), value=today(), key="convert_signed")
+            terms = st.text_area(t("field.contract_payment_terms"))
+            if st.form_submit_button(t("contracts.convert"), type="primary"):
+                with refusals():
+                    deal = convert_trial(actor=me, trial_id=c.id, kind=kind, deal_amount=amount,
+                                         signing_date=signed, payment_terms=terms, licence_type=licence)
+                    done(t("contracts.converted", number=deal.number))
+    if "extend" in panes:
+        with panes["extend"], st.form("extend"):
+            new_end = st.date_input(t("field.contract_new_end_date"),
+                                    value=(c.end_date or today()) + timedelta(days=90))
+            reason = st.text_input(t("field.contract_reason"), key="extend_reason")
+            if st.form_submit_button(t("contracts.extend")):
+                with refusals():
+                    trial = extend_trial(actor=me, trial_id=c.id, new_end_date=new_end, reason=reason)
+                    done(t("contracts.extended", end=trial.end_date.isoformat()))
+    if "terminate" in panes:
+        with panes["terminate"], st.form("terminate"):
+            code = st.selectbox(t("field.contract_termination_reason"), list(TerminationReason),
+                                format_func=lambda v: label("termination_reason", v))
+            note = st.text_input(t("field.contract_reason"), key="terminate_note")
+            effective = st.date_input(t("field.contract_effective_date"), value=today())
+            if st.form_submit_button(t("contracts.terminate")):
+                with refusals():
+                    terminate_trial(actor=me, trial_id=c.id, reason=code, note=note, effective_date=effective)
+                    done(t("contracts.terminated"))
 
 
-def objection_section(me: Actor, detail: listing.ContractDetail, can_write: bool) -> None:
+def objection_section(me: Actor, detail: listing.ContractDetail, actions: list[str]) -> None:
     """The contract's objections, a form to record one and a form to resolve an open one."""
     st.subheader(t("contracts.objections"))
     if detail.objections:
@@ -141,20 +151,21 @@ def objection_section(me: Actor, detail: listing.ContractDetail, can_write: bool
             t("contracts.col.status"): label("objection_status", o.status),
             t("contracts.col.resolution"): o.resolution, t("contracts.col.resolved_at"): fmt(o.resolved_at),
         } for o in detail.objections]), hide_index=True, width="stretch")
-    if not can_write:
+    if not {"object", "resolve"} & set(actions):
         return
     raise_col, resolve_col = st.columns(2)
-    with raise_col.expander(t("contracts.raise_objection")), st.form("objection"):
-        name = st.text_input(t("field.objection_name"))
-        contact = st.text_input(t("field.objection_contact"))
-        reason = st.text_area(t("field.objection_reason"))
-        if st.form_submit_button(t("contracts.raise_objection")):
-            with refusals():
-                record_objection(actor=me, contract_id=detail.contract.id, objector_name=name,
-                                 objector_contact=contact, reason=reason)
-                done(t("contracts.objection_raised"))
-    open_ones = [o for o in detail.objections if o.status == "open"]
-    if open_ones:
+    if "object" in actions:
+        with raise_col.expander(t("contracts.raise_objection")), st.form("objection"):
+            name = st.text_input(t("field.objection_name"))
+            contact = st.text_input(t("field.objection_contact"))
+            reason = st.text_area(t("field.objection_reason"))
+            if st.form_submit_button(t("contracts.raise_objection")):
+                with refusals():
+                    record_objection(actor=me, contract_id=detail.contract.id, objector_name=name,
+                                     objector_contact=contact, reason=reason)
+                    done(t("contracts.objection_raised"))
+    open_ones = detail.open_objections
+    if open_ones and "resolve" in actions:
         with resolve_col.expander(t("contracts.resolve")), st.form("resolve"):
             obj = st.selectbox(t("field.objection_reason"), open_ones, format_func=lambda o: o.reason[:40])
             upheld = st.radio(t("contracts.resolve"), [True, False], horizontal=True,
@@ -166,11 +177,10 @@ def objection_section(me: Actor, detail: listing.ContractDetail, can_write: bool
                     done(t("contracts.resolved"))
 
 
-def insurance_section(me: Actor, detail: listing.ContractDetail, can_write: bool) -> None:
-    """The trial's policies and voucher redemptions, with forms to add a policy and redeem a voucher."""
-    from portal.contracts.insurance import add_policy
-    from portal.contracts.vouchers import redeem_voucher, redemption_bounds
-
+def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
+    """The trial's policies and voucher redemptions, with forms to add a policy and redeem a voucher
+    when the tables allow them (staff read only contracts they may also insure and refund, so
+    asking about the record type is asking about this trial)."""
     c = detail.contract
     st.subheader(t("contracts.insurance"))
     if detail.policies:
@@ -187,11 +197,11 @@ def insurance_section(me: Actor, detail: listing.ContractDetail, can_write: bool
             t("contracts.col.voucher"): code, t("contracts.col.amount"): yuan(r.amount),
             t("contracts.col.redeemer"): who, t("col.time"): fmt(r.redeemed_at),
         } for r, code, who in detail.redemptions]), hide_index=True, width="stretch")
-    if not can_write:
+    if not may(me, "add", "insurance_policy"):
         return
     add_col, redeem_col = st.columns(2)
     with add_col.expander(t("contracts.add_policy")), st.form("policy"):
-        insurers = listing.party_options(actor=me)["insurers"]
+        insurers = listing.insurers(actor=me)
         insurer = st.selectbox(t("field.policy_insurer"), insurers, format_func=lambda o: o[1])
         number = st.text_input(t("field.policy_number"))
         product = st.text_input(t("field.policy_product"), value="科技成果“先用后转”试用险")
@@ -205,7 +215,7 @@ def insurance_section(me: Actor, detail: listing.ContractDetail, can_write: bool
                                policy_number=number, product=product, premium=premium, coverage=coverage,
                                start_date=start, end_date=end)
                 done(t("contracts.policy_added", number=p.policy_number))
-    if not detail.policies:
+    if not detail.policies or not may(me, "redeem", "voucher"):
         return
     with redeem_col.expander(t("contracts.redeem")):
         if not detail.vouchers:

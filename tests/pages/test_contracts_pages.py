@@ -25,8 +25,7 @@ def _w(widgets, label: str):  # noqa: ANN001, ANN202
 
 
 def _first(username: str, **filters) -> str:  # noqa: ANN003
-    rows, _ = list_contracts(actor=load_actor(username), filters=ContractFilters(**filters))
-    return rows[0].number
+    return list_contracts(actor=load_actor(username), filters=ContractFilters(**filters)).rows[0].number
 
 
 def test_operator_list_shows_only_hangzhou_and_filters_by_state(app) -> None:
@@ -62,11 +61,11 @@ def test_institution_officer_reads_its_contracts_without_forms(app) -> None:
 
 def test_exclusive_trial_is_refused_on_the_page_and_an_ordinary_one_recorded(app) -> None:
     at = _open(app("hz_operator"), "contracts.py")
-    before = list_contracts(actor=load_actor("hz_operator"))[1]
+    before = list_contracts(actor=load_actor("hz_operator")).total
     _w(at.selectbox, "许可方式").set_value("exclusive")
     _w(at.button, "签订试用合同").click().run()
     assert "【许可方式】先用后转试用只能采用普通许可，不能采用独占或排他许可。" in texts(at)
-    assert list_contracts(actor=load_actor("hz_operator"))[1] == before
+    assert list_contracts(actor=load_actor("hz_operator")).total == before
     _w(at.selectbox, "许可方式").set_value("ordinary")
     _w(at.button, "签订试用合同").click().run()
     page = texts(at)
@@ -205,7 +204,7 @@ def test_new_trial_names_the_match_it_came_from(own_demo) -> None:  # noqa: ANN0
     picker.select_index(1)
     _w(at.button, "签订试用合同").click().run()
     assert "已登记试用合同 XYSY-3301-" in texts(at)
-    rows, _ = list_contracts(actor=load_actor("hz_operator"), filters=ContractFilters(result_text=result.number))
+    rows = list_contracts(actor=load_actor("hz_operator"), filters=ContractFilters(result_text=result.number)).rows
     with read_session() as s:
         trial = s.exec(select(Contract).where(Contract.number == rows[0].number)).one()
         assert trial.match_id == match.id and s.get(Match, match.id).stage == "trial"
