@@ -83,11 +83,13 @@ def issue_voucher(s: Session, *, actor: Actor, enterprise_org_id: uuid.UUID, amo
         expires_on=expires))
 
 
-@reader(VOUCHER)
+@reader(VOUCHER, "redeem")  # what the redemption form shows
 def redemption_bounds(*, actor: Actor, voucher_id: uuid.UUID, policy_id: uuid.UUID) -> RefundBounds:
     """The floor and ceiling a redemption of this voucher against this policy must respect."""
     with read_session() as s:
         voucher, policy, _ = _load(s, actor, voucher_id, policy_id, lock=False)
+        if not VOUCHER.grants(actor, "redeem", voucher):  # readers see redemptions, not the form
+            raise PermissionDenied()
         return _bounds(s, voucher, policy)
 
 
