@@ -244,7 +244,7 @@ def licensor_options(*, actor: Actor, query: str = "", limit: int = 200) -> list
     """Licensors the actor may disclose for (its own institution, or the city's; the province:
     all), whose name holds query: the directory's picker, which `save_result` agrees with."""
     if not RESULT.may(actor, "create"):
-        return []
+        raise PermissionDenied()
     return directory.institutions(actor=actor, query=query, limit=limit)
 
 

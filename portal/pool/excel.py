@@ -218,6 +218,8 @@ def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | No
 def import_cities(*, actor: Actor) -> list[str]:
     """The cities whose results the actor may import (an operator: its own; the province: all;
     an institution's officer: none by city, its own institution only)."""
+    if not RESULT.may(actor, "import"):
+        raise PermissionDenied()
     return [c.code for c in cities() if RESULT.may(actor, "import", Subject(city_code=c.code))]
 
 
