@@ -38,7 +38,7 @@ def main(n: int) -> None:
         code = org.credit_code
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("成果")
-    ws.append([excel.header(k) for k, _, _ in excel.COLUMNS])
+    ws.append(excel.headers())
     for i in range(n):
         digits = f"2024{1}{i:07d}"
         ws.append([f"{digits}.{patent_check_char(digits)}", "发明专利", f"一种基准测试成果{i}", "张三", code, "",

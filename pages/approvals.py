@@ -1,10 +1,13 @@
-"""安心屋: the institution approves or returns; the operator starts notices and handles objections."""
+"""安心屋: the institution approves or returns; the city's staff start notices and handle objections.
+
+Each queue's form offers only the rows the user may act on (`allowed_actions`), so nobody is
+shown a button the service would refuse."""
 
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import Role
 from portal.core.policy import current_policy
+from portal.core.workflow import allowed_actions
 from portal.pool.approval import (
     advance_notices_if_due,
     approve_result,
@@ -22,8 +25,6 @@ st.caption(t("pool.desk.intro"))
 listed = advance_notices_if_due()
 if listed:
     st.success(t("pool.desk.listed_now", n=listed))
-may_approve = me.role in (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)
-may_operate = me.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN)
 
 
 def _table(rows, total: int, *, countdown: bool = False) -> None:  # noqa: ANN001
@@ -40,6 +41,11 @@ def _table(rows, total: int, *, countdown: bool = False) -> None:  # noqa: ANN00
     } for r in rows]), hide_index=True, width="stretch")
 
 
+def _may(rows, *actions: str) -> list:  # noqa: ANN001
+    """The rows of a queue on which the user may take one of actions."""
+    return [r for r in rows if set(actions) & set(allowed_actions(me, r))]
+
+
 def _pick(rows, key: str):  # noqa: ANN001, ANN202
     return st.selectbox(t("pool.desk.choose"), rows, key=key, format_func=lambda r: f"{r.number} {r.title}")
 
@@ -50,9 +56,10 @@ with refusals():
     tabs = st.tabs([t(f"pool.desk.{q}", n=d.totals[q]) for q in queues])
     with tabs[0]:
         _table(d.to_approve, d.totals["to_approve"])
-        if d.to_approve and may_approve:
+        decidable = _may(d.to_approve, "approve", "return")
+        if decidable:
             with st.form("approve"):
-                row = _pick(d.to_approve, "approve_pick")
+                row = _pick(decidable, "approve_pick")
                 reason = st.text_input(t("field.pool_reason"))
                 c1, c2 = st.columns(2)
                 ok, back = c1.form_submit_button(t("pool.desk.approve"), type="primary"), c2.form_submit_button(t("pool.desk.return"))
@@ -66,19 +73,21 @@ with refusals():
                             st.success(t("pool.desk.returned"))
     with tabs[1]:
         _table(d.to_notice, d.totals["to_notice"])
-        if d.to_notice and may_operate:
-            row = _pick(d.to_notice, "notice_pick")
-            days = current_policy(me.city_code).notice_days if me.city_code else 15
+        publishable = _may(d.to_notice, "start_notice")
+        if publishable:
+            row = _pick(publishable, "notice_pick")
+            days = current_policy(row.city_code).notice_days
             if st.button(t("pool.desk.start_notice", days=days), type="primary", key="notice_go"):
                 with refusals():
                     notice = start_notice(actor=me, result_id=row.result_id)
                     st.success(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
     with tabs[2]:
         _table(d.in_notice, d.totals["in_notice"], countdown=True)
-        if d.in_notice and may_operate:
+        objectable = _may(d.in_notice, "file_objection")
+        if objectable:
             with st.form("objection"):
                 st.markdown(f"**{t('pool.desk.file_objection')}**")
-                row = _pick(d.in_notice, "objection_pick")
+                row = _pick(objectable, "objection_pick")
                 name = st.text_input(t("field.pool_objector_name"))
                 contact = st.text_input(t("field.pool_objector_contact"))
                 grounds = st.text_area(t("field.pool_objection_reason"))
@@ -95,9 +104,10 @@ with refusals():
                 t("pool.col.title"): o.title, t("pool.col.objector"): o.objector_name,
                 t("pool.col.contact"): o.objector_contact, t("pool.col.reason"): o.reason,
                 t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections]))
-            if may_operate:
+            resolvable = _may(d.objections, "resolve")
+            if resolvable:
                 with st.form("resolve"):
-                    obj = st.selectbox(t("pool.desk.choose_objection"), d.objections,
+                    obj = st.selectbox(t("pool.desk.choose_objection"), resolvable,
                                        format_func=lambda o: f"{o.title} · {o.objector_name}")
                     decision = st.radio(t("pool.desk.decision"), ["dismiss", "uphold"], horizontal=True,
                                         format_func=lambda x: t(f"pool.desk.{x}"))

@@ -1,13 +1,17 @@
-"""成果披露: enter and edit results, submit them for approval, withdraw them, attach files."""
+"""成果披露: enter and edit results, submit them for approval, withdraw them, attach files.
+
+What the selected result offers (edit, submit, withdraw, upload) is what the table allows the
+user now (`allowed_actions`)."""
 
 import pandas as pd
 import streamlit as st
 
 from db.models.enums import ResultStatus
 from portal.core.clock import fmt
+from portal.core.settings import get_settings
+from portal.core.workflow import allowed_actions
 from portal.pool.approval import advance_notices_if_due, submit_result, withdraw_result
 from portal.pool.disclosure import (
-    EDITABLE,
     add_attachment,
     get_result,
     list_my_results,
@@ -15,6 +19,7 @@ from portal.pool.disclosure import (
     save_result,
 )
 from portal.ui import actor, label, refusals, t
+from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form, selected_row
 
 me = actor()
@@ -22,19 +27,21 @@ st.title(t("nav.my_results"))
 st.caption(t("pool.mine.intro"))
 advance_notices_if_due()
 
+chosen = None
 with refusals():
     c1, c2 = st.columns([1, 2])
     status = c1.selectbox(t("pool.mine.filter_status"), ["", *ResultStatus], key="mine_status",
                           format_func=lambda s: label("result_status", s) if s else t("pool.any"))
     text = c2.text_input(t("pool.mine.search"), key="mine_q")
-    rows, total = list_my_results(actor=me, status=status, text=text, page_size=100)
-    st.caption(t("pool.found", total=total))
+    page = list_my_results(actor=me, status=status, text=text, page=asked("mine_page"))
+    st.caption(t("pool.found", total=page.total))
     event = st.dataframe(pd.DataFrame([{
         t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
         t("pool.col.field"): label("field", r.field), t("pool.col.status"): label("result_status", r.status),
-        t("pool.col.updated"): fmt(r.updated_at)} for r in rows]), hide_index=True, width="stretch",
+        t("pool.col.updated"): fmt(r.updated_at)} for r in page.rows]), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key="mine_table")
-    chosen = selected_row(event, [r.id for r in rows])
+    pager(page, "mine_page")
+    chosen = selected_row(event, [r.id for r in page.rows])
 
 
 def _new_form() -> None:
@@ -55,28 +62,32 @@ else:
     st.subheader(t("pool.mine.edit"))
     with refusals():
         result = get_result(actor=me, result_id=chosen)
-        if result.status in EDITABLE:
+        steps = allowed_actions(me, result)
+        if "edit" in steps:
             data = result_form(me, result_form_values(result), key=f"edit_{chosen}")
             if data is not None:
                 with refusals():
                     saved = save_result(actor=me, data=data, result_id=chosen)
                     st.success(t("pool.mine.updated", title=saved.title))
-            if st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
-                with refusals():
-                    submit_result(actor=me, result_id=chosen)
-                    st.success(t("pool.mine.submitted"))
         else:
             st.caption(t("pool.mine.not_editable"))
+        if "submit" in steps and st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
+            with refusals():
+                submit_result(actor=me, result_id=chosen)
+                st.success(t("pool.mine.submitted"))
+        if "withdraw" in steps:
             with st.form("withdraw"):
                 reason = st.text_input(t("field.pool_reason"))
                 if st.form_submit_button(t("pool.mine.withdraw")):
                     with refusals():
                         withdraw_result(actor=me, result_id=chosen, reason=reason)
                         st.success(t("pool.mine.withdrawn"))
-        upload = st.file_uploader(t("pool.upload"), key=f"upload_{chosen}")
-        if upload is not None and st.button(t("pool.upload"), key="mine_upload"):
-            with refusals():
-                row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue())
-                st.success(t("pool.uploaded", name=row.filename))
+        if "attach" in steps:
+            upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb), key=f"upload_{chosen}")
+            if upload is not None and st.button(t("pool.upload_button"), key="mine_upload"):
+                with refusals():
+                    row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue(),
+                                         content_type=upload.type)
+                    st.success(t("pool.uploaded", name=row.filename))
         st.divider()
         render_detail(me, chosen)

@@ -9,6 +9,8 @@ from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
 from portal.ui import actor, label, lang, refusals, t
+from portal.ui.downloads import XLSX
+from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, selected_row
 
 me = actor()
@@ -23,22 +25,18 @@ field = c3.selectbox(t("field.result_field"), ["", *Field_], key="pool_field",
                      format_func=lambda f: label("field", f) if f else t("pool.any"))
 kind = c4.selectbox(t("field.result_type"), ["", *ResultType], key="pool_type",
                     format_func=lambda k: label("result_type", k) if k else t("pool.any"))
-c1, c2, c3 = st.columns([2, 2, 2])
-owners = pool_owners(actor=me, city_code=city)
-owner = c1.selectbox(t("field.result_owner"), ["", *owners], key="pool_owner",
-                     format_func=lambda o: o[1] if o else t("pool.any"))
-trl = c2.slider(t("pool.trl_range"), 1, 9, (1, 9), key="pool_trl")
-available = c3.checkbox(t("pool.available_only"), key="pool_available")
-filters = PoolFilter(city_code=city or None, owner_org_id=owner[0] if owner else None, field=field, type=kind,
-                     trl_min=trl[0] if trl[0] > 1 else None, trl_max=trl[1] if trl[1] < 9 else None,
-                     available_only=available, text=text)
 
 with refusals():
-    number = max(1, int(st.session_state.get("pool_page", 1)))
-    page = search_pool(actor=me, filters=filters, page=number, page_size=25)
-    if number > page.pages:  # the filters shrank the list below the page asked for
-        st.session_state["pool_page"] = 1
-        page = search_pool(actor=me, filters=filters, page=1, page_size=25)
+    c1, c2, c3 = st.columns([2, 2, 2])
+    owners = pool_owners(actor=me, city_code=city)
+    owner = c1.selectbox(t("field.result_owner"), ["", *owners], key="pool_owner",
+                         format_func=lambda o: o[1] if o else t("pool.any"))
+    trl = c2.slider(t("pool.trl_range"), 1, 9, (1, 9), key="pool_trl")
+    available = c3.checkbox(t("pool.available_only"), key="pool_available")
+    filters = PoolFilter(city_code=city or None, owner_org_id=owner[0] if owner else None, field=field, type=kind,
+                         trl_min=trl[0] if trl[0] > 1 else None, trl_max=trl[1] if trl[1] < 9 else None,
+                         available_only=available, text=text)
+    page = search_pool(actor=me, filters=filters, page=asked("pool_page"), page_size=25)
     st.caption(t("pool.found_capped", total=page.total) if page.capped else t("pool.found", total=page.total))
     if not page.rows:
         st.info(t("pool.none_found"))
@@ -52,10 +50,8 @@ with refusals():
         } for r in page.rows])
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="pool_table")
-        c1, c2 = st.columns([1, 3])
-        if page.pages > 1:
-            c1.number_input(t("pool.page", pages=page.pages), min_value=1, max_value=page.pages, key="pool_page")
-        c2.caption(t("pool.select_hint"))
+        pager(page, "pool_page")
+        st.caption(t("pool.select_hint"))
         chosen = selected_row(event, [r.id for r in page.rows])
         if chosen:
             st.divider()
@@ -64,7 +60,6 @@ with refusals():
     with st.expander(t("pool.export_xlsx") + " / " + t("pool.export_market")):
         if st.button(t("pool.prepare_export"), key="pool_prepare"):
             st.download_button(t("pool.export_xlsx"), export_workbook(actor=me, filters=filters, lang=lang()),
-                               file_name="成果池.xlsx", key="pool_dl_xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                               file_name="成果池.xlsx", key="pool_dl_xlsx", mime=XLSX)
             st.download_button(t("pool.export_market"), export_market_csv(actor=me, filters=filters),
                                file_name="网上技术市场成果.csv", mime="text/csv", key="pool_dl_csv")

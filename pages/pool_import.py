@@ -2,19 +2,18 @@
 
 import streamlit as st
 
-from db.models.enums import Role
-from portal.core.regions import cities, region_name
+from portal.core.regions import region_name
+from portal.core.spreadsheet import ImportFailed, error_workbook
 from portal.pool.excel import (
-    ImportFailed,
-    error_workbook,
     export_market_csv,
     export_workbook,
+    import_cities,
     import_results,
     template_workbook,
 )
 from portal.ui import actor, lang, refusals, t
+from portal.ui.downloads import XLSX
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 me = actor()
 st.title(t("nav.pool_import"))
 st.caption(t("pool.io.intro"))
@@ -22,9 +21,11 @@ st.download_button(t("pool.io.template"), template_workbook(lang()), file_name="
 
 upload = st.file_uploader(t("pool.io.upload"), type=["xlsx"], key="import_file")
 city = me.city_code
-if me.role == Role.PROVINCE_ADMIN:
-    city = st.selectbox(t("pool.io.city"), ["", *[c.code for c in cities()]],
-                        format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
+with refusals():
+    reachable = import_cities(actor=me)
+    if len(reachable) > 1:  # the province: every row's owner must be in the city chosen, if one is
+        city = st.selectbox(t("pool.io.city"), ["", *reachable],
+                            format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
 if upload is not None and st.button(t("pool.io.run"), type="primary"):
     bar = st.progress(0.0, text=t("pool.io.progress"))
     with refusals():
@@ -34,7 +35,7 @@ if upload is not None and st.button(t("pool.io.run"), type="primary"):
             st.success(t("pool.io.done", created=report.created, updated=report.updated, unchanged=report.unchanged))
         except ImportFailed as err:
             st.error(err.message(lang()))
-            st.dataframe([{t("pool.col.row"): e.row, t("pool.col.column"): e.column, t("pool.col.reason"): e.reason}
+            st.dataframe([{t("import.col_row"): e.row, t("import.col_column"): e.column, t("import.col_reason"): e.reason}
                           for e in err.errors[:200]], hide_index=True)
             st.download_button(t("pool.io.errors"), error_workbook(err.errors, lang()), file_name="导入错误.xlsx", mime=XLSX)
 

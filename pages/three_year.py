@@ -7,7 +7,8 @@ from portal.core import i18n
 from portal.core.regions import region_name
 from portal.pool.three_year import FlagRow, flagged_by_institution, flagged_results, iter_flagged
 from portal.ui import actor, lang, refusals, t
-from portal.ui.downloads import xlsx_bytes
+from portal.ui.downloads import XLSX, xlsx_bytes
+from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
 me = actor()
@@ -36,23 +37,16 @@ with refusals():
                                     t("pool.col.flagged"): g.flagged, t("pool.col.not_listed"): g.not_listed}
                                    for g in groups]), hide_index=True, width="stretch", height=min(420, 38 + 35 * len(groups)))
     include_listed = st.checkbox(t("pool.three.include_listed"), key="three_listed")
-    number = max(1, int(st.session_state.get("three_page", 1)))
-    rows, total = flagged_results(actor=me, not_listed_only=not include_listed, page=number, page_size=PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    if number > pages:  # the checkbox shrank the list below the page asked for
-        st.session_state["three_page"] = number = 1
-        rows, total = flagged_results(actor=me, not_listed_only=not include_listed, page=1, page_size=PAGE_SIZE)
+    page = flagged_results(actor=me, not_listed_only=not include_listed, page=asked("three_page"), page_size=PAGE_SIZE)
     st.subheader(t("pool.three.results"))
-    st.caption(t("pool.three.count", total=total))
-    if not rows:
+    st.caption(t("pool.three.count", total=page.total))
+    if not page.rows:
         st.info(t("pool.three.none"))
     else:
-        st.dataframe(frame(rows), hide_index=True, width="stretch")
-        c1, c2 = st.columns([1, 3])
-        if pages > 1:
-            c1.number_input(t("pool.page", pages=pages), min_value=1, max_value=pages, key="three_page")
+        st.dataframe(frame(page.rows), hide_index=True, width="stretch")
+        pager(page, "three_page")
         # built on click, in its own thread: every flagged result in scope, not just this page
-        c2.download_button(t("pool.three.export"), file_name="三年未转化成果.xlsx", on_click="ignore",
+        st.download_button(t("pool.three.export"), file_name="三年未转化成果.xlsx", on_click="ignore",
                            data=lambda: xlsx_bytes(frame(list(iter_flagged(actor=me, not_listed_only=not include_listed))),
                                                    i18n.t("pool.sheet_results", language)),
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                           mime=XLSX)

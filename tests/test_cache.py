@@ -46,20 +46,20 @@ def test_three_year_counts_are_per_scope_and_follow_a_conversion(world) -> None:
     other = make_org("杭州另一学院", "university", "330100")
     make_result(other, status="draft", fiscally_funded=True, grant_date=GRANT)
     # the same question in five scopes, asked one after the other: each gets its own answer
-    assert three_year.flagged_results(actor=hz.operator, today=TODAY)[1] == 3
-    assert three_year.flagged_results(actor=hz.officer, today=TODAY)[1] == 2
-    assert three_year.flagged_results(actor=nb.officer, today=TODAY)[1] == 1
-    assert three_year.flagged_results(actor=nb.operator, today=TODAY)[1] == 1
-    assert three_year.flagged_results(actor=world.admin, today=TODAY)[1] == 4
+    assert three_year.flagged_results(actor=hz.operator, today=TODAY).total == 3
+    assert three_year.flagged_results(actor=hz.officer, today=TODAY).total == 2
+    assert three_year.flagged_results(actor=nb.officer, today=TODAY).total == 1
+    assert three_year.flagged_results(actor=nb.operator, today=TODAY).total == 1
+    assert three_year.flagged_results(actor=world.admin, today=TODAY).total == 4
     assert {g.owner for g in three_year.flagged_by_institution(actor=hz.officer, today=TODAY)} == {"hz大学"}
     assert {g.owner for g in three_year.flagged_by_institution(actor=nb.officer, today=TODAY)} == {"nb大学"}
     save(Contract(kind="paid_licence", result_id=flagged.id, licensor_org_id=hz.licensor.id,
                   licensee_org_id=hz.enterprise.id, agency_id=hz.agency.id, city_code="330100", number="L-9",
                   start_date=TODAY, deal_amount=Decimal("50000.00"), status="active"))
-    assert three_year.flagged_results(actor=hz.operator, today=TODAY)[1] == 2
-    assert three_year.flagged_results(actor=hz.officer, today=TODAY)[1] == 1
+    assert three_year.flagged_results(actor=hz.operator, today=TODAY).total == 2
+    assert three_year.flagged_results(actor=hz.officer, today=TODAY).total == 1
     assert [g.flagged for g in three_year.flagged_by_institution(actor=hz.officer, today=TODAY)] == [1]
-    assert three_year.flagged_results(actor=world.admin, today=TODAY)[1] == 3
+    assert three_year.flagged_results(actor=world.admin, today=TODAY).total == 3
 
 
 def test_province_overview_follows_a_new_trial(world) -> None:

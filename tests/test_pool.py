@@ -95,12 +95,12 @@ def test_operator_discloses_for_a_licensor_of_its_city_only(world) -> None:
 def test_attachment_is_stored_and_downloadable(world) -> None:
     r = disclosure.save_result(actor=world.hz.officer, data=form())
     row = disclosure.add_attachment(actor=world.hz.officer, result_id=r.id, filename="专利.pdf", data=b"%PDF-1.4 x")
-    name, ctype, data = disclosure.attachment_data(actor=world.hz.operator, attachment_id=row.id)
+    name, ctype, data = disclosure.read_attachment(actor=world.hz.operator, result_id=r.id, attachment_id=row.id)
     assert (name, ctype, data) == ("专利.pdf", "application/pdf", b"%PDF-1.4 x")
     with pytest.raises(ValidationError):
         disclosure.add_attachment(actor=world.hz.officer, result_id=r.id, filename="virus.exe", data=b"x")
     with pytest.raises(NotFound):  # a draft of Hangzhou is not Ningbo's business
-        disclosure.attachment_data(actor=world.nb.operator, attachment_id=row.id)
+        disclosure.read_attachment(actor=world.nb.operator, result_id=r.id, attachment_id=row.id)
 
 
 # --- approval flow (rule 5) ------------------------------------------------------------------------
@@ -313,11 +313,11 @@ def test_tenancy_of_unlisted_results(world) -> None:
     assert reload(draft.id).status == "draft" and reload(hz.result.id).status == "listed"
     # listed results are open to every signed-in role; lists stay within scope
     assert browse.result_detail(actor=nb.enterprise_user, result_id=hz.result.id).result.id == hz.result.id
-    mine, total = disclosure.list_my_results(actor=nb.operator)
-    assert total == 1 and mine[0].id == nb.result.id
-    mine, total = disclosure.list_my_results(actor=hz.officer)
-    assert {m.id for m in mine} == {hz.result.id, draft.id}
-    assert len(disclosure.list_my_results(actor=world.admin)[0]) == 3
+    mine = disclosure.list_my_results(actor=nb.operator)
+    assert mine.total == 1 and mine.rows[0].id == nb.result.id
+    mine = disclosure.list_my_results(actor=hz.officer)
+    assert {m.id for m in mine.rows} == {hz.result.id, draft.id}
+    assert len(disclosure.list_my_results(actor=world.admin).rows) == 3
 
 
 def test_objections_are_the_city_operators_business(world) -> None:

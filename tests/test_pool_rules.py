@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Result
 from portal.core.errors import PermissionDenied
+from portal.core.spreadsheet import ImportFailed, error_workbook
 from portal.pool import excel, three_year
 from portal.pool.browse import PoolFilter
 from tests.factories import make_result, patent_no, save
@@ -27,8 +28,7 @@ def count(model, *where) -> int:  # noqa: ANN001
 
 
 def flagged(actor, day: date) -> set:  # noqa: ANN001
-    rows, _ = three_year.flagged_results(actor=actor, today=day, not_listed_only=False)
-    return {r.result_id for r in rows}
+    return {r.result_id for r in three_year.flagged_results(actor=actor, today=day, not_listed_only=False).rows}
 
 
 # --- three-year rule (rule 4) -------------------------------------------------------------------------
@@ -37,8 +37,8 @@ def test_flag_starts_the_day_after_three_years(world) -> None:
     r = make_result(world.hz.licensor, status="draft", fiscally_funded=True, grant_date=GRANT)
     assert r.id not in flagged(world.hz.operator, TODAY - timedelta(days=1))  # exactly three years: still within
     assert r.id in flagged(world.hz.operator, TODAY)
-    rows, total = three_year.flagged_results(actor=world.hz.operator, today=TODAY)
-    assert total == 1 and rows[0].days_overdue == 1 and rows[0].due_date == date(2026, 5, 10)
+    page = three_year.flagged_results(actor=world.hz.operator, today=TODAY)
+    assert page.total == 1 and page.rows[0].days_overdue == 1 and page.rows[0].due_date == date(2026, 5, 10)
     with Session(get_engine()) as s:
         assert three_year.should_be_in_pool(s, s.get(Result, r.id), TODAY)
         assert not three_year.should_be_in_pool(s, s.get(Result, r.id), TODAY - timedelta(days=1))
@@ -72,9 +72,9 @@ def test_three_year_list_is_scoped_and_grouped(world) -> None:
     make_result(world.hz.licensor, status="draft", fiscally_funded=True, grant_date=GRANT)
     make_result(world.hz.licensor, status="listed", fiscally_funded=True, grant_date=GRANT)
     make_result(world.nb.licensor, status="draft", fiscally_funded=True, grant_date=GRANT)
-    assert three_year.flagged_results(actor=world.hz.operator, today=TODAY)[1] == 1  # not yet listed only
-    assert three_year.flagged_results(actor=world.nb.officer, today=TODAY)[1] == 1
-    assert three_year.flagged_results(actor=world.admin, today=TODAY)[1] == 2
+    assert three_year.flagged_results(actor=world.hz.operator, today=TODAY).total == 1  # not yet listed only
+    assert three_year.flagged_results(actor=world.nb.officer, today=TODAY).total == 1
+    assert three_year.flagged_results(actor=world.admin, today=TODAY).total == 2
     groups = three_year.flagged_by_institution(actor=world.hz.operator, today=TODAY)
     assert [(g.owner, g.flagged, g.not_listed) for g in groups] == [("hz大学", 2, 1)]
     with pytest.raises(PermissionDenied):
@@ -86,7 +86,7 @@ def test_three_year_list_is_scoped_and_grouped(world) -> None:
 def workbook(rows: list[list]) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.append([excel.header(k) for k, _, _ in excel.COLUMNS])
+    ws.append(excel.headers())
     for row in rows:
         ws.append(row)
     buf = io.BytesIO()
@@ -101,7 +101,7 @@ def row(code: str, number: str | None = None, **over) -> list:
               "result_grant_date": date(2022, 1, 5), "result_exclusion": "", "result_trial_months": 12,
               "result_max_licensees": 3, "result_free_trial": "是", "result_price_guidance": "面议"}
     values.update(over)
-    return [values[k] for k, _, _ in excel.COLUMNS]
+    return [values[c.key] for c in excel.COLUMNS]
 
 
 def test_template_has_chinese_headers_and_a_sample_row() -> None:
@@ -129,15 +129,15 @@ def test_one_bad_row_imports_nothing_and_lists_every_problem(world) -> None:
     before = (count(Result), count(AuditEntry))
     data = workbook([row(code), row(code, result_trl=12, result_field="炼金术"), row("91330106MA0000000X"),
                      row(world.nb.licensor.credit_code)])
-    with pytest.raises(excel.ImportFailed) as err:
+    with pytest.raises(ImportFailed) as err:
         excel.import_results(actor=world.hz.operator, data=data, lang="en")
     problems = [(e.row, e.column) for e in err.value.errors]
     assert problems == [(3, "Readiness (TRL 1–9)"), (3, "Technology field"), (4, "Owner's credit code"),
                         (5, "Owner's credit code")]
     assert "between 1 and 9" in err.value.errors[0].reason
     assert (count(Result), count(AuditEntry)) == before
-    sheet = load_workbook(io.BytesIO(excel.error_workbook(err.value.errors, "zh"))).worksheets[0]
-    assert [c.value for c in sheet[1]] == ["行", "列", "理由"] and sheet.max_row == 5
+    sheet = load_workbook(io.BytesIO(error_workbook(err.value.errors, "zh"))).worksheets[0]
+    assert [c.value for c in sheet[1]] == ["行号", "列", "原因"] and sheet.max_row == 5
 
 
 def test_export_then_import_changes_nothing(world) -> None:
@@ -156,10 +156,10 @@ def test_export_then_import_changes_nothing(world) -> None:
 
 def test_import_is_refused_for_results_of_another_city(world) -> None:
     code = world.hz.licensor.credit_code
-    with pytest.raises(excel.ImportFailed) as err:
+    with pytest.raises(ImportFailed) as err:
         excel.import_results(actor=world.hz.operator, data=workbook([row(code)]), city_code="330200")
     assert err.value.errors[0].column == "权利人统一社会信用代码"
-    with pytest.raises(excel.ImportFailed):
+    with pytest.raises(ImportFailed):
         excel.import_results(actor=world.nb.operator, data=workbook([row(code)]))
     with pytest.raises(PermissionDenied):
         excel.import_results(actor=world.hz.manager, data=workbook([row(code)]))

@@ -1,5 +1,8 @@
 """`portal import results FILE --city CITY` and `portal export results FILE` (xlsx, or the online
-technology market's CSV when FILE ends in .csv)."""
+technology market's CSV when FILE ends in .csv).
+
+The handlers import the pool when they run: `portal --help` and every other command load this
+module, and need not load openpyxl, the database layer and the search index with it."""
 
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def import_results_cmd(args: argparse.Namespace) -> int:
     from portal.cli.users_cmd import _city_code
     from portal.core.actor import SYSTEM
-    from portal.pool.excel import ImportFailed, error_workbook, import_results
+    from portal.core.spreadsheet import ImportFailed, error_workbook
+    from portal.pool.excel import import_results
 
     apply_database_options(args)
     path = Path(args.file)
@@ -55,7 +59,7 @@ def import_results_cmd(args: argparse.Namespace) -> int:
 def export_results_cmd(args: argparse.Namespace) -> int:
     from portal.cli.users_cmd import _city_code
     from portal.core.actor import SYSTEM
-    from portal.pool.browse import PoolFilter, search_pool
+    from portal.pool.browse import PoolFilter, listed_count
     from portal.pool.excel import export_market_csv, export_workbook, template_workbook
 
     path = Path(args.file)
@@ -68,6 +72,6 @@ def export_results_cmd(args: argparse.Namespace) -> int:
     data = export_market_csv(actor=SYSTEM, filters=filters) if path.suffix.lower() == ".csv" else \
         export_workbook(actor=SYSTEM, filters=filters, lang=args.lang)
     path.write_bytes(data)
-    total = search_pool(actor=SYSTEM, filters=filters, page_size=1).total
+    total = listed_count(actor=SYSTEM, filters=filters)
     say(args, "cli.pool.exported", count=total, path=str(path))
     return 0

@@ -1,5 +1,7 @@
 """安心屋: submit → approve / return → public notice → listed, objections, withdrawal.
 
+Who may take each step, and from which status, is `rules.RESULT` (and `rules.OBJECTION`).
+
 The notice arithmetic: a notice of N days started on day S ends (and the result is listed) on
 S + N. An objection on day P pauses it with `remaining_days = end_date − P`; dismissing the last
 open objection on day D resumes it with `end_date = D + remaining_days`. Listing is done only by
@@ -15,39 +17,29 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import ApprovalStep, Objection, Organization, PublicNotice, Result
-from db.models.enums import ObjectionStatus, ResultStatus, Role
-from portal.core import audit, validation
+from db.models.enums import ObjectionStatus, ResultStatus
+from portal.core import validation
 from portal.core.actor import SYSTEM, Actor
+from portal.core.audit import audited_add, audited_change
 from portal.core.clock import now
 from portal.core.clock import today as clock_today
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.policy import current_policy
-from portal.core.scope import as_id, filter_scope, in_scope
-from portal.pool.common import (
-    DISCLOSERS,
-    OPERATORS,
-    UNLISTED_READERS,
-    notify_search,
-    readable_result,
-    record_step,
-    writable_result,
-)
+from portal.core.scope import as_id
+from portal.core.service import reader, service
+from portal.core.workflow import Columns
+from portal.pool.common import COLUMNS, notify_search, readable_result, result_for, step, take
+from portal.pool.rules import OBJECTION, RESULT
 
-APPROVERS = (Role.INSTITUTION_OFFICER, Role.PROVINCE_ADMIN)  # the institution's own decision
-SUBMITTABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)
-WITHDRAWABLE = (ResultStatus.SUBMITTED, ResultStatus.APPROVED, ResultStatus.NOTICE, ResultStatus.PAUSED,
-                ResultStatus.LISTED)
+OPEN_NOTICE = ("running", "paused")
+NOTICE_COLUMNS = Columns(city=PublicNotice.city_code, orgs=(Result.owner_org_id,))
+OBJECTION_COLUMNS = Columns(city=Objection.city_code, orgs=(Result.owner_org_id,), status=Objection.status)
 
 
-def _reason(value: str | None, field: str = "pool_reason") -> str:
-    return validation.text(value, field=field, max_length=1000)
-
-
-def _require_status(result: Result, *allowed: str) -> None:
-    if result.status not in allowed:
-        raise ValidationError("pool.error.bad_transition", status=result.status)
+def _reason(value: str | None, field: str = "pool_reason", *, required: bool = True) -> str:
+    return validation.text(value, field=field, max_length=1000, required=required)
 
 
 def _notice_of(s: Session, result: Result) -> PublicNotice | None:
@@ -56,167 +48,153 @@ def _notice_of(s: Session, result: Result) -> PublicNotice | None:
                   .with_for_update()).first()
 
 
-def submit_result(*, actor: Actor, result_id: uuid.UUID | str) -> Result:
+def _close_notice(s: Session, actor: Actor, notice: PublicNotice | None, reason: str) -> None:
+    """Withdraw a running or paused notice (its result is being withdrawn)."""
+    if notice is not None and notice.state in OPEN_NOTICE:
+        with audited_change(s, actor, "notice.withdraw", notice, reason=reason):
+            notice.state = "withdrawn"
+
+
+@service(RESULT, "submit")
+def submit_result(s: Session, *, actor: Actor, result_id: uuid.UUID | str) -> Result:
     """Send a draft (or a returned / withdrawn result) to the institution for approval."""
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, DISCLOSERS)
-        _require_status(result, *SUBMITTABLE)
-        record_step(s, actor, result, "submit", ResultStatus.SUBMITTED)
-    return result
+    return take(s, actor, "submit", result_for(s, actor, "submit", result_id))
 
 
-def approve_result(*, actor: Actor, result_id: uuid.UUID | str, reason: str = "") -> Result:
+@service(RESULT, "approve")
+def approve_result(s: Session, *, actor: Actor, result_id: uuid.UUID | str, reason: str = "") -> Result:
     """The institution approves a submitted result for public notice."""
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, APPROVERS)
-        _require_status(result, ResultStatus.SUBMITTED)
-        record_step(s, actor, result, "approve", ResultStatus.APPROVED,
-                    reason=validation.text(reason, field="pool_reason", max_length=1000, required=False))
-    return result
+    clean = _reason(reason, required=False)
+    return take(s, actor, "approve", result_for(s, actor, "approve", result_id), reason=clean)
 
 
-def return_result(*, actor: Actor, result_id: uuid.UUID | str, reason: str) -> Result:
+@service(RESULT, "return")
+def return_result(s: Session, *, actor: Actor, result_id: uuid.UUID | str, reason: str) -> Result:
     """The institution sends a submitted result back with a reason."""
     clean = _reason(reason)
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, APPROVERS)
-        _require_status(result, ResultStatus.SUBMITTED)
-        record_step(s, actor, result, "return", ResultStatus.RETURNED, reason=clean)
-    return result
+    return take(s, actor, "return", result_for(s, actor, "return", result_id), reason=clean)
 
 
-def start_notice(*, actor: Actor, result_id: uuid.UUID | str, today: date | None = None) -> PublicNotice:
-    """The city's operator publishes an approved result for the city's notice period (公示)."""
+@service(RESULT, "start_notice")
+def start_notice(s: Session, *, actor: Actor, result_id: uuid.UUID | str, today: date | None = None) -> PublicNotice:
+    """The city's staff publish an approved result for the city's notice period (公示)."""
     day = today or clock_today()
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, OPERATORS)
-        _require_status(result, ResultStatus.APPROVED)
-        days = current_policy(result.city_code, session=s).notice_days
-        notice = PublicNotice(result_id=result.id, city_code=result.city_code, days=days, start_date=day,
-                              end_date=day + timedelta(days=days), state="running")
-        s.add(notice)
-        record_step(s, actor, result, "notice", ResultStatus.NOTICE,
-                    reason=f"{day.isoformat()} → {notice.end_date.isoformat()}")
-        audit.record(s, actor, "notice.start", notice)
+    result = result_for(s, actor, "start_notice", result_id)
+    days = current_policy(result.city_code, session=s).notice_days
+    notice = PublicNotice(result_id=result.id, city_code=result.city_code, days=days, start_date=day,
+                          end_date=day + timedelta(days=days), state="running")
+    take(s, actor, "start_notice", result, history="notice",
+         reason=f"{day.isoformat()} → {notice.end_date.isoformat()}")
+    audited_add(s, actor, "notice.start", notice)
     return notice
 
 
-def file_objection(*, actor: Actor, result_id: uuid.UUID | str, objector_name: str, objector_contact: str,
-                   reason: str, today: date | None = None) -> Objection:
+@service(RESULT, "file_objection")
+def file_objection(s: Session, *, actor: Actor, result_id: uuid.UUID | str, objector_name: str,
+                   objector_contact: str, reason: str, today: date | None = None) -> Objection:
     """Record an objection to a result in notice; the notice pauses and keeps its remaining days."""
     day = today or clock_today()
     name = validation.text(objector_name, field="pool_objector_name", max_length=80)
     contact = validation.text(objector_contact, field="pool_objector_contact", max_length=80)
     clean = _reason(reason, "pool_objection_reason")
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, OPERATORS)
-        _require_status(result, ResultStatus.NOTICE, ResultStatus.PAUSED)
-        notice = _notice_of(s, result)
-        if notice is None or notice.state not in ("running", "paused"):
-            raise ValidationError("pool.error.bad_transition", status=result.status)
-        if notice.state == "running":
-            if day >= notice.end_date:
-                raise ValidationError("pool.error.notice_over", end=notice.end_date.isoformat())
-            if day < notice.start_date:
-                raise ValidationError("pool.error.notice_not_started", start=notice.start_date.isoformat())
-            before = audit.snapshot(notice)
+    result = result_for(s, actor, "file_objection", result_id)
+    notice = _notice_of(s, result)
+    if notice is None or notice.state not in OPEN_NOTICE:
+        raise ValidationError("pool.error.bad_transition", status=result.status)
+    if notice.state == "running":
+        if day >= notice.end_date:
+            raise ValidationError("pool.error.notice_over", end=notice.end_date.isoformat())
+        if day < notice.start_date:
+            raise ValidationError("pool.error.notice_not_started", start=notice.start_date.isoformat())
+        with audited_change(s, actor, "notice.pause", notice, reason=clean):
             notice.state, notice.paused_on = "paused", day
             notice.remaining_days = (notice.end_date - day).days
-            s.add(notice)
-            audit.record(s, actor, "notice.pause", notice, before=before, reason=clean)
-        objection = Objection(result_id=result.id, notice_id=notice.id, city_code=result.city_code,
-                              objector_name=name, objector_contact=contact, reason=clean)
-        s.add(objection)
-        audit.record(s, actor, "objection.file", objection, reason=clean)
-        record_step(s, actor, result, "object", ResultStatus.PAUSED, reason=f"{name}：{clean}")
+    objection = audited_add(s, actor, "objection.file", Objection(
+        result_id=result.id, notice_id=notice.id, city_code=result.city_code, objector_name=name,
+        objector_contact=contact, reason=clean), reason=clean)
+    take(s, actor, "file_objection", result, history="object", reason=f"{name}：{clean}")
     return objection
 
 
-def resolve_objection(*, actor: Actor, objection_id: uuid.UUID | str, upheld: bool, resolution: str,
+@service(OBJECTION, "resolve")
+def resolve_objection(s: Session, *, actor: Actor, objection_id: uuid.UUID | str, upheld: bool, resolution: str,
                       today: date | None = None) -> Objection:
     """Uphold (the result is withdrawn) or dismiss (the notice resumes when no objection is left open)."""
     day = today or clock_today()
     clean = _reason(resolution, "pool_resolution")
-    with transaction() as s:
-        oid = as_id(objection_id)
-        objection = s.exec(select(Objection).where(Objection.id == oid).with_for_update()).first() if oid else None
-        if objection is None or objection.result_id is None or not in_scope(actor, city_code=objection.city_code):
-            raise NotFound()
-        result = writable_result(s, actor, objection.result_id, OPERATORS)
-        if objection.status != ObjectionStatus.OPEN:
-            raise ValidationError("pool.error.objection_closed")
-        before = audit.snapshot(objection)
-        objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    oid = as_id(objection_id)
+    objection = s.exec(select(Objection).where(Objection.id == oid).with_for_update()).first() if oid else None
+    if objection is None or objection.result_id is None:
+        raise NotFound()  # contract objections are the contracts' business
+    result = s.exec(select(Result).where(Result.id == objection.result_id).with_for_update()).one()
+    OBJECTION.require(actor, "resolve", _as_row(objection, result))
+    decision = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    with OBJECTION.move(s, actor, "resolve", objection, reason=clean,
+                        audit_action="objection.uphold" if upheld else "objection.dismiss"):
+        objection.status = decision
         objection.resolved_by, objection.resolved_at, objection.resolution = actor.user_id, now(), clean
-        s.add(objection)
-        s.flush()
-        audit.record(s, actor, "objection.uphold" if upheld else "objection.dismiss", objection,
-                     before=before, reason=clean)
-        notice = s.get(PublicNotice, objection.notice_id) if objection.notice_id else None
-        if upheld:
-            if notice is not None and notice.state in ("running", "paused"):
-                before_n = audit.snapshot(notice)
-                notice.state = "withdrawn"
-                s.add(notice)
-                audit.record(s, actor, "notice.withdraw", notice, before=before_n, reason=clean)
-            if result.status in WITHDRAWABLE:
-                record_step(s, actor, result, "withdraw", ResultStatus.WITHDRAWN, reason=clean)
-                notify_search(s, result)
-            return objection
-        still_open = s.exec(select(func.count()).select_from(Objection).where(
-            Objection.notice_id == objection.notice_id, Objection.status == ObjectionStatus.OPEN)).one()
-        if notice is not None and notice.state == "paused" and not still_open:
-            before_n = audit.snapshot(notice)
+    notice = s.get(PublicNotice, objection.notice_id) if objection.notice_id else None
+    if upheld:
+        _close_notice(s, actor, notice, clean)
+        if RESULT.may(actor, "withdraw", result):  # the city's staff may withdraw: only the status decides
+            take(s, actor, "withdraw", result, reason=clean)
+            notify_search(s, result)
+        return objection
+    still_open = s.exec(select(func.count()).select_from(Objection).where(
+        Objection.notice_id == objection.notice_id, Objection.status == ObjectionStatus.OPEN)).one()
+    if notice is not None and notice.state == "paused" and not still_open:
+        with audited_change(s, actor, "notice.resume", notice, reason=clean):
             notice.end_date = day + timedelta(days=notice.remaining_days or 0)
             notice.state, notice.paused_on, notice.remaining_days = "running", None, None
-            s.add(notice)
-            audit.record(s, actor, "notice.resume", notice, before=before_n, reason=clean)
-            record_step(s, actor, result, "resume", ResultStatus.NOTICE, reason=clean)
+        if RESULT.may(actor, "resume", result):
+            take(s, actor, "resume", result, reason=clean)
     return objection
 
 
-def withdraw_result(*, actor: Actor, result_id: uuid.UUID | str, reason: str) -> Result:
+@service(RESULT, "withdraw")
+def withdraw_result(s: Session, *, actor: Actor, result_id: uuid.UUID | str, reason: str) -> Result:
     """Take a result out of the pool (or out of the approval flow) with a reason."""
     clean = _reason(reason)
-    with transaction() as s:
-        result = writable_result(s, actor, result_id, DISCLOSERS)
-        _require_status(result, *WITHDRAWABLE)
-        notice = _notice_of(s, result)
-        if notice is not None and notice.state in ("running", "paused"):
-            before = audit.snapshot(notice)
-            notice.state = "withdrawn"
-            s.add(notice)
-            audit.record(s, actor, "notice.withdraw", notice, before=before, reason=clean)
-        was_listed = result.status == ResultStatus.LISTED
-        record_step(s, actor, result, "withdraw", ResultStatus.WITHDRAWN, reason=clean)
-        if was_listed:
-            notify_search(s, result)
+    result = result_for(s, actor, "withdraw", result_id)
+    was_listed = result.status == ResultStatus.LISTED
+    _close_notice(s, actor, _notice_of(s, result), clean)
+    take(s, actor, "withdraw", result, reason=clean)
+    if was_listed:
+        notify_search(s, result)
     return result
 
 
-def advance_notices(today: date | None = None, *, actor: Actor = SYSTEM) -> int:
+@service(RESULT, "list")
+def advance_notices(s: Session, today: date | None = None, *, actor: Actor = SYSTEM) -> int:
     """List every result whose notice has run its days by today; returns how many were listed.
 
     Idempotent: an ended notice is marked 'ended', so a second run finds nothing to do.
     """
+    if not RESULT.may(actor, "list"):
+        raise PermissionDenied()
     day = today or clock_today()
     listed = 0
-    with transaction() as s:
-        due = s.exec(select(PublicNotice).where(PublicNotice.state == "running", PublicNotice.end_date <= day)
-                     .order_by(PublicNotice.end_date).with_for_update()).all()
-        for notice in due:
-            result = s.get(Result, notice.result_id)
-            before = audit.snapshot(notice)
+    due = s.exec(select(PublicNotice).where(PublicNotice.state == "running", PublicNotice.end_date <= day)
+                 .order_by(PublicNotice.end_date).with_for_update()).all()
+    for notice in due:
+        result = s.get(Result, notice.result_id)
+        with audited_change(s, actor, "notice.end", notice):
             notice.state = "ended"
-            s.add(notice)
-            audit.record(s, actor, "notice.end", notice, before=before)
-            if result is not None and result.status == ResultStatus.NOTICE:
+        if result is not None and RESULT.may(actor, "list", result):
+            with step(s, actor, "list", result, reason=notice.end_date.isoformat()):
                 result.listed_at = now()
-                record_step(s, actor, result, "list", ResultStatus.LISTED,
-                            reason=notice.end_date.isoformat())
-                notify_search(s, result)
-                listed += 1
+            notify_search(s, result)
+            listed += 1
     return listed
+
+
+def advance_notices_if_due(today: date | None = None) -> int:
+    """advance_notices, but only opening a write transaction when some notice has run out (pages call it)."""
+    day = today or clock_today()
+    with read_session() as s:
+        due = s.exec(select(PublicNotice.id).where(PublicNotice.state == "running",
+                                                   PublicNotice.end_date <= day).limit(1)).first()
+    return advance_notices(day) if due is not None else 0
 
 
 # --- reading the desk ---------------------------------------------------------------------------
@@ -233,6 +211,11 @@ class NoticeView:
     days_left: int
     paused_on: date | None
 
+    @property
+    def open(self) -> bool:
+        """Running or paused: the result is still on notice."""
+        return self.state in OPEN_NOTICE
+
 
 def notice_view(notice: PublicNotice | None, day: date) -> NoticeView | None:
     if notice is None:
@@ -247,29 +230,40 @@ def notice_view(notice: PublicNotice | None, day: date) -> NoticeView | None:
                       notice.paused_on)
 
 
+def latest_notice(s: Session, result: Result) -> PublicNotice | None:
+    """The result's most recent notice (None before its first)."""
+    return s.exec(select(PublicNotice).where(PublicNotice.result_id == result.id)
+                  .order_by(PublicNotice.created_at.desc())).first()
+
+
+@reader(RESULT)
 def current_notice(*, actor: Actor, result_id: uuid.UUID | str, today: date | None = None) -> NoticeView | None:
     """The result's latest notice with its countdown."""
     with read_session() as s:
-        result = readable_result(s, actor, result_id)
-        notice = s.exec(select(PublicNotice).where(PublicNotice.result_id == result.id)
-                        .order_by(PublicNotice.created_at.desc())).first()
+        notice = latest_notice(s, readable_result(s, actor, result_id))
     return notice_view(notice, today or clock_today())
 
 
 @dataclass(frozen=True)
 class QueueRow:
+    """A result waiting in one of the desk's queues."""
+
     result_id: uuid.UUID
     number: str
     title: str
     owner: str
     status: str
     updated_at: datetime
+    city_code: str
+    owner_org_id: uuid.UUID
     days_left: int | None = None
     end_date: date | None = None
 
 
 @dataclass(frozen=True)
 class ObjectionRow:
+    """An objection to a result, with the result's city and owner (whose officer reads it)."""
+
     id: uuid.UUID
     result_id: uuid.UUID
     title: str
@@ -279,6 +273,29 @@ class ObjectionRow:
     status: str
     created_at: datetime
     resolution: str
+    city_code: str
+    owner_org_id: uuid.UUID
+
+    @property
+    def pending(self) -> bool:
+        """Still open: nobody has decided it yet."""
+        return self.status == ObjectionStatus.OPEN
+
+
+RESULT.govern(QueueRow)
+OBJECTION.govern(ObjectionRow)
+
+
+def _as_row(o: Objection, result: Result) -> ObjectionRow:
+    return ObjectionRow(o.id, result.id, result.title, o.objector_name, o.objector_contact, o.reason, o.status,
+                        o.created_at, o.resolution, o.city_code, result.owner_org_id)
+
+
+def _objection_select():  # noqa: ANN202
+    return (select(Objection.id, Objection.result_id, Result.title, Objection.objector_name,
+                   Objection.objector_contact, Objection.reason, Objection.status, Objection.created_at,
+                   Objection.resolution, Objection.city_code, Result.owner_org_id)
+            .join(Result, Result.id == Objection.result_id))
 
 
 @dataclass
@@ -292,48 +309,43 @@ class Desk:
     totals: dict[str, int] = field(default_factory=dict)  # queue name → rows waiting (shown or not)
 
 
+_QUEUE = (Result.id, Result.number, Result.title, Organization.name, Result.status, Result.updated_at,
+          Result.city_code, Result.owner_org_id)
+
+
+@reader(RESULT, "oversee")
 def desk(*, actor: Actor, today: date | None = None, limit: int = 100) -> Desk:
-    """Results awaiting the institution, awaiting notice, in notice (with countdown), and open
-    objections: the `limit` oldest of each, and how many wait in all."""
-    if actor.role not in UNLISTED_READERS:
-        raise PermissionDenied()
+    """Results awaiting the institution, awaiting notice, in notice (running or paused, with
+    countdown), and open objections: the `limit` oldest of each, and how many wait in all."""
     day = today or clock_today()
     waiting = (ResultStatus.SUBMITTED, ResultStatus.APPROVED)
+    base = RESULT.scope_filter(select(*_QUEUE).join(Organization, Organization.id == Result.owner_org_id),
+                               actor, COLUMNS, "oversee")
+    per_status = RESULT.scope_filter(select(Result.status, func.count()).where(Result.status.in_(waiting)),
+                                     actor, COLUMNS, "oversee")
+    # notices by end date (ids only, scoped on the notice's own city), then their rows
+    open_notices = RESULT.scope_filter(
+        select(PublicNotice.id, PublicNotice.end_date).join(Result, Result.id == PublicNotice.result_id)
+        .where(PublicNotice.state.in_(OPEN_NOTICE)), actor, NOTICE_COLUMNS, "oversee")
+    obj = OBJECTION.scope_filter(_objection_select().where(Objection.status == ObjectionStatus.OPEN), actor,
+                                 OBJECTION_COLUMNS)
     with read_session() as s:
-        base = select(Result.id, Result.number, Result.title, Organization.name, Result.status,
-                      Result.updated_at).join(Organization, Organization.id == Result.owner_org_id)
-        base = filter_scope(base, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-
         def rows(status: str) -> list[QueueRow]:  # oldest first: ix_result_(city_)status_updated
             stmt = base.where(Result.status == status).order_by(Result.updated_at).limit(limit)
             return [QueueRow(*r) for r in s.exec(stmt).all()]
 
-        per_status = filter_scope(select(Result.status, func.count()).where(Result.status.in_(waiting)), actor,
-                                  city_col=Result.city_code, org_cols=(Result.owner_org_id,))
         counts = dict(s.exec(per_status.group_by(Result.status)).all())
-
-        # the page's notices by end date first (ids only, scoped on the notice's own city), then their rows
-        open_notices = filter_scope(
-            select(PublicNotice.id, PublicNotice.end_date).join(Result, Result.id == PublicNotice.result_id)
-            .where(PublicNotice.state.in_(("running", "paused"))),
-            actor, city_col=PublicNotice.city_code, org_cols=(Result.owner_org_id,))
         first = [i for i, _ in s.exec(open_notices.order_by(PublicNotice.end_date, PublicNotice.id).limit(limit))]
         in_notice = []
         for *head, notice in s.exec(
-                select(Result.id, Result.number, Result.title, Organization.name, Result.status, Result.updated_at,
-                       PublicNotice)
+                select(*_QUEUE, PublicNotice)
                 .join(Organization, Organization.id == Result.owner_org_id)
                 .join(PublicNotice, PublicNotice.result_id == Result.id)
                 .where(PublicNotice.id.in_(first)).order_by(PublicNotice.end_date, PublicNotice.id)).all():
             view = notice_view(notice, day)
             in_notice.append(QueueRow(*head, days_left=view.days_left, end_date=notice.end_date))
-        n_notice = s.exec(select(func.count()).select_from(open_notices.subquery())).one() if len(first) == limit \
-            else len(first)
-        obj = select(Objection.id, Objection.result_id, Result.title, Objection.objector_name,
-                     Objection.objector_contact, Objection.reason, Objection.status, Objection.created_at,
-                     Objection.resolution).join(Result, Result.id == Objection.result_id).where(
-            Objection.status == ObjectionStatus.OPEN)
-        obj = filter_scope(obj, actor, city_col=Objection.city_code, org_cols=(Result.owner_org_id,))
+        n_notice = s.exec(select(func.count()).select_from(open_notices.subquery())).one() \
+            if len(first) == limit else len(first)
         objections = [ObjectionRow(*r) for r in s.exec(obj.order_by(Objection.created_at).limit(limit)).all()]
         n_objections = s.exec(select(func.count()).select_from(obj.subquery())).one()
         totals = {"to_approve": counts.get(ResultStatus.SUBMITTED, 0), "to_notice": counts.get(ResultStatus.APPROVED, 0),
@@ -351,6 +363,7 @@ class StepRow:
     reason: str
 
 
+@reader(RESULT)
 def history(*, actor: Actor, result_id: uuid.UUID | str) -> list[StepRow]:
     """Every step of a result: who, when, what and why."""
     with read_session() as s:
@@ -361,25 +374,14 @@ def history(*, actor: Actor, result_id: uuid.UUID | str) -> list[StepRow]:
             for st in steps]
 
 
+@reader(OBJECTION)
 def objections_of(*, actor: Actor, result_id: uuid.UUID | str) -> list[ObjectionRow]:
-    """All objections to a result (open and resolved), for those who may see unlisted data."""
+    """All objections to a result (open and resolved) the actor may read; none for those who
+    only see the listed result."""
     with read_session() as s:
         result = readable_result(s, actor, result_id)
-        if actor.role not in UNLISTED_READERS or not in_scope(
-                actor, city_code=result.city_code, org_ids=(result.owner_org_id,)):
+        if not OBJECTION.may(actor, "read"):
             return []
-        rows = s.exec(select(Objection.id, Objection.result_id, Result.title, Objection.objector_name,
-                             Objection.objector_contact, Objection.reason, Objection.status,
-                             Objection.created_at, Objection.resolution)
-                      .join(Result, Result.id == Objection.result_id)
-                      .where(Objection.result_id == result.id).order_by(Objection.created_at)).all()
-    return [ObjectionRow(*r) for r in rows]
-
-
-def advance_notices_if_due(today: date | None = None) -> int:
-    """advance_notices, but only opening a write transaction when some notice has run out (pages call it)."""
-    day = today or clock_today()
-    with read_session() as s:
-        due = s.exec(select(PublicNotice.id).where(PublicNotice.state == "running",
-                                                   PublicNotice.end_date <= day).limit(1)).first()
-    return advance_notices(day) if due is not None else 0
+        stmt = OBJECTION.scope_filter(_objection_select().where(Objection.result_id == result.id), actor,
+                                      OBJECTION_COLUMNS)
+        return [ObjectionRow(*r) for r in s.exec(stmt.order_by(Objection.created_at)).all()]

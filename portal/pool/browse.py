@@ -1,37 +1,42 @@
 """Browsing the pool: filters, Chinese text search, and one result's full detail.
 
-`search_pool` is the one entry point for the pool's text search. It matches every query token
-(jieba words when jieba is installed) against title, abstract and keywords with SQL LIKE; the
-search index of issue 9 may replace its internals without changing its signature.
+`search_pool` is the one entry point for the pool's text search: ranked by the 供需荟 search
+index when it is built, else every query token (the one tokenizer, `portal.search.text.tokens`,
+with the domain dictionary the index uses) matched against title, abstract and keywords with
+SQL LIKE. Every signed-in role but presenters reads every listed result (`rules.RESULT`).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Attachment, Contract, Organization, Result
+from db.models import Contract, Organization, Result
 from db.models.enums import ContractKind, LicenceType, ResultStatus
 from portal.core.actor import Actor
+from portal.core.attachments import AttachmentRow
 from portal.core.cache import cached
 from portal.core.clock import today as clock_today
-from portal.core.scope import in_scope
-from portal.pool.approval import NoticeView, notice_view
-from portal.pool.common import RUNNING_TRIAL, may_read, readable_result, running_trials, slots_left
+from portal.core.errors import PermissionDenied
+from portal.core.paging import Page, clamp
+from portal.core.service import reader
+from portal.pool.approval import NoticeView, latest_notice, notice_view
+from portal.pool.common import RUNNING_TRIAL, readable_result, running_trials, slots_left
+from portal.pool.disclosure import result_files
+from portal.pool.rules import RESULT, browses_pool
+from portal.pool.three_year import days_overdue
 
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 1000
+MAX_TOKENS = 12
 TEXT_HITS = 500  # a text search shows at most this many results, best first
 TEXT_MIN_SHARE = 0.3  # … scoring at least this share of the best hit
-_SPLIT = re.compile(r"[\s,，、;；。.:：!！?？\"'“”‘’()（）\[\]【】/\\|+*&^%$#@~`<>《》=-]+")
 
 
 @dataclass
@@ -64,43 +69,27 @@ class PoolRow:
     slots_left: int | None  # None = unlimited
 
 
-@dataclass
-class PoolPage:
-    rows: list[PoolRow]
-    total: int
-    page: int
-    page_size: int
-    capped: bool = False  # total is COUNT_CAP and more results match
+@dataclass(frozen=True)
+class PoolPage(Page[PoolRow]):
+    """A page of the pool; capped: the total is COUNT_CAP and more results match."""
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+    capped: bool = False
 
 
-@lru_cache(maxsize=1)
-def _jieba():  # noqa: ANN202
-    try:
-        import jieba
-    except ImportError:  # the LIKE search works on whitespace-separated words alone
-        return None
-    import logging
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
+def _browsing(actor: Actor) -> None:
+    """Refuse a role that reads no listed result (presenters: roadshow cards only)."""
+    if not browses_pool(actor):
+        raise PermissionDenied()
 
 
-def query_tokens(text: str) -> list[str]:
-    """The words of a query: jieba words of each whitespace/punctuation-separated part."""
-    tokens: list[str] = []
-    jb = _jieba()
-    for part in _SPLIT.split(text.strip().lower()):
-        if not part:
-            continue
-        words = [w.strip() for w in jb.lcut(part)] if jb and len(part) > 2 else [part]
-        for w in words:
-            if w and w not in tokens and not _SPLIT.fullmatch(w):
-                tokens.append(w)
-    return tokens[:12]
+def query_words(text: str) -> list[str]:
+    """The words a LIKE search needs all of: the index's own tokens of the query, or, when it
+    has none (a single character, digits, symbols), its whitespace-separated parts."""
+    # imported when first searched: the tokenizer loads jieba and its dictionaries
+    from portal.search.text import tokens
+
+    words = list(dict.fromkeys(tokens(text))) or list(dict.fromkeys(text.lower().split()))
+    return words[:MAX_TOKENS]
 
 
 def _running_count(day: date):  # noqa: ANN202
@@ -133,7 +122,7 @@ def _where(f: PoolFilter, day: date, ranked: list[uuid.UUID] | None = None) -> l
     if ranked is not None:
         conds.append(Result.id.in_(ranked))
         return conds
-    for token in query_tokens(f.text):
+    for token in query_words(f.text):
         conds.append(or_(Result.title.icontains(token, autoescape=True),
                          Result.keywords.icontains(token, autoescape=True),
                          Result.abstract.icontains(token, autoescape=True)))
@@ -141,15 +130,14 @@ def _where(f: PoolFilter, day: date, ranked: list[uuid.UUID] | None = None) -> l
 
 
 def _ranked(text: str) -> list[uuid.UUID] | None:
-    """Listed results ranked for the text by the 供需荟 search index (issue 9: BM25 over jieba terms
-    with domain synonyms), or None to fall back to LIKE when there is no text or no index."""
+    """Listed results ranked for the text by the 供需荟 search index (BM25 over the domain
+    tokens, with synonyms), or None to fall back to LIKE when there is no text or no index."""
     if not text.strip():
         return None
-    try:
-        from portal.search.recommend import search_result_ids
-        from portal.search.store import IndexNotBuilt
-    except ImportError:
-        return None
+    # imported when first searched: the index pulls in jieba, numpy and scipy
+    from portal.search.recommend import search_result_ids
+    from portal.search.store import IndexNotBuilt
+
     try:
         return search_result_ids(text, limit=TEXT_HITS, min_share=TEXT_MIN_SHARE)
     except IndexNotBuilt:
@@ -171,36 +159,37 @@ def _rows(s: Session, raw: list, day: date) -> list[PoolRow]:
             for r in raw]
 
 
+@reader(RESULT)
 def search_pool(*, actor: Actor, filters: PoolFilter | None = None, page: int = 1, page_size: int = 25,
                 today: date | None = None) -> PoolPage:
-    """Listed results matching filters, newest listing first, one page of them with the total.
-
-    Listed results are open to every signed-in role, so the actor narrows nothing here.
-    """
+    """Listed results matching filters, newest listing first (with text: the most relevant
+    first), one page of them with the total; a page past the end shows the last one."""
+    _browsing(actor)
     f = filters or PoolFilter()
     day = today or clock_today()
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    page = max(1, page)
-    ranked = _ranked(f.text)  # with text: the most relevant first
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    ranked = _ranked(f.text)
     with read_session() as s:
         if ranked is not None:
-            return _ranked_page(s, f, day, ranked, page, page_size)
+            return _ranked_page(s, f, day, ranked, page, size)
         total, capped = cached(("pool_count", astuple(f), day), lambda: _count(s, f, day), city=f.city_code or None)
+        number = clamp(page, total, size)
         raw = s.exec(_select(f, day).order_by(Result.listed_at.desc(), Result.id)
-                     .offset((page - 1) * page_size).limit(page_size)).all()
-        return PoolPage(_rows(s, list(raw), day), total, page, page_size, capped)
+                     .offset((number - 1) * size).limit(size)).all() if total else []
+        return PoolPage(_rows(s, list(raw), day), total, number, size, capped)
 
 
 def _ranked_page(s: Session, f: PoolFilter, day: date, ranked: list[uuid.UUID], page: int,
-                 page_size: int) -> PoolPage:
+                 size: int) -> PoolPage:
     """A page of a text search: the filters keep some of the (at most TEXT_HITS) ranked ids, the
     ranking orders them here, and only the page's rows are read (ordering by a 500-branch CASE in
     SQL cost 10–20 ms on PostgreSQL)."""
-    kept = set(s.exec(select(Result.id).where(and_(*_where(f, day, ranked)))).all())
+    kept = set(s.exec(select(Result.id).where(and_(*_where(f, day, ranked)))).all()) if ranked else set()
     order = [rid for rid in ranked if rid in kept]
-    wanted = order[(page - 1) * page_size:page * page_size]
+    number = clamp(page, len(order), size)
+    wanted = order[(number - 1) * size:number * size]
     raw = {r[0]: r for r in s.exec(_select(f, day, wanted)).all()} if wanted else {}
-    return PoolPage(_rows(s, [raw[i] for i in wanted if i in raw], day), len(order), page, page_size)
+    return PoolPage(_rows(s, [raw[i] for i in wanted if i in raw], day), len(order), number, size)
 
 
 def _count(s: Session, f: PoolFilter, day: date) -> tuple[int, bool]:
@@ -219,24 +208,34 @@ def _count(s: Session, f: PoolFilter, day: date) -> tuple[int, bool]:
     return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
+@reader(RESULT)
 def iter_pool(*, actor: Actor, filters: PoolFilter | None = None, today: date | None = None,
               batch: int = 1000) -> Iterator[tuple[Result, Organization]]:
-    """Every listed result matching filters with its owner (for export), streamed in listing order."""
+    """Every listed result matching filters with its owner (for export), streamed in listing
+    order; refused at the call, not at the first row."""
+    _browsing(actor)
     f = filters or PoolFilter()
     day = today or clock_today()
-    with read_session() as s:
-        stmt = select(Result, Organization).join(Organization, Organization.id == Result.owner_org_id).where(
-            and_(*_where(f, day, _ranked(f.text)))).order_by(Result.listed_at.desc(), Result.id)
-        yield from s.exec(stmt.execution_options(yield_per=batch))
+    stmt = select(Result, Organization).join(Organization, Organization.id == Result.owner_org_id).where(
+        and_(*_where(f, day, _ranked(f.text)))).order_by(Result.listed_at.desc(), Result.id)
+
+    def rows() -> Iterator[tuple[Result, Organization]]:
+        with read_session() as s:
+            yield from s.exec(stmt.execution_options(yield_per=batch))
+
+    return rows()
 
 
+@reader(RESULT)
 def pool_owners(*, actor: Actor, city_code: str | None = None) -> list[tuple[uuid.UUID, str]]:
-    """Institutions with listed results (for the institution filter).
+    """Institutions with listed results (for the pool's institution filter).
 
-    Listed results are public, so the list depends on the city chosen, not on the actor; it is
-    cached (10–15 ms at province scale on every rerun otherwise) until a result or organization
-    of that city changes.
+    Whoever browses the pool reads every listed result, so the list depends on the city chosen,
+    not on the actor; it is cached (10–15 ms at province scale on every rerun otherwise) until a
+    result or organization of that city changes.
     """
+    _browsing(actor)
+
     def compute() -> list[tuple[uuid.UUID, str]]:
         with read_session() as s:
             stmt = select(Organization.id, Organization.name).where(
@@ -247,6 +246,12 @@ def pool_owners(*, actor: Actor, city_code: str | None = None) -> list[tuple[uui
             return [(i, n) for i, n in s.exec(stmt.order_by(Organization.name)).all()]
 
     return cached(("pool_owners",), compute, city=city_code or None)
+
+
+@reader(RESULT)
+def listed_count(*, actor: Actor, filters: PoolFilter | None = None) -> int:
+    """How many listed results match filters (none: the whole pool), as the pool page counts them."""
+    return search_pool(actor=actor, filters=filters, page_size=1).total
 
 
 # --- one result ---------------------------------------------------------------------------------
@@ -269,25 +274,24 @@ class ResultDetail:
     running: int
     slots_left: int | None
     notice: NoticeView | None
-    trials: list[TrialRow] = field(default_factory=list)  # only for those in the result's scope
-    in_scope: bool = False
-    attachments: list[tuple[uuid.UUID, str, int]] = field(default_factory=list)
+    trials: list[TrialRow] = field(default_factory=list)  # only for those who oversee the result
+    in_scope: bool = False  # the actor oversees the result (its trials, history, objections)
+    attachments: list[AttachmentRow] = field(default_factory=list)
+    overdue_days: int | None = None  # should be in the pool (three-year rule) and is not listed
 
 
+@reader(RESULT)
 def result_detail(*, actor: Actor, result_id: uuid.UUID | str, today: date | None = None) -> ResultDetail:
     """A result with its owner, trial slots, current trials, notice countdown and files."""
-    from db.models import PublicNotice
-
     day = today or clock_today()
     with read_session() as s:
         result = readable_result(s, actor, result_id)
         owner = s.get(Organization, result.owner_org_id)
         running = running_trials(s, [result.id], day).get(result.id, 0)
-        notice = s.exec(select(PublicNotice).where(PublicNotice.result_id == result.id)
-                        .order_by(PublicNotice.created_at.desc())).first()
-        scoped = in_scope(actor, city_code=result.city_code, org_ids=(result.owner_org_id,)) and may_read(actor, result)
+        oversees = RESULT.may(actor, "oversee", result)
         trials: list[TrialRow] = []
-        if scoped:
+        overdue = None
+        if oversees:
             rows = s.exec(select(Contract.number, Organization.name, Contract.start_date, Contract.end_date,
                                  Contract.status)
                           .join(Organization, Organization.id == Contract.licensee_org_id)
@@ -295,10 +299,9 @@ def result_detail(*, actor: Actor, result_id: uuid.UUID | str, today: date | Non
                                  Contract.status.in_(RUNNING_TRIAL))
                           .order_by(Contract.start_date)).all()
             trials = [TrialRow(*r) for r in rows]
-        files = s.exec(select(Attachment.id, Attachment.filename, Attachment.size)
-                       .where(Attachment.entity == "result", Attachment.entity_id == result.id)
-                       .order_by(Attachment.created_at)).all()
+            if result.status != ResultStatus.LISTED:
+                overdue = days_overdue(s, result, day)
         return ResultDetail(result=result, owner=owner.name if owner else "", running=running,
                             slots_left=slots_left(result.max_trial_licensees, running),
-                            notice=notice_view(notice, day), trials=trials, in_scope=scoped,
-                            attachments=[(i, n, z) for i, n, z in files])
+                            notice=notice_view(latest_notice(s, result), day), trials=trials, in_scope=oversees,
+                            attachments=result_files(s, result), overdue_days=overdue)

@@ -1,74 +1,73 @@
-"""What the pool modules share: loading a result within scope, recording a step, the search hook."""
+"""What the pool modules share: loading a result for reading or for a step, taking a step with
+its history entry, trial slots, and the search hook."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.models import ApprovalStep, Contract, Result
-from db.models.enums import ContractKind, ContractStatus, LicenceType, ResultStatus, Role
-from portal.core import audit
+from db.models.enums import ContractKind, ContractStatus, LicenceType
 from portal.core.actor import Actor
 from portal.core.clock import TZ
-from portal.core.errors import NotFound, PermissionDenied
-from portal.core.scope import as_id, in_scope
+from portal.core.errors import NotFound
+from portal.core.scope import as_id
+from portal.core.workflow import Columns
+from portal.pool.rules import RESULT
 
 # A trial in one of these states takes one of the result's licensee slots today.
 RUNNING_TRIAL = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
-# Roles that may see results that are not (yet) listed, within their scope.
-UNLISTED_READERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.MANAGER)
-# Roles that may enter and submit results (the institution, or the city's operator on its behalf).
-DISCLOSERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER)
-OPERATORS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR)
+COLUMNS = Columns(city=Result.city_code, orgs=(Result.owner_org_id,), status=Result.status)
 
 
-def may_read(actor: Actor, result: Result) -> bool:
-    """Listed results are open to every signed-in user; the rest only within scope."""
-    if result.status == ResultStatus.LISTED:
-        return True
-    if actor.role not in UNLISTED_READERS:
-        return False
-    return in_scope(actor, city_code=result.city_code, org_ids=(result.owner_org_id,))
+def _load(s: Session, result_id: uuid.UUID | str | None, *, lock: bool) -> Result | None:
+    rid = as_id(result_id)
+    if rid is None:
+        return None
+    stmt = select(Result).where(Result.id == rid)
+    return s.exec(stmt.with_for_update() if lock else stmt).first()
 
 
 def readable_result(s: Session, actor: Actor, result_id: uuid.UUID | str | None) -> Result:
     """The result, or NotFound when missing or out of the actor's sight."""
-    result = s.get(Result, as_id(result_id)) if as_id(result_id) else None
-    if result is None or not may_read(actor, result):
+    return RESULT.readable(actor, _load(s, result_id, lock=False))
+
+
+def result_for(s: Session, actor: Actor, action: str, result_id: uuid.UUID | str | None) -> Result:
+    """The result locked for action: NotFound unless the actor oversees it (a listed result of
+    another city is no more theirs to change than a draft), then the table's refusals."""
+    result = _load(s, result_id, lock=True)
+    if result is None or not RESULT.may(actor, "oversee", result):
         raise NotFound()
+    RESULT.require(actor, action, result)
     return result
 
 
-def writable_result(s: Session, actor: Actor, result_id: uuid.UUID | str | None,
-                    roles: tuple[str, ...] = DISCLOSERS) -> Result:
-    """The result locked for change; NotFound out of scope, PermissionDenied for a wrong role."""
-    rid = as_id(result_id)
-    result = s.exec(select(Result).where(Result.id == rid).with_for_update()).first() if rid else None
-    if result is None or not in_scope(actor, city_code=result.city_code, org_ids=(result.owner_org_id,)):
-        raise NotFound()
-    if actor.role not in roles:
-        raise PermissionDenied()
-    return result
-
-
-def record_step(s: Session, actor: Actor, result: Result, action: str, to_status: str | None, *,
-                reason: str = "", audit_action: str | None = None) -> ApprovalStep:
-    """Move result to to_status (when given) and write the history step and the audit entry."""
-    before = audit.snapshot(result)
+@contextmanager
+def step(s: Session, actor: Actor, action: str, result: Result, *, reason: str = "",
+         history: str | None = None) -> Iterator[Result]:
+    """Take action on result through the table (status moved, audit entry "result.<history>")
+    and keep the step in the result's history; the block sets the step's other fields."""
+    name = history or action
     from_status = result.status
-    if to_status is not None:
-        result.status = to_status
+    with RESULT.move(s, actor, action, result, reason=reason or None, audit_action=f"result.{name}"):
+        yield result
     # microseconds kept: several steps of one result may happen within a second, in order
-    step = ApprovalStep(result_id=result.id, action=action, from_status=from_status,
-                        to_status=to_status or from_status, actor_id=actor.user_id,
-                        actor_name=actor.display_name, reason=reason, created_at=datetime.now(TZ))
-    s.add(result)
-    s.add(step)
-    audit.record(s, actor, audit_action or f"result.{action}", result, before=before, reason=reason or None)
-    return step
+    s.add(ApprovalStep(result_id=result.id, action=name, from_status=from_status, to_status=result.status,
+                       actor_id=actor.user_id, actor_name=actor.display_name, reason=reason,
+                       created_at=datetime.now(TZ)))
+
+
+def take(s: Session, actor: Actor, action: str, result: Result, *, reason: str = "",
+         history: str | None = None) -> Result:
+    """A step that changes nothing but the status (see `step`)."""
+    with step(s, actor, action, result, reason=reason, history=history):
+        return result
 
 
 def notify_search(s: Session, result: Result) -> None:

@@ -1,7 +1,10 @@
-"""Disclosure (成果披露): entering and editing a result, its attachments, and the discloser's list."""
+"""Disclosure (成果披露): entering and editing a result, its attachments, and the discloser's list.
+
+Who may enter, edit and attach, and in which statuses, is `rules.RESULT`."""
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,35 +14,27 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
-from db.models import Attachment, Organization, Result
-from db.models.enums import (
-    LICENSOR_KINDS,
-    PATENT_TYPES,
-    ExclusionReason,
-    Field_,
-    ResultStatus,
-    ResultType,
-    Role,
-)
-from portal.core import audit, validation
+from db.engine import read_session
+from db.models import Organization, Result
+from db.models.enums import PATENT_TYPES, ExclusionReason, Field_, ResultStatus, ResultType
+from portal.core import attachments, directory, validation
 from portal.core.actor import Actor
+from portal.core.attachments import AttachmentRow, Upload
+from portal.core.audit import audited_add, audited_change
 from portal.core.clock import today
-from portal.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
-from portal.core.scope import as_id, filter_scope, in_scope
-from portal.pool.common import (
-    DISCLOSERS,
-    UNLISTED_READERS,
-    readable_result,
-    writable_result,
-)
+from portal.core.errors import PermissionDenied, PortalError, ValidationError
+from portal.core.paging import Page, paginate
+from portal.core.scope import as_id
+from portal.core.service import reader, service
+from portal.core.workflow import Subject
+from portal.pool.common import COLUMNS, readable_result, result_for
+from portal.pool.rules import RESULT, discloses_for_own_only
 
-# A result can be edited only before it is submitted, or after it came back.
-EDITABLE = (ResultStatus.DRAFT, ResultStatus.RETURNED, ResultStatus.WITHDRAWN)
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-ATTACHMENT_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
-                    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+# Patent PDFs, specifications and drawings; the size limit is the portal's one (settings).
+ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".png", ".jpg", ".jpeg")
+# The directory's refusals of a named owner, in the pool's own words.
+OWNER_REFUSALS = {"error.no_such_organization": "pool.error.owner_not_licensor",
+                  "error.organization_out_of_reach": "pool.error.owner_out_of_scope"}
 
 # The fields of a result a discloser types, in form (and template) order.
 FIELDS = ("number", "result_type", "result_title", "result_inventors", "result_owner", "result_field",
@@ -127,16 +122,15 @@ def _fail(errors: list[PortalError] | None, err: PortalError) -> None:
     errors.append(err)
 
 
-def owner_for(s: Session, actor: Actor, owner_id: uuid.UUID | None) -> Organization:
-    """The licensor that owns a new result: the officer's own institution, or one in the operator's city."""
-    if actor.role == Role.INSTITUTION_OFFICER:
+def _owner(s: Session, actor: Actor, owner_id: uuid.UUID | None) -> Organization:
+    """The licensor that owns a new result: the officer's own institution, or one the actor may
+    name (its city's; the province: any), checked by the directory."""
+    if discloses_for_own_only(actor):
         owner_id = actor.organization_id
-    org = s.get(Organization, owner_id) if owner_id else None
-    if org is None or org.kind not in LICENSOR_KINDS:
-        raise ValidationError("pool.error.owner_not_licensor", field="result_owner")
-    if not in_scope(actor, city_code=org.city_code, org_ids=(org.id,)):
-        raise ValidationError("pool.error.owner_out_of_scope", field="result_owner")
-    return org
+    try:
+        return directory.named(s, actor, owner_id, kinds=directory.INSTITUTIONS, field="result_owner")
+    except ValidationError as err:
+        raise ValidationError(OWNER_REFUSALS.get(err.key, err.key), field="result_owner") from None
 
 
 def number_taken(s: Session, number: str, exclude: uuid.UUID | None = None) -> bool:
@@ -146,29 +140,29 @@ def number_taken(s: Session, number: str, exclude: uuid.UUID | None = None) -> b
     return s.exec(stmt).first() is not None
 
 
-def save_result(*, actor: Actor, data: Mapping[str, Any], result_id: uuid.UUID | str | None = None) -> Result:
+# Creating and editing are the steps "create" and "edit" of one form; both are the disclosers'.
+@service(RESULT, "create")
+def save_result(s: Session, *, actor: Actor, data: Mapping[str, Any],
+                result_id: uuid.UUID | str | None = None) -> Result:
     """Create a draft result, or update one that is a draft, returned or withdrawn."""
-    if actor.role not in DISCLOSERS:
+    if not RESULT.may(actor, "create" if result_id is None else "edit"):
         raise PermissionDenied()
     clean = clean_result(data)
-    with transaction() as s:
-        if result_id is None:
-            owner = owner_for(s, actor, clean.pop("owner_org_id"))
-            result = Result(**clean, owner_org_id=owner.id, city_code=owner.city_code,
-                            status=ResultStatus.DRAFT, created_by=actor.user_id)
-            before = None
-        else:
-            result = writable_result(s, actor, result_id)
-            if result.status not in EDITABLE:
-                raise ValidationError("pool.error.not_editable", status=result.status)
-            clean.pop("owner_org_id")  # the owner of an existing result does not change
-            before = audit.snapshot(result)
-            for key, value in clean.items():
-                setattr(result, key, value)
-        if number_taken(s, result.number, exclude=result.id if before else None):
-            raise ValidationError("pool.error.number_taken", field="number", number=result.number)
-        s.add(result)
-        audit.record(s, actor, "result.create" if before is None else "result.update", result, before=before)
+    owner_id = clean.pop("owner_org_id")  # the owner of an existing result does not change
+    if result_id is None:
+        owner = _owner(s, actor, owner_id)
+        RESULT.require(actor, "create", Subject(city_code=owner.city_code, org_ids=(owner.id,)))
+        if number_taken(s, clean["number"]):
+            raise ValidationError("pool.error.number_taken", field="number", number=clean["number"])
+        return audited_add(s, actor, "result.create", Result(
+            **clean, owner_org_id=owner.id, city_code=owner.city_code, status=ResultStatus.DRAFT,
+            created_by=actor.user_id))
+    result = result_for(s, actor, "edit", result_id)
+    if number_taken(s, clean["number"], exclude=result.id):
+        raise ValidationError("pool.error.number_taken", field="number", number=clean["number"])
+    with audited_change(s, actor, "result.update", result):
+        for key, value in clean.items():
+            setattr(result, key, value)
     return result
 
 
@@ -185,6 +179,7 @@ def result_form_values(result: Result) -> dict[str, Any]:
     }
 
 
+@reader(RESULT)
 def get_result(*, actor: Actor, result_id: uuid.UUID | str) -> Result:
     """One result the actor may see."""
     with read_session() as s:
@@ -201,87 +196,88 @@ class MyResultRow:
     owner: str
     status: str
     updated_at: Any
+    city_code: str
+    owner_org_id: uuid.UUID
 
 
-def list_my_results(*, actor: Actor, status: str | None = None, text: str = "", page: int = 1,
-                    page_size: int = 50) -> tuple[list[MyResultRow], int]:
-    """Results the actor discloses or oversees (all statuses): its institution's, or its city's."""
-    if actor.role not in UNLISTED_READERS:
-        raise PermissionDenied()
-    conds = []
+RESULT.govern(MyResultRow)
+
+
+def _mine(stmt: Any, actor: Actor, status: str | None, text: str) -> Any:
+    """stmt restricted to the results actor oversees, of status, whose title or number holds text."""
+    stmt = RESULT.scope_filter(stmt, actor, COLUMNS, "oversee")
     if status:
-        conds.append(Result.status == status)
-    if text.strip():
-        needle = text.strip()
-        conds.append(Result.title.icontains(needle, autoescape=True) | Result.number.icontains(needle, autoescape=True))
-    with read_session() as s:
-        count = filter_scope(select(func.count()).select_from(Result).where(*conds), actor,
-                             city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-        total = s.exec(count).one()
-        stmt = select(Result.id, Result.number, Result.title, Result.type, Result.field, Organization.name,
-                      Result.status, Result.updated_at).join(Organization, Organization.id == Result.owner_org_id)
-        stmt = filter_scope(stmt.where(*conds), actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-        rows = s.exec(stmt.order_by(Result.updated_at.desc())
-                      .offset((max(page, 1) - 1) * page_size).limit(page_size)).all()
-    return [MyResultRow(*row) for row in rows], int(total)
+        stmt = stmt.where(Result.status == status)
+    needle = text.strip()
+    if needle:
+        stmt = stmt.where(Result.title.icontains(needle, autoescape=True)
+                          | Result.number.icontains(needle, autoescape=True))
+    return stmt
 
 
-def licensor_options(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Licensors the actor may disclose for: its own institution, or the city's (province: all)."""
+@reader(RESULT, "oversee")
+def list_my_results(*, actor: Actor, status: str | None = None, text: str = "", page: int = 1,
+                    page_size: int = 50) -> Page[MyResultRow]:
+    """Results the actor discloses or oversees (all statuses): its institution's, or its city's;
+    latest change first, one page of them."""
+    count = _mine(select(func.count()).select_from(Result), actor, status, text)
+    rows = _mine(select(Result.id, Result.number, Result.title, Result.type, Result.field, Organization.name,
+                        Result.status, Result.updated_at, Result.city_code, Result.owner_org_id)
+                 .join(Organization, Organization.id == Result.owner_org_id), actor, status, text)
     with read_session() as s:
-        stmt = select(Organization.id, Organization.name).where(Organization.kind.in_(LICENSOR_KINDS))
-        stmt = filter_scope(stmt, actor, city_col=Organization.city_code, org_cols=(Organization.id,))
-        return [(i, n) for i, n in s.exec(stmt.order_by(Organization.city_code, Organization.name)).all()]
+        def fetch(offset: int, limit: int) -> list[MyResultRow]:
+            stmt = rows.order_by(Result.updated_at.desc(), Result.id).offset(offset).limit(limit)
+            return [MyResultRow(*r) for r in s.exec(stmt).all()]
+
+        return paginate(s, count, fetch, page=page, size=page_size)
+
+
+@reader(RESULT, "oversee")
+def count_my_results(*, actor: Actor, status: str | None = None) -> int:
+    """How many results list_my_results lists (of status): the home page's figures."""
+    with read_session() as s:
+        return int(s.exec(_mine(select(func.count()).select_from(Result), actor, status, "")).one())
+
+
+@reader(RESULT, "create")
+def licensor_options(*, actor: Actor, query: str = "", limit: int = 200) -> list[directory.Choice]:
+    """Licensors the actor may disclose for (its own institution, or the city's; the province:
+    all), whose name holds query: the directory's picker, which `save_result` agrees with."""
+    if not RESULT.may(actor, "create"):
+        raise PermissionDenied()
+    return directory.institutions(actor=actor, query=query, limit=limit)
 
 
 # --- attachments --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AttachmentRow:
-    id: uuid.UUID
-    filename: str
-    content_type: str
-    size: int
-    created_at: Any
-
-
-def add_attachment(*, actor: Actor, result_id: uuid.UUID | str, filename: str, data: bytes) -> AttachmentRow:
-    """Keep a file (patent PDF, specification) with a result."""
-    name = validation.text(filename, field="result_attachment", max_length=200)
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in ATTACHMENT_TYPES:
-        raise ValidationError("pool.error.attachment_type", field="result_attachment",
-                              allowed=" ".join(sorted(ATTACHMENT_TYPES)))
-    if not data:
-        raise ValidationError("error.required", field="result_attachment")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError("pool.error.attachment_size", field="result_attachment", mb=MAX_ATTACHMENT_BYTES // 2**20)
-    with transaction() as s:
-        result = writable_result(s, actor, result_id)
-        att = Attachment(entity="result", entity_id=result.id, city_code=result.city_code, filename=name,
-                         content_type=ATTACHMENT_TYPES[suffix], size=len(data), data=data,
-                         uploaded_by=actor.user_id)
-        s.add(att)
-        audit.record(s, actor, "result.attach", att)
+@service(RESULT, "attach")
+def add_attachment(s: Session, *, actor: Actor, result_id: uuid.UUID | str, filename: str, data: bytes,
+                   content_type: str | None = None) -> AttachmentRow:
+    """Keep a file (patent PDF, specification, drawing) with a result that is being disclosed."""
+    kind = content_type or mimetypes.guess_type(str(filename or ""))[0]
+    upload = attachments.check_upload(filename, kind, data, field="result_attachment",
+                                      suffixes=ATTACHMENT_SUFFIXES)
+    result = result_for(s, actor, "attach", result_id)
+    att = attachments.store(s, actor, upload, entity="result", entity_id=result.id, city_code=result.city_code,
+                            action="result.attach")
     return AttachmentRow(att.id, att.filename, att.content_type, att.size, att.created_at)
 
 
+def result_files(s: Session, result: Result) -> list[AttachmentRow]:
+    """The result's files (without their bodies), oldest first."""
+    return attachments.listing(s, "result", result.id)
+
+
+@reader(RESULT)
 def list_attachments(*, actor: Actor, result_id: uuid.UUID | str) -> list[AttachmentRow]:
     """A result's files (without their bodies)."""
     with read_session() as s:
-        result = readable_result(s, actor, result_id)
-        rows = s.exec(select(Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size,
-                             Attachment.created_at)
-                      .where(Attachment.entity == "result", Attachment.entity_id == result.id)
-                      .order_by(Attachment.created_at)).all()
-    return [AttachmentRow(*r) for r in rows]
+        return result_files(s, readable_result(s, actor, result_id))
 
 
-def attachment_data(*, actor: Actor, attachment_id: uuid.UUID | str) -> tuple[str, str, bytes]:
-    """(filename, content type, bytes) of a result's attachment the actor may see."""
+@reader(RESULT)
+def read_attachment(*, actor: Actor, result_id: uuid.UUID | str, attachment_id: uuid.UUID | str) -> Upload:
+    """One file of a result the actor may see: (filename, content type, body)."""
     with read_session() as s:
-        att = s.get(Attachment, as_id(attachment_id)) if as_id(attachment_id) else None
-        if att is None or att.entity != "result":
-            raise NotFound()
-        readable_result(s, actor, att.entity_id)
-        return att.filename, att.content_type, att.data
+        result = readable_result(s, actor, result_id)
+        return attachments.body(s, "result", result.id, as_id(attachment_id))

@@ -1,53 +1,62 @@
-"""The Excel round trip: template, all-or-nothing import with an error sheet, export, and the CSV
-laid out for the online technology market (中国浙江网上技术市场)."""
+"""The Excel round trip through the one spreadsheet pipeline (`portal.core.spreadsheet`):
+template, all-or-nothing import with an error sheet, export, and the CSV laid out for the
+online technology market (中国浙江网上技术市场). An export imports back unchanged."""
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from sqlmodel import select
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+from sqlmodel import Session, select
 
-from db.engine import transaction
 from db.models import Organization, Result
-from db.models.enums import LICENSOR_KINDS, ExclusionReason, Field_, ResultStatus, ResultType
-from portal.core import audit, i18n
+from db.models.enums import ExclusionReason, Field_, ResultStatus, ResultType
+from portal.core import directory, i18n, spreadsheet
 from portal.core.actor import Actor
+from portal.core.audit import record_many, snapshot
 from portal.core.errors import PermissionDenied, PortalError, ValidationError
-from portal.core.regions import region_name
-from portal.core.scope import in_scope
+from portal.core.regions import cities, region_name
+from portal.core.service import reader, service
+from portal.core.spreadsheet import Column, ImportFailed, RowError
+from portal.core.validation import patent_check_char
+from portal.core.workflow import Subject
 from portal.pool.browse import PoolFilter, iter_pool
-from portal.pool.common import DISCLOSERS, notify_search
+from portal.pool.common import notify_search
 from portal.pool.disclosure import clean_result
+from portal.pool.rules import RESULT
 
-# Template columns: (field key in the catalogue, enum kind for label ↔ value, width).
-COLUMNS: list[tuple[str, str | None, int]] = [
-    ("number", None, 18), ("result_type", "result_type", 14), ("result_title", None, 36),
-    ("result_inventors", None, 18), ("result_owner_code", None, 22), ("result_owner_name", None, 24),
-    ("result_field", "field", 18), ("result_trl", None, 10), ("result_abstract", None, 50),
-    ("result_keywords", None, 24), ("result_fiscal", None, 12), ("result_grant_date", None, 14),
-    ("result_exclusion", "exclusion_reason", 18), ("result_trial_months", None, 12),
-    ("result_max_licensees", None, 14), ("result_free_trial", None, 12), ("result_price_guidance", None, 22),
-]
-REQUIRED_COLUMNS = ("number", "result_type", "result_title", "result_owner_code", "result_field", "result_trl",
-                    "result_trial_months")
-INFO_COLUMNS = ("result_owner_name",)  # exported for people to read, ignored on import
-ENUMS = {"result_type": ResultType, "field": Field_, "exclusion_reason": ExclusionReason}
+# The sheet's columns, in order; headers are the catalogue's field labels (zh or en).
+COLUMNS: tuple[Column, ...] = (
+    Column("number", required=True, width=18), Column("result_type", required=True, enum="result_type"),
+    Column("result_title", required=True, width=36), Column("result_inventors", width=18),
+    Column("result_owner_code", required=True, width=22),
+    Column("result_owner_name", width=24, read=False),  # exported for people to read, ignored on import
+    Column("result_field", required=True, enum="field", width=18), Column("result_trl", required=True, width=10),
+    Column("result_abstract", width=50), Column("result_keywords", width=24), Column("result_fiscal", width=12),
+    Column("result_grant_date"), Column("result_exclusion", enum="exclusion_reason", width=18),
+    Column("result_trial_months", required=True, width=12), Column("result_max_licensees"),
+    Column("result_free_trial", width=12), Column("result_price_guidance", width=22),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
 # Result attributes an import may set; anything else (status, owner, dates of steps) it never touches.
 IMPORTED_ATTRS = ("type", "title", "inventors", "field", "trl", "abstract", "keywords", "fiscally_funded",
                   "grant_date", "exclusion_reason", "trial_months", "max_trial_licensees", "free_during_trial",
                   "price_guidance")
 MAX_ROWS = 20000
+FILE_FIELD = "pool_import_file"
+# The directory's refusals of a row's owner, in the pool's own words.
+OWNER_REFUSALS = {"error.no_such_organization": "pool.error.owner_unknown",
+                  "error.organization_out_of_reach": "pool.error.owner_out_of_scope"}
 
 
-def header(field_key: str, lang: str = "zh") -> str:
-    return i18n.field_label(field_key, lang)
+def headers(lang: str = "zh") -> list[str]:
+    """The sheet's header row in lang."""
+    return [c.header(lang) for c in COLUMNS]
 
 
 def _yes_no(value: bool, lang: str) -> str:
@@ -64,47 +73,23 @@ def _row_values(r: Result, owner: Organization | None, lang: str) -> list[Any]:
     ]
 
 
-def _sheet(rows: Iterable[list[Any]], lang: str, title: str) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    for i, (_key, _kind, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.append([header(k, lang) for k, _, _ in COLUMNS])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def template_workbook(lang: str = "zh") -> bytes:
     """An empty import file: headers (Chinese by default), one sample row, and a sheet of allowed values."""
-    from portal.core.validation import patent_check_char
-
     digits = "202310123456"
     sample = [f"{digits}.{patent_check_char(digits)}", i18n.label("result_type", "invention", lang),
               "一种高导热石墨烯复合散热膜的制备方法", "张三、李四", "91330106MA27XXXXXX", "示例大学",
               i18n.label("field", "new_materials", lang), 6, "本发明公开了一种……", "石墨烯,散热膜,导热",
               _yes_no(True, lang), date(2022, 6, 30), "", 12, 3, _yes_no(True, lang), "许可费20–50万元"]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = i18n.t("pool.sheet_results", lang)
-    ws.append([header(k, lang) for k, _, _ in COLUMNS])
-    ws.append(sample)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    for i, (key, _kind, width) in enumerate(COLUMNS):
-        cell = ws.cell(row=1, column=i + 1)
-        cell.font = bold
-        if key in REQUIRED_COLUMNS:
-            cell.fill = fill
-        ws.column_dimensions[cell.column_letter].width = width
-    ws.freeze_panes = "A2"
+    data = spreadsheet.workbook(COLUMNS, [sample], lang=lang, title=i18n.t("pool.sheet_results", lang),
+                                template=True)
+    wb = load_workbook(io.BytesIO(data))  # the pipeline writes one sheet; the allowed values go beside it
     values = wb.create_sheet(i18n.t("pool.sheet_values", lang))
-    for col, (key, kind) in enumerate((("result_type", "result_type"), ("result_field", "field"),
-                                       ("result_exclusion", "exclusion_reason")), start=1):
-        values.cell(row=1, column=col, value=header(key, lang)).font = bold
-        for row, member in enumerate(ENUMS[kind], start=2):
+    bold = Font(bold=True)
+    for col, (key, kind, enum) in enumerate((("result_type", "result_type", ResultType),
+                                             ("result_field", "field", Field_),
+                                             ("result_exclusion", "exclusion_reason", ExclusionReason)), start=1):
+        values.cell(row=1, column=col, value=i18n.field_label(key, lang)).font = bold
+        for row, member in enumerate(enum, start=2):
             values.cell(row=row, column=col, value=i18n.label(kind, member.value, lang))
     buf = io.BytesIO()
     wb.save(buf)
@@ -114,90 +99,38 @@ def template_workbook(lang: str = "zh") -> bytes:
 # --- import ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RowError:
-    """One reason a row cannot be imported: 1-based sheet row, column header and the reason."""
-
-    row: int
-    column: str
-    reason: str
-
-
-class ImportFailed(ValidationError):
-    """The file had bad rows; nothing was imported. `errors` lists them for the error sheet."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("pool.error.import_failed", rows=len({e.row for e in errors}), count=len(errors))
-        self.errors = errors
-
-
-@dataclass(frozen=True)
 class ImportReport:
     created: int
     updated: int
     unchanged: int
 
 
-def _enum_lookup() -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for kind, enum in ENUMS.items():
-        table: dict[str, str] = {}
-        for member in enum:
-            table[member.value] = member.value
-            for lang in i18n.LANGUAGES:
-                table[i18n.label(kind, member.value, lang).strip().lower()] = member.value
-        out[kind] = table
-    return out
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+def _unsafe(value: Any) -> Any:
+    """A cell as it was typed: our export leads text that would start a formula with a quote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in spreadsheet.FORMULA_STARTS:
+        return value[1:]
     return value
 
 
-def _headers(row: tuple, lang: str) -> dict[str, int]:
-    known = {}
-    for key, _, _ in COLUMNS:
-        for lg in i18n.LANGUAGES:
-            known[header(key, lg).strip().lower()] = key
-        known[key] = key
-    found: dict[str, int] = {}
-    for i, value in enumerate(row):
-        key = known.get(str(value or "").strip().lower())
-        if key and key not in found:
-            found[key] = i
-    return found
-
-
-def read_rows(data: bytes, lang: str = "zh") -> tuple[dict[str, int], list[tuple[int, dict[str, Any]]]]:
-    """The header map and the non-empty rows (sheet row number, raw values by field key)."""
+def _owner(s: Session, actor: Actor, code: str, org: Organization | None, city_code: str | None, row: int,
+           lang: str) -> Organization | RowError:
+    """The licensor a row names by credit code (one the actor may disclose for, of city_code when
+    given), or the row's error."""
+    column = BY_KEY["result_owner_code"].header(lang)
+    if not code:
+        return RowError(row, column, i18n.t("error.required", lang))
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — any unreadable file is the same refusal
-        raise ValidationError("pool.error.not_xlsx", field="pool_import_file") from exc
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    first = next(it, None)
-    if first is None:
-        raise ValidationError("pool.error.empty_file", field="pool_import_file")
-    cols = _headers(first, lang)
-    rows = []
-    for n, values in enumerate(it, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        raw = {key: _cell(values[i]) if i < len(values) else None for key, i in cols.items()}
-        rows.append((n, raw))
-        if len(rows) > MAX_ROWS:
-            raise ValidationError("pool.error.too_many_rows", field="pool_import_file", max=MAX_ROWS)
-    wb.close()
-    return cols, rows
+        org = directory.named(s, actor, org.id if org else None, kinds=directory.INSTITUTIONS,
+                              field="result_owner_code", city_code=city_code)
+    except ValidationError as err:
+        return RowError(row, column, i18n.t(OWNER_REFUSALS.get(err.key, err.key), lang, code=code))
+    if not RESULT.may(actor, "import", Subject(city_code=org.city_code, org_ids=(org.id,))):
+        return RowError(row, column, i18n.t("pool.error.owner_out_of_scope", lang))
+    return org
 
 
-def import_results(*, actor: Actor, data: bytes, city_code: str | None = None, lang: str = "zh",
+@service(RESULT, "import")
+def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | None = None, lang: str = "zh",
                    progress: Callable[[float], None] | None = None) -> ImportReport:
     """Create or update results (matched by number) from an .xlsx file, all or nothing.
 
@@ -205,116 +138,98 @@ def import_results(*, actor: Actor, data: bytes, city_code: str | None = None, l
     keeps its owner and status, and only the imported fields change. Any bad row raises
     ImportFailed listing every problem (row, column, reason in lang) and changes nothing.
     """
-    if actor.role not in DISCLOSERS:
+    if not RESULT.may(actor, "import"):
         raise PermissionDenied()
     report = progress or (lambda _f: None)
-    cols, rows = read_rows(data, lang)
+    rows = spreadsheet.read(data, COLUMNS, field=FILE_FIELD, lang=lang, max_rows=MAX_ROWS)
     errors: list[RowError] = []
-    missing = [k for k in REQUIRED_COLUMNS if k not in cols]
-    if missing:
-        raise ImportFailed([RowError(1, header(k, lang), i18n.t("pool.error.missing_column", lang))
-                            for k in missing])
-    enums = _enum_lookup()
     cleaned: list[tuple[int, dict[str, Any], str]] = []
     for i, (n, raw) in enumerate(rows):
-        for key, kind, _ in COLUMNS:
-            if kind and raw.get(key) not in (None, ""):
-                value = str(raw[key]).strip().lower()
-                raw[key] = enums[kind].get(value, raw[key])
         row_errors: list[PortalError] = []
-        clean = clean_result(raw, errors=row_errors)
-        for err in row_errors:
-            col = "number" if err.field == "number" else (err.field or "pool_import_file")
-            errors.append(RowError(n, header(col, lang), i18n.t(err.key, lang, **err.params)))
+        clean = clean_result({k: _unsafe(v) for k, v in raw.items()}, errors=row_errors)
+        errors += [spreadsheet.row_error(n, err, COLUMNS, lang, fallback=FILE_FIELD) for err in row_errors]
         cleaned.append((n, clean, str(raw.get("result_owner_code") or "").strip().upper()))
         if i % 500 == 0:
             report(0.4 * i / max(len(rows), 1))
-    with transaction() as s:
-        orgs = {o.credit_code: o for o in s.exec(select(Organization).where(
-            Organization.credit_code.in_({c for _, _, c in cleaned if c}))).all()}
-        numbers = [c.get("number") for _, c, _ in cleaned if c.get("number")]
-        existing: dict[str, Result] = {}
-        for start in range(0, len(numbers), 500):
-            for r in s.exec(select(Result).where(Result.number.in_(numbers[start:start + 500]))).all():
-                existing[r.number] = r
-        seen: dict[str, int] = {}
-        plan: list[tuple[dict[str, Any], Organization, Result | None]] = []
-        owner_col, number_col = header("result_owner_code", lang), header("number", lang)
-        for n, clean, code in cleaned:
-            org = orgs.get(code)
-            if not code:
-                errors.append(RowError(n, owner_col, i18n.t("error.required", lang)))
-            elif org is None or org.kind not in LICENSOR_KINDS:
-                errors.append(RowError(n, owner_col, i18n.t("pool.error.owner_unknown", lang, code=code)))
-                org = None
-            elif (city_code and org.city_code != city_code) or not in_scope(
-                    actor, city_code=org.city_code, org_ids=(org.id,)):
-                errors.append(RowError(n, owner_col, i18n.t("pool.error.owner_out_of_scope", lang)))
-                org = None
-            number = clean.get("number")
-            if number and number in seen:
-                errors.append(RowError(n, number_col, i18n.t("pool.error.duplicate_in_file", lang, row=seen[number])))
-            elif number:
-                seen[number] = n
-            current = existing.get(number) if number else None
-            if current is not None and org is not None and current.owner_org_id != org.id:
-                errors.append(RowError(n, number_col, i18n.t("pool.error.number_other_owner", lang)))
-            if org is not None and number:
-                plan.append((clean, org, current))
-        if errors:
-            raise ImportFailed(sorted(errors, key=lambda e: (e.row, e.column)))
-        report(0.5)
-        created = updated = unchanged = 0
-        changed: list[tuple[Result, dict | None, str]] = []
-        for i, (clean, org, current) in enumerate(plan):
-            if current is None:
-                result = Result(number=clean["number"], owner_org_id=org.id, city_code=org.city_code,
-                                status=ResultStatus.DRAFT, created_by=actor.user_id,
-                                **{a: clean.get(a) for a in IMPORTED_ATTRS})
-                s.add(result)
-                changed.append((result, None, "result.import_create"))
-                created += 1
-            else:
-                diff = {a: clean.get(a) for a in IMPORTED_ATTRS if getattr(current, a) != clean.get(a)}
-                if not diff:
-                    unchanged += 1
-                    continue
-                before = audit.snapshot(current)
-                for a, v in diff.items():
-                    setattr(current, a, v)
-                s.add(current)
-                changed.append((current, before, "result.import_update"))
-                updated += 1
-            if i % 500 == 0:
-                report(0.5 + 0.3 * i / max(len(plan), 1))
-        audit.record_many(s, actor, changed)  # one entry per changed record, written in bulk
-        for result, before, _action in changed:
-            if before is not None and result.status == ResultStatus.LISTED:
-                notify_search(s, result)
-        report(0.95)
+    # the owners and the results already registered, each read once for the whole file
+    orgs = {o.credit_code: o for o in s.exec(select(Organization).where(
+        Organization.credit_code.in_({c for _, _, c in cleaned if c}))).all()}
+    numbers = [c.get("number") for _, c, _ in cleaned if c.get("number")]
+    existing: dict[str, Result] = {}
+    for start in range(0, len(numbers), 500):
+        for r in s.exec(select(Result).where(Result.number.in_(numbers[start:start + 500]))).all():
+            existing[r.number] = r
+    owners: dict[str, Organization | RowError] = {}
+    seen: dict[str, int] = {}
+    plan: list[tuple[dict[str, Any], Organization, Result | None]] = []
+    number_col = BY_KEY["number"].header(lang)
+    for n, clean, code in cleaned:
+        if code not in owners:
+            owners[code] = _owner(s, actor, code, orgs.get(code), city_code, n, lang)
+        org = owners[code]
+        if isinstance(org, RowError):
+            errors.append(RowError(n, org.column, org.reason))
+            org = None
+        number = clean.get("number")
+        if number and number in seen:
+            errors.append(RowError(n, number_col, i18n.t("pool.error.duplicate_in_file", lang, row=seen[number])))
+        elif number:
+            seen[number] = n
+        current = existing.get(number) if number else None
+        if current is not None and org is not None and current.owner_org_id != org.id:
+            errors.append(RowError(n, number_col, i18n.t("pool.error.number_other_owner", lang)))
+        if org is not None and number:
+            plan.append((clean, org, current))
+    if errors:
+        raise ImportFailed(errors)
+    report(0.5)
+    created = updated = unchanged = 0
+    changed: list[tuple[Result, dict | None, str]] = []
+    for i, (clean, org, current) in enumerate(plan):
+        if current is None:
+            result = Result(number=clean["number"], owner_org_id=org.id, city_code=org.city_code,
+                            status=ResultStatus.DRAFT, created_by=actor.user_id,
+                            **{a: clean.get(a) for a in IMPORTED_ATTRS})
+            s.add(result)
+            changed.append((result, None, "result.import_create"))
+            created += 1
+        else:
+            diff = {a: clean.get(a) for a in IMPORTED_ATTRS if getattr(current, a) != clean.get(a)}
+            if not diff:
+                unchanged += 1
+                continue
+            before = snapshot(current)
+            for a, v in diff.items():
+                setattr(current, a, v)
+            s.add(current)
+            changed.append((current, before, "result.import_update"))
+            updated += 1
+        if i % 500 == 0:
+            report(0.5 + 0.3 * i / max(len(plan), 1))
+    record_many(s, actor, changed)  # one entry per changed record, written in bulk
+    for result, before, _action in changed:
+        if before is not None and result.status == ResultStatus.LISTED:
+            notify_search(s, result)
     report(1.0)
     return ImportReport(created, updated, unchanged)
 
 
-def error_workbook(errors: list[RowError], lang: str = "zh") -> bytes:
-    """The sheet a failed import hands back: row, column, reason."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(i18n.t("pool.sheet_errors", lang))
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 8, 24, 70
-    ws.append([i18n.t("pool.col.row", lang), i18n.t("pool.col.column", lang), i18n.t("pool.col.reason", lang)])
-    for e in errors:
-        ws.append([e.row, e.column, e.reason])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+@reader(RESULT, "import")
+def import_cities(*, actor: Actor) -> list[str]:
+    """The cities whose results the actor may import (an operator: its own; the province: all;
+    an institution's officer: none by city, its own institution only)."""
+    if not RESULT.may(actor, "import"):
+        raise PermissionDenied()
+    return [c.code for c in cities() if RESULT.may(actor, "import", Subject(city_code=c.code))]
 
 
 # --- export ------------------------------------------------------------------------------------
 
+@reader(RESULT)
 def export_workbook(*, actor: Actor, filters: PoolFilter | None = None, lang: str = "zh") -> bytes:
     """The filtered pool view as .xlsx, in the template's layout (so it imports back unchanged)."""
     rows = (_row_values(r, owner, lang) for r, owner in iter_pool(actor=actor, filters=filters))
-    return _sheet(rows, lang, i18n.t("pool.sheet_results", lang))
+    return spreadsheet.workbook(COLUMNS, rows, lang=lang, title=i18n.t("pool.sheet_results", lang))
 
 
 # The online technology market's upload layout (see README, "Result pool").
@@ -323,17 +238,13 @@ MARKET_COLUMNS = ("成果名称", "成果类型", "专利号/登记号", "技术
                   "试用期（月）", "上架日期")
 
 
+@reader(RESULT)
 def export_market_csv(*, actor: Actor, filters: PoolFilter | None = None) -> bytes:
     """The filtered pool view as a UTF-8 (with BOM, for Excel) CSV for the online technology market."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(MARKET_COLUMNS)
-    for r, o in iter_pool(actor=actor, filters=filters):
-        writer.writerow([
-            r.title, i18n.label("result_type", r.type, "zh"), r.number, i18n.label("field", r.field, "zh"), r.trl,
-            o.name if o else "", region_name(r.city_code, "zh"), (o.contact_name or "") if o else "",
-            (o.contact_phone or "") if o else "", r.abstract.replace("\r", " ").replace("\n", " "),
-            r.keywords.replace(",", ";"), "先用后转（普通许可试用）", r.price_guidance or "面议", r.trial_months,
-            r.listed_at.date().isoformat() if r.listed_at else "",
-        ])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return spreadsheet.csv_bytes(MARKET_COLUMNS, (
+        [r.title, i18n.label("result_type", r.type, "zh"), r.number, i18n.label("field", r.field, "zh"), r.trl,
+         o.name if o else "", region_name(r.city_code, "zh"), (o.contact_name or "") if o else "",
+         (o.contact_phone or "") if o else "", r.abstract.replace("\r", " ").replace("\n", " "),
+         r.keywords.replace(",", ";"), "先用后转（普通许可试用）", r.price_guidance or "面议", r.trial_months,
+         r.listed_at.date().isoformat() if r.listed_at else ""]
+        for r, o in iter_pool(actor=actor, filters=filters)))

@@ -20,15 +20,17 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Contract, Organization, Result
-from db.models.enums import ContractKind, ContractStatus, ResultStatus, Role
+from db.models.enums import ContractKind, ContractStatus, ResultStatus
 from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import today as clock_today
-from portal.core.errors import PermissionDenied
-from portal.core.scope import filter_scope, scope_key
+from portal.core.paging import Page, clamp
+from portal.core.scope import scope_key
+from portal.core.service import reader
+from portal.pool.common import COLUMNS, readable_result
+from portal.pool.rules import RESULT
 
 YEARS = 3
-READERS = (Role.PROVINCE_ADMIN, Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.MANAGER)
 
 
 def due_date(grant: date) -> date:
@@ -61,12 +63,17 @@ def is_converted(s: Session, result_id: uuid.UUID) -> bool:
 
 def should_be_in_pool(s: Session, result: Result, today: date | None = None) -> bool:
     """The flag for one result."""
-    day = today or clock_today()
+    return days_overdue(s, result, today or clock_today()) is not None
+
+
+def days_overdue(s: Session, result: Result, day: date) -> int | None:
+    """Days since the three years ran out when the result is flagged on day, else None."""
     if not result.fiscally_funded or result.grant_date is None or result.exclusion_reason:
-        return False
-    if due_date(result.grant_date) >= day:
-        return False
-    return not is_converted(s, result.id)
+        return None
+    due = due_date(result.grant_date)
+    if due >= day or is_converted(s, result.id):
+        return None
+    return (day - due).days
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,8 @@ class InstitutionCount:
     not_listed: int
 
 
-def _check(actor: Actor) -> None:
-    if actor.role not in READERS:
-        raise PermissionDenied()
+def _not_listed():  # noqa: ANN202
+    return func.sum(case((Result.status != ResultStatus.LISTED, 1), else_=0))
 
 
 def _flagged_query(actor: Actor, day: date, *, not_listed_only: bool, owner_org_id: uuid.UUID | None):  # noqa: ANN202
@@ -104,7 +110,7 @@ def _flagged_query(actor: Actor, day: date, *, not_listed_only: bool, owner_org_
     stmt = (select(Result.id, Result.number, Result.title, Organization.name, Result.city_code,
                    Result.grant_date, Result.status)
             .join(Organization, Organization.id == Result.owner_org_id).where(and_(*conds)))
-    return filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
+    return RESULT.scope_filter(stmt, actor, COLUMNS, "oversee")
 
 
 def _flag_row(row: tuple, day: date) -> FlagRow:
@@ -113,65 +119,62 @@ def _flag_row(row: tuple, day: date) -> FlagRow:
     return FlagRow(rid, number, title, owner, city, grant, due, (day - due).days, status)
 
 
+@reader(RESULT, "oversee")
 def flagged_results(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
-                    owner_org_id: uuid.UUID | None = None, page: int = 1, page_size: int = 50,
-                    limit: int | None = None) -> tuple[list[FlagRow], int]:
-    """Flagged results in the actor's scope, most overdue first (one page, or the first `limit`),
-    with the total. The total is cached per scope and day: counting the whole province's flagged
-    results takes 50–150 ms, and it changes only with a write."""
-    _check(actor)
+                    owner_org_id: uuid.UUID | None = None, page: int = 1, page_size: int = 50) -> Page[FlagRow]:
+    """Flagged results in the actor's scope, most overdue first: one page of them, with the total.
+    The total is cached per scope and day: counting the whole province's flagged results takes
+    50–150 ms, and it changes only with a write (so the page is clamped here, not by paginate)."""
     day = today or clock_today()
     stmt = _flagged_query(actor, day, not_listed_only=not_listed_only, owner_org_id=owner_org_id)
     key, city = scope_key(actor)
     with read_session() as s:
         total = cached(("three_year_count", day, not_listed_only, owner_org_id, *key),
                        lambda: int(s.exec(select(func.count()).select_from(stmt.subquery())).one()), city=city)
-        stmt = stmt.order_by(Result.grant_date, Result.id)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        else:
-            stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size)
-        rows = s.exec(stmt).all()
-    return [_flag_row(r, day) for r in rows], total
+        number = clamp(page, total, page_size)
+        rows = s.exec(stmt.order_by(Result.grant_date, Result.id)
+                      .offset((number - 1) * page_size).limit(page_size)).all() if total else []
+    return Page([_flag_row(r, day) for r in rows], total, number, page_size)
 
 
+@reader(RESULT, "oversee")
 def iter_flagged(*, actor: Actor, today: date | None = None, not_listed_only: bool = True,
                  batch: int = 2000) -> Iterator[FlagRow]:
-    """Every flagged result in the actor's scope, most overdue first, streamed (for the export)."""
-    _check(actor)
+    """Every flagged result in the actor's scope, most overdue first, streamed (for the export);
+    refused at the call, not at the first row."""
     day = today or clock_today()
     stmt = _flagged_query(actor, day, not_listed_only=not_listed_only, owner_org_id=None)
-    with read_session() as s:
-        for row in s.exec(stmt.order_by(Result.grant_date, Result.id).execution_options(yield_per=batch)):
-            yield _flag_row(row, day)
+
+    def rows() -> Iterator[FlagRow]:
+        with read_session() as s:
+            for row in s.exec(stmt.order_by(Result.grant_date, Result.id).execution_options(yield_per=batch)):
+                yield _flag_row(row, day)
+
+    return rows()
 
 
+@reader(RESULT, "oversee")
 def flagged_by_institution(*, actor: Actor, today: date | None = None) -> list[InstitutionCount]:
     """Per institution: results flagged, and how many of them are not listed yet, most first.
 
     An aggregate over every fiscally funded result in scope (0.1–0.3 s for the province), cached
     per scope and day until a write."""
-    _check(actor)
     day = today or clock_today()
+    base = RESULT.scope_filter(select(Organization.name, Organization.city_code, func.count(), _not_listed())
+                               .join(Organization, Organization.id == Result.owner_org_id), actor, COLUMNS, "oversee")
 
     def compute() -> list[InstitutionCount]:
-        not_listed = func.sum(case((Result.status != ResultStatus.LISTED, 1), else_=0))
         with read_session() as s:
-            stmt = (select(Organization.name, Organization.city_code, func.count(), not_listed)
-                    .join(Organization, Organization.id == Result.owner_org_id)
-                    .where(and_(*_flag_conditions(day))))
-            stmt = filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,))
-            stmt = stmt.group_by(Organization.name, Organization.city_code).order_by(func.count().desc(),
-                                                                                     Organization.name)
+            stmt = (base.where(and_(*_flag_conditions(day))).group_by(Organization.name, Organization.city_code)
+                    .order_by(func.count().desc(), Organization.name))
             return [InstitutionCount(n, c, int(k), int(nl or 0)) for n, c, k, nl in s.exec(stmt).all()]
 
     key, city = scope_key(actor)
     return cached(("three_year_by_institution", day, *key), compute, city=city)
 
 
+@reader(RESULT)
 def should_be_in_pool_for(*, actor: Actor, result_id: uuid.UUID, today: date | None = None) -> bool:
-    """The flag of one result the actor may see (False for results out of sight)."""
-    from portal.pool.common import readable_result
-
+    """The flag of one result the actor may see (NotFound for results out of sight)."""
     with read_session() as s:
         return should_be_in_pool(s, readable_result(s, actor, result_id), today)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from db.models.enums import ExclusionReason, Field_, ResultType
 from portal.core.actor import Actor
-from portal.core.clock import fmt, today
+from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.pool import approval, browse, disclosure
 from portal.ui import label, lang, refusals, t
@@ -40,8 +40,6 @@ def slots_text(detail: browse.ResultDetail) -> str:
 
 def render_detail(me: Actor, result_id: uuid.UUID) -> None:
     """Everything about one result: facts, trial slots, notice countdown, trials, files, history."""
-    from portal.pool.three_year import due_date, should_be_in_pool_for
-
     with refusals():
         d = browse.result_detail(actor=me, result_id=result_id)
         r = d.result
@@ -53,9 +51,8 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         cols[1].markdown(f"**{t('pool.slots')}**  \n{slots_text(d)}")
         cols[2].metric("TRL", r.trl)
         cols[3].metric(t("pool.running"), d.running)
-        countdown = notice_text(d.notice)
-        if countdown and r.status in ("notice", "paused"):
-            (st.warning if r.status == "paused" else st.info)(countdown)
+        if d.notice is not None and d.notice.open:
+            (st.warning if d.notice.state == "paused" else st.info)(notice_text(d.notice))
         if r.inventors:
             st.markdown(t("pool.inventors", names=r.inventors))
         st.markdown(r.abstract or "")
@@ -66,8 +63,8 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         if r.fiscally_funded and r.grant_date:
             st.caption(t("pool.fiscal_yes", date=r.grant_date.isoformat()) +
                        (f" · {label('exclusion_reason', r.exclusion_reason)}" if r.exclusion_reason else ""))
-            if d.in_scope and r.status != "listed" and should_be_in_pool_for(actor=me, result_id=r.id):
-                st.warning(t("pool.three_year_flag", days=(today() - due_date(r.grant_date)).days))
+        if d.overdue_days is not None:
+            st.warning(t("pool.three_year_flag", days=d.overdue_days))
         if d.in_scope:
             st.markdown(f"**{t('pool.current_trials')}**")
             if d.trials:
@@ -80,21 +77,30 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
                 st.caption(t("pool.no_trials"))
         if d.attachments:
             st.markdown(f"**{t('pool.attachments')}**")
-            for att_id, name, _size in d.attachments:
-                _download_button(me, att_id, name)
+            for att in d.attachments:
+                _download_button(me, r.id, att.id, att.filename)
         steps = approval.history(actor=me, result_id=r.id)
-        if steps and (d.in_scope or r.status == "listed"):
+        if steps:
             with st.expander(t("pool.history"), expanded=d.in_scope):
                 st.table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): _step_label(s.action),
                                         t("pool.col.status"): label("result_status", s.to_status),
                                         t("pool.col.actor"): s.actor_name, t("pool.col.reason"): s.reason}
                                        for s in steps]))
         objections = approval.objections_of(actor=me, result_id=r.id)
-        if objections:
-            st.markdown(f"**{t('pool.desk.objections', n=len(objections))}**")
-            st.table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
-                                    t("pool.col.reason"): o.reason, t("pool.col.status"): label("objection_status", o.status),
-                                    t("pool.col.resolution"): o.resolution} for o in objections]))
+        pending = [o for o in objections if o.pending]
+        resolved = [o for o in objections if not o.pending]
+        if pending:
+            st.markdown(f"**{t('pool.desk.objections', n=len(pending))}**")
+            _objection_table(pending)
+        if resolved:
+            st.markdown(f"**{t('pool.objections_resolved', n=len(resolved))}**")
+            _objection_table(resolved)
+
+
+def _objection_table(rows: list[approval.ObjectionRow]) -> None:
+    st.table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
+                            t("pool.col.reason"): o.reason, t("pool.col.status"): label("objection_status", o.status),
+                            t("pool.col.resolution"): o.resolution} for o in rows]))
 
 
 def _step_label(action: str) -> str:
@@ -103,11 +109,11 @@ def _step_label(action: str) -> str:
     return action if text == f"pool.step.{action}" else text
 
 
-def _download_button(me: Actor, att_id: uuid.UUID, name: str) -> None:
+def _download_button(me: Actor, result_id: uuid.UUID, att_id: uuid.UUID, name: str) -> None:
     key = f"att_{att_id}"
     if st.session_state.get(key):
         with refusals():
-            filename, ctype, data = disclosure.attachment_data(actor=me, attachment_id=att_id)
+            filename, ctype, data = disclosure.read_attachment(actor=me, result_id=result_id, attachment_id=att_id)
             st.download_button(t("pool.download", name=filename), data, file_name=filename, mime=ctype, key=f"dl_{att_id}")
     else:
         st.button(t("pool.download", name=name), key=key)
@@ -116,7 +122,9 @@ def _download_button(me: Actor, att_id: uuid.UUID, name: str) -> None:
 def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[str, Any] | None:
     """The disclosure form; returns the raw values when saved (validation happens in the service)."""
     v = values or {}
-    licensors = disclosure.licensor_options(actor=me) if me.role != "institution_officer" else []
+    owner = None
+    if values is None:  # a new result names its owner; an existing one keeps it
+        owner = _owner_picker(me, key)
     with st.form(key):
         c1, c2 = st.columns(2)
         types = list(ResultType)
@@ -130,10 +138,6 @@ def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[s
         fld = c2.selectbox(t("field.result_field"), fields, format_func=lambda x: label("field", x),
                            index=fields.index(v["result_field"]) if v.get("result_field") in fields else 0)
         trl = c3.number_input(t("field.result_trl"), min_value=1, max_value=9, step=1, value=int(v.get("result_trl") or 4))
-        owner = None
-        if licensors and values is None:
-            choice = st.selectbox(t("field.result_owner"), licensors, format_func=lambda o: o[1])
-            owner = choice[0] if choice else None
         abstract = st.text_area(t("field.result_abstract"), value=v.get("result_abstract", ""))
         keywords = st.text_input(t("field.result_keywords"), value=v.get("result_keywords", ""))
         c1, c2, c3 = st.columns(3)
@@ -157,6 +161,20 @@ def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[s
             "result_keywords": keywords, "result_fiscal": fiscal, "result_grant_date": grant,
             "result_exclusion": exclusion, "result_trial_months": months, "result_max_licensees": max_lic,
             "result_free_trial": free, "result_price_guidance": price}
+
+
+def _owner_picker(me: Actor, key: str) -> uuid.UUID | None:
+    """The licensor a new result is disclosed for: the only one the actor may name (an
+    institution's officer: its own), or one picked from those, narrowed by a search."""
+    licensors = disclosure.licensor_options(actor=me)
+    if len(licensors) <= 1:
+        return licensors[0].id if licensors else None
+    query = st.text_input(t("pool.mine.owner_search"), key=f"{key}_owner_q")
+    if query.strip():
+        licensors = disclosure.licensor_options(actor=me, query=query)
+    choice = st.selectbox(t("field.result_owner"), licensors, key=f"{key}_owner",
+                          format_func=lambda o: f"{o.name}（{region_name(o.city_code, lang())}）")
+    return choice.id if choice else None
 
 
 def selected_row(event: Any, ids: list[uuid.UUID]) -> uuid.UUID | None:

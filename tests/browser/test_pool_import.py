@@ -21,7 +21,7 @@ def _file(tmp_path, name: str, trl) -> str:  # noqa: ANN001
     digits = "209710777001"
     wb = Workbook()
     ws = wb.active
-    ws.append([excel.header(k) for k, _, _ in excel.COLUMNS])
+    ws.append(excel.headers())
     ws.append([f"{digits}.{patent_check_char(digits)}", "发明专利", "浏览器导入的成果", "张三", CODE[0], "",
                "新材料", trl, "摘要", "导入", "否", date(2022, 1, 1), "", 12, "", "是", "面议"])
     path = tmp_path / name

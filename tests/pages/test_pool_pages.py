@@ -168,3 +168,40 @@ def test_operator_records_an_objection_and_dismisses_it(own_demo) -> None:
     next(ta for ta in at.text_area if ta.label == "处理意见").input("经核实权属清晰")
     next(b for b in at.button if b.label == "处理结果").click().run()
     assert "已处理异议。" in texts(at)
+
+
+def test_a_dismissed_objection_is_shown_as_resolved_not_pending(own_demo) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from portal.core.auth import load_actor
+    from portal.pool import approval
+
+    me = load_actor("hz_operator")
+    row = next(r for r in approval.desk(actor=me).in_notice if r.status == "notice")
+    obj = approval.file_objection(actor=me, result_id=row.result_id, objector_name="王五", objector_contact="138",
+                                  reason="权属存疑")
+    approval.resolve_objection(actor=me, objection_id=obj.id, upheld=False, resolution="经核实权属清晰")
+
+    def page() -> None:
+        import uuid
+
+        import streamlit as st
+
+        from portal.core.auth import load_actor
+        from portal.ui.pool import render_detail
+
+        st.session_state["lang"] = "zh"
+        render_detail(load_actor("hz_operator"), uuid.UUID(st.session_state["rid"]))
+
+    at = AppTest.from_function(page, default_timeout=30)
+    at.session_state["rid"] = str(row.result_id)
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "已处理异议（1）" in shown and "待处理异议" not in shown and "经核实权属清晰" in shown
+
+
+def test_presenters_are_refused_on_the_pool_page(demo_db) -> None:
+    at = _open("presenter", "pool")
+    assert "无权执行此操作。" in texts(at)
+    assert not tables(at)
