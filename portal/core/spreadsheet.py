@@ -67,6 +67,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
+        if value.startswith("'") and value[1:2] and value[1] in FORMULA_STARTS:
+            value = value[1:]  # our export's guard (safe_cell): the cell as it was typed
         return value.strip()
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -105,13 +105,6 @@ class ImportReport:
     unchanged: int
 
 
-def _unsafe(value: Any) -> Any:
-    """A cell as it was typed: our export leads text that would start a formula with a quote."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in spreadsheet.FORMULA_STARTS:
-        return value[1:]
-    return value
-
-
 def _owner(s: Session, actor: Actor, code: str, org: Organization | None, city_code: str | None, row: int,
            lang: str) -> Organization | RowError:
     """The licensor a row names by credit code (one the actor may disclose for, of city_code when
@@ -146,7 +139,7 @@ def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | No
     cleaned: list[tuple[int, dict[str, Any], str]] = []
     for i, (n, raw) in enumerate(rows):
         row_errors: list[PortalError] = []
-        clean = clean_result({k: _unsafe(v) for k, v in raw.items()}, errors=row_errors)
+        clean = clean_result(raw, errors=row_errors)
         errors += [spreadsheet.row_error(n, err, COLUMNS, lang, fallback=FILE_FIELD) for err in row_errors]
         cleaned.append((n, clean, str(raw.get("result_owner_code") or "").strip().upper()))
         if i % 500 == 0:
