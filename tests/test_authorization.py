@@ -88,6 +88,9 @@ def _build(url: str) -> None:
         s.add(m.UserAccount(username="hz_staff", display_name="杭州运营专员（非管理员）", role="city_operator",
                           password_hash=hash_password_once("Demo@2026"), city_code=OWN, agency_id=hz.agency_id,
                           organization_id=hz.organization_id, is_city_admin=False))
+        for result in s.exec(select(m.Result).where(m.Result.city_code.in_((OWN, OTHER)))).all():
+            s.add(m.Attachment(entity="result", entity_id=result.id, city_code=result.city_code,
+                               filename="专利证书.pdf", content_type="application/pdf", size=9, data=b"%PDF-1.4\n"))
         for city in (OWN, OTHER):  # evidence on the claim each city's cells pick
             claim = s.get(m.FeeClaim, _claim(s, city, actor_from_user(hz)))
             s.add(m.Attachment(entity="fee_claim", entity_id=claim.id, city_code=city, filename="合同.pdf",
@@ -308,7 +311,8 @@ def _subject(s: Session, wf: Workflow, kwargs: dict[str, Any], actor: Actor, cit
     orgs = tuple(getattr(parent, a, None) for a in ORG_ATTRS) if parent is not None else ()
     if parent is None or isinstance(parent, m.Organization):
         orgs = (*orgs, getattr(parent, "id", None), actor.organization_id)
-    return Subject(city_code=where, agency_id=actor.agency_id if where == actor.city_code else None, org_ids=orgs)
+    return Subject(city_code=where, agency_id=actor.agency_id if where == actor.city_code else None, org_ids=orgs,
+                   status=getattr(parent, "status", None))
 
 
 def _rows_of(value: Any) -> list[Any]:

@@ -12,7 +12,7 @@ desk — is "overseen" by the province, the city's operators and managers and th
 
 from __future__ import annotations
 
-from db.models import Result
+from db.models import Objection, Result
 from db.models.enums import ObjectionStatus, ResultStatus, Role
 from portal.core.actor import Actor
 from portal.core.workflow import STAFF, Reach, Step, Subject, Workflow, register
@@ -59,7 +59,7 @@ RESULT = register(Workflow(
 # Objections to a result in notice; their rows carry the result's owner (`owner_org_id`) so that
 # the owner's officer reads them. Contract objections are the contracts' own business.
 OBJECTION = register(Workflow(
-    "objection", tuple(ObjectionStatus), orgs=("owner_org_id",),
+    "objection", tuple(ObjectionStatus), records=(Objection,), orgs=("owner_org_id",),
     steps=(
         Step("read", OVERSEERS),
         # open → upheld (the result is withdrawn) or dismissed (the notice resumes when none is left)
