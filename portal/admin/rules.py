@@ -20,7 +20,16 @@ from db.models import AuditEntry, PolicyVersion, UserAccount
 from db.models.enums import Role
 from portal.core.actor import Actor
 from portal.core.errors import PermissionDenied
-from portal.core.workflow import CITY_ADMINS, STAFF, STAFF_READ, Reach, Step, Subject, Workflow, register
+from portal.core.workflow import (
+    CITY_ADMINS,
+    STAFF,
+    STAFF_READ,
+    Reach,
+    Step,
+    Subject,
+    Workflow,
+    register,
+)
 
 OWN_ACCOUNT = {role: Reach.SELF for role in Role}
 
