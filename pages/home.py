@@ -51,7 +51,7 @@ with refusals():
     if figures.recent:
         st.subheader(t("home.recent"))
         frame = pd.DataFrame([
-            {t("col.time"): fmt(row.at), t("col.user"): row.actor,
+            {t("col.time"): fmt(row.at), t("col.user"): row.user,
              t("col.action"): action_label(row.action, lang()), t("col.entity"): t(f"entity.{row.entity}")}
             for row in figures.recent
         ])

@@ -50,7 +50,7 @@ class RecentEntry:
     """One line of the home page's recent activity."""
 
     at: datetime
-    actor: str
+    user: str  # the actor's username
     action: str
     entity: str
 

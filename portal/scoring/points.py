@@ -30,7 +30,7 @@ from portal.dashboards.rules import DASHBOARD, scope_city
 COLUMNS = Columns(city=PointsEvent.city_code)
 
 
-def award(session: Session, *, actor: Actor, agency_id: uuid.UUID, city_code: str, kind: str,
+def award(session: Session, actor: Actor, *, agency_id: uuid.UUID, city_code: str, kind: str,
           entity: str, entity_id: uuid.UUID | str, occurred_on: date | None = None,
           user_id: uuid.UUID | None = None) -> PointsEvent | None:
     """Add a points event in the caller's transaction; the weight is the city's `points_rules[kind]`.
