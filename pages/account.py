@@ -3,13 +3,14 @@
 import streamlit as st
 
 from portal.admin.users import change_own_password
+from portal.core.auth import role_label
 from portal.core.regions import region_name
 from portal.ui import actor, lang, refusals, t
 
 me = actor()
 st.title(t("nav.account"))
 st.write(f"**{t('field.username')}**: {me.username}")
-st.write(f"**{t('field.role')}**: {t(f'enum.role.{me.role}')}")
+st.write(f"**{t('field.role')}**: {role_label(me, lang())}")
 if me.city_code:
     st.write(f"**{t('field.city')}**: {region_name(me.city_code, lang())}")
 

@@ -4,10 +4,13 @@
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import ClaimKind, Role
+from db.models.enums import ClaimKind
 from portal.claims import budgets
+from portal.claims.rules import BUDGET
 from portal.core.clock import today
 from portal.core.regions import cities, counties, region_name
+from portal.core.workflow import Subject, may
+from portal.dashboards.rules import province_wide
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import budget_chart, budget_frame, city_filter, pct
@@ -31,17 +34,16 @@ with refusals():
             t("dash.col.remaining"): yuan(u.remaining), t("dash.col.used"): pct(u.used_share)} for u in rows])
         st.dataframe(frame, hide_index=True, width="stretch")
         downloads(frame, f"budgets-{int(year)}", "budgets")
-        per_region = budget_frame(rows, per_city=me.is_province and not city, kind=None)
+        per_region = budget_frame(rows, per_city=province_wide(me) and not city, kind=None)
         chart(lambda: budget_chart(per_region), key=fingerprint("budget", per_region))
     else:
         st.info(t("dash.no_budgets"))
 
-    may_edit = me.role == Role.PROVINCE_ADMIN or (me.role == Role.CITY_OPERATOR and me.is_city_admin)
-    if may_edit:
+    # each city with its counties, where the table lets the actor set budgets (its administrators', the province's)
+    regions = [r for c in cities() if may(me, "set", "budget") and BUDGET.may(me, "set", Subject(city_code=c.code))
+               for r in (c.code, *[k.code for k in counties(c.code)])]
+    if regions:
         st.subheader(t("budgets.set"))
-        owner = me.city_code if me.role != Role.PROVINCE_ADMIN else None
-        regions = ([owner, *[c.code for c in counties(owner)]] if owner else
-                   [r for c in cities() for r in (c.code, *[k.code for k in counties(c.code)])])
         with st.form("set_budget"):
             c1, c2, c3 = st.columns(3)
             region = c1.selectbox(t("field.budget_region"), regions, format_func=lambda c: region_name(c, lang()))

@@ -9,6 +9,7 @@ from db.models.enums import ClaimKind
 from portal.claims import budgets
 from portal.core.regions import region_name
 from portal.dashboards import figures as dashboards
+from portal.dashboards.rules import province_wide
 from portal.ui import actor, label, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
@@ -88,14 +89,15 @@ with refusals():
     if usage:
         kind = st.selectbox(t("field.claim_kind"), ["all", *ClaimKind], key="dash_budget_kind",
                             format_func=lambda k: t("claims.all") if k == "all" else label("claim_kind", k))
-        frame = budget_frame(usage, per_city=me.is_province and not city, kind=None if kind == "all" else kind)
+        frame = budget_frame(usage, per_city=province_wide(me) and not city, kind=None if kind == "all" else kind)
         chart(lambda: budget_chart(frame), key=fingerprint("budget", frame))
         downloads(frame, "subsidies", "subsidies")
     else:
         st.info(t("dash.no_budgets"))
 
     # --- trials ending soon ------------------------------------------------------------------
-    window, ending = dashboards.trials_ending(actor=me, city_code=city)
+    ending_soon = dashboards.trials_ending(actor=me, city_code=city)
+    window, ending = ending_soon.days, ending_soon.rows
     st.subheader(t("dash.ending", days=window))
     if ending:
         table = pd.DataFrame([{t("dash.col.contract"): e.number, t("field.city"): region_name(e.city_code, lang()),
@@ -108,7 +110,7 @@ with refusals():
         st.info(t("dash.none_ending", days=window))
 
     # --- the province: 11 cities -------------------------------------------------------------
-    if me.is_province and not city:
+    if province_wide(me) and not city:
         st.subheader(t("dash.cities"))
         figures = dashboards.city_figures(actor=me, start=start, end=end)
         measures = {"listed": t("dash.stage.listed"), "matched": t("dash.stage.matched"),

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from portal.core.auth import role_label
 from portal.core.clock import fmt
 from portal.core.i18n import action_label
 from portal.core.regions import region_name
@@ -14,7 +15,7 @@ st.title(t("home.title", name=me.display_name))
 with refusals():
     figures = home_figures(actor=me)
     scope = figures.organization or (region_name(me.city_code, lang()) if me.city_code else t("home.scope_province"))
-    st.caption(t("home.scope", scope=scope, role=t(f"enum.role.{me.role}")))
+    st.caption(t("home.scope", scope=scope, role=role_label(me, lang())))
     columns = st.columns(min(len(figures.metrics), 6))
     for col, metric in zip(columns, figures.metrics, strict=False):
         value = yuan(metric.value) if metric.money else f"{metric.value:,}"
@@ -50,8 +51,8 @@ with refusals():
     if figures.recent:
         st.subheader(t("home.recent"))
         frame = pd.DataFrame([
-            {t("col.time"): fmt(row["at"]), t("col.user"): row["actor"],
-             t("col.action"): action_label(row["action"], lang()), t("col.entity"): t(f"entity.{row['entity']}")}
+            {t("col.time"): fmt(row.at), t("col.user"): row.user,
+             t("col.action"): action_label(row.action, lang()), t("col.entity"): t(f"entity.{row.entity}")}
             for row in figures.recent
         ])
         st.dataframe(frame, hide_index=True, width="stretch")

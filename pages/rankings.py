@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.regions import region_name
+from portal.dashboards.rules import province_wide
 from portal.scoring import activity
 from portal.scoring.points import ranking
 from portal.ui import actor, lang, refusals, t
@@ -23,7 +24,7 @@ with refusals():
         city = city_filter(me, "rank")
 
     st.subheader(t("rank.activity"))
-    levels = [lv for lv in activity.LEVELS if me.is_province and not city or lv != "city"]
+    levels = [lv for lv in activity.LEVELS if province_wide(me) and not city or lv != "city"]
     level = st.radio(t("field.ranking_level"), levels, horizontal=True, format_func=lambda lv: t(f"rank.level.{lv}"))
     w = activity.weights_for(city)
     st.markdown(t("rank.formula", listed=w["listed"], trials=w["trials"], conversions=w["conversions"],
@@ -49,7 +50,7 @@ with refusals():
         st.info(t("rank.none"))
 
     st.subheader(t("rank.points"))
-    by = st.radio(t("rank.points_by"), ["agency", "user", "city"] if me.is_province and not city else ["agency", "user"],
+    by = st.radio(t("rank.points_by"), ["agency", "user", "city"] if province_wide(me) and not city else ["agency", "user"],
                   horizontal=True, format_func=lambda b: t(f"rank.by.{b}"), key="points_by")
     points = ranking(actor=me, by=by, start=start, end=end, city_code=city)
     if points:

@@ -4,11 +4,14 @@ local labels, saved as versions with who/when/why; the province sets floors and 
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import PointsKind, Role
+from db.models.enums import PointsKind
 from portal import navigation
+from portal.admin import settings
 from portal.core import policy
 from portal.core.clock import fmt
-from portal.core.regions import PROVINCE_CODE, cities, region_name
+from portal.core.errors import PermissionDenied
+from portal.core.regions import PROVINCE_CODE, region_name
+from portal.core.workflow import may
 from portal.ui import actor, done, label, lang, refusals, show_flash, t
 from portal.ui.downloads import downloads
 
@@ -22,7 +25,8 @@ def _pct(rate) -> str:  # noqa: ANN001
 
 
 with refusals():
-    if me.role == Role.PROVINCE_ADMIN:
+    sets_floors = may(me, "save_floors", "policy_version")
+    if sets_floors:
         floors = policy.province_floors()
         st.subheader(t("settings.floors"))
         with st.form("floors"):
@@ -32,11 +36,11 @@ with refusals():
             why = st.text_input(t("field.change_reason"), key="floor_reason")
             if st.form_submit_button(t("settings.save_floors"), type="primary"):
                 with refusals():
-                    policy.save_province_floors(actor=me, service_fee_floor=fee_floor,
+                    settings.save_province_floors(actor=me, service_fee_floor=fee_floor,
                                                 voucher_refund_floor=voucher_floor, reason=why)
                     done(t("settings.saved_floors"))
         st.subheader(t("settings.overview"))
-        overview = policy.policy_overview(actor=me)
+        overview = settings.policy_overview(actor=me)
         frame = pd.DataFrame([{
             t("field.city"): region_name(code, lang()), t("field.policy_fee_rate"): _pct(p.service_fee_rate),
             t("field.policy_voucher_rate"): _pct(p.voucher_refund_rate), t("field.policy_notice_days"): p.notice_days,
@@ -46,10 +50,11 @@ with refusals():
         } for code, p in overview.items()])
         st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
         downloads(frame, "city-settings", "overview")
-        city = st.selectbox(t("settings.edit_city"), [c.code for c in cities()],
-                            format_func=lambda c: region_name(c, lang()))
-    else:
-        city = me.city_code
+    editable = settings.editable_cities(actor=me)
+    if not editable:
+        raise PermissionDenied()
+    city = st.selectbox(t("settings.edit_city"), editable, format_func=lambda c: region_name(c, lang())) \
+        if len(editable) > 1 else editable[0]
 
     current = policy.current_policy(city)
     st.subheader(t("settings.city_title", city=region_name(city, lang())))
@@ -76,7 +81,7 @@ with refusals():
         reason = st.text_input(t("field.change_reason"))
         if st.form_submit_button(t("settings.save"), type="primary"):
             with refusals():
-                saved = policy.save_city_policy(actor=me, city_code=city, reason=reason, data={
+                saved = settings.save_city_policy(actor=me, city_code=city, reason=reason, data={
                     "service_fee_rate": fee, "voucher_refund_rate": voucher, "notice_days": notice,
                     "trial_reminder_days": reminder, "activity_weights": weights, "points_rules": rules,
                     "labels": labels})
@@ -88,15 +93,15 @@ with refusals():
         links[1].page_link("../pages/templates.py", label=t("settings.templates_link"), icon=":material/edit_document:")
 
     st.subheader(t("settings.history"))
-    history = policy.policy_history(actor=me, region_code=city)
+    history = settings.policy_history(actor=me, region_code=city)
     if history:
         st.dataframe(pd.DataFrame([{
             t("settings.col.version"): h.version, t("settings.col.when"): fmt(h.changed_at),
             t("settings.col.who"): h.changed_by, t("settings.col.why"): h.reason,
             t("settings.col.changed"): "、".join(t(f"settings.key.{k}") for k in h.changed_keys)} for h in history]),
             hide_index=True, width="stretch")
-    if me.role == Role.PROVINCE_ADMIN:
-        floors_history = policy.policy_history(actor=me, region_code=PROVINCE_CODE)
+    if sets_floors:
+        floors_history = settings.policy_history(actor=me, region_code=PROVINCE_CODE)
         if floors_history:
             st.caption(t("settings.floors_history", version=floors_history[0].version,
                          when=fmt(floors_history[0].changed_at), who=floors_history[0].changed_by))

@@ -3,17 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from db.models.enums import Role
-from portal.admin.users import add_user, binding_options, list_users, reset_password, set_disabled
+from portal.admin import users
+from portal.admin.users import Binding
 from portal.core.clock import fmt
-from portal.core.regions import cities, region_name
+from portal.core.regions import region_name
+from portal.core.workflow import allowed_actions
 from portal.ui import actor, label, lang, refusals, t
+
+# the actions of the change tab, as the workflow names them → their catalogue keys
+CHANGES = {"disable": "users.action_disable", "enable": "users.action_enable", "reset_password": "users.action_reset"}
+ORG_PICKERS = {Binding.INSTITUTION: "licensors", Binding.ENTERPRISE: "enterprises"}
 
 me = actor()
 st.title(t("nav.users"))
 
+
+def _city_name(code: str | None) -> str:
+    return region_name(code, lang()) if code else t("home.scope_province")
+
+
 with refusals():
-    rows = list_users(actor=me)
+    rows = users.list_users(actor=me)
     st.dataframe(pd.DataFrame([{
         t("field.username"): r.username, t("field.display_name"): r.display_name,
         t("field.role"): label("role", r.role), t("field.city"): region_name(r.city_code, lang()),
@@ -23,53 +33,52 @@ with refusals():
     } for r in rows]), hide_index=True, width="stretch")
 
     add_tab, change_tab = st.tabs([t("users.add"), t("users.change")])
-    roles = list(Role) if me.role == Role.PROVINCE_ADMIN else [
-        Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.PRESENTER, Role.MANAGER, Role.ENTERPRISE]
     with add_tab:
-        role = st.selectbox(t("field.role"), roles, format_func=lambda r: label("role", r))
-        bind_city = me.city_code
-        if me.role == Role.PROVINCE_ADMIN and role in (Role.CITY_OPERATOR, Role.INSTITUTION_OFFICER, Role.ENTERPRISE):
-            bind_city = st.selectbox(t("field.city"), [c.code for c in cities()],
-                                     format_func=lambda c: region_name(c, lang()), key="bind_city")
-        options = binding_options(actor=me, city_code=bind_city)
+        role = st.selectbox(t("field.role"), users.assignable_roles(actor=me), format_func=lambda r: label("role", r))
+        binding = users.BINDINGS[role]
+        codes = users.binding_cities(actor=me, role=role)
+        bind_city = codes[0] if codes else None
+        options = {"agencies": [], "licensors": [], "enterprises": []}
+        if binding is Binding.AGENCY or binding in ORG_PICKERS:
+            if len(codes) > 1:  # the province chooses the city first: one city's names at a time
+                bind_city = st.selectbox(t("field.city"), codes, format_func=_city_name, key="bind_city")
+            query = st.text_input(t("admin.find_organization"), key="bind_query") if binding in ORG_PICKERS else ""
+            options = users.binding_options(actor=me, city_code=bind_city, query=query)
         with st.form("add_user", clear_on_submit=False):
             username = st.text_input(t("field.username"))
             display = st.text_input(t("field.display_name"))
             password = st.text_input(t("field.password"), type="password")
             city = agency = org = None
             is_admin = False
-            if role == Role.CITY_OPERATOR:
+            if binding is Binding.AGENCY:
                 choice = st.selectbox(t("field.agency"), options["agencies"],
                                       format_func=lambda a: f"{a[1]}（{region_name(a[2], lang())}）")
                 agency = choice[0] if choice else None
                 is_admin = st.checkbox(t("field.is_city_admin"))
-            elif role in (Role.INSTITUTION_OFFICER, Role.ENTERPRISE):
-                pool = options["licensors"] if role == Role.INSTITUTION_OFFICER else options["enterprises"]
-                choice = st.selectbox(t("field.organization"), pool,
+            elif binding in ORG_PICKERS:
+                choice = st.selectbox(t("field.organization"), options[ORG_PICKERS[binding]],
                                       format_func=lambda o: f"{o[1]}（{region_name(o[2], lang())}）")
                 org = choice[0] if choice else None
-            elif role in (Role.PRESENTER, Role.MANAGER):
-                codes = [c.code for c in cities()] if me.role == Role.PROVINCE_ADMIN else [me.city_code]
-                if role == Role.MANAGER and me.role == Role.PROVINCE_ADMIN:
-                    codes = [None, *codes]
-                city = st.selectbox(t("field.city"), codes,
-                                    format_func=lambda c: region_name(c, lang()) if c else t("home.scope_province"))
+            elif binding in (Binding.CITY, Binding.CITY_OR_PROVINCE):
+                city = st.selectbox(t("field.city"), codes, format_func=_city_name)
             if st.form_submit_button(t("users.add")):
                 with refusals():
-                    user = add_user(actor=me, username=username, display_name=display, password=password,
-                                    role=role, city_code=city, agency_id=agency, organization_id=org,
-                                    is_city_admin=is_admin)
+                    user = users.add_user(actor=me, username=username, display_name=display, password=password,
+                                          role=role, city_code=city, agency_id=agency, organization_id=org,
+                                          is_city_admin=is_admin)
                     st.success(t("users.added", username=user.username))
 
-    with change_tab, st.form("change_user"):
-        target = st.selectbox(t("field.username"), [r.username for r in rows])
-        action = st.radio(t("users.action"), ["disable", "enable", "reset"],
-                          format_func=lambda a: t(f"users.action_{a}"), horizontal=True)
-        new_password = st.text_input(t("field.new_password"), type="password")
-        if st.form_submit_button(t("users.apply")):
-            with refusals():
-                if action == "reset":
-                    reset_password(actor=me, username=target, new_password=new_password)
-                else:
-                    set_disabled(actor=me, username=target, disabled=action == "disable")
-                st.success(t("users.changed", username=target))
+    with change_tab:
+        by_name = {r.username: r for r in rows}
+        target = st.selectbox(t("field.username"), list(by_name), key="change_target")
+        actions = [a for a in allowed_actions(me, by_name[target]) if a in CHANGES] if target else []
+        with st.form("change_user"):
+            action = st.radio(t("users.action"), actions, format_func=lambda a: t(CHANGES[a]), horizontal=True)
+            new_password = st.text_input(t("field.new_password"), type="password")
+            if st.form_submit_button(t("users.apply"), disabled=not actions):
+                with refusals():
+                    if action == "reset_password":
+                        users.reset_password(actor=me, username=target, new_password=new_password)
+                    else:
+                        users.set_disabled(actor=me, username=target, disabled=action == "disable")
+                    st.success(t("users.changed", username=target))

@@ -110,8 +110,8 @@ def test_scope_and_period_refusals(fixture) -> None:
     with pytest.raises(ValidationError) as err:
         dashboards.funnel(actor=fixture.hz.manager, start=END, end=START)
     assert err.value.field == "until"
-    window, ending = dashboards.trials_ending(actor=fixture.hz.manager)
-    assert window == 30 and all(t.city_code == "330100" for t in ending)
+    ending = dashboards.trials_ending(actor=fixture.hz.manager)
+    assert ending.days == 30 and all(t.city_code == "330100" for t in ending.rows)
 
 
 def test_a_write_in_one_city_keeps_the_other_cities_cached(fixture) -> None:

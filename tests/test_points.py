@@ -10,7 +10,7 @@ from sqlmodel import select
 from db.engine import loading_session, read_session
 from db.models import PointsEvent, PolicyVersion
 from portal.core.errors import ValidationError
-from portal.scoring.points import award, points_ranking
+from portal.scoring.points import award, ranking
 
 
 def _award(world, kind="match_recorded", entity_id="m1", city=None):
@@ -39,8 +39,7 @@ def test_unknown_kind_is_refused(world) -> None:
 def test_ranking_is_scoped(world) -> None:
     _award(world)
     _award(world, city=world.nb, kind="conversion", entity_id="c1")
-    with read_session() as s:
-        hz = points_ranking(s, actor=world.hz.manager, by="agency", start=date(2026, 1, 1), end=date(2026, 12, 31))
-        zj = points_ranking(s, actor=world.province_manager, by="city", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    hz = ranking(actor=world.hz.manager, by="agency", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    zj = ranking(actor=world.province_manager, by="city", start=date(2026, 1, 1), end=date(2026, 12, 31))
     assert [(r.name, r.points) for r in hz] == [("hz技术转移中心", 1)]
     assert [(r.key, r.points) for r in zj] == [("330200", 10), ("330100", 1)]

@@ -9,6 +9,7 @@ from sqlmodel import func, select
 
 from db.engine import read_session
 from db.models import AuditEntry, PolicyVersion
+from portal.admin import settings as policy_admin
 from portal.core import policy
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 
@@ -33,11 +34,11 @@ def versions(region: str = "330100") -> int:
 def test_rate_floors_at_their_boundaries(world, field, value, ok) -> None:
     data = settings(**{field: value})
     if ok:
-        policy.save_city_policy(actor=world.hz.operator, city_code="330100", data=data, reason="调整")
+        policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100", data=data, reason="调整")
         assert versions() == 1
     else:
         with pytest.raises(ValidationError) as err:
-            policy.save_city_policy(actor=world.hz.operator, city_code="330100", data=data, reason="调整")
+            policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100", data=data, reason="调整")
         assert err.value.field == ("policy_fee_rate" if field == "service_fee_rate" else "policy_voucher_rate")
         assert versions() == 0
 
@@ -52,25 +53,25 @@ def test_rate_floors_at_their_boundaries(world, field, value, ok) -> None:
 ])
 def test_bad_settings_name_their_field_and_save_nothing(world, changes, field) -> None:
     with pytest.raises(ValidationError) as err:
-        policy.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(**changes), reason="x")
+        policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(**changes), reason="x")
     assert err.value.field == field
     assert field and err.value.message("zh").startswith("【")
     assert versions() == 0
 
 
 def test_each_save_is_a_version_in_force_at_once(world) -> None:
-    policy.save_city_policy(actor=world.hz.operator, city_code="330100",
+    policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100",
                             data=settings(service_fee_rate="6%", labels={"scheme": "杭州先用后转"}), reason="市局发文")
     assert policy.current_policy("330100").service_fee_rate == Decimal("0.06")  # no restart, no cache
-    policy.save_city_policy(actor=world.hz.operator, city_code="330100",
+    policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100",
                             data=settings(service_fee_rate="6%", notice_days=20, labels={"scheme": "杭州先用后转"}),
                             reason="延长公示")
     with pytest.raises(ValidationError) as err:  # the same again: nothing to save
-        policy.save_city_policy(actor=world.hz.operator, city_code="330100",
+        policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100",
                                 data=settings(service_fee_rate="6%", notice_days=20, labels={"scheme": "杭州先用后转"}),
                                 reason="重复")
     assert err.value.key == "policy.error.no_change"
-    history = policy.policy_history(actor=world.hz.manager, region_code="330100")
+    history = policy_admin.policy_history(actor=world.hz.manager, region_code="330100")
     assert [(h.version, h.reason, h.changed_by, h.changed_keys) for h in history] == [
         (2, "延长公示", "hz_op", ("notice_days",)),
         (1, "市局发文", "hz_op", ("activity_weights", "labels", "notice_days", "points_rules", "service_fee_rate",
@@ -84,36 +85,36 @@ def test_each_save_is_a_version_in_force_at_once(world) -> None:
 
 def test_reason_is_required(world) -> None:
     with pytest.raises(ValidationError) as err:
-        policy.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(), reason=" ")
+        policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(), reason=" ")
     assert err.value.field == "change_reason"
 
 
 def test_only_the_city_admin_or_province_edits(world) -> None:
     for who in (world.hz.plain_operator, world.hz.manager, world.nb.operator, world.province_manager):
         with pytest.raises(PermissionDenied):
-            policy.save_city_policy(actor=who, city_code="330100", data=settings(), reason="x")
+            policy_admin.save_city_policy(actor=who, city_code="330100", data=settings(), reason="x")
     with pytest.raises(NotFound):
-        policy.policy_history(actor=world.nb.operator, region_code="330100")
-    policy.save_city_policy(actor=world.admin, city_code="330100", data=settings(notice_days=10), reason="省统一")
+        policy_admin.policy_history(actor=world.nb.operator, region_code="330100")
+    policy_admin.save_city_policy(actor=world.admin, city_code="330100", data=settings(notice_days=10), reason="省统一")
     assert versions() == 1
 
 
 def test_province_floors(world) -> None:
     with pytest.raises(ValidationError) as err:
-        policy.save_province_floors(actor=world.admin, service_fee_floor="4.9%", voucher_refund_floor="80%",
+        policy_admin.save_province_floors(actor=world.admin, service_fee_floor="4.9%", voucher_refund_floor="80%",
                                     reason="x")
     assert err.value.field == "policy_fee_floor"
     with pytest.raises(PermissionDenied):
-        policy.save_province_floors(actor=world.hz.operator, service_fee_floor="6%", voucher_refund_floor="85%",
+        policy_admin.save_province_floors(actor=world.hz.operator, service_fee_floor="6%", voucher_refund_floor="85%",
                                     reason="x")
-    policy.save_province_floors(actor=world.admin, service_fee_floor="6%", voucher_refund_floor="85%", reason="省厅")
+    policy_admin.save_province_floors(actor=world.admin, service_fee_floor="6%", voucher_refund_floor="85%", reason="省厅")
     assert policy.province_floors().service_fee_floor == Decimal("0.06")
     with pytest.raises(ValidationError) as err:  # a city may no longer go below the raised floor
-        policy.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(service_fee_rate="5.5%",
+        policy_admin.save_city_policy(actor=world.hz.operator, city_code="330100", data=settings(service_fee_rate="5.5%",
                                                                                           voucher_refund_rate="90%"),
                                 reason="x")
     assert err.value.field == "policy_fee_rate" and "6%" in err.value.message("en")
-    overview = policy.policy_overview(actor=world.province_manager)
+    overview = policy_admin.policy_overview(actor=world.province_manager)
     assert len(overview) == 11 and overview["330200"].notice_days == 15
     with pytest.raises(PermissionDenied):
-        policy.policy_overview(actor=world.hz.manager)
+        policy_admin.policy_overview(actor=world.hz.manager)

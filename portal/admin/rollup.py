@@ -22,15 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, and_, create_engine, inspect, or_, select, tuple_
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
-from db.engine import get_engine
+from db.engine import get_engine, transaction
+from db.migrate import alembic_config
+from db.models import AuditEntry, Result
 from portal.core import cache
+from portal.core.clock import now
 from portal.core.errors import ValidationError
 from portal.core.regions import region_name
+from portal.search.store import on_result_changed, reindex
 
 # Per-database state that is not data: the search index's counters are rebuilt by the province.
 SKIPPED = {"region", "search_state", "result_terms", "alembic_version"}
@@ -97,10 +102,6 @@ def _check_schema(engine: Engine, path: str) -> None:
 
 
 def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    from db.migrate import alembic_config
-
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return {rev.revision for rev in script.walk_revisions()}
 
@@ -251,9 +252,7 @@ def _read(engine: Engine, table: Table) -> list[dict]:
 
 
 def _audit(conn: Connection, report: Report) -> None:
-    from db.models import AuditEntry
-    from portal.core.clock import now
-
+    """The file's one audit entry, written with Core beside the merged rows (no actor: the system)."""
     conn.execute(AuditEntry.__table__.insert(), [{
         "id": uuid.uuid4(), "at": now(), "actor_id": None, "actor_name": "system", "action": "rollup.merge",
         "entity": "rollup", "entity_id": Path(report.path).name[:40], "city_code": report.city, "reason": None,
@@ -267,13 +266,6 @@ def _refresh_search(inserted: list[Any], updated: list[Any]) -> None:
     new listed results in batches, changed ones one by one (listed, withdrawn or edited)."""
     if not inserted and not updated:
         return
-    try:
-        from portal.search.store import on_result_changed, reindex
-    except ImportError:  # no search capability in this build
-        return
-    from db.engine import transaction
-    from db.models import Result
-
     if inserted:
         reindex(only_missing=True)
     for i in range(0, len(updated), 500):

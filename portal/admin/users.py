@@ -1,23 +1,53 @@
-"""User accounts: list, add, disable / enable, reset password (admin page and `portal users`)."""
+"""User accounts: list, add, disable / enable, reset password (admin page and `portal users`),
+and what a user does to their own account (change the password, sign in).
+
+Who may do which is the `user_account` table in portal.admin.rules; what an account of each role
+is bound to (an agency, an institution, an enterprise, a city, nothing) is `BINDINGS` below.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from db.engine import read_session, transaction
+from db.engine import read_session
 from db.models import Agency, Organization, UserAccount
 from db.models.enums import Role
-from portal.core import audit, validation
+from portal.admin.rules import USER, require_administrator
+from portal.core import directory, validation
 from portal.core.actor import Actor
-from portal.core.auth import hash_password
-from portal.core.cache import cached
+from portal.core.audit import audited_add
+from portal.core.auth import hash_password, verify_password
 from portal.core.clock import now
-from portal.core.errors import NotFound, PermissionDenied, ValidationError
-from portal.core.regions import all_regions
+from portal.core.errors import NotFound, ValidationError
+from portal.core.regions import all_regions, cities
+from portal.core.service import reader, service
+from portal.core.workflow import Columns, Subject
+
+COLUMNS = Columns(city=UserAccount.city_code, creator=UserAccount.id)
+
+
+class Binding(StrEnum):
+    """What an account of a role is bound to, which decides its city."""
+
+    AGENCY = "agency"  # an operator works for one agency; its city is the agency's
+    INSTITUTION = "institution"  # an officer discloses for one licensor
+    ENTERPRISE = "enterprise"  # an enterprise user acts for one enterprise
+    CITY = "city"  # a presenter presents in one city
+    CITY_OR_PROVINCE = "city_or_province"  # a manager watches one city, or (no city) the province
+    NONE = "none"  # the province administrator belongs to no city
+
+
+BINDINGS: dict[str, Binding] = {
+    Role.PROVINCE_ADMIN: Binding.NONE, Role.CITY_OPERATOR: Binding.AGENCY,
+    Role.INSTITUTION_OFFICER: Binding.INSTITUTION, Role.PRESENTER: Binding.CITY,
+    Role.MANAGER: Binding.CITY_OR_PROVINCE, Role.ENTERPRISE: Binding.ENTERPRISE,
+}
+ORG_KINDS = {Binding.INSTITUTION: directory.INSTITUTIONS, Binding.ENTERPRISE: directory.ENTERPRISES}
 
 
 @dataclass(frozen=True)
@@ -36,62 +66,96 @@ class UserRow:
     last_login_at: datetime | None
 
 
-def _may_manage(actor: Actor, city_code: str | None, role: str) -> bool:
-    """Province admins manage everyone; a city admin manages its city's non-province accounts."""
-    if actor.role == Role.PROVINCE_ADMIN:
-        return True
-    return (
-        actor.role == Role.CITY_OPERATOR and actor.is_city_admin and city_code == actor.city_code
-        and role != Role.PROVINCE_ADMIN and not (role == Role.MANAGER and city_code is None)
-    )
+USER.govern(UserRow)
 
 
+@reader(USER, "list")
 def list_users(*, actor: Actor, include_disabled: bool = True) -> list[UserRow]:
     """Accounts the actor may manage, by username."""
-    if actor.role != Role.PROVINCE_ADMIN and not (actor.role == Role.CITY_OPERATOR and actor.is_city_admin):
-        raise PermissionDenied()
+    require_administrator(USER, actor, "list")
+    stmt = USER.scope_filter(
+        select(UserAccount, Agency.name, Organization.name)
+        .join(Agency, Agency.id == UserAccount.agency_id, isouter=True)
+        .join(Organization, Organization.id == UserAccount.organization_id, isouter=True),
+        actor, COLUMNS, "list").order_by(UserAccount.username)
+    if not include_disabled:
+        stmt = stmt.where(UserAccount.disabled == False)  # noqa: E712
     with read_session() as s:
-        stmt = (
-            select(UserAccount, Agency.name, Organization.name)
-            .join(Agency, Agency.id == UserAccount.agency_id, isouter=True)
-            .join(Organization, Organization.id == UserAccount.organization_id, isouter=True)
-            .order_by(UserAccount.username)
-        )
-        if actor.role != Role.PROVINCE_ADMIN:
-            stmt = stmt.where(UserAccount.city_code == actor.city_code)
-        if not include_disabled:
-            stmt = stmt.where(UserAccount.disabled == False)  # noqa: E712
         rows = s.exec(stmt).all()
-    return [
-        UserRow(u.id, u.username, u.display_name, u.role, u.city_code, agency, org,
-                u.is_city_admin, u.disabled, u.last_login_at)
-        for u, agency, org in rows
-    ]
+    return [UserRow(u.id, u.username, u.display_name, u.role, u.city_code, agency, org,
+                    u.is_city_admin, u.disabled, u.last_login_at) for u, agency, org in rows]
 
 
-def _check_bindings(s: Session, *, role: str, city_code: str | None, agency_id: uuid.UUID | None,
-                    organization_id: uuid.UUID | None) -> tuple[str | None, uuid.UUID | None, uuid.UUID | None]:
-    """Validate the role's bindings; returns the (city, agency, organization) to store."""
+@reader(USER, "add")
+def binding_cities(*, actor: Actor, role: str) -> list[str | None]:
+    """The cities (None: the province) an account of role that the actor adds may belong to."""
+    binding = BINDINGS[validation.choice(role, Role, field="role")]
+    codes: list[str | None] = [c.code for c in cities()]
+    if binding is Binding.NONE:
+        codes = [None]
+    elif binding is Binding.CITY_OR_PROVINCE:
+        codes = [None, *codes]
+    return [c for c in codes if USER.may(actor, "add", Subject(city_code=c))]
+
+
+@reader(USER, "add")
+def assignable_roles(*, actor: Actor) -> list[str]:
+    """The roles of the accounts the actor may add (a city administrator: no province accounts)."""
+    return [role for role in Role if binding_cities(actor=actor, role=role)]
+
+
+@reader(USER, "add")
+def binding_options(*, actor: Actor, city_code: str | None = None,
+                    query: str = "") -> dict[str, list[tuple[uuid.UUID, str, str]]]:
+    """Agencies, licensors and enterprises of one city that the actor may bind a new account to:
+    (id, name, city). Organizations come from the directory, matching query, at most 200 each."""
+    if not USER.may(actor, "add", Subject(city_code=city_code)) or not city_code:
+        return {"agencies": [], "licensors": [], "enterprises": []}
+    agencies = directory.AGENCY.scope_filter(
+        select(Agency.id, Agency.name, Agency.city_code), actor,
+        Columns(city=Agency.city_code, agency=Agency.id)).where(Agency.city_code == city_code)
+    with read_session() as s:
+        agency_rows = [tuple(a) for a in s.exec(agencies.order_by(Agency.name)).all()]
+
+    def orgs(pick) -> list[tuple[uuid.UUID, str, str]]:  # noqa: ANN001
+        return [(c.id, c.name, c.city_code) for c in pick(actor=actor, query=query, city_code=city_code, limit=200)]
+
+    return {"agencies": agency_rows, "licensors": orgs(directory.institutions),
+            "enterprises": orgs(directory.enterprises)}
+
+
+def _bindings(s: Session, actor: Actor, *, role: str, city_code: str | None, agency_id: uuid.UUID | None,
+              organization_id: uuid.UUID | None) -> tuple[str | None, uuid.UUID | None, uuid.UUID | None]:
+    """The (city, agency, organization) an account of role is stored with, refused unless the
+    actor may add accounts of that city."""
+    binding = BINDINGS[role]
     if city_code is not None and city_code not in all_regions():
         raise ValidationError("error.bad_choice", field="city", value=city_code)
-    if role == Role.CITY_OPERATOR:
+    agency = org = None
+    if binding is Binding.AGENCY:
         agency = s.get(Agency, agency_id) if agency_id else None
         if agency is None:
             raise ValidationError("error.required", field="agency")
-        return agency.city_code, agency.id, agency.organization_id
-    if role in (Role.INSTITUTION_OFFICER, Role.ENTERPRISE):
-        org = s.get(Organization, organization_id) if organization_id else None
-        if org is None:
+        city_code = agency.city_code
+    elif binding in ORG_KINDS:
+        found = s.get(Organization, organization_id) if organization_id else None
+        if found is None:
             raise ValidationError("error.required", field="organization")
-        return org.city_code, None, org.id
-    if role == Role.PRESENTER and not city_code:
+        city_code = found.city_code
+    elif binding is Binding.CITY and not city_code:
         raise ValidationError("error.required", field="city")
-    if role == Role.PROVINCE_ADMIN:
-        return None, None, None
-    return city_code, None, None  # presenter (a city), manager (a city, or None = province)
+    elif binding is Binding.NONE:
+        city_code = None
+    USER.require(actor, "add", Subject(city_code=city_code))
+    if binding in ORG_KINDS:  # the kind and the reach, as every form naming an organization
+        org = directory.named(s, actor, organization_id, kinds=ORG_KINDS[binding], field="organization")
+    if agency is not None:
+        return city_code, agency.id, agency.organization_id
+    return city_code, None, org.id if org else None
 
 
-def add_user(*, actor: Actor, username: str, display_name: str, password: str, role: str,
+@service(USER, "add")
+def add_user(s: Session, *, actor: Actor, username: str, display_name: str, password: str, role: str,
              city_code: str | None = None, agency_id: uuid.UUID | None = None,
              organization_id: uuid.UUID | None = None, is_city_admin: bool = False,
              password_hash: str | None = None) -> UserAccount:
@@ -99,110 +163,81 @@ def add_user(*, actor: Actor, username: str, display_name: str, password: str, r
     name = validation.username(username)
     display = validation.text(display_name, field="display_name", max_length=60)
     validation.choice(role, Role, field="role")
-    if password_hash is None:
-        password_hash = hash_password(validation.password(password))
-    with transaction() as s:
-        city, agency, org = _check_bindings(s, role=role, city_code=city_code, agency_id=agency_id,
-                                            organization_id=organization_id)
-        if not _may_manage(actor, city, role):
-            raise PermissionDenied()
-        if s.exec(select(UserAccount.id).where(UserAccount.username == name)).first():
-            raise ValidationError("error.username_taken", field="username", username=name)
-        user = UserAccount(username=name, display_name=display, password_hash=password_hash, role=role,
-                           city_code=city, agency_id=agency, organization_id=org,
-                           is_city_admin=bool(is_city_admin and role == Role.CITY_OPERATOR))
-        s.add(user)
-        audit.record(s, actor, "user.add", user)
+    clean_password = validation.password(password) if password_hash is None else None
+    city, agency, org = _bindings(s, actor, role=role, city_code=city_code, agency_id=agency_id,
+                                  organization_id=organization_id)
+    if s.exec(select(UserAccount.id).where(UserAccount.username == name)).first():
+        raise ValidationError("error.username_taken", field="username", username=name)
+    # only an operator (bound to an agency) administers its city
+    admin = bool(is_city_admin and BINDINGS[role] is Binding.AGENCY)
+    return audited_add(s, actor, "user.add", UserAccount(
+        username=name, display_name=display, role=role, city_code=city, agency_id=agency, organization_id=org,
+        is_city_admin=admin, password_hash=password_hash or hash_password(clean_password)))
+
+
+def _managed(s: Session, actor: Actor, username: str) -> UserAccount:
+    """The account of username, locked, when the actor may see it; NotFound naming it otherwise."""
+    user = s.exec(select(UserAccount).where(UserAccount.username == username.strip().lower())
+                  .with_for_update()).first()
+    if user is None or not USER.may(actor, "read", user):
+        raise NotFound("error.user_not_found", username=username)
     return user
 
 
-def _change(actor: Actor, username: str, action: str, apply) -> UserAccount:  # noqa: ANN001
-    with transaction() as s:
-        user = s.exec(select(UserAccount).where(UserAccount.username == username.strip().lower())).first()
-        if user is None or not _may_manage(actor, user.city_code, user.role):
-            raise NotFound("error.user_not_found", username=username)
-        before = audit.snapshot(user)
-        apply(user)
-        user.updated_at = now()
-        s.add(user)
-        audit.record(s, actor, action, user, before=before)
-    return user
-
-
-def set_disabled(*, actor: Actor, username: str, disabled: bool) -> UserAccount:
-    """Disable (or re-enable) an account; a disabled user cannot sign in, history stays."""
+@service(USER, "disable")
+def set_disabled(s: Session, *, actor: Actor, username: str, disabled: bool) -> UserAccount:
+    """Disable (or re-enable: the `enable` step, granted alike) an account; a disabled user
+    cannot sign in, their history stays."""
     if disabled and username.strip().lower() == actor.username:
         raise ValidationError("error.cannot_disable_self", field="username")
-
-    def apply(user: UserAccount) -> None:
+    user = _managed(s, actor, username)
+    with USER.move(s, actor, "disable" if disabled else "enable", user):
         user.disabled = disabled
+        user.updated_at = now()
+    return user
 
-    return _change(actor, username, "user.disable" if disabled else "user.enable", apply)
 
-
-def reset_password(*, actor: Actor, username: str, new_password: str) -> UserAccount:
+@service(USER, "reset_password")
+def reset_password(s: Session, *, actor: Actor, username: str, new_password: str) -> UserAccount:
     """Set a new password (hashed)."""
-    hashed = hash_password(validation.password(new_password, field="new_password"))
-
-    def apply(user: UserAccount) -> None:
-        user.password_hash = hashed
-
-    return _change(actor, username, "user.reset_password", apply)
-
-
-def record_login(username: str) -> None:
-    """Stamp the last sign-in time (no audit entry: it is not a change to the record's meaning)."""
-    with transaction() as s:
-        user = s.exec(select(UserAccount).where(UserAccount.username == username)).first()
-        if user is not None:
-            user.last_login_at = now()
-            s.add(user)
+    clean = validation.password(new_password, field="new_password")
+    user = _managed(s, actor, username)
+    with USER.move(s, actor, "reset_password", user):
+        user.password_hash = hash_password(clean)
+        user.updated_at = now()
+    return user
 
 
-def binding_options(*, actor: Actor, city_code: str | None = None) -> dict[str, list[tuple[uuid.UUID, str, str]]]:
-    """Agencies and organizations of one city that an admin may bind new accounts to: (id, name, city).
-
-    One city at a time: the province has tens of thousands of organizations, too many for a picker.
-    """
-    if actor.role != Role.PROVINCE_ADMIN and not (actor.role == Role.CITY_OPERATOR and actor.is_city_admin):
-        raise PermissionDenied()
-    city = city_code if actor.role == Role.PROVINCE_ADMIN else actor.city_code
-    if not city:
-        return {"agencies": [], "licensors": [], "enterprises": []}
-
-    def compute() -> dict[str, list[tuple[uuid.UUID, str, str]]]:
-        with read_session() as s:
-            agencies = s.exec(select(Agency.id, Agency.name, Agency.city_code)
-                              .where(Agency.city_code == city).order_by(Agency.name)).all()
-            orgs = s.exec(select(Organization.id, Organization.name, Organization.city_code, Organization.kind)
-                          .where(Organization.city_code == city,
-                                 Organization.kind.in_(("university", "institute", "medical", "rnd", "enterprise")))
-                          .order_by(Organization.name).limit(5000)).all()
-        return {
-            "agencies": [tuple(a) for a in agencies],
-            "licensors": [(i, n, c) for i, n, c, k in orgs if k != "enterprise"],
-            "enterprises": [(i, n, c) for i, n, c, k in orgs if k == "enterprise"],
-        }
-
-    # thousands of names, read on every rerun of the users page: kept until the city's organizations change
-    return cached(("binding_options",), compute, city=city)
+def _own(s: Session, actor: Actor) -> UserAccount:
+    """The actor's own active account, locked."""
+    user = s.exec(select(UserAccount).where(UserAccount.id == actor.user_id).with_for_update()).first() \
+        if actor.user_id else None
+    if user is None or user.disabled:
+        raise NotFound("error.user_not_found", username=actor.username)
+    return user
 
 
-def change_own_password(*, actor: Actor, current: str, new_password: str, repeat: str) -> None:
-    """A user changes their own password after proving the current one."""
-    from portal.core.auth import verify_password
+@service(USER, "change_password")
+def change_own_password(s: Session, *, actor: Actor, current: str, new_password: str, repeat: str) -> None:
+    """A user changes their own password after proving the current one.
 
+    bcrypt runs inside the transaction (about 0.5 s, once per change): the hash to check is read there."""
     if new_password != repeat:
         raise ValidationError("error.passwords_differ", field="repeat_password")
-    hashed = hash_password(validation.password(new_password, field="new_password"))
-    with transaction() as s:
-        user = s.get(UserAccount, actor.user_id) if actor.user_id else None
-        if user is None or user.disabled:
-            raise NotFound("error.user_not_found", username=actor.username)
-        if not verify_password(current, user.password_hash):
-            raise ValidationError("error.wrong_password", field="current_password")
-        before = audit.snapshot(user)
-        user.password_hash = hashed
+    clean = validation.password(new_password, field="new_password")
+    user = _own(s, actor)
+    if not verify_password(current, user.password_hash):
+        raise ValidationError("error.wrong_password", field="current_password")
+    with USER.move(s, actor, "change_password", user):
+        user.password_hash = hash_password(clean)
         user.updated_at = now()
+
+
+@service(USER, "sign_in")
+def record_login(s: Session, *, actor: Actor) -> None:
+    """Stamp the actor's last sign-in time (no audit entry: it is not a change to the record's
+    meaning; `last_login_at` is bookkeeping to the audit check)."""
+    user = s.get(UserAccount, actor.user_id) if actor.user_id else None
+    if user is not None and USER.may(actor, "sign_in", user):
+        user.last_login_at = now()
         s.add(user)
-        audit.record(s, actor, "user.change_password", user, before=before)

@@ -8,8 +8,14 @@ import sys
 
 from sqlmodel import select
 
+from db.engine import read_session
+from db.models import Agency, Organization
+from portal.admin.users import add_user, list_users, reset_password, set_disabled
 from portal.cli.common import add_database_options, apply_database_options, say
+from portal.core.actor import SYSTEM
 from portal.core.errors import ValidationError
+from portal.core.i18n import label
+from portal.core.regions import all_regions, region_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,8 +54,6 @@ def _password(args: argparse.Namespace, field: str) -> str:
 
 
 def _city_code(value: str | None) -> str | None:
-    from portal.core.regions import all_regions
-
     if not value:
         return None
     for info in all_regions().values():
@@ -59,8 +63,6 @@ def _city_code(value: str | None) -> str | None:
 
 
 def _by_name(model, value: str | None, field: str):  # noqa: ANN001, ANN202
-    from db.engine import read_session
-
     if not value:
         return None
     with read_session() as s:
@@ -71,10 +73,6 @@ def _by_name(model, value: str | None, field: str):  # noqa: ANN001, ANN202
 
 
 def add_cmd(args: argparse.Namespace) -> int:
-    from db.models import Agency, Organization
-    from portal.admin.users import add_user
-    from portal.core.actor import SYSTEM
-
     apply_database_options(args)
     password = _password(args, "password")
     user = add_user(actor=SYSTEM, username=args.username, display_name=args.name, password=password,
@@ -85,11 +83,6 @@ def add_cmd(args: argparse.Namespace) -> int:
 
 
 def list_cmd(args: argparse.Namespace) -> int:
-    from portal.admin.users import list_users
-    from portal.core.actor import SYSTEM
-    from portal.core.i18n import label
-    from portal.core.regions import region_name
-
     apply_database_options(args)
     for row in list_users(actor=SYSTEM):
         state = "disabled" if row.disabled else "active"
@@ -99,9 +92,6 @@ def list_cmd(args: argparse.Namespace) -> int:
 
 
 def disable_cmd(args: argparse.Namespace) -> int:
-    from portal.admin.users import set_disabled
-    from portal.core.actor import SYSTEM
-
     apply_database_options(args)
     set_disabled(actor=SYSTEM, username=args.username, disabled=True)
     say(args, "cli.user_disabled", username=args.username)
@@ -109,9 +99,6 @@ def disable_cmd(args: argparse.Namespace) -> int:
 
 
 def enable_cmd(args: argparse.Namespace) -> int:
-    from portal.admin.users import set_disabled
-    from portal.core.actor import SYSTEM
-
     apply_database_options(args)
     set_disabled(actor=SYSTEM, username=args.username, disabled=False)
     say(args, "cli.user_enabled", username=args.username)
@@ -119,9 +106,6 @@ def enable_cmd(args: argparse.Namespace) -> int:
 
 
 def reset_cmd(args: argparse.Namespace) -> int:
-    from portal.admin.users import reset_password
-    from portal.core.actor import SYSTEM
-
     apply_database_options(args)
     reset_password(actor=SYSTEM, username=args.username, new_password=_password(args, "new_password"))
     say(args, "cli.password_reset", username=args.username)

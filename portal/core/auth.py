@@ -10,6 +10,7 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import UserAccount
 from portal.core.actor import Actor
+from portal.core.i18n import label
 
 
 def hash_password(password: str) -> str:
@@ -38,6 +39,11 @@ def actor_from_user(user: UserAccount, lang: str = "zh") -> Actor:
         city_code=user.city_code, agency_id=user.agency_id, organization_id=user.organization_id,
         is_city_admin=user.is_city_admin, lang=lang,
     )
+
+
+def role_label(actor: Actor, lang: str = "zh") -> str:
+    """The name of the actor's role in lang, as the pages say who is signed in."""
+    return label("role", actor.role, lang)
 
 
 def load_actor(username: str, lang: str = "zh") -> Actor | None:

@@ -18,39 +18,19 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Contract, Match, Organization, Result
-from db.models.enums import ContractKind, ContractStatus, Role
+from db.models.enums import ContractKind, ContractStatus
+from portal.claims.fees import PAID_KINDS
 from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import start_of, today
-from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.errors import PermissionDenied
 from portal.core.policy import current_policy
 from portal.core.regions import cities
+from portal.core.service import reader
+from portal.dashboards.period import check_period
+from portal.dashboards.rules import DASHBOARD, province_wide, scope_city
 
-PAID_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)
 RUNNING = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
-DASHBOARD_ROLES = (Role.PROVINCE_ADMIN, Role.MANAGER, Role.CITY_OPERATOR)
-# --- scope and period --------------------------------------------------------------------------
-
-def scope_city(actor: Actor, city_code: str | None = None) -> str | None:
-    """The city the actor's figures cover: its own, or (province) the one chosen, or None = all."""
-    if actor.role not in DASHBOARD_ROLES:
-        raise PermissionDenied()
-    if actor.is_province:
-        if city_code and city_code not in {c.code for c in cities()}:
-            raise ValidationError("error.bad_choice", field="city", value=city_code)
-        return city_code or None
-    if not actor.city_code:
-        raise PermissionDenied()
-    return actor.city_code
-
-
-def check_period(start: date, end: date) -> None:
-    if end < start:
-        raise ValidationError("dash.error.period_order", field="until")
-    if (end - start).days > 3660:
-        raise ValidationError("dash.error.period_long", field="since")
-
-
 def _fen_to_yuan(value: Any) -> Decimal:
     return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
 
@@ -101,6 +81,7 @@ def _funnel_query(city: str | None, start: date, end: date, group_by_city: bool 
     return listed, matched, trial, converted
 
 
+@reader(DASHBOARD)
 def funnel(*, actor: Actor, start: date, end: date, city_code: str | None = None) -> Funnel:
     """listed → matched → trial → converted: distinct results per stage in the period (SQL COUNT DISTINCT)."""
     city = scope_city(actor, city_code)
@@ -131,9 +112,11 @@ class CityFigures:
         return self.conversions / self.trials if self.trials else None
 
 
+@reader(DASHBOARD)
 def city_figures(*, actor: Actor, start: date, end: date) -> list[CityFigures]:
-    """Per city: results listed, results matched, results on trial, results converted, deal amount."""
-    if not actor.is_province:
+    """Per city: results listed, results matched, results on trial, results converted, deal amount
+    (the readers of every city's figures)."""
+    if not province_wide(actor):
         raise PermissionDenied()
     check_period(start, end)
 
@@ -170,6 +153,7 @@ def _month(s: Session, col: Any, *, timestamp: bool = False) -> Any:
     return func.strftime("%Y-%m", col, "+8 hours") if timestamp else func.strftime("%Y-%m", col)
 
 
+@reader(DASHBOARD)
 def monthly_trends(*, actor: Actor, start: date, end: date, city_code: str | None = None) -> list[dict]:
     """Per month of the period: results listed, trials signed, conversions and deal amount (yuan)."""
     city = scope_city(actor, city_code)
@@ -214,35 +198,33 @@ class EndingTrial:
     status: str
 
 
+@dataclass(frozen=True)
+class EndingTrials:
+    """The trials ending within the window: the first `limit` of them and how many there are."""
+
+    days: int
+    rows: list[EndingTrial]
+    total: int
+
+
+@reader(DASHBOARD)
 def trials_ending(*, actor: Actor, city_code: str | None = None, days: int | None = None,
-                  limit: int = 100) -> tuple[int, list[EndingTrial]]:
+                  limit: int = 100) -> EndingTrials:
     """Running trials ending within the city's reminder days (30 for the province), soonest first."""
     city = scope_city(actor, city_code)
     window = days if days is not None else current_policy(city).trial_reminder_days
     first = today()
     last = first + timedelta(days=window)
+    where = [Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
+             Contract.end_date >= first, Contract.end_date <= last]
+    if city:
+        where.append(Contract.city_code == city)
     with read_session() as s:
+        total = s.exec(select(func.count()).select_from(Contract).where(*where)).one()
         q = (select(Contract.id, Contract.number, Contract.city_code, Result.title, Organization.name,
                     Contract.end_date, Contract.status)
              .join(Result, Result.id == Contract.result_id)
-             .join(Organization, Organization.id == Contract.licensee_org_id)
-             .where(Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
-                    Contract.end_date >= first, Contract.end_date <= last))
-        if city:
-            q = q.where(Contract.city_code == city)
+             .join(Organization, Organization.id == Contract.licensee_org_id).where(*where))
         rows = s.exec(q.order_by(Contract.end_date, Contract.number).limit(limit)).all()
-    return window, [EndingTrial(cid, number, code, title, lic, end, (end - first).days, status)
-                    for cid, number, code, title, lic, end, status in rows]
-
-
-def period_presets(day: date | None = None) -> dict[str, tuple[date, date]]:
-    """Common periods for the filter: this year, last 12 months, this quarter, last year."""
-    d = day or today()
-    q_start = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    return {
-        "this_year": (date(d.year, 1, 1), d),
-        "last_12_months": (date(d.year - 1, d.month, 1), d),
-        "this_quarter": (q_start, d),
-        "last_year": (date(d.year - 1, 1, 1), date(d.year - 1, 12, 31)),
-    }
-
+    return EndingTrials(window, [EndingTrial(cid, number, code, title, lic, end, (end - first).days, status)
+                                 for cid, number, code, title, lic, end, status in rows], int(total or 0))

@@ -1,44 +1,51 @@
-"""The figures each role sees first on its home page, computed in SQL within the actor's scope."""
+"""The figures each kind of user sees first on its home page, within the actor's scope.
+
+Each count comes from the list function of the page it summarises (the pool, the contracts, the
+trials ending, the claims, the 安心屋 desk, …), called as that page calls it, so the home page and
+the page behind it cannot disagree. Which figures a user gets is the `home_*` steps of the
+dashboard table (portal.dashboards.rules). Two counts have no list their user can open (an
+enterprise's intents and its trials ending soon); they are counted here on the enterprise's own
+records.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import (
-    AuditEntry,
-    Contract,
-    Demand,
-    FeeClaim,
-    Intent,
-    Objection,
-    Organization,
-    PublicNotice,
-    Result,
-    Roadshow,
-)
-from db.models.enums import (
-    ClaimStatus,
-    ContractKind,
-    ResultStatus,
-    RoadshowStatus,
-    Role,
-)
+from db.models import Contract, Intent, Organization, PublicNotice, Result
+from db.models.enums import ClaimStatus, ContractKind, ResultStatus, RoadshowStatus
+from portal.admin.audit_log import RecentEntry, recent_activity
+from portal.claims.fees import PAID_KINDS
+from portal.claims.listing import list_claims
 from portal.contracts.common import RUNNING as RUNNING_TRIAL  # a disputed trial still runs
+from portal.contracts.listing import ContractFilters, expiring_trials, list_contracts
 from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import today
+from portal.core.errors import PermissionDenied
 from portal.core.policy import current_policy
 from portal.core.regions import cities
-from portal.core.scope import filter_scope
+from portal.core.service import reader
+from portal.dashboards.figures import monthly_trends, trials_ending
+from portal.dashboards.rules import DASHBOARD, province_wide
+from portal.hub.demands import list_demands
+from portal.pool.approval import desk
+from portal.pool.browse import PoolFilter, search_pool
+from portal.pool.disclosure import list_my_results
+from portal.roadshows.events import list_roadshows
 
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
-DEAL_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)  # an IN list the covering index serves
+UNDER_WAY = (ResultStatus.SUBMITTED, ResultStatus.RETURNED, ResultStatus.APPROVED,
+             ResultStatus.NOTICE, ResultStatus.PAUSED)
+ENDING_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -55,65 +62,148 @@ class Metric:
 class HomeFigures:
     metrics: list[Metric]
     per_city: list[dict] = field(default_factory=list)
-    recent: list[dict] = field(default_factory=list)
+    recent: list[RecentEntry] = field(default_factory=list)
     ending: list[dict] = field(default_factory=list)  # the next trials to end, for operators
     pending: list[dict] = field(default_factory=list)  # an officer's results under way
     organization: str | None = None  # scope of institution officers and enterprise users
     reminder_days: int = 30
 
 
-def _count(s: Session, stmt) -> int:  # noqa: ANN001
+# --- counts from the lists they summarise ----------------------------------------------------------
+
+def _total(listing: Any) -> int:
+    """How many rows a list function found: its page's `total` (a Page and its kin), or the second
+    half of the (rows, total) pair the lists not yet paged by portal.core.paging return."""
+    return int(listing.total) if hasattr(listing, "total") else int(listing[1])
+
+
+def _pool(actor: Actor, city_code: str | None) -> int:
+    """Listed results in the pool, of one city or all (the pool page with that city chosen)."""
+    return search_pool(actor=actor, filters=PoolFilter(city_code=city_code), page_size=1).total
+
+
+def _trials_running(actor: Actor) -> int:
+    """Running trials on the contracts page: the trials listed under each running status."""
+    return sum(_total(list_contracts(actor=actor, filters=ContractFilters(kind=ContractKind.TRIAL, status=status),
+                                     page_size=1)) for status in RUNNING_TRIAL)
+
+
+def _claims_waiting(actor: Actor) -> int:
+    """Claims waiting for a decision on the claims page (submitted, then reviewed)."""
+    return sum(list_claims(actor=actor, status=status, page_size=1).total for status in WAITING_CLAIM)
+
+
+# --- each kind of home page --------------------------------------------------------------------
+
+def _operations(actor: Actor) -> HomeFigures:
+    """City operators and the province administrator: the work waiting for them."""
+    expiring = expiring_trials(actor=actor)
+    soonest = expiring_trials(actor=actor, include_overdue=False, page_size=ENDING_ROWS)
+    queues = desk(actor=actor).totals
+    metrics = [
+        Metric("home.results_listed", _pool(actor, actor.city_code), "pool"),
+        Metric("home.trials_running", _trials_running(actor), "contracts"),
+        Metric("home.trials_ending", expiring.total, "expiring"),
+        Metric("home.claims_waiting", _claims_waiting(actor), "claims"),
+        Metric("home.notices_running", queues["in_notice"], "approvals"),
+        Metric("home.objections_open", queues["objections"], "approvals"),
+    ]
+    ending = [dict(number=t.number, result=t.result_title, licensee=t.licensee, end_date=t.end_date,
+                   days_left=t.days_left) for t in soonest.rows]
+    figures = HomeFigures(metrics, recent=recent_activity(actor=actor), ending=ending,
+                          reminder_days=expiring.days)
+    if province_wide(actor):
+        figures.per_city = per_city()
+    return figures
+
+
+def _monitoring(actor: Actor) -> HomeFigures:
+    """Managers: the dashboard's figures of this year (its default period) and of today."""
+    year = monthly_trends(actor=actor, start=date(today().year, 1, 1), end=today())
+    ending = trials_ending(actor=actor)
+    metrics = [
+        Metric("home.results_listed", _pool(actor, actor.city_code), "dashboard"),
+        Metric("home.trials_running", _trials_running(actor), "dashboard"),
+        Metric("home.conversions_year", sum(m["conversions"] for m in year), "dashboard"),
+        Metric("home.deal_amount_year", sum((m["deal_amount"] for m in year), Decimal("0.00")), "dashboard",
+               money=True),
+        Metric("home.trials_ending", ending.total, "dashboard"),
+    ]
+    figures = HomeFigures(metrics, reminder_days=ending.days)
+    if province_wide(actor):
+        figures.per_city = per_city()
+    return figures
+
+
+def _disclosure(actor: Actor) -> HomeFigures:
+    """Institution officers: their institution's results on the way to the pool."""
+    queues = desk(actor=actor).totals
+    metrics = [
+        Metric("home.my_results", _total(list_my_results(actor=actor, page_size=1)), "my_results"),
+        Metric("home.results_listed", _total(list_my_results(actor=actor, status=ResultStatus.LISTED,
+                                                             page_size=1)), "my_results"),
+        Metric("home.awaiting_approval", queues["to_approve"], "approvals"),
+        Metric("home.in_notice", queues["in_notice"], "approvals"),
+        Metric("home.trials_running", _trials_running(actor), "contracts"),
+    ]
+    with read_session() as s:
+        return HomeFigures(metrics, pending=_pending(s, actor), organization=_organization(s, actor),
+                           reminder_days=current_policy(actor.city_code).trial_reminder_days)
+
+
+def _enterprise(actor: Actor) -> HomeFigures:
+    """Enterprise users: their demands, intents and trials, and the pool they may draw on."""
+    days = current_policy(actor.city_code).trial_reminder_days
+    with read_session() as s:
+        intents = _count(s, select(func.count()).select_from(Intent)
+                         .where(Intent.enterprise_org_id == actor.organization_id))
+        ending = _count(s, select(func.count()).select_from(Contract).where(
+            Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
+            Contract.licensee_org_id == actor.organization_id,
+            Contract.end_date >= today(), Contract.end_date <= today() + timedelta(days=days)))
+        organization = _organization(s, actor)
+    metrics = [
+        Metric("home.my_demands", _total(list_demands(actor=actor, page_size=1)), "demands"),
+        Metric("home.my_intents", intents, None),
+        Metric("home.trials_running", _trials_running(actor), "contracts"),
+        Metric("home.trials_ending", ending, None),
+        Metric("home.results_in_pool", _pool(actor, None), "pool"),
+    ]
+    return HomeFigures(metrics, organization=organization, reminder_days=days)
+
+
+def _presenter(actor: Actor) -> HomeFigures:
+    """Presenters: the published roadshows of their city, which is all they see."""
+    shows = list_roadshows(actor=actor, status=RoadshowStatus.PUBLISHED, limit=1)
+    return HomeFigures([Metric("home.roadshows_published", _total(shows), "presenter")],
+                       reminder_days=current_policy(actor.city_code).trial_reminder_days)
+
+
+# the first layout whose step the actor may take is its home page
+LAYOUTS: tuple[tuple[str, Callable[[Actor], HomeFigures]], ...] = (
+    ("home_operations", _operations), ("home_monitoring", _monitoring), ("home_disclosure", _disclosure),
+    ("home_enterprise", _enterprise), ("home_presenter", _presenter),
+)
+
+
+@reader(DASHBOARD, "home")
+def home_figures(*, actor: Actor) -> HomeFigures:
+    """The at-a-glance figures for the actor's kind of work and scope."""
+    for step, build in LAYOUTS:
+        if DASHBOARD.may(actor, step):
+            return build(actor)
+    raise PermissionDenied()
+
+
+# --- what only the home page shows -------------------------------------------------------------
+
+def _count(s: Session, stmt: Any) -> int:
     return int(s.exec(stmt).one() or 0)
 
 
-def _trial_counts(s: Session, actor: Actor, ending_by: date) -> tuple[int, int]:
-    base = select(func.count()).select_from(Contract).where(
-        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL))
-    base = filter_scope(base, actor, city_col=Contract.city_code,
-                        org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
-    running = _count(s, base)
-    ending = _count(s, base.where(Contract.end_date >= today(), Contract.end_date <= ending_by))
-    return running, ending
-
-
-def _listed(s: Session, actor: Actor | None) -> int:
-    """Listed results in the actor's scope, or in the whole pool when actor is None."""
-    stmt = select(func.count()).select_from(Result).where(Result.status == ResultStatus.LISTED)
-    if actor is None:
-        return _count(s, stmt)
-    return _count(s, filter_scope(stmt, actor, city_col=Result.city_code, org_cols=(Result.owner_org_id,)))
-
-
-def _conversions(s: Session, actor: Actor, since: date) -> tuple[int, Decimal]:
-    stmt = select(func.count(), func.coalesce(func.sum(Contract.deal_amount), 0)).where(
-        Contract.kind.in_(DEAL_KINDS), Contract.signing_date >= since)
-    stmt = filter_scope(stmt, actor, city_col=Contract.city_code,
-                        org_cols=(Contract.licensor_org_id, Contract.licensee_org_id))
-    n, total = s.exec(stmt).one()
-    return int(n), Decimal(total or 0)
-
-
-def _claims_waiting(s: Session, actor: Actor) -> int:
-    stmt = select(func.count()).select_from(FeeClaim).where(FeeClaim.status.in_(WAITING_CLAIM))
-    return _count(s, filter_scope(stmt, actor, city_col=FeeClaim.city_code))
-
-
-def _ending(s: Session, actor: Actor, ending_by: date, limit: int = 8) -> list[dict]:
-    """The trials that end soonest within the reminder window."""
-    stmt = (
-        select(Contract.number, Result.title, Organization.name, Contract.end_date)
-        .join(Result, Result.id == Contract.result_id)
-        .join(Organization, Organization.id == Contract.licensee_org_id)
-        .where(Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
-               Contract.end_date >= today(), Contract.end_date <= ending_by)
-    )
-    stmt = filter_scope(stmt, actor, city_col=Contract.city_code).order_by(Contract.end_date).limit(limit)
-    return [dict(number=n, result=title, licensee=org, end_date=end, days_left=(end - today()).days)
-            for n, title, org, end in s.exec(stmt).all()]
-
-
-UNDER_WAY = (ResultStatus.SUBMITTED, ResultStatus.RETURNED, ResultStatus.APPROVED,
-             ResultStatus.NOTICE, ResultStatus.PAUSED)
+def _organization(s: Session, actor: Actor) -> str | None:
+    org = s.get(Organization, actor.organization_id) if actor.organization_id else None
+    return org.name if org else None
 
 
 def _pending(s: Session, actor: Actor, limit: int = 10) -> list[dict]:
@@ -128,87 +218,9 @@ def _pending(s: Session, actor: Actor, limit: int = 10) -> list[dict]:
     return [dict(title=title, status=status, notice_end=end) for title, status, end in s.exec(stmt).all()]
 
 
-def _recent(s: Session, actor: Actor, limit: int = 8) -> list[dict]:
-    stmt = select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity)
-    stmt = filter_scope(stmt, actor, city_col=AuditEntry.city_code).order_by(AuditEntry.at.desc()).limit(limit)
-    return [dict(at=a, actor=n, action=act, entity=e) for a, n, act, e in s.exec(stmt).all()]
-
-
-def home_figures(*, actor: Actor) -> HomeFigures:
-    """The at-a-glance figures for the actor's role and scope."""
-    policy = current_policy(actor.city_code)
-    ending_by = today() + timedelta(days=policy.trial_reminder_days)
-    year_start = date(today().year, 1, 1)
-    with read_session() as s:
-        if actor.role in (Role.CITY_OPERATOR, Role.PROVINCE_ADMIN):
-            running, ending = _trial_counts(s, actor, ending_by)
-            notices = select(func.count()).select_from(PublicNotice).where(PublicNotice.state == "running")
-            objections = select(func.count()).select_from(Objection).where(Objection.status == "open")
-            metrics = [
-                Metric("home.results_listed", _listed(s, actor), "pool"),
-                Metric("home.trials_running", running, "contracts"),
-                Metric("home.trials_ending", ending, "expiring"),
-                Metric("home.claims_waiting", _claims_waiting(s, actor), "claims"),
-                Metric("home.notices_running", _count(s, filter_scope(notices, actor, city_col=PublicNotice.city_code)), "approvals"),
-                Metric("home.objections_open", _count(s, filter_scope(objections, actor, city_col=Objection.city_code)), "approvals"),
-            ]
-            figures = HomeFigures(metrics, recent=_recent(s, actor), ending=_ending(s, actor, ending_by),
-                                  reminder_days=policy.trial_reminder_days)
-            if actor.role == Role.PROVINCE_ADMIN:
-                figures.per_city = per_city()
-            return figures
-        if actor.role == Role.MANAGER:
-            running, ending = _trial_counts(s, actor, ending_by)
-            n_conv, amount = _conversions(s, actor, year_start)
-            metrics = [
-                Metric("home.results_listed", _listed(s, actor), "dashboard"),
-                Metric("home.trials_running", running, "dashboard"),
-                Metric("home.conversions_year", n_conv, "dashboard"),
-                Metric("home.deal_amount_year", amount, "dashboard", money=True),
-                Metric("home.trials_ending", ending, "dashboard"),
-            ]
-            figures = HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
-            if actor.is_province:
-                figures.per_city = per_city()
-            return figures
-        if actor.role == Role.INSTITUTION_OFFICER:
-            mine = select(func.count()).select_from(Result).where(Result.owner_org_id == actor.organization_id)
-            running, ending = _trial_counts(s, actor, ending_by)
-            org_name = s.get(Organization, actor.organization_id).name if actor.organization_id else None
-            metrics = [
-                Metric("home.my_results", _count(s, mine), "my_results"),
-                Metric("home.results_listed", _listed(s, actor), "my_results"),
-                Metric("home.awaiting_approval", _count(s, mine.where(Result.status == ResultStatus.SUBMITTED)), "approvals"),
-                Metric("home.in_notice", _count(s, mine.where(Result.status.in_((ResultStatus.NOTICE, ResultStatus.PAUSED)))), "approvals"),
-                Metric("home.trials_running", running, None),
-            ]
-            return HomeFigures(metrics, pending=_pending(s, actor), organization=org_name,
-                               reminder_days=policy.trial_reminder_days)
-        if actor.role == Role.ENTERPRISE:
-            demands = select(func.count()).select_from(Demand).where(Demand.enterprise_org_id == actor.organization_id)
-            intents = select(func.count()).select_from(Intent).where(Intent.enterprise_org_id == actor.organization_id)
-            running, ending = _trial_counts(s, actor, ending_by)
-            metrics = [
-                Metric("home.my_demands", _count(s, demands), "demands"),
-                Metric("home.my_intents", _count(s, intents), None),
-                Metric("home.trials_running", running, None),
-                Metric("home.trials_ending", ending, None),
-                Metric("home.results_in_pool", _listed(s, None), "pool"),
-            ]
-            org_name = s.get(Organization, actor.organization_id).name if actor.organization_id else None
-            return HomeFigures(metrics, organization=org_name, reminder_days=policy.trial_reminder_days)
-        # presenter: the roadshows it can present
-        shows = select(func.count()).select_from(Roadshow).where(Roadshow.status == RoadshowStatus.PUBLISHED)
-        metrics = [
-            Metric("home.roadshows_published", _count(s, filter_scope(shows, actor, city_col=Roadshow.city_code)), "presenter"),
-            Metric("home.results_in_pool", _listed(s, None), "pool"),
-        ]
-        return HomeFigures(metrics, reminder_days=policy.trial_reminder_days)
-
-
 def per_city() -> list[dict]:
     """Listed results, running trials and conversions for each of the 11 cities: province-wide
-    aggregates, cached until the next write anywhere (portal.cache)."""
+    aggregates (only province-wide readers are shown them), cached until the next write anywhere."""
     def compute() -> list[dict]:
         with read_session() as s:
             return _per_city(s)
@@ -226,7 +238,7 @@ def _per_city(s: Session) -> list[dict]:
     deals: dict[str, tuple[int, Decimal]] = {}
     for _kind, c, n, a in s.exec(select(
             Contract.kind, Contract.city_code, func.count(), func.coalesce(func.sum(Contract.deal_amount), 0))
-            .where(Contract.kind.in_(DEAL_KINDS)).group_by(Contract.kind, Contract.city_code)).all():
+            .where(Contract.kind.in_(PAID_KINDS)).group_by(Contract.kind, Contract.city_code)).all():
         count, amount = deals.get(c, (0, Decimal(0)))
         deals[c] = (count + int(n), amount + Decimal(a))
     return [

@@ -25,13 +25,16 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import Agency, Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus
+from portal.claims.fees import PAID_KINDS
 from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import start_of, today
 from portal.core.errors import ValidationError
 from portal.core.policy import CityPolicy, current_policy
 from portal.core.regions import region_name
-from portal.dashboards.figures import PAID_KINDS, check_period, scope_city
+from portal.core.service import reader
+from portal.dashboards.period import check_period
+from portal.dashboards.rules import DASHBOARD, scope_city
 
 LEVELS = ("city", "county", "institution", "agency")
 DECIDED = (ContractStatus.CONVERTED, ContractStatus.EXTENDED, ContractStatus.TERMINATED)
@@ -75,6 +78,7 @@ def _keys(level: str) -> tuple[Any, Any, Any, list]:
     raise ValidationError("error.bad_choice", field="ranking_level", value=str(level))
 
 
+@reader(DASHBOARD)
 def activity_index(*, actor: Actor, level: str, start: date, end: date, city_code: str | None = None,
                    limit: int = 50) -> list[ActivityRow]:
     """The index per unit of level in the actor's scope, highest first."""

@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.actor import Actor
-from portal.core.regions import cities, region_name
-from portal.dashboards.figures import period_presets
+from portal.core.regions import cities, city_of, region_name
+from portal.dashboards.period import period_presets
+from portal.dashboards.rules import province_wide
 from portal.ui import lang, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -48,8 +49,8 @@ def period_filter(key: str) -> tuple[date, date]:
 
 
 def city_filter(me: Actor, key: str) -> str | None:
-    """Province roles choose all cities or one; everyone else sees their own city."""
-    if not me.is_province:
+    """Readers of every city choose all cities or one; everyone else sees their own city."""
+    if not province_wide(me):
         return me.city_code
     codes = ["all", *[c.code for c in cities()]]
     choice = st.selectbox(t("field.city"), codes, key=f"{key}_city",
@@ -104,8 +105,6 @@ def pct(value: float | None) -> str:
 def budget_frame(usage: list, *, per_city: bool, kind: str | None) -> pd.DataFrame:
     """Budget, approved and paid per region (per city when per_city, cities and counties otherwise),
     for one claim kind or all kinds together. A handful of budget rows, summed here."""
-    from portal.core.regions import city_of
-
     totals: dict[str, list] = {}
     for u in usage:
         if kind and u.kind != kind:

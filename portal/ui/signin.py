@@ -13,7 +13,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from portal.admin.users import record_login
 from portal.core.actor import Actor
-from portal.core.auth import authenticator_credentials, load_actor
+from portal.core.auth import authenticator_credentials, load_actor, role_label
 from portal.core.settings import get_settings
 from portal.ui import lang, t
 
@@ -47,7 +47,7 @@ def _signed_in(authenticator: stauth.Authenticate) -> Actor | None:
         return None
     st.session_state["actor"] = current
     with st.sidebar:
-        st.caption(t("auth.signed_in_as", name=current.display_name, role=t(f"enum.role.{current.role}")))
+        st.caption(t("auth.signed_in_as", name=current.display_name, role=role_label(current, lang())))
     authenticator.logout(t("auth.logout"), location="sidebar", key="logout_button")
     if not st.session_state.get("authentication_status"):  # the button was pressed in this run
         _forget()
@@ -80,7 +80,7 @@ def _form(authenticator: stauth.Authenticate) -> Actor | None:
         # Hide the spent form with CSS rather than removing it: the cookie component that
         # authenticator.login() just drew inside it must stay mounted to write the cookie.
         st.html("<style>.st-key-signin{display:none}</style>")
-        record_login(current.username)
+        record_login(actor=current)
         st.session_state["actor"] = current
         return current
     if status is False:
