@@ -23,7 +23,7 @@ from portal.hub.demands import list_demands
 from portal.pool.approval import desk
 from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
-from portal.roadshows.events import list_roadshows
+from portal.roadshows.listing import list_roadshows
 from portal.scoring import activity, points
 from tests.factories import make_result, make_trial, save
 
@@ -80,7 +80,7 @@ def _metrics(actor) -> dict:  # noqa: ANN001
 
 
 def _running(actor) -> int:  # noqa: ANN001
-    return sum(list_contracts(actor=actor, filters=ContractFilters(kind=ContractKind.TRIAL, status=s))[1]
+    return sum(list_contracts(actor=actor, filters=ContractFilters(kind=ContractKind.TRIAL, status=s)).total
                for s in RUNNING)
 
 
@@ -125,7 +125,7 @@ def test_manager_home_counts_are_the_dashboards(busy, who) -> None:  # noqa: ANN
 
 def test_officer_enterprise_and_presenter_homes(busy) -> None:
     officer = _metrics(busy.hz.officer)
-    assert officer["home.my_results"] == list_my_results(actor=busy.hz.officer)[1]
+    assert officer["home.my_results"] == list_my_results(actor=busy.hz.officer).total
     assert officer["home.in_notice"] == desk(actor=busy.hz.officer).totals["in_notice"] == 3
     enterprise = _metrics(busy.hz.enterprise_user)
     assert enterprise["home.my_demands"] == list_demands(actor=busy.hz.enterprise_user).total
@@ -133,7 +133,7 @@ def test_officer_enterprise_and_presenter_homes(busy) -> None:
     assert enterprise["home.results_in_pool"] == search_pool(actor=busy.hz.enterprise_user).total
     presenter = _metrics(busy.hz.presenter)
     # a presenter sees its city's published roadshows, and nothing of the pool
-    assert presenter == {"home.roadshows_published": list_roadshows(actor=busy.hz.presenter)[1]} \
+    assert presenter == {"home.roadshows_published": list_roadshows(actor=busy.hz.presenter).total} \
         == {"home.roadshows_published": 1}
     assert _metrics(busy.nb.presenter) == {"home.roadshows_published": 0}
 

@@ -4,9 +4,10 @@ a restart, the reasons shown, trial slots, and scope of the recommendations both
 from __future__ import annotations
 
 import pytest
+from sqlmodel import delete
 
 from db.engine import loading_session
-from db.models import Result
+from db.models import Result, ResultTerms, SearchState
 from portal.core.errors import NotFound, PermissionDenied
 from portal.hub import demands
 from portal.search import on_result_changed, recommend, store, text
@@ -123,3 +124,16 @@ def test_a_restart_loads_the_snapshot_then_applies_newer_changes(world, monkeypa
     monkeypatch.setattr(store, "_full_load", lambda loaded: pytest.fail("rebuilt instead of loading the snapshot"))
     assert set(_ids(BATTERY)) & both == {world.hz.result.id}
     assert fresh.id in _ids("钠离子电池 硬碳")
+
+
+def test_a_change_before_the_first_search_does_not_hide_the_rest_of_the_pool(world) -> None:
+    """A database filled without tokens (the demo, an import) has no index yet: a listing then must
+    not start an index of that one result, or the first search would find nothing else."""
+    store.forget_indexes()
+    with loading_session() as s:  # what the loaders leave: listed results, no tokens, no state
+        s.exec(delete(ResultTerms))
+        s.exec(delete(SearchState))
+    fresh = make_result(world.nb.licensor, status="approved", title="钠离子电池硬碳负极材料", field="new_energy")
+    _list(fresh)
+    assert set(_ids(BATTERY)) >= {world.hz.result.id, world.nb.result.id}  # listed before, still found
+    assert fresh.id in _ids("钠离子电池 储能")

@@ -142,7 +142,8 @@ class Workflow:
     def may(self, actor: Actor, action: str, record: Any = None) -> bool:
         """Whether actor may take action on record now; with no record: on some record of theirs."""
         if record is None:
-            return any(_role_may(actor, step) for step in self.steps_for(action))
+            return any(_role_may(actor, step) and any(_possible(actor, r) for r in _reaches_of(step, actor))
+                       for step in self.steps_for(action))
         return any(self._fits(actor, step, record) for step in self.steps_for(action))
 
     def grants(self, actor: Actor, action: str, record: Any) -> bool:
@@ -258,6 +259,22 @@ class Workflow:
             creator = getattr(record, self.creator, None)
         return any(reaches(actor, reach, city_code=city, agency_id=agency, org_ids=orgs, created_by=creator)
                    for reach in _reaches_of(step, actor))
+
+
+def _possible(actor: Actor, reach: Reach) -> bool:
+    """Whether a grant of reach can cover any record at all for actor (a city-admin grant covers
+    nothing for an operator who administers no city; an agency grant nothing without an agency)."""
+    if reach == Reach.CITY:
+        return actor.is_province or actor.city_code is not None
+    if reach == Reach.CITY_ADMIN:
+        return actor.is_city_admin and actor.city_code is not None
+    if reach == Reach.AGENCY:
+        return actor.agency_id is not None
+    if reach == Reach.ORG:
+        return actor.organization_id is not None
+    if reach == Reach.SELF:
+        return actor.user_id is not None
+    return True
 
 
 def _reaches_of(step: Step, actor: Actor) -> tuple[Reach, ...]:

@@ -31,6 +31,7 @@ from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import today
 from portal.core.errors import PermissionDenied
+from portal.core.paging import Page
 from portal.core.policy import current_policy
 from portal.core.regions import cities
 from portal.core.service import reader
@@ -40,7 +41,7 @@ from portal.hub.demands import list_demands
 from portal.pool.approval import desk
 from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
-from portal.roadshows.events import list_roadshows
+from portal.roadshows.listing import list_roadshows
 
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
 UNDER_WAY = (ResultStatus.SUBMITTED, ResultStatus.RETURNED, ResultStatus.APPROVED,
@@ -71,10 +72,9 @@ class HomeFigures:
 
 # --- counts from the lists they summarise ----------------------------------------------------------
 
-def _total(listing: Any) -> int:
-    """How many rows a list function found: its page's `total` (a Page and its kin), or the second
-    half of the (rows, total) pair the lists not yet paged by portal.core.paging return."""
-    return int(listing.total) if hasattr(listing, "total") else int(listing[1])
+def _total(listing: Page) -> int:
+    """How many rows a list function found (every list is paged by portal.core.paging)."""
+    return listing.total
 
 
 def _pool(actor: Actor, city_code: str | None) -> int:
@@ -174,7 +174,7 @@ def _enterprise(actor: Actor) -> HomeFigures:
 
 def _presenter(actor: Actor) -> HomeFigures:
     """Presenters: the published roadshows of their city, which is all they see."""
-    shows = list_roadshows(actor=actor, status=RoadshowStatus.PUBLISHED, limit=1)
+    shows = list_roadshows(actor=actor, status=RoadshowStatus.PUBLISHED, page_size=1)
     return HomeFigures([Metric("home.roadshows_published", _total(shows), "presenter")],
                        reminder_days=current_policy(actor.city_code).trial_reminder_days)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from db.models import Demand, Match
 from db.models.enums import DemandStatus, MatchStage, Role
-from portal.core.workflow import STAFF, Reach, Step, Workflow, register
+from portal.core.workflow import STAFF, STAFF_READ, Reach, Step, Workflow, register
 
 STAGE_ORDER = (MatchStage.CONTACTED, MatchStage.INTERESTED, MatchStage.PILOT, MatchStage.TRIAL,
                MatchStage.CONVERTED)
@@ -34,6 +34,7 @@ MATCH = register(Workflow(
     steps=(
         Step("read", {**STAFF, Role.MANAGER: Reach.CITY, Role.ENTERPRISE: Reach.ORG}),
         Step("record", STAFF),
+        Step("pipeline", STAFF_READ),  # the board of stages and overdue follow-ups
         Step("follow_up", STAFF, OPEN_STAGES, refusal="matching.error.match_closed"),
         # forward along STAGE_ORDER, skipping steps if need be
         *(Step(stage_action(stage), STAFF, STAGE_ORDER[:i], stage) for i, stage in enumerate(STAGE_ORDER) if i),

@@ -31,8 +31,8 @@ PLATFORM = register(Workflow(
 BOOKING = register(Workflow(
     "pilot_booking", tuple(S), records=(PilotBooking,), orgs=("enterprise_org_id",), audit_prefix="pilot",
     steps=(
-        # institution officers keep the reach they had: bookings naming their organization
-        Step("read", {**STAFF_READ, Role.ENTERPRISE: Reach.ORG, Role.INSTITUTION_OFFICER: Reach.ORG}),
+        # an institution officer follows its results' pilots through read_history, not the bookings list
+        Step("read", {**STAFF_READ, Role.ENTERPRISE: Reach.ORG}),
         Step("book", STAFF),  # measured against the platform's city
         # a result not yet listed (approved, in notice, paused) only by its own city's staff
         Step("book_unlisted", STAFF),  # measured against the result's city

@@ -33,6 +33,9 @@ ROADSHOW = register(Workflow(
         Step("read", PRESENTER, (S.PUBLISHED,)),
         # the running order's bookkeeping, attendance and numbers: not for presenters
         Step("read_details", STAFF_READ),
+        # the full-screen cards, one result at a time (the presenter page)
+        Step("present", STAFF),
+        Step("present", PRESENTER, (S.PUBLISHED,)),
         # the PPTX / PDF deck with the QR codes
         Step("deck", STAFF_READ),
         Step("deck", PRESENTER, (S.PUBLISHED,)),

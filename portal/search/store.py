@@ -79,6 +79,8 @@ def _terms_row(result: Result, seq: int) -> dict:
 def on_result_changed(session: Session, result: Result) -> None:
     """Keep a result's stored tokens in step with its status and text (call inside the writer's
     transaction whenever a result is listed, withdrawn, or a listed result's text changes)."""
+    if session.get(SearchState, 1) is None:
+        return  # never indexed: the first search tokenizes every listed result, this one with them
     row = session.get(ResultTerms, result.id)
     listed = result.status == ResultStatus.LISTED
     if not listed and row is None:
