@@ -246,6 +246,9 @@ def _data_for(fn: Callable, annotation: str) -> Any:
 OVERRIDES: dict[str, dict[str, Any]] = {
     "portal.contracts.outcomes.convert_trial": {"kind": "paid_licence"},
     "portal.contracts.outcomes.terminate_trial": {"reason": "enterprise_change"},
+    "portal.pool.approval.resolve_objection": {"objection_id": lambda s, c, a: _first(s, select(
+        m.Objection.id).where(m.Objection.city_code == c, m.Objection.result_id.is_not(None))
+        .order_by(m.Objection.status != "open", m.Objection.id))},
     "portal.contracts.outcomes.resolve_objection": {"objection_id": lambda s, c, a: _first(s, select(
         m.Objection.id).where(m.Objection.city_code == c, m.Objection.contract_id.is_not(None)))},
     "portal.contracts.listing.find_contract_id": {"number": lambda s, c, a: _first(s, select(
@@ -312,7 +315,8 @@ def _subject(s: Session, wf: Workflow, kwargs: dict[str, Any], actor: Actor, cit
     if parent is None or isinstance(parent, m.Organization):
         orgs = (*orgs, getattr(parent, "id", None), actor.organization_id)
     return Subject(city_code=where, agency_id=actor.agency_id if where == actor.city_code else None, org_ids=orgs,
-                   status=getattr(parent, "status", None))
+                   status=getattr(parent, "status", None),
+                   created_by=actor.user_id if parent is None else getattr(parent, "created_by", None))
 
 
 def _rows_of(value: Any) -> list[Any]:
@@ -376,11 +380,11 @@ def _cell(fn: Callable, actor: Actor, city: str) -> str | None:
         governed = [s.get(MODELS_BY_PARAM[k], v) for k, v in kwargs.items() if k in MODELS_BY_PARAM and v]
         about_a_record = True if declared.writes else any(
             wf is not None and isinstance(r, wf.records) for r in governed)
-        role_may = wf is None or wf.may(actor, declared.action)
+        role_may = wf is None or any(wf.may(actor, a) for a in declared.actions)
         subject = _subject(s, wf, kwargs, actor, city) if wf is not None else None
         # a record to be made has no status yet: only the steps that need none apply to it
-        expected = wf is None or (wf.may(actor, declared.action, subject) if isinstance(subject, Subject)
-                                  else wf.grants(actor, declared.action, subject))
+        expected = wf is None or any(wf.may(actor, a, subject) if isinstance(subject, Subject)
+                                     else wf.grants(actor, a, subject) for a in declared.actions)
         before = _count_rows(s)
     try:
         value, refused, error = fn(**kwargs), False, None
@@ -401,8 +405,8 @@ def _cell(fn: Callable, actor: Actor, city: str) -> str | None:
             return f"{where}: answered ({outcome}) though the role may not read this"
     elif city == OWN and refused:
         return f"{where}: refused ({outcome}) though the role may read it"
-    elif not refused and _leaks(value, actor) and not (wf is not None and wf.grants(actor, declared.action,
-                                                                              Subject(city_code=OTHER))):
+    elif not refused and _leaks(value, actor) and not (wf is not None and any(
+            wf.grants(actor, a, Subject(city_code=OTHER)) for a in declared.actions)):
         return f"{where}: answered with the other city's rows"
     if refused:
         with Session(db_engine.get_engine()) as s:

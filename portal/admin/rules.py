@@ -71,7 +71,7 @@ POLICY = register(Workflow(
         Step("save_floors", {Role.PROVINCE_ADMIN: Reach.ANY}),
         # every city side by side: measured against a province-wide subject (no city), so only the
         # province administrator and province managers reach it
-        Step("overview", {Role.PROVINCE_ADMIN: Reach.ANY, Role.MANAGER: Reach.CITY}),
+        Step("overview", {Role.PROVINCE_ADMIN: Reach.ANY, Role.MANAGER: Reach.PROVINCE}),
     ),
 ))
 

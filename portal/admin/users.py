@@ -23,7 +23,7 @@ from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.auth import hash_password, verify_password
 from portal.core.clock import now
-from portal.core.errors import NotFound, ValidationError
+from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.regions import all_regions, cities
 from portal.core.service import reader, service
 from portal.core.workflow import Columns, Subject
@@ -160,6 +160,8 @@ def add_user(s: Session, *, actor: Actor, username: str, display_name: str, pass
              organization_id: uuid.UUID | None = None, is_city_admin: bool = False,
              password_hash: str | None = None) -> UserAccount:
     """Create an account; the password is stored only as a bcrypt hash."""
+    if not USER.may(actor, "add"):  # who may add accounts at all, before what the form says
+        raise PermissionDenied()
     name = validation.username(username)
     display = validation.text(display_name, field="display_name", max_length=60)
     validation.choice(role, Role, field="role")

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from sqlmodel import Session
-
 from db.engine import transaction
 from portal.core.workflow import Workflow
 
@@ -34,8 +32,12 @@ class Declared:
     """What a service function says about itself, for the authorization test."""
 
     workflow: Workflow | None
-    action: str | None
+    actions: tuple[str, ...]  # the steps it serves (a read may serve several readers' grants)
     writes: bool
+
+    @property
+    def action(self) -> str | None:
+        return self.actions[0] if self.actions else None
 
 
 class Service(Protocol[P, R]):
@@ -62,22 +64,17 @@ def service(workflow: Workflow | None = None, action: str | None = None) -> Call
             raise TypeError(f"{fn.__qualname__}: a service takes the session `s` first")
         public.__signature__ = sig.replace(parameters=params[1:])  # type: ignore[attr-defined]
         public.within = fn  # type: ignore[attr-defined]
-        public.__policy__ = Declared(workflow, action, writes=True)  # type: ignore[attr-defined]
+        public.__policy__ = Declared(workflow, (action,) if action else (), writes=True)  # type: ignore[attr-defined]
         return public
 
     return wrap
 
 
-def reader(workflow: Workflow | None = None, action: str = "read") -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Declare a read service governed by workflow's action (reading, by default)."""
+def reader(workflow: Workflow | None = None, *actions: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare a read service governed by workflow's actions (reading, by default)."""
 
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
-        fn.__policy__ = Declared(workflow, action, writes=False)  # type: ignore[attr-defined]
+        fn.__policy__ = Declared(workflow, actions or ("read",), writes=False)  # type: ignore[attr-defined]
         return fn
 
     return wrap
-
-
-def within(fn: Any, s: Session, /, **kwargs: Any) -> Any:
-    """Run service fn inside the caller's session s (the same as `fn.within(s, **kwargs)`)."""
-    return fn.within(s, **kwargs)

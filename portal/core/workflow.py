@@ -32,6 +32,7 @@ class Reach(StrEnum):
     """How far a role's grant extends over records."""
 
     ANY = "any"  # every record
+    PROVINCE = "province"  # every record, for province-wide actors only (a province manager)
     CITY = "city"  # records of the actor's city (province-wide actors: every city)
     CITY_ADMIN = "city_admin"  # records of a city the actor administers (a city admin operator)
     AGENCY = "agency"  # records of the actor's agency
@@ -264,6 +265,8 @@ class Workflow:
 def _possible(actor: Actor, reach: Reach) -> bool:
     """Whether a grant of reach can cover any record at all for actor (a city-admin grant covers
     nothing for an operator who administers no city; an agency grant nothing without an agency)."""
+    if reach == Reach.PROVINCE:
+        return actor.is_province
     if reach == Reach.CITY:
         return actor.is_province or actor.city_code is not None
     if reach == Reach.CITY_ADMIN:
@@ -291,6 +294,8 @@ def reaches(actor: Actor, reach: Reach, *, city_code: str | None = None, agency_
     """Whether a grant of reach covers a record of city_code / agency_id / org_ids for actor."""
     if reach == Reach.ANY:
         return True
+    if reach == Reach.PROVINCE:
+        return actor.is_province
     if reach == Reach.CITY:
         return actor.is_province or (actor.city_code is not None and actor.city_code == city_code)
     if reach == Reach.CITY_ADMIN:
@@ -308,6 +313,8 @@ def _reach_condition(actor: Actor, reach: Reach, columns: Columns) -> Any:
     """The SQL form of reaches(); None when the table has no column to tell."""
     if reach == Reach.ANY:
         return true()
+    if reach == Reach.PROVINCE:
+        return true() if actor.is_province else None
     if reach == Reach.CITY:
         if actor.is_province:
             return true()

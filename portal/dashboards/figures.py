@@ -28,7 +28,7 @@ from portal.core.policy import current_policy
 from portal.core.regions import cities
 from portal.core.service import reader
 from portal.dashboards.period import check_period
-from portal.dashboards.rules import DASHBOARD, province_wide, scope_city
+from portal.dashboards.rules import DASHBOARD, scope_city
 
 RUNNING = (ContractStatus.ACTIVE, ContractStatus.EXTENDED)
 def _fen_to_yuan(value: Any) -> Decimal:
@@ -112,11 +112,11 @@ class CityFigures:
         return self.conversions / self.trials if self.trials else None
 
 
-@reader(DASHBOARD)
+@reader(DASHBOARD, "compare_cities")
 def city_figures(*, actor: Actor, start: date, end: date) -> list[CityFigures]:
     """Per city: results listed, results matched, results on trial, results converted, deal amount
     (the readers of every city's figures)."""
-    if not province_wide(actor):
+    if not DASHBOARD.may(actor, "compare_cities"):
         raise PermissionDenied()
     check_period(start, end)
 

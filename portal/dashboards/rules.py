@@ -31,6 +31,8 @@ DASHBOARD = register(Workflow(
     "dashboard", (), records=(Scope,),
     steps=(
         Step("read", STAFF_READ),
+        # the eleven cities side by side: the province's readers
+        Step("compare_cities", {Role.PROVINCE_ADMIN: Reach.ANY, Role.MANAGER: Reach.PROVINCE}),
         Step("home", EVERYONE),
         # the home page each kind of user sees first (portal.dashboards.home)
         Step("home_operations", STAFF),

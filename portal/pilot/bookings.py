@@ -176,7 +176,7 @@ def get_report(*, actor: Actor, booking_id: uuid.UUID) -> Upload:
         return attachments.body(s, REPORT, booking.id, booking.report_attachment_id)
 
 
-@reader(BOOKING)
+@reader(BOOKING, "read", "read_history")
 def result_pilots(*, actor: Actor, result_id: uuid.UUID) -> list[BookingRow]:
     """Finished pilot tests of a result (date, platform, outcome), newest first, for the result's
     record: the result's owner sees them all, anyone else those of the bookings they may read."""
