@@ -349,7 +349,8 @@ def _leaks(value: Any, actor: Actor) -> bool:
             try:
                 wf, record = workflow_of(row), row
             except LookupError:
-                record = next((r for model in GOVERNED if (r := s.get(model, getattr(row, "id", None)))), None)
+                key = getattr(row, "id", None)
+                record = next((r for model in GOVERNED if key and (r := s.get(model, key))), None)
                 try:
                     wf = workflow_of(record)
                 except LookupError:
