@@ -7,34 +7,9 @@ import pytest
 from db.models.enums import Role
 from portal.admin.audit_log import list_audit
 from portal.admin.users import add_user, set_disabled
-from portal.core import scope
 from portal.core.errors import NotFound, PermissionDenied
 from portal.dashboards.home import home_figures
 from tests.factories import make_trial
-
-
-def test_in_scope_rules(world) -> None:
-    hz, nb = world.hz, world.nb
-    assert scope.in_scope(hz.operator, city_code="330100")
-    assert not scope.in_scope(hz.operator, city_code="330200")
-    assert scope.in_scope(world.admin, city_code="330200")
-    assert scope.in_scope(world.province_manager, city_code="330200")
-    assert not scope.in_scope(hz.manager, city_code="330200")
-    assert scope.in_scope(hz.officer, org_ids=(hz.licensor.id,))
-    assert not scope.in_scope(hz.officer, org_ids=(nb.licensor.id,))
-    assert not scope.in_scope(hz.officer, city_code="330100")  # officers are scoped by organization
-
-
-def test_ensure_readable_hides_other_cities_records(world) -> None:
-    with pytest.raises(NotFound):
-        scope.ensure_readable(world.hz.operator, world.nb.result, city_code=world.nb.result.city_code)
-    assert scope.ensure_readable(world.admin, world.nb.result, city_code="330200") is world.nb.result
-
-
-def test_managers_and_presenters_never_write(world) -> None:
-    for reader in (world.hz.manager, world.hz.presenter, world.province_manager):
-        with pytest.raises(PermissionDenied):
-            scope.ensure_writable(reader, city_code=reader.city_code or "330100")
 
 
 def test_home_figures_count_only_own_city(world) -> None:

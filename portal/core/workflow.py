@@ -51,6 +51,7 @@ PARTIES_READ: Who = {**STAFF, Role.MANAGER: Reach.CITY, Role.INSTITUTION_OFFICER
                      Role.ENTERPRISE: Reach.ORG}
 STAFF_READ: Who = {**STAFF, Role.MANAGER: Reach.CITY}
 EVERYONE: Who = {role: Reach.ANY for role in Role}
+ORG_ROLES = (Role.INSTITUTION_OFFICER, Role.ENTERPRISE)  # scoped by their organization, not a city
 
 
 @dataclass(frozen=True)

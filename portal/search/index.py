@@ -10,6 +10,7 @@ costs microseconds and nothing is re-tokenized.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -238,7 +239,6 @@ class Bm25Index:
 
 def save_snapshot(index: Bm25Index, path: str, *, epoch: str, seq: int) -> None:
     """Write the index (compacted) to path atomically (a temporary file renamed over it)."""
-    import os
 
     if index.delta_docs:
         index.compact()
