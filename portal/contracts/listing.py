@@ -43,6 +43,8 @@ from portal.core.service import reader
 from portal.core.spreadsheet import table_workbook
 from portal.core.workflow import Columns
 from portal.hub.rules import MATCH
+from portal.pilot.bookings import COLUMNS as BOOKING_COLUMNS
+from portal.pilot.rules import BOOKING
 
 LICENSOR = Organization.__table__.alias("licensor")
 LICENSEE = Organization.__table__.alias("licensee")
@@ -349,16 +351,12 @@ def _with_history(s: Session, actor: Actor, rows: list) -> list[ExpiringTrial]:
                  .where(Match.enterprise_org_id.in_(licensees)).order_by(Match.contact_date.desc()))
         for ent, res, *rest in s.exec(MATCH.scope_filter(mstmt, actor, MATCH_COLUMNS)).all():
             matches.setdefault(ent, []).append((res, tuple(rest)))
-        # only the city's staff and the province reach here ("follow_expiry"): the bookings of the
-        # actor's city, the province's all
         pstmt = (select(PilotBooking.enterprise_org_id, PilotBooking.result_id, PilotBooking.start_date,
                         PilotBooking.end_date, PilotPlatform.name, PilotBooking.status)
                  .join(PilotPlatform, PilotPlatform.id == PilotBooking.platform_id)
                  .where(PilotBooking.enterprise_org_id.in_(licensees))
                  .order_by(PilotBooking.start_date.desc()))
-        if not actor.is_province:
-            pstmt = pstmt.where(PilotBooking.city_code == actor.city_code)
-        for ent, res, *rest in s.exec(pstmt).all():
+        for ent, res, *rest in s.exec(BOOKING.scope_filter(pstmt, actor, BOOKING_COLUMNS)).all():
             pilots.setdefault(ent, []).append((res, tuple(rest)))
 
     def first(items: list, result_id) -> list:  # noqa: ANN001
