@@ -193,7 +193,7 @@ def test_buttons_follow_the_status_and_the_role(world, stages) -> None:  # noqa:
     closed_actions = set(allowed_actions(op, closed))
     assert {"attend", "share_links", "deck", "read_details"} <= closed_actions
     assert not closed_actions & {"update", "arrange", "publish", "close"}
-    assert allowed_actions(world.hz.presenter, live) == ["deck"]
+    assert allowed_actions(world.hz.presenter, live) == ["present", "deck"]
     assert allowed_actions(world.hz.presenter, draft) == [] and allowed_actions(world.nb.presenter, live) == []
     assert set(allowed_actions(world.hz.manager, live)) == {"read_details", "deck", "share_links"}
     assert allowed_actions(world.nb.operator, live) == [] and allowed_actions(world.hz.operator, nb_live) == []

@@ -186,8 +186,14 @@ def result_pilots(*, actor: Actor, result_id: uuid.UUID) -> list[BookingRow]:
         if result is None:
             raise NotFound()
         stmt = _row_select().where(PilotBooking.result_id == result.id, PilotBooking.status == BookingStatus.DONE)
-        if not BOOKING.may(actor, "read_history", Subject(org_ids=(result.owner_org_id,))):
+        if BOOKING.may(actor, "read_history", Subject(org_ids=(result.owner_org_id,))):
+            pass  # the result's owner (and the province) see every pilot of it
+        elif BOOKING.may(actor, "read"):
             stmt = BOOKING.scope_filter(stmt, actor, COLUMNS)
+        elif BOOKING.may(actor, "read_history"):
+            return []  # another institution's result: nothing of its pilots
+        else:
+            raise PermissionDenied()
         rows = s.exec(stmt.order_by(PilotBooking.finished_on.desc(), PilotBooking.id)).all()
     return [_to_row(r) for r in rows]
 
