@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -128,3 +130,18 @@ def build_world() -> SimpleNamespace:
         admin=make_user("admin", Role.PROVINCE_ADMIN),
         province_manager=make_user("zj_mgr", Role.MANAGER),
     )
+
+
+def at_once(n: int, work: Callable[[int], None], *, timeout: float = 300) -> None:
+    """Run work(0) … work(n - 1) in n threads released together (a barrier), and wait for them."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout)

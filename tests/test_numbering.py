@@ -15,19 +15,17 @@ from portal.contracts.trials import create_trial
 from portal.contracts.vouchers import issue_voucher
 from portal.core import numbering
 from portal.core.clock import today
-from tests.factories import make_org, make_result, make_trial
+from tests.factories import at_once, make_org, make_result, make_trial
 
 WRITERS, EACH = 8, 100
 
 
 def _race(work: Callable[[int, int], object]) -> list[BaseException]:
     """WRITERS threads, started at once, each doing work(writer, k) EACH times; what they raised."""
-    barrier = threading.Barrier(WRITERS)
     failures: list[BaseException] = []
     lock = threading.Lock()
 
     def run(i: int) -> None:
-        barrier.wait()
         for k in range(EACH):
             try:
                 work(i, k)
@@ -35,11 +33,7 @@ def _race(work: Callable[[int, int], object]) -> list[BaseException]:
                 with lock:
                     failures.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(300)
+    at_once(WRITERS, run)
     return failures
 
 

@@ -16,7 +16,7 @@ from portal.core.clock import today
 from portal.core.errors import ValidationError
 from portal.pilot import bookings as bk
 from portal.pilot import capacity as cap
-from tests.factories import make_org
+from tests.factories import at_once, make_org
 from tests.test_pilot import make_platform
 
 ATTEMPTS = 8
@@ -27,12 +27,10 @@ def _race(world, resource) -> tuple[list, list]:  # noqa: ANN001
     hz = world.hz
     enterprises = [make_org(f"杭州并发测试企业{i}有限公司", "enterprise", hz.code) for i in range(ATTEMPTS)]
     day = today() + timedelta(days=5)
-    barrier = threading.Barrier(ATTEMPTS)
     made, refused, errors = [], [], []
     lock = threading.Lock()
 
     def attempt(i: int) -> None:
-        barrier.wait()
         try:
             booking = bk.book_pilot(actor=hz.operator, resource_id=resource.id, enterprise_org_id=enterprises[i].id,
                                     result_id=hz.result.id, start_date=day - timedelta(days=i % 3),
@@ -46,11 +44,7 @@ def _race(world, resource) -> tuple[list, list]:  # noqa: ANN001
             with lock:
                 errors.append(exc)
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(ATTEMPTS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
+    at_once(ATTEMPTS, attempt, timeout=60)
     assert not errors, errors
     return made, refused
 

@@ -58,23 +58,8 @@ POLICY.govern(VersionRow)
 
 
 def _rate(value: Any, *, field: str) -> Decimal:
-    """A rate from a share (0.05), a Decimal or percent text ('5%')."""
-    text_value = str(value if value is not None else "").strip()
-    if not text_value:
-        raise ValidationError("error.required", field=field)
-    percent = text_value.endswith("%")
-    try:
-        rate = Decimal(text_value.rstrip("%").strip())
-    except InvalidOperation:
-        raise ValidationError("policy.error.rate_shape", field=field) from None
-    if not rate.is_finite():
-        raise ValidationError("policy.error.rate_shape", field=field)
-    rate = rate / 100 if percent else rate
-    if rate <= 0 or rate > MAX_RATE:
-        raise ValidationError("policy.error.rate_range", field=field)
-    if rate != rate.quantize(Decimal("0.0001")):
-        raise ValidationError("policy.error.rate_decimals", field=field)
-    return rate.quantize(Decimal("0.0001"))
+    """A settings rate (a share, a Decimal or percent text), at most MAX_RATE."""
+    return validation.rate(value, field=field, maximum=MAX_RATE)
 
 
 def _pct(rate: Decimal) -> str:

@@ -3,12 +3,12 @@ deal amount, rounded up to the fen."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session
 
 from db.models.enums import ContractKind
-from portal.core.errors import ValidationError
+from portal.core import validation
 from portal.core.policy import current_policy, province_floors
 
 PAID_KINDS = (ContractKind.PAID_LICENCE, ContractKind.TRANSFER)  # the deals a fee is claimed on
@@ -26,24 +26,8 @@ def minimum_fee(deal_amount: Decimal, rate: Decimal) -> Decimal:
 
 
 def parse_rate(value, *, field: str = "fee_rate") -> Decimal:  # noqa: ANN001
-    """A rate given as a Decimal share (0.05) or percent text ('5', '5%')."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError("error.required", field=field)
-    text = str(value).strip()
-    percent = text.endswith("%")
-    try:
-        rate = Decimal(text.rstrip("%").strip())
-    except InvalidOperation:
-        raise ValidationError("claims.error.rate_shape", field=field) from None
-    if not rate.is_finite():
-        raise ValidationError("claims.error.rate_shape", field=field)
-    if percent:
-        rate = rate / 100
-    if rate <= 0 or rate > 1:
-        raise ValidationError("claims.error.rate_range", field=field)
-    if rate != rate.quantize(Decimal("0.0001")):
-        raise ValidationError("claims.error.rate_decimals", field=field)
-    return rate
+    """A claim's rate: a Decimal share (0.05) or percent text ('5', '5%')."""
+    return validation.rate(value, field=field)
 
 
 def pct(rate: Decimal | None) -> str:

@@ -101,6 +101,27 @@ def money(value: Any, *, field: str, required: bool = True, positive: bool = Fal
     return amount.quantize(Decimal("0.01"))
 
 
+def rate(value: Any, *, field: str, maximum: Decimal = Decimal("1")) -> Decimal:
+    """A rate from a share (0.05), a Decimal or percent text ('5%'), above 0, at most maximum,
+    to 0.01 %."""
+    text_value = str(value if value is not None else "").strip()
+    if not text_value:
+        raise ValidationError("error.required", field=field)
+    percent = text_value.endswith("%")
+    try:
+        share = Decimal(text_value.rstrip("%").strip())
+    except InvalidOperation:
+        raise ValidationError("error.rate_shape", field=field) from None
+    if not share.is_finite():
+        raise ValidationError("error.rate_shape", field=field)
+    share = share / 100 if percent else share
+    if share <= 0 or share > maximum:
+        raise ValidationError("error.rate_range", field=field)
+    if share != share.quantize(Decimal("0.0001")):
+        raise ValidationError("error.rate_decimals", field=field)
+    return share.quantize(Decimal("0.0001"))
+
+
 def integer(value: Any, *, field: str, minimum: int | None = None, maximum: int | None = None,
             required: bool = True) -> int | None:
     """An int within [minimum, maximum]."""
