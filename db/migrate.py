@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -35,13 +36,35 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _migrate(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run an Alembic command in one transaction. On SQLite, foreign keys are off meanwhile (a
+    batch migration rebuilds a table others refer to) and checked before the commit."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:  # on the driver's connection: outside the transaction, where the pragma works
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+                if broken:
+                    raise RuntimeError(f"the migration left dangling references: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine) -> str:
     """Bring the database to the newest schema in place, keeping its data; returns the revision."""
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate(engine, lambda cfg: command.upgrade(cfg, "head"))
     with Session(engine) as session:
         ensure_regions(session)
         session.commit()
     return head_revision()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to revision (tests of a migration's data handling)."""
+    _migrate(engine, lambda cfg: command.downgrade(cfg, revision))

@@ -4,6 +4,7 @@ from db.models.base import Record
 from db.models.claims import Budget, FeeClaim, PointsEvent
 from db.models.contracts import Contract, InsurancePolicy, Voucher, VoucherRedemption
 from db.models.core import (
+    ActionKey,
     Agency,
     Attachment,
     AuditEntry,
@@ -21,7 +22,7 @@ from db.models.pool import ApprovalStep, Objection, PublicNotice, Result
 from db.models.roadshow import Roadshow, RoadshowAttendance, RoadshowItem
 
 __all__ = [
-    "Agency", "ApprovalStep", "Attachment", "AuditEntry", "Budget", "Contract", "ContractTemplate",
+    "ActionKey", "Agency", "ApprovalStep", "Attachment", "AuditEntry", "Budget", "Contract", "ContractTemplate",
     "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "NumberCounter", "Objection",
     "Organization",
     "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",

@@ -80,6 +80,11 @@ class UserAccount(Record, table=True):
     phone: str | None = Field(default=None, sa_type=String(20))
     disabled: bool = False
     last_login_at: datetime | None = None
+    # sign-in guessing is bounded per account (portal.core.auth): failures in the current window,
+    # when the window began, and until when the account waits after too many
+    failed_logins: int = 0
+    first_failed_at: datetime | None = None
+    locked_until: datetime | None = None
 
 
 class AuditEntry(SQLModel, table=True):
@@ -162,4 +167,18 @@ class NumberCounter(SQLModel, table=True):
     city_code: str = Field(sa_type=String(6), primary_key=True)
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class ActionKey(SQLModel, table=True):
+    """A form submission already carried out (portal.core.idempotency): a second click, a retry
+    or a reload with the same key gets the record the first one made, not a duplicate."""
+
+    __tablename__ = "action_key"
+
+    key: str = Field(sa_type=String(64), primary_key=True)
+    action: str = Field(sa_type=String(40))
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    entity: str = Field(sa_type=String(40))
+    entity_id: str = Field(sa_type=String(40))
+    created_at: datetime = Field(default_factory=now)
 

@@ -13,7 +13,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
@@ -89,7 +88,9 @@ class Intent(Record, table=True):
     """An enterprise's interest in a result, left at a roadshow (QR page) or in the hub."""
 
     __table_args__ = (
-        UniqueConstraint("roadshow_item_id", "credit_code", name="uq_intent_item_company"),
+        # every submission is its own row (credit codes are public: nobody overwrites another's);
+        # the operator sees a company's submissions together and merges them
+        Index("ix_intent_item_company", "roadshow_item_id", "credit_code"),
         Index("ix_intent_city_created", "city_code", "created_at"),
         Index("ix_intent_result", "result_id"),
         Index("ix_intent_roadshow", "roadshow_id"),
@@ -107,6 +108,7 @@ class Intent(Record, table=True):
     wants: str = Field(default="info", sa_type=String(30))  # IntentWant values, comma separated
     note: str = Field(default="", sa_type=Text)
     enterprise_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="intent.id")  # the operator's merge
 
 
 class ResultTerms(SQLModel, table=True):

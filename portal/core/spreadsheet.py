@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from portal.core import i18n
 from portal.core.errors import PortalError, ValidationError
+from portal.core.validation import printable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,7 +70,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, str):
         if value.startswith("'") and value[1:2] and value[1] in FORMULA_STARTS:
             value = value[1:]  # our export's guard (safe_cell): the cell as it was typed
-        return value.strip()
+        return printable(value).strip()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -171,7 +172,7 @@ def safe_cell(value: Any) -> Any:
     hold are dropped."""
     if not isinstance(value, str):
         return value
-    text = "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)
+    text = printable(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -4,6 +4,7 @@ ValidationError that names the field; none of them touches the database."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,29 +76,41 @@ def patent_number(value: Any, *, field: str = "number") -> tuple[str, ResultType
 MAX_YUAN = Decimal("999999999999.99")
 
 
+_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_MONEY_NOISE = str.maketrans("", "", ",，¥￥ \u3000")
+
+
 def money(value: Any, *, field: str, required: bool = True, positive: bool = False,
           allow_zero: bool = True) -> Decimal | None:
-    """Decimal yuan with at most two decimals; floats are refused so no binary rounding sneaks in."""
+    """Decimal yuan with at most two decimals, from what people type: "50000", "¥50,000",
+    "5万", "5 万元", "1.2亿". Floats from widgets and spreadsheet cells are taken by their shortest
+    exact text, so no binary rounding sneaks in; anything beyond the column's range is refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ValidationError("error.required", field=field)
         return None
-    if isinstance(value, float):
-        value = repr(value)  # from a widget or a spreadsheet cell: take the shortest exact text
-    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    text = text.removesuffix("元").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError("error.money_shape", field=field, value=str(value)) from None
-    if not amount.is_finite():
+    if isinstance(value, bool):
         raise ValidationError("error.money_shape", field=field, value=str(value))
+    if isinstance(value, float):
+        value = repr(value)
+    text_value = unicodedata.normalize("NFKC", str(value)).strip().translate(_MONEY_NOISE)
+    text_value = text_value.removesuffix("元")
+    unit = Decimal(1)
+    if text_value[-1:] in _UNITS:
+        unit, text_value = _UNITS[text_value[-1]], text_value[:-1]
+    try:
+        amount = Decimal(text_value)
+    except InvalidOperation:
+        raise ValidationError("error.money_shape", field=field, value=str(value)[:40]) from None
+    if not amount.is_finite():
+        raise ValidationError("error.money_shape", field=field, value=str(value)[:40])
+    if amount.copy_abs() > MAX_YUAN / unit:  # before any arithmetic: 1e100 cannot be rounded
+        raise ValidationError("error.money_too_large", field=field)
+    amount *= unit
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError("error.money_decimals", field=field)
     if amount < 0 or (positive and amount == 0) or (not allow_zero and amount == 0):
         raise ValidationError("error.money_positive" if positive else "error.money_negative", field=field)
-    if amount > MAX_YUAN:
-        raise ValidationError("error.money_too_large", field=field)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -114,6 +127,8 @@ def rate(value: Any, *, field: str, maximum: Decimal = Decimal("1")) -> Decimal:
         raise ValidationError("error.rate_shape", field=field) from None
     if not share.is_finite():
         raise ValidationError("error.rate_shape", field=field)
+    if not percent and maximum < share <= 100 * maximum:  # "3" where a share is asked: 3 %?
+        raise ValidationError("error.rate_percent", field=field, value=text_value)
     share = share / 100 if percent else share
     if share <= 0 or share > maximum:
         raise ValidationError("error.rate_range", field=field)
@@ -129,6 +144,8 @@ def integer(value: Any, *, field: str, minimum: int | None = None, maximum: int 
         if required:
             raise ValidationError("error.required", field=field)
         return None
+    if isinstance(value, bool):  # True is an int to Python, not a number to a user
+        raise ValidationError("error.integer_shape", field=field)
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
         if isinstance(value, float) and value != int(value):
@@ -140,9 +157,20 @@ def integer(value: Any, *, field: str, minimum: int | None = None, maximum: int 
     return number
 
 
+# Characters no field may hold: control characters (but tab and line breaks), and the bidirectional
+# overrides that make text read differently from how it is stored.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(value: str) -> str:
+    """value without control characters and bidi overrides, line ends as \\n (every text field and
+    every imported cell goes through this: PostgreSQL refuses NUL, a workbook refuses \\x1e)."""
+    return _UNPRINTABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
-    """Stripped text within max_length characters."""
-    clean = str(value or "").strip()
+    """Stripped printable text within max_length characters."""
+    clean = printable(str(value if value is not None else "")).strip()
     if not clean and required:
         raise ValidationError("error.required", field=field)
     if len(clean) > max_length:
