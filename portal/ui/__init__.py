@@ -14,6 +14,7 @@ import streamlit as st
 from portal.core import i18n
 from portal.core.actor import Actor
 from portal.core.errors import PortalError
+from portal.ui.text import Markdown, fill, md, md_table, refusal  # noqa: F401 — pages take them from here
 
 _this_run = threading.local()  # a session's runs happen on its own script-runner thread
 
@@ -47,6 +48,12 @@ def t(key: str, **params: Any) -> str:
     return i18n.t(key, lang(), **params)
 
 
+def tmd(key: str, **params: Any) -> Markdown:
+    """Catalogue text in the session's language for a Markdown call (st.markdown, st.caption, an
+    alert, a label…), its own Markdown kept and every value escaped: values are often user text."""
+    return fill(key, lang(), **params)
+
+
 def label(kind: str, value: str | None) -> str:
     """Label of an enumerated value in the session's language."""
     return i18n.label(kind, value, lang())
@@ -67,7 +74,7 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except PortalError as err:
-        st.error(err.message(lang()))
+        st.error(refusal(err, lang()))
 
 
 def yuan(amount: Decimal | int | None) -> str:
@@ -88,7 +95,8 @@ FLASH = "flash_message"
 
 
 def done(message: str) -> None:
-    """Keep a success message across the rerun that redraws the page with the change."""
+    """Keep a success message across the rerun that redraws the page with the change (Markdown:
+    build it with tmd() when it names user text)."""
     st.session_state[FLASH] = message
     st.rerun()
 
