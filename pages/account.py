@@ -5,14 +5,14 @@ import streamlit as st
 from portal.admin.users import change_own_password
 from portal.core.auth import role_label
 from portal.core.regions import region_name
-from portal.ui import actor, lang, refusals, t
+from portal.ui import actor, lang, md, refusals, t
 
 me = actor()
 st.title(t("nav.account"))
-st.write(f"**{t('field.username')}**: {me.username}")
-st.write(f"**{t('field.role')}**: {role_label(me, lang())}")
+st.markdown(f"**{t('field.username')}**: {md(me.username)}")
+st.markdown(f"**{t('field.role')}**: {role_label(me, lang())}")
 if me.city_code:
-    st.write(f"**{t('field.city')}**: {region_name(me.city_code, lang())}")
+    st.markdown(f"**{t('field.city')}**: {region_name(me.city_code, lang())}")
 
 with st.form("change_password", clear_on_submit=True):
     st.subheader(t("account.change_password"))

@@ -17,7 +17,7 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, label, md_table, refusals, t
 
 me = actor()
 st.title(t("nav.approvals"))
@@ -100,10 +100,10 @@ with refusals():
         if not d.objections:
             st.caption(t("pool.desk.empty"))
         else:
-            st.table(pd.DataFrame([{
+            st.table(md_table(pd.DataFrame([{
                 t("pool.col.title"): o.title, t("pool.col.objector"): o.objector_name,
                 t("pool.col.contact"): o.objector_contact, t("pool.col.reason"): o.reason,
-                t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections]))
+                t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections])))
             resolvable = _may(d.objections, "resolve")
             if resolvable:
                 with st.form("resolve"):

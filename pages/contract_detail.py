@@ -8,7 +8,7 @@ from portal.contracts.documents import contract_risks, generate_document
 from portal.contracts.listing import contract_detail, find_contract_id
 from portal.core.clock import fmt
 from portal.core.workflow import allowed_actions
-from portal.ui import actor, label, refusals, show_flash, t, yuan
+from portal.ui import actor, label, md, refusals, show_flash, t, tmd, yuan
 from portal.ui.contracts import OUTCOMES, insurance_section, objection_section, outcome_forms
 
 me = actor()
@@ -22,7 +22,7 @@ with refusals():
     detail = contract_detail(actor=me, contract_id=find_contract_id(actor=me, number=number))
     c = detail.contract
     actions = allowed_actions(me, c)
-    st.header(f"{c.number} · {label('contract_kind', c.kind)} · {label('contract_status', c.status)}")
+    st.header(f"{md(c.number)} · {label('contract_kind', c.kind)} · {label('contract_status', c.status)}")
     cols = st.columns(4)
     cols[0].metric(t("contracts.col.start"), str(c.start_date))
     cols[1].metric(t("contracts.col.end"), str(c.end_date or "—"))
@@ -39,30 +39,30 @@ with refusals():
         {"": t("field.contract_territory"), t("field.name"): c.territory},
     ]), hide_index=True, width="stretch")
     if c.status_reason:
-        st.caption(f"{t('field.contract_reason')}：{c.status_reason}")
+        st.caption(f"{t('field.contract_reason')}：{md(c.status_reason)}")
     if detail.parent:
-        st.markdown(t("contracts.family_parent", number=detail.parent.number))
+        st.markdown(tmd("contracts.family_parent", number=detail.parent.number))
     for deal in detail.deals:
-        st.markdown(t("contracts.family_deal", number=deal.number, kind=label("contract_kind", deal.kind),
+        st.markdown(tmd("contracts.family_deal", number=deal.number, kind=label("contract_kind", deal.kind),
                       amount=yuan(deal.deal_amount)))
     if c.payment_terms:
-        st.caption(f"{t('field.contract_payment_terms')}：{c.payment_terms}")
+        st.caption(f"{t('field.contract_payment_terms')}：{md(c.payment_terms)}")
 
     st.subheader(t("contracts.risks"))
     hints = contract_risks(actor=me, contract_id=c.id)
     for hint in hints:
-        st.warning(hint.text(st.session_state.get("lang", "zh")))
+        st.warning(tmd(hint.key, **hint.params))
     if not hints:
         st.success(t("contracts.no_risks"))
 
     if detail.template:
-        st.caption(t("contracts.template_used", title=detail.template[1], version=detail.template[0]))
+        st.caption(tmd("contracts.template_used", title=detail.template[1], version=detail.template[0]))
     key = f"doc_{c.id}"  # every kind has a standard form: trial, paid licence, transfer
     if "document" in actions and st.button(t("contracts.document")):
         st.session_state[key] = generate_document(actor=me, contract_id=c.id)
     if key in st.session_state:
         doc = st.session_state[key]
-        st.download_button(t("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
+        st.download_button(tmd("contracts.download", filename=doc.filename), doc.data, file_name=doc.filename,
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
     if c.kind == ContractKind.TRIAL and OUTCOMES & set(actions):  # a deal has no trial outcome

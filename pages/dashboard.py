@@ -10,7 +10,7 @@ from portal.claims import budgets
 from portal.core.regions import region_name
 from portal.dashboards import figures as dashboards
 from portal.dashboards.rules import province_wide
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, md_table, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
     budget_chart,
@@ -104,7 +104,7 @@ with refusals():
                                t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
                                t("dash.col.end_date"): e.end_date.isoformat(), t("dash.col.days_left"): e.days_left}
                               for e in ending])
-        st.table(table.set_index(t("dash.col.contract")))
+        st.table(md_table(table.set_index(t("dash.col.contract"))))
         downloads(table, "trials_ending", "ending")
     else:
         st.info(t("dash.none_ending", days=window))
@@ -121,7 +121,7 @@ with refusals():
             measures["matched"]: f.matched, measures["trials"]: f.trials, measures["conversions"]: f.conversions,
             measures["deal_amount_wan"]: round(float(f.deal_amount) / 10000, 1),
             measures["conversion_rate"]: pct(f.conversion_rate)} for f in figures])
-        st.table(table.set_index(t("field.city")))
+        st.table(md_table(table.set_index(t("field.city"))))
         downloads(table, "cities", "cities")
         measure = st.selectbox(t("dash.map_measure"), [k for k in measures if k != "conversion_rate"],
                                format_func=measures.get, key="dash_map_measure")

@@ -16,7 +16,7 @@ from portal.hub.demands import (
     picks_enterprise,
     set_demand_status,
 )
-from portal.ui import actor, label, lang, refusals, t, wan
+from portal.ui import actor, label, lang, md, refusal, refusals, t, tmd, wan
 from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 25
@@ -61,8 +61,8 @@ with tabs[0], refusals():
         pager(result, "demands_page")
         chosen = result.rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
         if chosen is not None:
-            st.subheader(chosen.title)
-            st.write(chosen.description or "—")
+            st.subheader(md(chosen.title))
+            st.markdown(md(chosen.description or "—"))
             b1, b2 = st.columns(2)
             if b1.button(t("hub.to_recommend"), icon=":material/auto_awesome:"):
                 st.switch_page("../pages/recommend.py", query_params={"demand": str(chosen.id)})
@@ -111,7 +111,7 @@ if writer:
                         "title": title, "description": description, "field": fld, "county": county,
                         "budget_min": budget_min, "budget_max": budget_max, "wanted_by": wanted_by,
                         "cooperation": coop})
-                    st.success(t("hub.saved", title=d.title))
+                    st.success(tmd("hub.saved", title=d.title))
 
     with tabs[2], refusals():
         st.download_button(t("hub.template"), import_template(lang=lang()), file_name="demands-template.xlsx",
@@ -122,7 +122,7 @@ if writer:
                 try:
                     st.success(t("hub.imported", n=import_demands(actor=me, data=upload.getvalue(), lang=lang())))
                 except ImportFailed as err:  # nothing imported: every problem, and the sheet to fix them
-                    st.error(err.message(lang()))
+                    st.error(refusal(err, lang()))
                     st.dataframe(pd.DataFrame([{t("import.col_row"): e.row, t("import.col_column"): e.column,
                                                 t("import.col_reason"): e.reason} for e in err.errors[:200]]),
                                  hide_index=True, width="stretch")

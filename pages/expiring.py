@@ -5,7 +5,7 @@ import streamlit as st
 
 from portal.contracts.listing import expiring_trials
 from portal.core.regions import region_name
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, md, refusals, t
 from portal.ui.paging import asked, pager
 
 me = actor()
@@ -16,8 +16,8 @@ def _show(trial) -> None:  # noqa: ANN001
     left = t("contracts.days_left", days=trial.days_left) if trial.days_left >= 0 \
         else t("contracts.days_over", days=-trial.days_left)
     with st.container(border=True):
-        st.markdown(f"**{trial.number}** · {trial.result_title} · {trial.licensee}")
-        st.caption(f"{left} · {t('contracts.col.end')} {trial.end_date} · {trial.licensor}"
+        st.markdown(f"**{md(trial.number)}** · {md(trial.result_title)} · {md(trial.licensee)}")
+        st.caption(f"{left} · {t('contracts.col.end')} {trial.end_date} · {md(trial.licensor)}"
                    + (f" · {region_name(trial.city_code, lang())}" if me.is_province else ""))
         st.page_link("../pages/contract_detail.py", label=t("contracts.open_contract"),
                      query_params={"no": trial.number}, icon=":material/open_in_new:")

@@ -8,14 +8,14 @@ from portal.core.clock import fmt
 from portal.core.i18n import action_label
 from portal.core.regions import region_name
 from portal.dashboards.home import home_figures
-from portal.ui import actor, label, lang, refusals, t, yuan
+from portal.ui import actor, label, lang, md_table, refusals, t, tmd, yuan
 
 me = actor()
-st.title(t("home.title", name=me.display_name))
+st.title(tmd("home.title", name=me.display_name))
 with refusals():
     figures = home_figures(actor=me)
     scope = figures.organization or (region_name(me.city_code, lang()) if me.city_code else t("home.scope_province"))
-    st.caption(t("home.scope", scope=scope, role=role_label(me, lang())))
+    st.caption(tmd("home.scope", scope=scope, role=role_label(me, lang())))
     columns = st.columns(min(len(figures.metrics), 6))
     for col, metric in zip(columns, figures.metrics, strict=False):
         value = yuan(metric.value) if metric.money else f"{metric.value:,}"
@@ -29,24 +29,24 @@ with refusals():
              t("col.deal_amount"): yuan(row["deal_amount"])}
             for row in figures.per_city
         ])
-        st.table(frame.set_index(t("col.city")))
+        st.table(md_table(frame.set_index(t("col.city"))))
 
     if figures.pending:
         st.subheader(t("home.pending"))
-        st.table(pd.DataFrame([
+        st.table(md_table(pd.DataFrame([
             {t("col.result"): row["title"], t("col.status"): label("result_status", row["status"]),
              t("col.notice_end"): row["notice_end"].isoformat() if row["notice_end"] else ""}
             for row in figures.pending
-        ]).set_index(t("col.result")))
+        ]).set_index(t("col.result"))))
 
     if figures.ending:
         st.subheader(t("home.ending_list", days=figures.reminder_days))
         # a plain table (not a canvas grid): few rows, and readable by screen readers and tests
-        st.table(pd.DataFrame([
+        st.table(md_table(pd.DataFrame([
             {t("col.contract"): row["number"], t("col.result"): row["result"], t("col.licensee"): row["licensee"],
              t("col.end_date"): row["end_date"].isoformat(), t("col.days_left"): row["days_left"]}
             for row in figures.ending
-        ]).set_index(t("col.contract")))
+        ]).set_index(t("col.contract"))))
 
     if figures.recent:
         st.subheader(t("home.recent"))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from portal.core.clock import local
 from portal.roadshows.intents import public_item, submit_intent
-from portal.ui import label, refusals, t
+from portal.ui import label, md, refusals, t, tmd
 
 token = st.query_params.get("t", "")
 item = None
@@ -14,12 +14,12 @@ if item is None:
     st.stop()
 
 st.title(t("intents.title"))
-st.subheader(item.result_title)
-st.caption(t("intents.result_facts", institution=item.institution, field=label("field", item.field),
+st.subheader(md(item.result_title))
+st.caption(tmd("intents.result_facts", institution=item.institution, field=label("field", item.field),
              trl=item.trl, months=item.trial_months))
 if item.summary:
-    st.write(item.summary)
-st.caption(t("intents.at_roadshow", roadshow=item.roadshow_title,
+    st.markdown(md(item.summary))
+st.caption(tmd("intents.at_roadshow", roadshow=item.roadshow_title,
              when=local(item.starts_at).strftime("%Y-%m-%d %H:%M")))
 st.info(t("intents.intro"))
 
@@ -40,4 +40,4 @@ if sent:
                                 phone=phone, wants=wants, note=note)
         chosen = "、".join(label("intent_want", w) for w in receipt.wants)
         key = "intents.thanks_merged" if receipt.merged else "intents.thanks"
-        st.success(t(key, company=receipt.company_name, result=receipt.result_title, wants=chosen))
+        st.success(tmd(key, company=receipt.company_name, result=receipt.result_title, wants=chosen))

@@ -8,7 +8,7 @@ from portal.core import directory
 from portal.core.workflow import allowed_actions, may
 from portal.hub.matches import list_matches, log_follow_up, move_stage, next_stages, pipeline
 from portal.search.recommend import find_listed_results
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, label, md, refusals, t
 from portal.ui.matching import record_form
 from portal.ui.paging import asked, pager
 
@@ -70,7 +70,7 @@ with refusals():
         pager(page, "matches_page")
         chosen = rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
         if chosen is not None:
-            st.markdown(f"**{chosen.result_title}** · {chosen.enterprise_name}")
+            st.markdown(f"**{md(chosen.result_title)}** · {md(chosen.enterprise_name)}")
             st.text(chosen.notes or "—")
             targets = next_stages(me, chosen)
             if may(me, "record", "match_record") and not targets:

@@ -18,7 +18,7 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, label, refusals, t, tmd
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form, selected_row
 
@@ -49,7 +49,7 @@ def _new_form() -> None:
     if data is not None:
         with refusals():
             saved = save_result(actor=me, data=data)
-            st.success(t("pool.mine.saved", title=saved.title))
+            st.success(tmd("pool.mine.saved", title=saved.title))
 
 
 if chosen is None:
@@ -68,7 +68,7 @@ else:
             if data is not None:
                 with refusals():
                     saved = save_result(actor=me, data=data, result_id=chosen)
-                    st.success(t("pool.mine.updated", title=saved.title))
+                    st.success(tmd("pool.mine.updated", title=saved.title))
         else:
             st.caption(t("pool.mine.not_editable"))
         if "submit" in steps and st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
@@ -88,6 +88,6 @@ else:
                 with refusals():
                     row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue(),
                                          content_type=upload.type)
-                    st.success(t("pool.uploaded", name=row.filename))
+                    st.success(tmd("pool.uploaded", name=row.filename))
         st.divider()
         render_detail(me, chosen)

@@ -7,9 +7,9 @@ from portal.core.regions import region_name
 from portal.core.workflow import Subject, may
 from portal.pilot import platforms as pf
 from portal.pilot.rules import PLATFORM
-from portal.ui import actor, lang, refusals, show_flash, t, yuan
+from portal.ui import actor, lang, md, refusals, show_flash, t, yuan
 from portal.ui.paging import asked, pager
-from portal.ui.pilot import city_choice, md, platform_form, resource_form
+from portal.ui.pilot import city_choice, platform_form, resource_form
 
 me = actor()
 st.title(t("nav.pilot_platforms"))
@@ -27,7 +27,7 @@ with refusals():
     if not rows:
         st.info(t("pilot.none_found"))
     for p in rows:
-        title = f"{p.name} · {region_name(p.city_code, lang())} · {t('pilot.capacity_total', total=p.total_capacity)}"
+        title = f"{md(p.name)} · {region_name(p.city_code, lang())} · {t('pilot.capacity_total', total=p.total_capacity)}"
         with st.expander(title, expanded=len(rows) <= 3):
             st.markdown(f"**{t('pilot.host')}**：{md(p.host_name)}")
             if p.tags:

@@ -11,7 +11,7 @@ from portal.pool.excel import (
     import_results,
     template_workbook,
 )
-from portal.ui import actor, lang, refusals, t
+from portal.ui import actor, lang, refusal, refusals, t
 from portal.ui.downloads import XLSX
 
 me = actor()
@@ -34,7 +34,7 @@ if upload is not None and st.button(t("pool.io.run"), type="primary"):
                                     progress=lambda f: bar.progress(min(1.0, f), text=t("pool.io.progress")))
             st.success(t("pool.io.done", created=report.created, updated=report.updated, unchanged=report.unchanged))
         except ImportFailed as err:
-            st.error(err.message(lang()))
+            st.error(refusal(err, lang()))
             st.dataframe([{t("import.col_row"): e.row, t("import.col_column"): e.column, t("import.col_reason"): e.reason}
                           for e in err.errors[:200]], hide_index=True)
             st.download_button(t("pool.io.errors"), error_workbook(err.errors, lang()), file_name="导入错误.xlsx", mime=XLSX)

@@ -10,7 +10,7 @@ from portal.roadshows.cards import cards
 from portal.roadshows.decks import qr_png
 from portal.roadshows.listing import list_roadshows
 from portal.roadshows.rules import S
-from portal.ui import actor, refusals, t
+from portal.ui import actor, md, refusals, t
 from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, deck_buttons, when
 
 me = actor()
@@ -73,7 +73,7 @@ with refusals():
         st.stop()
     chosen = st.selectbox(t("presenter.choose"), shows, format_func=lambda r: f"{r.title}（{when(r)}）",
                           key="presenter_show")
-    st.caption(f"{chosen.venue or chosen.online_link} · {chosen.agency_name} · "
+    st.caption(f"{md(chosen.venue or chosen.online_link)} · {md(chosen.agency_name)} · "
                f"{t('roadshows.col.items')} {chosen.items}")
     start_at = st.number_input(t("presenter.start_at"), min_value=1, max_value=max(chosen.items, 1), value=1)
     if st.button(t("presenter.start"), type="primary"):

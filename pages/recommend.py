@@ -7,7 +7,7 @@ import streamlit as st
 from portal.core.regions import region_name
 from portal.hub.demands import get_demand, list_demands
 from portal.search.recommend import find_listed_results, recommend_for_demand, recommend_for_result
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, md, refusals, t
 from portal.ui.matching import record_form, slots_text, why_text
 
 me = actor()
@@ -25,18 +25,18 @@ with for_demand, refusals():
         start = next((i for i, d in enumerate(options) if str(d.id) == wanted), 0)
         demand = st.selectbox(t("rec.pick_demand"), options, index=start,
                               format_func=lambda d: f"{d.title} · {d.enterprise_name}")
-        st.caption(f"{label('field', demand.field)} · {demand.description or ''}")
+        st.caption(f"{label('field', demand.field)} · {md(demand.description)}")
         expand = st.toggle(t("rec.expansion"), value=True)
         recs = recommend_for_demand(actor=me, demand_id=demand.id, use_expansion=expand)
         if not recs:
             st.info(t("rec.none"))
         for i, r in enumerate(recs, start=1):
             with st.container(border=True):
-                st.markdown(f"**{i}. {r.title}**", help=r.number)
-                st.caption(" · ".join([r.owner_name, region_name(r.city_code, lang()), label("field", r.field),
+                st.markdown(f"**{i}. {md(r.title)}**", help=md(r.number))
+                st.caption(" · ".join([md(r.owner_name), region_name(r.city_code, lang()), label("field", r.field),
                                        t("rec.trl", trl=r.trl), slots_text(r.slots_left),
                                        t("rec.score", score=f"{r.score:.0f}")]))
-                st.write(why_text(r.why, r.field_match, r.field))
+                st.markdown(why_text(r.why, r.field_match, r.field))
                 record_form(key=f"d{i}", result_id=r.result_id, enterprise_org_id=demand.enterprise_org_id,
                             demand_id=demand.id)
 
@@ -53,9 +53,9 @@ with for_result, refusals():
             st.info(t("rec.no_fits"))
         for i, f in enumerate(fits, start=1):
             with st.container(border=True):
-                st.markdown(f"**{i}. {f.title}**")
-                st.caption(" · ".join([f.enterprise_name, region_name(f.city_code, lang()), label("field", f.field),
+                st.markdown(f"**{i}. {md(f.title)}**")
+                st.caption(" · ".join([md(f.enterprise_name), region_name(f.city_code, lang()), label("field", f.field),
                                        t("rec.score", score=f"{f.score:.0f}")]))
-                st.write(why_text(f.why, f.field_match, f.field))
+                st.markdown(why_text(f.why, f.field_match, f.field))
                 record_form(key=f"r{i}", result_id=picked.id, enterprise_org_id=f.enterprise_org_id,
                             demand_id=f.demand_id if isinstance(f.demand_id, uuid.UUID) else None)

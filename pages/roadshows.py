@@ -7,7 +7,7 @@ import streamlit as st
 from portal.core.workflow import may
 from portal.roadshows.listing import get_roadshow, list_roadshows
 from portal.roadshows.rules import ROADSHOW
-from portal.ui import actor, label, refusals, show_flash, t
+from portal.ui import actor, label, md, refusals, show_flash, t, tmd
 from portal.ui import roadshow_admin as admin
 from portal.ui.paging import asked, pager
 from portal.ui.roadshows import when
@@ -46,8 +46,8 @@ with refusals():
     chosen = st.selectbox(t("roadshows.choose"), rows, key="roadshow_pick",
                           format_func=lambda r: f"{r.title}（{when(r)} · {label('roadshow_status', r.status)}）")
     show = get_roadshow(actor=me, roadshow_id=chosen.id)
-    st.subheader(show.title)
-    st.caption(t("roadshows.status_line", status=label("roadshow_status", show.status), when=when(show),
+    st.subheader(md(show.title))
+    st.caption(tmd("roadshows.status_line", status=label("roadshow_status", show.status), when=when(show),
                  place=show.venue or show.online_link, agency=show.agency_name))
     admin.status_buttons(me, show)
     tabs = st.tabs([t("roadshows.tab_items"), t("roadshows.tab_details"), t("roadshows.tab_attendance"),

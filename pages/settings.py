@@ -12,7 +12,7 @@ from portal.core.clock import fmt
 from portal.core.errors import PermissionDenied
 from portal.core.regions import PROVINCE_CODE, region_name
 from portal.core.workflow import may
-from portal.ui import actor, done, label, lang, refusals, show_flash, t
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
 from portal.ui.downloads import downloads
 
 me = actor()
@@ -103,5 +103,5 @@ with refusals():
     if sets_floors:
         floors_history = settings.policy_history(actor=me, region_code=PROVINCE_CODE)
         if floors_history:
-            st.caption(t("settings.floors_history", version=floors_history[0].version,
+            st.caption(tmd("settings.floors_history", version=floors_history[0].version,
                          when=fmt(floors_history[0].changed_at), who=floors_history[0].changed_by))

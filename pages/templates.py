@@ -16,7 +16,7 @@ from portal.contracts.templates import (
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.core.workflow import may
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, refusals, t, tmd
 
 me = actor()
 st.title(t("nav.templates"))
@@ -29,7 +29,7 @@ with refusals():
                            format_func=lambda k: label("contract_kind", k))
     versions = list_templates(actor=me, city_code=city, kind=kind)
     current = current_template(actor=me, city_code=city, kind=kind)
-    st.info(t("templates.current", version=current.version, title=current.title))
+    st.info(tmd("templates.current", version=current.version, title=current.title))
     if city is not None and not versions:
         st.caption(t("templates.inherits"))
     if may(me, "edit", TemplateScope(city)):

@@ -8,7 +8,7 @@ from portal.admin.users import Binding
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.core.workflow import allowed_actions
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, refusals, t, tmd
 
 # the actions of the change tab, as the workflow names them → their catalogue keys
 CHANGES = {"disable": "users.action_disable", "enable": "users.action_enable", "reset_password": "users.action_reset"}
@@ -66,7 +66,7 @@ with refusals():
                     user = users.add_user(actor=me, username=username, display_name=display, password=password,
                                           role=role, city_code=city, agency_id=agency, organization_id=org,
                                           is_city_admin=is_admin)
-                    st.success(t("users.added", username=user.username))
+                    st.success(tmd("users.added", username=user.username))
 
     with change_tab:
         by_name = {r.username: r for r in rows}
@@ -81,4 +81,4 @@ with refusals():
                         users.reset_password(actor=me, username=target, new_password=new_password)
                     else:
                         users.set_disabled(actor=me, username=target, disabled=action == "disable")
-                    st.success(t("users.changed", username=target))
+                    st.success(tmd("users.changed", username=target))

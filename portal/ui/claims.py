@@ -17,7 +17,7 @@ from portal.core.clock import fmt, today
 from portal.core.policy import current_policy
 from portal.core.regions import counties, region_name
 from portal.core.workflow import allowed_actions
-from portal.ui import done, label, lang, refusals, t, yuan
+from portal.ui import done, label, lang, md, md_table, refusals, t, tmd, yuan
 
 KEY = "claim_form_key"
 
@@ -56,7 +56,7 @@ def new_claim(me: Actor) -> None:
     local = current_policy(me.city_code).labels  # the city's own programme names (settings page)
 
     def kind_label(k: str) -> str:
-        return f"{label('claim_kind', k)}（{local[k]}）" if local.get(k) else label("claim_kind", k)
+        return f"{label('claim_kind', k)}（{md(local[k])}）" if local.get(k) else label("claim_kind", k)
 
     kind = st.radio(t("field.claim_kind"), list(ClaimKind), format_func=kind_label, horizontal=True,
                     key="new_claim_kind")
@@ -124,7 +124,7 @@ def new_claim(me: Actor) -> None:
 
 def detail(me: Actor, row: ClaimRow) -> None:
     """One claim: its figures, evidence, and the steps the user may take."""
-    st.markdown(f"**{row.reference} · {label('claim_kind', row.kind)} · {label('claim_status', row.status)} · "
+    st.markdown(f"**{md(row.reference)} · {label('claim_kind', row.kind)} · {label('claim_status', row.status)} · "
                 f"{yuan(row.amount)}**")
     steps = allowed_actions(me, row)
     facts = {
@@ -139,13 +139,13 @@ def detail(me: Actor, row: ClaimRow) -> None:
     if row.paid_on:
         facts[t("field.paid_on")] = row.paid_on.isoformat()
         facts[t("field.payment_ref")] = row.payment_ref
-    st.table(pd.DataFrame({t("claims.col.item"): list(facts), t("claims.col.value"): list(facts.values())})
-             .set_index(t("claims.col.item")))
+    st.table(md_table(pd.DataFrame({t("claims.col.item"): list(facts), t("claims.col.value"): list(facts.values())})
+                      .set_index(t("claims.col.item"))))
     files = evidence.list_attachments(actor=me, claim_id=row.id)
     st.markdown(f"**{t('field.attachment')}**")
     for f in files:
         name, mime, body = evidence.read_attachment(actor=me, claim_id=row.id, attachment_id=f.id)
-        st.download_button(f"{name}（{f.size:,} B）", body, file_name=name, mime=mime, key=f"att_{f.id}")
+        st.download_button(f"{md(name)}（{f.size:,} B）", body, file_name=name, mime=mime, key=f"att_{f.id}")
     if not files:
         st.caption(t("claims.no_files"))
     if "attach" in steps:
@@ -154,7 +154,7 @@ def detail(me: Actor, row: ClaimRow) -> None:
             with refusals():
                 evidence.add_attachment(actor=me, claim_id=row.id, filename=upload.name,
                                         content_type=upload.type or "", data=upload.getvalue())
-                done(t("claims.attached", name=upload.name))
+                done(tmd("claims.attached", name=upload.name))
     _actions(me, row, [s for s in steps if s != "attach"])
 
 

@@ -26,7 +26,7 @@ from portal.core.clock import fmt, today
 from portal.core.regions import region_name
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
-from portal.ui import done, label, lang, refusals, t, yuan
+from portal.ui import done, label, lang, refusals, t, tmd, yuan
 
 OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
 
@@ -214,7 +214,7 @@ def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
                 p = add_policy(actor=me, contract_id=c.id, insurer_org_id=insurer[0] if insurer else None,
                                policy_number=number, product=product, premium=premium, coverage=coverage,
                                start_date=start, end_date=end)
-                done(t("contracts.policy_added", number=p.policy_number))
+                done(tmd("contracts.policy_added", number=p.policy_number))
     if not detail.policies or not may(me, "redeem", "voucher"):
         return
     with redeem_col.expander(t("contracts.redeem")):

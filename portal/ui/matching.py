@@ -13,14 +13,15 @@ from portal.core.regions import region_name
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices, record_match
 from portal.search.recommend import WhyTerm
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import Markdown, actor, label, lang, md, refusals, t, tmd
 
 
-def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> str:
-    """'Why: 电池 · 正极材料（由“鼓起来”联想） · same field' as plain text (never HTML)."""
-    parts = [t("rec.via", term=w.term, via=w.via) if w.via else w.term for w in why]
+def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> Markdown:
+    """'Why: 电池 · 正极材料（由“鼓起来”联想） · same field' for st.markdown: the terms are words of
+    users' own texts, escaped."""
+    parts = [tmd("rec.via", term=w.term, via=w.via) if w.via else md(w.term) for w in why]
     parts.append(t("rec.same_field") if field_match else t("rec.other_field", field=label("field", field)))
-    return t("rec.why") + " · ".join(parts)
+    return Markdown(t("rec.why") + " · ".join(parts))
 
 
 def slots_text(left: int | None) -> str:

@@ -24,14 +24,7 @@ from portal.pilot.calendar import (
     week_of,
 )
 from portal.pilot.rules import PLATFORM
-from portal.ui import done, label, lang, refusals, t, yuan
-
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:=")
-
-
-def md(text: str | None) -> str:
-    """User text made inert inside Markdown (no emphasis, links, badges or HTML)."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text or ""))
+from portal.ui import done, label, lang, refusals, t, tmd, yuan
 
 
 def city_choice(me: Actor, *, key: str, allow_all: bool = True) -> str | None:
@@ -177,7 +170,7 @@ def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None
                               opening_hours=hours, contact_name=contact, contact_phone=phone)
                 if platform is None:
                     made = pf.create_platform(actor=me, city_code=city_code, **fields)
-                    done(t("pilot.platform_added", name=made.name))
+                    done(tmd("pilot.platform_added", name=made.name))
                 else:
                     pf.update_platform(actor=me, platform_id=platform.id, county_code=platform.county_code,
                                        **fields)
@@ -200,7 +193,7 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
                 if current is None:
                     made = pf.add_resource(actor=me, platform_id=platform.id, name=name, capacity=capacity,
                                            price_per_day=price)
-                    done(t("pilot.resource_added", name=made.name))
+                    done(tmd("pilot.resource_added", name=made.name))
                 else:
                     pf.update_resource(actor=me, resource_id=current.id, name=name, capacity=capacity,
                                        price_per_day=price)

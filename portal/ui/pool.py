@@ -14,7 +14,7 @@ from portal.core.actor import Actor
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.pool import approval, browse, disclosure
-from portal.ui import label, lang, refusals, t
+from portal.ui import label, lang, md, md_table, refusals, t, tmd
 
 
 def notice_text(view: approval.NoticeView | None) -> str | None:
@@ -43,23 +43,23 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
     with refusals():
         d = browse.result_detail(actor=me, result_id=result_id)
         r = d.result
-        st.subheader(r.title)
-        st.caption(f"{r.number} · {label('result_type', r.type)} · {label('field', r.field)} · "
+        st.subheader(md(r.title))
+        st.caption(f"{md(r.number)} · {label('result_type', r.type)} · {label('field', r.field)} · "
                    f"{region_name(r.city_code, lang())} · {label('result_status', r.status)}")
         cols = st.columns([2, 2, 1, 1])
-        cols[0].markdown(f"**{t('pool.owner')}**  \n{d.owner}")
+        cols[0].markdown(f"**{t('pool.owner')}**  \n{md(d.owner)}")
         cols[1].markdown(f"**{t('pool.slots')}**  \n{slots_text(d)}")
         cols[2].metric("TRL", r.trl)
         cols[3].metric(t("pool.running"), d.running)
         if d.notice is not None and d.notice.open:
             (st.warning if d.notice.state == "paused" else st.info)(notice_text(d.notice))
         if r.inventors:
-            st.markdown(t("pool.inventors", names=r.inventors))
-        st.markdown(r.abstract or "")
+            st.markdown(tmd("pool.inventors", names=r.inventors))
+        st.markdown(md(r.abstract))
         if r.keywords:
-            st.markdown(t("pool.keywords", words=r.keywords.replace(",", "、")))
+            st.markdown(tmd("pool.keywords", words=r.keywords.replace(",", "、")))
         st.markdown(t("pool.trial_terms", months=r.trial_months, free=t("pool.free") if r.free_during_trial
-                      else t("pool.not_free")) + (f" · {t('pool.price')}：{r.price_guidance}" if r.price_guidance else ""))
+                      else t("pool.not_free")) + (f" · {t('pool.price')}：{md(r.price_guidance)}" if r.price_guidance else ""))
         if r.fiscally_funded and r.grant_date:
             st.caption(t("pool.fiscal_yes", date=r.grant_date.isoformat()) +
                        (f" · {label('exclusion_reason', r.exclusion_reason)}" if r.exclusion_reason else ""))
@@ -68,11 +68,11 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         if d.in_scope:
             st.markdown(f"**{t('pool.current_trials')}**")
             if d.trials:
-                st.table(pd.DataFrame([{t("pool.col.contract"): tr.number, t("pool.col.licensee"): tr.licensee,
+                st.table(md_table(pd.DataFrame([{t("pool.col.contract"): tr.number, t("pool.col.licensee"): tr.licensee,
                                         t("pool.col.start"): tr.start_date.isoformat(),
                                         t("pool.col.end"): tr.end_date.isoformat() if tr.end_date else "",
                                         t("pool.col.status"): label("contract_status", tr.status)}
-                                       for tr in d.trials]))
+                                       for tr in d.trials])))
             else:
                 st.caption(t("pool.no_trials"))
         if d.attachments:
@@ -82,10 +82,10 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         steps = approval.history(actor=me, result_id=r.id)
         if steps:
             with st.expander(t("pool.history"), expanded=d.in_scope):
-                st.table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): _step_label(s.action),
+                st.table(md_table(pd.DataFrame([{t("pool.col.time"): fmt(s.at), t("pool.col.step"): _step_label(s.action),
                                         t("pool.col.status"): label("result_status", s.to_status),
                                         t("pool.col.actor"): s.actor_name, t("pool.col.reason"): s.reason}
-                                       for s in steps]))
+                                       for s in steps])))
         objections = approval.objections_of(actor=me, result_id=r.id)
         pending = [o for o in objections if o.pending]
         resolved = [o for o in objections if not o.pending]
@@ -98,9 +98,9 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
 
 
 def _objection_table(rows: list[approval.ObjectionRow]) -> None:
-    st.table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
+    st.table(md_table(pd.DataFrame([{t("pool.col.objector"): o.objector_name, t("pool.col.contact"): o.objector_contact,
                             t("pool.col.reason"): o.reason, t("pool.col.status"): label("objection_status", o.status),
-                            t("pool.col.resolution"): o.resolution} for o in rows]))
+                            t("pool.col.resolution"): o.resolution} for o in rows])))
 
 
 def _step_label(action: str) -> str:
@@ -114,9 +114,9 @@ def _download_button(me: Actor, result_id: uuid.UUID, att_id: uuid.UUID, name: s
     if st.session_state.get(key):
         with refusals():
             filename, ctype, data = disclosure.read_attachment(actor=me, result_id=result_id, attachment_id=att_id)
-            st.download_button(t("pool.download", name=filename), data, file_name=filename, mime=ctype, key=f"dl_{att_id}")
+            st.download_button(tmd("pool.download", name=filename), data, file_name=filename, mime=ctype, key=f"dl_{att_id}")
     else:
-        st.button(t("pool.download", name=name), key=key)
+        st.button(tmd("pool.download", name=name), key=key)
 
 
 def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from portal.core.workflow import allowed_actions, may
 from portal.roadshows import attendance, cards, intents, items, plans, summary
 from portal.roadshows.listing import RoadshowRow
 from portal.roadshows.plans import RoadshowInput
-from portal.ui import done, label, lang, refusals, t
+from portal.ui import done, label, lang, md, refusals, t, tmd
 from portal.ui.paging import asked, pager
 from portal.ui.roadshows import deck_buttons, slot
 
@@ -29,7 +29,7 @@ INTENT_PAGE_SIZE = 50
 def plan_form(me: Actor, show: RoadshowRow | None) -> None:
     """The new-roadshow form (show None) or the details form of show."""
     if show is not None and not may(me, "update", show):
-        st.write(show.description)
+        st.markdown(md(show.description))
         return
     if show is None and not may(me, "create", "roadshow"):
         return
@@ -69,7 +69,7 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
     with refusals():
         if show is None:
             made = plans.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None)
-            done(t("roadshows.created", title=made.title))
+            done(tmd("roadshows.created", title=made.title))
         else:
             plans.update_roadshow(actor=me, roadshow_id=show.id, data=data)
             done(t("roadshows.saved"))

@@ -15,7 +15,7 @@ from portal.admin.users import record_login
 from portal.core.actor import Actor
 from portal.core.auth import authenticator_credentials, load_actor, role_label
 from portal.core.settings import get_settings
-from portal.ui import lang, t
+from portal.ui import lang, t, tmd
 
 _STATE_KEYS = ("actor", "authentication_status", "username", "name", "roles", "email")
 
@@ -47,7 +47,7 @@ def _signed_in(authenticator: stauth.Authenticate) -> Actor | None:
         return None
     st.session_state["actor"] = current
     with st.sidebar:
-        st.caption(t("auth.signed_in_as", name=current.display_name, role=role_label(current, lang())))
+        st.caption(tmd("auth.signed_in_as", name=current.display_name, role=role_label(current, lang())))
     authenticator.logout(t("auth.logout"), location="sidebar", key="logout_button")
     if not st.session_state.get("authentication_status"):  # the button was pressed in this run
         _forget()

@@ -14,6 +14,7 @@ from db import engine as db_engine
 from db.reference import ensure_regions
 from portal.core.settings import get_settings
 from seed.demo import load_demo
+from tests.markdown_cases import readable
 
 APP = str(Path(__file__).resolve().parents[2] / "portal" / "app.py")
 
@@ -87,13 +88,14 @@ def tables(at: AppTest) -> list:
 
 def texts(at: AppTest) -> str:
     """Everything a user reads on the page, joined (titles, markdown, metrics, captions, alerts,
-    table cells)."""
+    table cells), as read: Markdown escapes resolved."""
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    for df in [*at.dataframe, *at.table]:
+        parts += [readable(str(e.value)) for e in getattr(at, kind)]
+    parts += [f"{readable(m.label)} {m.value}" for m in at.metric]
+    # st.table cells are Markdown, st.dataframe's are plain text
+    for df, shown in [*((d, str) for d in at.dataframe), *((d, readable) for d in at.table)]:
         frame = df.value.reset_index()
         parts += [str(c) for c in frame.columns]
-        parts += [str(v) for v in frame.astype(str).to_numpy().ravel()]
+        parts += [shown(str(v)) for v in frame.astype(str).to_numpy().ravel()]
     return "\n".join(parts)
