@@ -19,7 +19,7 @@ from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
 from portal.core.errors import PortalError  # noqa: E402
 from portal.core.settings import get_settings  # noqa: E402
-from portal.ui import lang, remember_language, settle_heap, t  # noqa: E402
+from portal.ui import lang, refusal, remember_language, settle_heap, t  # noqa: E402
 from portal.ui.signin import sign_in_gate  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
@@ -79,7 +79,7 @@ def _run(nav) -> None:  # noqa: ANN001
     try:
         nav.run()
     except PortalError as err:  # a refusal a page forgot to catch
-        st.error(err.message(lang()))
+        st.error(refusal(err, lang()))
     except Exception:  # noqa: BLE001
         if get_settings().raise_errors:  # tests want the real exception
             raise
@@ -93,7 +93,7 @@ def main() -> None:
         configure()
         check_connection()
     except PortalError as err:
-        st.error(err.message(lang()))
+        st.error(refusal(err, lang()))
         st.stop()
     nav = None
     if not st.session_state.get("authentication_status"):
