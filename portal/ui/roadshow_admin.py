@@ -20,7 +20,7 @@ from portal.roadshows.listing import RoadshowRow
 from portal.roadshows.plans import RoadshowInput
 from portal.ui import done, label, lang, refusals, t
 from portal.ui.paging import asked, pager
-from portal.ui.roadshows import deck_buttons, slot
+from portal.ui.roadshows import deck_buttons, qr_warning, slot
 
 INTENT_PAGE_SIZE = 50
 
@@ -76,8 +76,11 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
 
 
 def status_buttons(me: Actor, show: RoadshowRow) -> None:
-    """Publish a draft, close a published roadshow (whichever the table allows now)."""
+    """Publish a draft, close a published roadshow (whichever the table allows now); while either
+    is possible, the QR codes matter, so the warning shows when phones cannot open them."""
     actions = allowed_actions(me, show)
+    if {"publish", "close"} & set(actions):
+        qr_warning()
     if "publish" in actions and st.button(t("roadshows.publish"), type="primary", key=f"publish_{show.id}"):
         with refusals():
             plans.publish_roadshow(actor=me, roadshow_id=show.id)
@@ -321,11 +324,15 @@ def numbers_tab(me: Actor, show: RoadshowRow) -> None:
 
 def export_tab(me: Actor, show: RoadshowRow) -> None:
     """The decks, and the items' public intent links once their QR pages take intents."""
+    warned = False
     if may(me, "deck", show):
         st.caption(t("roadshows.export_hint"))
-        deck_buttons(me, show)
+        warned = qr_warning()
+        deck_buttons(me, show, warn=False)
     if not may(me, "share_links", show):
         return
+    if not warned:
+        qr_warning()
     st.markdown(f"**{t('roadshows.qr_links')}**")
     for card in cards.cards(actor=me, roadshow_id=show.id):
         st.text(f"{card.position}. {card.title}")

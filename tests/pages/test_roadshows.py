@@ -262,6 +262,31 @@ def test_operator_page_has_no_merge_without_repeats(app) -> None:  # noqa: ANN00
     assert "同一企业的多条登记：对照与合并" not in [e.label for e in at.expander]
 
 
+LOCAL_WARNING = "⚠ 二维码指向 http://localhost:8501：这是本机地址，现场观众的手机扫码无法打开。"
+
+
+def test_loopback_qr_codes_are_warned_about_on_the_roadshow_and_presenter_pages(app) -> None:  # noqa: ANN001
+    at = _open("hz_operator", "roadshows.py")  # a draft about to be published
+    assert [b.label for b in at.button if b.label == "发布"] and LOCAL_WARNING in texts(at)
+    at = _open("presenter", "presenter.py")
+    assert LOCAL_WARNING in texts(at)
+    next(b for b in at.button if b.label == "开始演示").click().run()
+    (warning,) = [e.value for e in at.error]
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert warning.startswith("⚠ 二维码指向 http://localhost:8501/intent?t=")  # the very address the card encodes
+    assert "rs-card" in html
+
+
+def test_no_warning_once_the_public_base_url_is_reachable(app, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("PORTAL_PUBLIC_BASE_URL", "https://portal.example.gov.cn")
+    get_settings.cache_clear()
+    at = _open("hz_operator", "roadshows.py")
+    assert [b.label for b in at.button if b.label == "发布"] and "二维码指向" not in texts(at)
+    at = _open("presenter", "presenter.py")
+    next(b for b in at.button if b.label == "开始演示").click().run()
+    assert not at.error and "二维码指向" not in texts(at)
+
+
 def test_attendance_desk_refuses_a_markup_name(own_demo: Path) -> None:
     at = _open("hz_operator", "roadshows.py")
     published = next(o for o in at.selectbox(key="roadshow_pick").options if "已发布" in o)
