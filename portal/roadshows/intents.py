@@ -177,11 +177,21 @@ def _matched():  # noqa: ANN202
             .limit(1).scalar_subquery())
 
 
-def _repeats():  # noqa: ANN202
+def _twins() -> tuple:
     twin = aliased(Intent)
-    return (select(func.count()).select_from(twin)
-            .where(twin.roadshow_item_id == Intent.roadshow_item_id, twin.credit_code == Intent.credit_code,
-                   twin.id != Intent.id).scalar_subquery())
+    return twin, (twin.roadshow_item_id == Intent.roadshow_item_id, twin.credit_code == Intent.credit_code,
+                  twin.id != Intent.id)
+
+
+def _repeats():  # noqa: ANN202
+    twin, same = _twins()
+    return select(func.count()).select_from(twin).where(*same).scalar_subquery()
+
+
+def _repeated():  # noqa: ANN202
+    # EXISTS stops at the first twin: a flood of one credit code must not make the filter quadratic
+    twin, same = _twins()
+    return select(twin.id).where(*same).exists()
 
 
 def row_query():  # noqa: ANN201
@@ -211,7 +221,7 @@ def list_intents(*, actor: Actor, roadshow_id: uuid.UUID | None = None, result_i
     if result_id is not None:
         conds.append(Intent.result_id == as_id(result_id))
     if repeats_only:
-        conds.append(_repeats() > 0)
+        conds.append(_repeated())
     order = ((Intent.roadshow_item_id, Intent.credit_code, Intent.created_at, Intent.id) if repeats_only
              else (Intent.created_at.desc(), Intent.id))
     stmt = INTENT.scope_filter(row_query(), actor, COLUMNS).where(*conds)

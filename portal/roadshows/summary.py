@@ -15,7 +15,7 @@ from db.models.enums import ContractKind
 from portal.core.actor import Actor
 from portal.core.clock import TZ
 from portal.core.service import reader
-from portal.roadshows.counting import LIVE, companies_of, counted
+from portal.roadshows.counting import LIVE, companies_of, counted_of_roadshow
 from portal.roadshows.moments import aware
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW
@@ -63,7 +63,7 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
         present = one(select(func.count()).select_from(RoadshowAttendance)
                       .where(RoadshowAttendance.roadshow_id == rid, RoadshowAttendance.present == True))  # noqa: E712
         # companies, not submissions: a repeat or a merged submission counts once (counting)
-        intents = one(select(func.count()).select_from(Intent).where(Intent.roadshow_id == rid, counted()))
+        intents = one(counted_of_roadshow(rid))
         companies = one(select(func.count(func.distinct(Intent.credit_code))).where(Intent.roadshow_id == rid, LIVE))
         matches = one(select(func.count()).select_from(Match).where(Match.roadshow_id == rid))
         # Trials that came from it: through one of its matches, or signed by an enterprise that left
