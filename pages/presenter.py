@@ -11,7 +11,7 @@ from portal.roadshows.decks import qr_png
 from portal.roadshows.listing import list_roadshows
 from portal.roadshows.rules import S
 from portal.ui import actor, md, refusals, t
-from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, deck_buttons, when
+from portal.ui.roadshows import KEYS_JS, PRESENTER_CSS, card_html, deck_buttons, qr_warning, when
 
 me = actor()
 
@@ -43,6 +43,7 @@ def _present(show_id: uuid.UUID) -> None:
         position = 1
     card = deck[position - 1]
     st.html(PRESENTER_CSS)
+    qr_warning(card.url)  # above the card, with the very address its QR code encodes
     st.html(card_html(card, qr_png(card.url, box=8)))
     left, mid, right, gap, out = st.columns([1.2, 1.2, 1.2, 5, 1])
     left.button(t("presenter.prev"), key="presenter_prev", on_click=_go, args=(position - 1,),
@@ -79,5 +80,6 @@ with refusals():
     if st.button(t("presenter.start"), type="primary"):
         st.query_params.update({"show": str(chosen.id), "card": str(int(start_at))})
         st.rerun()
+    warned = qr_warning()  # before the show starts, while there is time to fix it
     if may(me, "deck", chosen):
-        deck_buttons(me, chosen)
+        deck_buttons(me, chosen, warn=not warned)

@@ -217,3 +217,109 @@ def test_attendance_merges_by_company(world) -> None:  # noqa: ANN001
                                       credit_code="91330106ABCDEFGHIJ")
     assert err.value.field == "credit_code"
     assert len(list_attendance(actor=world.hz.operator, roadshow_id=show.id)) == 1
+
+
+# --- QR codes phones cannot open -----------------------------------------------------------------
+
+LOCAL_BASES = ["http://localhost:8501", "http://LOCALHOST.:8601/", "http://127.0.0.1:8501", "http://127.8.9.1",
+               "http://127.1:8501", "http://[::1]:8501", "http://0.0.0.0:8501", "http://[::]:8501", "http://0:8501",
+               "http://[::ffff:127.0.0.1]/", "http://app.localhost:8501", "localhost:8501", "", "http://[::1"]
+PUBLIC_BASES = ["https://portal.example.gov.cn", "http://192.168.1.20:8501", "http://10.0.0.5:8501",
+                "https://xianyong.zj.gov.cn/portal", "http://[2001:db8::1]:8501", "http://localhost-portal.cn"]
+
+
+def test_loopback_and_unspecified_bases_are_told_apart_from_reachable_ones() -> None:
+    from portal.roadshows.links import phones_cannot_open
+
+    assert [u for u in LOCAL_BASES if not phones_cannot_open(u)] == []
+    assert [u for u in PUBLIC_BASES if phones_cannot_open(u)] == []
+
+
+@pytest.fixture
+def public_base(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Set PORTAL_PUBLIC_BASE_URL for one test: base_url(value)."""
+    from portal.core.settings import get_settings
+
+    def base_url(value: str) -> None:
+        monkeypatch.setenv("PORTAL_PUBLIC_BASE_URL", value)
+        get_settings.cache_clear()
+
+    yield base_url
+    get_settings.cache_clear()
+
+
+def _pdf_text_runs(data: bytes) -> int:
+    """How many text-showing operators the PDF's page streams (ASCII85 over Flate) hold."""
+    import base64
+    import re
+    import zlib
+
+    runs = 0
+    for stream in re.findall(rb"\bstream\r?\n(.*?)\s*endstream", data, re.S):
+        try:
+            content = zlib.decompress(base64.a85decode(stream[:-2]) if stream.endswith(b"~>") else stream)
+        except (ValueError, zlib.error):
+            continue
+        runs += len(re.findall(rb"\bTj\b|\bTJ\b", content))
+    return runs
+
+
+def _pptx_cover(data: bytes) -> str:
+    import io
+
+    from pptx import Presentation
+
+    cover = Presentation(io.BytesIO(data)).slides[0]
+    return "\n".join(shape.text_frame.text for shape in cover.shapes if shape.has_text_frame)
+
+
+def test_decks_and_publishing_warn_while_qr_codes_point_at_this_machine(world, public_base, caplog) -> None:  # noqa: ANN001
+    from portal.roadshows import decks
+
+    public_base("http://localhost:8601")
+    with caplog.at_level("WARNING", logger="portal.roadshows.plans"):
+        show, _ = plan(world.hz, n_items=1, publish=True)
+    assert any("http://localhost:8601" in r.getMessage() for r in caplog.records)
+    cover = _pptx_cover(decks.deck_pptx(actor=world.hz.operator, roadshow_id=show.id))
+    assert "二维码指向本机地址 http://localhost:8601" in cover and "PORTAL_PUBLIC_BASE_URL" in cover
+    assert "phones cannot open" in _pptx_cover(decks.deck_pptx(actor=world.hz.operator, roadshow_id=show.id,
+                                                               lang="en"))
+    local_pdf = _pdf_text_runs(decks.deck_pdf(actor=world.hz.operator, roadshow_id=show.id))
+    assert cards(actor=world.hz.operator, roadshow_id=show.id)[0].url.startswith("http://localhost:8601/intent?t=")
+
+    public_base("https://portal.example.gov.cn")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="portal.roadshows.plans"):
+        other, _ = plan(world.hz, title="第二场路演", n_items=1, publish=True)
+    assert not caplog.records
+    cover = _pptx_cover(decks.deck_pptx(actor=world.hz.operator, roadshow_id=show.id))
+    assert "二维码" not in cover and show.title in cover
+    assert _pdf_text_runs(decks.deck_pdf(actor=world.hz.operator, roadshow_id=show.id)) < local_pdf
+    assert cards(actor=world.hz.operator, roadshow_id=other.id)[0].url.startswith(
+        "https://portal.example.gov.cn/intent?t=")
+
+
+def test_portal_demo_says_when_its_qr_codes_are_for_this_machine_only(public_base, monkeypatch, capsys) -> None:  # noqa: ANN001
+    import argparse
+
+    from portal.cli import serve_cmd
+
+    args = argparse.Namespace(port=8601, lang="zh")
+    monkeypatch.delenv("PORTAL_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.chdir(tmp := __import__("tempfile").mkdtemp())  # no .env here
+    from portal.core.settings import get_settings
+
+    get_settings.cache_clear()
+    assert serve_cmd.public_base_url(8601) == "http://localhost:8601"
+    serve_cmd._say_ready(args)
+    out = capsys.readouterr().out
+    assert "http://localhost:8601" in out and "手机扫码打不开" in out and "PORTAL_PUBLIC_BASE_URL" in out
+    public_base("http://192.168.1.20:8601")
+    serve_cmd._say_ready(args)
+    out = capsys.readouterr().out
+    assert "http://localhost:8601" in out and "手机" not in out  # where to open it here; phones are fine
+    # a base URL from .env is what the server gets (the command used to override it with localhost)
+    monkeypatch.delenv("PORTAL_PUBLIC_BASE_URL")
+    (__import__("pathlib").Path(tmp) / ".env").write_text("PORTAL_PUBLIC_BASE_URL=https://portal.example.gov.cn\n")
+    get_settings.cache_clear()
+    assert serve_cmd.public_base_url(8601) == "https://portal.example.gov.cn"

@@ -56,13 +56,33 @@ def prepare_demo(*, reset: bool = False) -> dict[str, int]:
         return load_demo(s)
 
 
+def public_base_url(port: int) -> str:
+    """The address QR codes will print: PORTAL_PUBLIC_BASE_URL (environment or .env), else this
+    machine on port (fine for a demo on one computer, useless to a phone in the room)."""
+    from portal.core.settings import get_settings
+
+    settings = get_settings()
+    return settings.public_base_url if "public_base_url" in settings.model_fields_set else f"http://localhost:{port}"
+
+
+def _say_ready(args: argparse.Namespace) -> None:
+    """Where the portal answers, and whether phones can open its QR codes."""
+    from portal.roadshows.links import phones_cannot_open
+
+    say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
+    base = public_base_url(args.port)
+    if phones_cannot_open(base):
+        say(args, "cli.qr_local", url=base, port=args.port)
+
+
 def _run_streamlit(args: argparse.Namespace) -> int:
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
            "--server.address", args.host, "--server.headless", "true" if headless else "false",
            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
            "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
-    env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=os.environ.get("PORTAL_PUBLIC_BASE_URL", f"http://localhost:{args.port}"))
+    # a PORTAL_PUBLIC_BASE_URL from .env is kept (it used to be overridden by localhost here)
+    env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=public_base_url(args.port))
     # Become the server (no child left behind when a supervisor or a test stops us by PID).
     os.execve(sys.executable, cmd, env)
     return 0  # not reached
@@ -78,7 +98,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
         say(args, "cli.demo_loaded", results=counts["results"], cities=counts["cities"])
     else:
         say(args, "cli.demo_kept", path=get_engine().url.render_as_string(hide_password=True))
-    say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
+    _say_ready(args)
     say(args, "cli.demo_accounts", password=DEMO_PASSWORD)
     from portal.core.i18n import label
 
@@ -99,6 +119,6 @@ def serve_cmd(args: argparse.Namespace) -> int:
     check_connection()
     if current_revision(get_engine()) != head_revision():
         raise ConfigError("error.schema_outdated")
-    say(args, "cli.demo_ready", url=f"http://localhost:{args.port}")
+    _say_ready(args)
     sys.stdout.flush()
     return _run_streamlit(args)

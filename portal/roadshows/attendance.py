@@ -15,6 +15,7 @@ from portal.core.audit import audited_add, audited_change
 from portal.core.errors import NotFound, PermissionDenied
 from portal.core.scope import as_id
 from portal.core.service import reader, service
+from portal.roadshows import names
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW
 
@@ -23,7 +24,7 @@ from portal.roadshows.rules import ROADSHOW
 def register_attendance(s: Session, *, actor: Actor, roadshow_id: uuid.UUID, company_name: str, credit_code: str,
                         present: bool = False) -> RoadshowAttendance:
     """Register an enterprise for a roadshow (one row per company; a repeat updates it)."""
-    name = validation.text(company_name, field="intent_company_name", max_length=120)
+    name = names.company_name(company_name)  # no markup, some letters, as on the QR page
     code = validation.credit_code(credit_code, field="credit_code")
     show = load_show(s, actor, "attend", roadshow_id, lock=True)
     row = s.exec(select(RoadshowAttendance).where(RoadshowAttendance.roadshow_id == show.id,

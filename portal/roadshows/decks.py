@@ -27,6 +27,7 @@ from portal.core.errors import ConfigError
 from portal.core.regions import region_name
 from portal.core.service import reader
 from portal.roadshows.cards import Card, cards_of
+from portal.roadshows.links import phones_cannot_open, public_base_url
 from portal.roadshows.listing import RoadshowRow, row_of
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW
@@ -60,6 +61,11 @@ def _deck(actor: Actor, roadshow_id: uuid.UUID) -> tuple[RoadshowRow, list[Card]
     with read_session() as s:
         show = load_show(s, actor, "deck", roadshow_id)
         return row_of(s, show), cards_of(s, show)
+
+
+def local_warning(lang: str) -> str | None:
+    """The cover's warning while the QR codes point at this machine only (no phone can open them)."""
+    return i18n.t("public.deck_local", lang, url=public_base_url()) if phones_cannot_open() else None
 
 
 def _when(show: RoadshowRow) -> str:
@@ -156,6 +162,9 @@ def deck_pptx(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> byte
     _text(cover, Inches(0.8), Inches(3.8), W - Inches(1.6), Inches(2.5),
           [_when(show), f"{region_name(show.city_code, lang)} · {place}", show.agency_name,
            tr("decks.results_count", n=len(deck))], size=22, color=GREY)
+    if warning := local_warning(lang):  # printed where whoever hands the deck out sees it first
+        _text(cover, Inches(0.8), Inches(0.5), W - Inches(1.6), Inches(1.2), [warning], size=20, bold=True,
+              color=ACCENT)
 
     for card in deck:
         slide = prs.slides.add_slide(blank)
@@ -232,8 +241,10 @@ def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes
     pdf.setTitle(show.title)
     pdf.setAuthor(show.agency_name)
     place = show.venue or show.online_link
-    Frame(60, 60, W - 120, H - 180, showBoundary=0).addFromList(
-        [para(show.title, style(34)), para(_when(show), style(18, grey)),
+    warning = local_warning(lang)  # printed where whoever hands the deck out sees it first
+    Frame(60, 60, W - 120, H - (100 if warning else 180), showBoundary=0).addFromList(
+        [*([para(warning, style(18, accent))] if warning else []),
+         para(show.title, style(34)), para(_when(show), style(18, grey)),
          para(f"{region_name(show.city_code, lang)} · {place}", style(18, grey)),
          para(show.agency_name, style(18, grey)), para(tr("decks.results_count", n=len(deck)), style(18, grey))],
         pdf)

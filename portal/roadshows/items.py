@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from db.engine import read_session
@@ -18,6 +18,7 @@ from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change, audited_delete
 from portal.core.errors import PermissionDenied, ValidationError
 from portal.core.service import reader, service
+from portal.roadshows.counting import companies_of
 from portal.roadshows.links import new_token
 from portal.roadshows.moments import aware, moment
 from portal.roadshows.records import items_of, load_item, load_show
@@ -143,8 +144,7 @@ class ItemRow:
 @reader(ROADSHOW, "read_details")
 def list_items(*, actor: Actor, roadshow_id: uuid.UUID) -> list[ItemRow]:
     """The running order of a roadshow, with the intents each item drew."""
-    intents = (select(func.count()).select_from(Intent)
-               .where(Intent.roadshow_item_id == RoadshowItem.id).scalar_subquery())
+    intents = companies_of(Intent.roadshow_item_id == RoadshowItem.id)  # companies, not submissions
     with read_session() as s:
         show = load_show(s, actor, "read_details", roadshow_id)
         rows = s.exec(

@@ -16,6 +16,7 @@ from portal.core.actor import Actor
 from portal.core.paging import Page, paginate
 from portal.core.service import reader
 from portal.core.workflow import Columns
+from portal.roadshows.counting import counted, counted_of_roadshow
 from portal.roadshows.moments import aware
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW, S
@@ -51,8 +52,8 @@ ROADSHOW.govern(RoadshowRow)
 def _counts():  # noqa: ANN202
     items = (select(func.count()).select_from(RoadshowItem)
              .where(RoadshowItem.roadshow_id == Roadshow.id).scalar_subquery())
-    intents = (select(func.count()).select_from(Intent)
-               .where(Intent.roadshow_id == Roadshow.id).scalar_subquery())
+    intents = (select(func.count()).select_from(Intent)  # companies per item, not submissions
+               .where(Intent.roadshow_id == Roadshow.id, counted()).scalar_subquery())
     return items, intents
 
 
@@ -66,7 +67,7 @@ def row_of(s: Session, show: Roadshow) -> RoadshowRow:
     """show as a list row, inside the caller's session (the caller has checked it may be read)."""
     agency = s.get(Agency, show.agency_id)
     n_items = s.exec(select(func.count()).select_from(RoadshowItem).where(RoadshowItem.roadshow_id == show.id)).one()
-    n_intents = s.exec(select(func.count()).select_from(Intent).where(Intent.roadshow_id == show.id)).one()
+    n_intents = s.exec(counted_of_roadshow(show.id)).one()
     return _row(show, agency.name if agency else "", n_items, n_intents)
 
 

@@ -1,8 +1,11 @@
 """Planning a roadshow: its details (draft), then publishing it for the presenters and closing it
-after the event. Who may do which, from which status, is `rules.ROADSHOW`."""
+after the event. Who may do which, from which status, is `rules.ROADSHOW`. Publishing while the
+QR codes point at this machine only is allowed (a rehearsal) but warned about: here in the server
+log, and loudly on the roadshow, presenter and deck pages (portal/ui/roadshows.py)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,11 +22,13 @@ from portal.core.errors import PermissionDenied, ValidationError
 from portal.core.regions import all_regions
 from portal.core.service import service
 from portal.core.workflow import Subject
+from portal.roadshows.links import phones_cannot_open, public_base_url
 from portal.roadshows.moments import moment
 from portal.roadshows.records import items_of, load_show
 from portal.roadshows.rules import ROADSHOW
 from portal.scoring import points
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RoadshowInput:
@@ -96,6 +101,9 @@ def publish_roadshow(s: Session, *, actor: Actor, roadshow_id: uuid.UUID) -> Roa
         raise ValidationError("roadshows.error.no_items", field="roadshow_result")
     with ROADSHOW.move(s, actor, "publish", show):
         pass
+    if phones_cannot_open():
+        log.warning("roadshow %s published while its QR codes point at %s, which no phone can open: "
+                    "set PORTAL_PUBLIC_BASE_URL", show.id, public_base_url())
     return show
 
 

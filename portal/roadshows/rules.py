@@ -7,16 +7,18 @@ operators and managers those of their city; a presenter of the city reads a road
 cards and hands out its deck only while it is published, and sees nothing else (not the running
 order's bookkeeping, attendance, intents or numbers).
 
-Intents come from the public QR page without an account (no step: the token is the key); the
-city's operators and managers and the province read them, the city's staff turn an open one into
-a match (the grant is the match table's own, so the two cannot drift).
+Intents come from the public QR page without an account (no step: the token is the key), each
+submission its own record (DOMAIN.md rule 11); the city's operators and managers and the
+province read them, the city's staff fold a company's repeat submissions for the same result
+into one (merge) and turn an open one into a match (the grant is the match table's own, so the
+two cannot drift).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from db.models import Roadshow
+from db.models import Intent, Roadshow
 from db.models.enums import RoadshowStatus, Role
 from portal.core.workflow import STAFF, STAFF_READ, Reach, Step, Workflow, register
 from portal.hub.rules import MATCH
@@ -53,17 +55,23 @@ ROADSHOW = register(Workflow(
 
 
 class IntentState(StrEnum):
-    """An intent has no status column: it is open until a match records it."""
+    """An intent has no status column: it is open until a match records it, or until the operator
+    folds it into another submission of the same company (merged)."""
 
     OPEN = "open"
     MATCHED = "matched"
+    MERGED = "merged"
 
 
+# The Intent row carries no status (its list row derives it); services state it in a Subject.
 INTENT = register(Workflow(
-    "intent", tuple(IntentState),
+    "intent", tuple(IntentState), records=(Intent,),
     steps=(
         Step("read", STAFF_READ),
         *(Step("convert", step.who, (IntentState.OPEN,)) for step in MATCH.steps_for("record")),
+        # a company's repeat submissions folded into the one kept (both stay visible); the status
+        # is derived from `merged_into_id`, so the step names no target
+        Step("merge", STAFF, (IntentState.OPEN,), refusal="intents.error.not_open"),
     ),
     bad_status="matching.error.intent_already_matched", status_field="match_intent",
 ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import select
 
 from db.engine import read_session
@@ -15,6 +15,7 @@ from db.models.enums import ContractKind
 from portal.core.actor import Actor
 from portal.core.clock import TZ
 from portal.core.service import reader
+from portal.roadshows.counting import LIVE, companies_of, counted_of_roadshow
 from portal.roadshows.moments import aware
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW
@@ -61,8 +62,9 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
                          .where(RoadshowAttendance.roadshow_id == rid))
         present = one(select(func.count()).select_from(RoadshowAttendance)
                       .where(RoadshowAttendance.roadshow_id == rid, RoadshowAttendance.present == True))  # noqa: E712
-        intents = one(select(func.count()).select_from(Intent).where(Intent.roadshow_id == rid))
-        companies = one(select(func.count(func.distinct(Intent.credit_code))).where(Intent.roadshow_id == rid))
+        # companies, not submissions: a repeat or a merged submission counts once (counting)
+        intents = one(counted_of_roadshow(rid))
+        companies = one(select(func.count(func.distinct(Intent.credit_code))).where(Intent.roadshow_id == rid, LIVE))
         matches = one(select(func.count()).select_from(Match).where(Match.roadshow_id == rid))
         # Trials that came from it: through one of its matches, or signed by an enterprise that left
         # an intent for that result at this roadshow, on or after the roadshow's day.
@@ -82,13 +84,10 @@ def summary(*, actor: Actor, roadshow_id: uuid.UUID) -> Summary:
             of_results, Contract.kind != ContractKind.TRIAL,
             or_(Contract.parent_trial_id.in_(trial_ids), Contract.match_id.in_(match_ids))))
         n_trials = len(trial_ids)
-        want_trial = func.sum(case((Intent.wants.like("%trial%"), 1), else_=0))
+        of_item = Intent.roadshow_item_id == RoadshowItem.id
         per = s.exec(
-            select(RoadshowItem.position, Result.title,
-                   select(func.count()).select_from(Intent)
-                   .where(Intent.roadshow_item_id == RoadshowItem.id).scalar_subquery(),
-                   select(func.coalesce(want_trial, 0)).where(Intent.roadshow_item_id == RoadshowItem.id)
-                   .scalar_subquery(),
+            select(RoadshowItem.position, Result.title, companies_of(of_item),
+                   companies_of(of_item, Intent.wants.like("%trial%")),
                    select(func.count()).select_from(Match)
                    .where(Match.roadshow_id == rid, Match.result_id == RoadshowItem.result_id).scalar_subquery())
             .join(Result, Result.id == RoadshowItem.result_id)

@@ -15,12 +15,12 @@ from portal.core.actor import Actor
 from portal.core.clock import fmt, local, today
 from portal.core.regions import counties
 from portal.core.workflow import allowed_actions, may
-from portal.roadshows import attendance, cards, intents, items, plans, summary
+from portal.roadshows import attendance, cards, intents, items, merging, plans, summary
 from portal.roadshows.listing import RoadshowRow
 from portal.roadshows.plans import RoadshowInput
 from portal.ui import done, label, lang, md, refusals, t, tmd
 from portal.ui.paging import asked, pager
-from portal.ui.roadshows import deck_buttons, slot
+from portal.ui.roadshows import deck_buttons, qr_warning, slot
 
 INTENT_PAGE_SIZE = 50
 
@@ -76,8 +76,11 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
 
 
 def status_buttons(me: Actor, show: RoadshowRow) -> None:
-    """Publish a draft, close a published roadshow (whichever the table allows now)."""
+    """Publish a draft, close a published roadshow (whichever the table allows now); while either
+    is possible, the QR codes matter, so the warning shows when phones cannot open them."""
     actions = allowed_actions(me, show)
+    if {"publish", "close"} & set(actions):
+        qr_warning()
     if "publish" in actions and st.button(t("roadshows.publish"), type="primary", key=f"publish_{show.id}"):
         with refusals():
             plans.publish_roadshow(actor=me, roadshow_id=show.id)
@@ -220,17 +223,20 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
 # --- intents -----------------------------------------------------------------------------------
 
 def intents_tab(me: Actor, show: RoadshowRow) -> None:
-    """The roadshow's intents, a page at a time, and turning an open one into a match."""
+    """The roadshow's intents, a page at a time (a company's repeat submissions marked), one
+    company's submissions side by side with the merge, and turning an open one into a match."""
     rows = items.list_items(actor=me, roadshow_id=show.id)
     options = [None] + [i.result_id for i in rows]
     titles = {i.result_id: f"{i.position}. {i.result_title}" for i in rows}
-    a, b = st.columns([3, 1])
+    a, b, c = st.columns([3, 2, 1])
     result_id = a.selectbox(t("roadshows.filter_result"), options, key=f"intent_result_{show.id}",
                             format_func=lambda r: titles.get(r, t("roadshows.all")))
+    b.write("")
+    repeats_only = b.checkbox(t("roadshows.repeats_only"), key=f"intent_repeats_{show.id}")
     key = f"intent_page_{show.id}"
-    page = intents.list_intents(actor=me, roadshow_id=show.id, result_id=result_id, page=asked(key),
-                                page_size=INTENT_PAGE_SIZE)
-    with b:
+    page = intents.list_intents(actor=me, roadshow_id=show.id, result_id=result_id, repeats_only=repeats_only,
+                                page=asked(key), page_size=INTENT_PAGE_SIZE)
+    with c:
         pager(page, key)
     if not page.rows:
         st.info(t("roadshows.no_intents"))
@@ -239,9 +245,13 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
         t("roadshows.col.updated"): fmt(r.created_at), t("roadshows.col.result"): r.result_title,
         t("roadshows.col.company"): r.company_name, t("roadshows.col.credit_code"): r.credit_code,
         t("roadshows.col.contact"): r.contact_person, t("roadshows.col.phone"): r.phone,
-        t("roadshows.col.wants"): "、".join(label("intent_want", w) for w in r.wants),
-        t("roadshows.col.note"): r.note, t("roadshows.col.match"): t("roadshows.matched") if r.match_id else "",
+        t("roadshows.col.wants"): _wants(r.wants), t("roadshows.col.note"): r.note,
+        t("roadshows.col.repeats"): _repeat_mark(r),
+        t("roadshows.col.match"): t("roadshows.matched") if r.match_id else "",
     } for r in page.rows]), hide_index=True, width="stretch")
+    repeated = [r for r in page.rows if r.repeats]
+    if repeated:
+        _compare(me, show, repeated)
     open_rows = [r for r in page.rows if may(me, "convert", r)]
     if not open_rows:
         return
@@ -253,6 +263,43 @@ def intents_tab(me: Actor, show: RoadshowRow) -> None:
         with refusals():
             intents.convert_intent(actor=me, intent_id=pick.id)
             done(t("roadshows.converted"))
+
+
+def _wants(wants: list[str]) -> str:
+    return "、".join(label("intent_want", w) for w in wants)
+
+
+def _repeat_mark(row: intents.IntentRow) -> str:
+    if row.merged_into_id:
+        return t("roadshows.merged_mark")
+    return t("roadshows.repeats_mark", n=row.repeats) if row.repeats else ""
+
+
+def _compare(me: Actor, show: RoadshowRow, repeated: list[intents.IntentRow]) -> None:
+    """One company's submissions for one result, side by side, and (for the city's staff) the
+    merge of the repeats into the one kept."""
+    companies = list({(r.roadshow_item_id, r.credit_code): r for r in repeated}.values())
+    with st.expander(t("roadshows.compare"), icon=":material/compare:", expanded=False):
+        pick = st.selectbox(t("roadshows.compare_company"), companies, key=f"compare_pick_{show.id}",
+                            format_func=lambda r: f"{r.credit_code} → {r.result_title}")
+        with refusals():
+            group = merging.company_submissions(actor=me, intent_id=pick.id)
+            for col, (n, r) in zip(st.columns(len(group)), enumerate(group, start=1), strict=True):
+                col.markdown(f"**{t('roadshows.submission', n=n, when=fmt(r.created_at))}**")
+                col.text("\n".join([r.company_name, f"{r.contact_person} {r.phone}", _wants(r.wants), r.note]))
+                col.caption(label("intent_state", r.status))
+            mergeable = [r for r in group if may(me, "merge", r)]  # open ones, for the city's staff
+            keepable = [r for r in group if not r.merged_into_id]
+            if not mergeable or len(keepable) < 2:
+                return
+            numbers = {r.id: n for n, r in enumerate(group, start=1)}
+            ask = lambda r: t("roadshows.submission", n=numbers[r.id], when=fmt(r.created_at))  # noqa: E731
+            with st.form(f"merge_{show.id}_{pick.id}"):
+                kept = st.radio(t("roadshows.keep"), keepable, format_func=ask, horizontal=True)
+                repeats = st.multiselect(t("roadshows.merge_these"), mergeable, format_func=ask)
+                if st.form_submit_button(t("roadshows.merge")):
+                    merged = merging.merge_intents(actor=me, intent_id=kept.id, repeat_ids=[r.id for r in repeats])
+                    done(t("roadshows.merged_done", n=len(merged)))
 
 
 # --- numbers and export ------------------------------------------------------------------------
@@ -277,11 +324,15 @@ def numbers_tab(me: Actor, show: RoadshowRow) -> None:
 
 def export_tab(me: Actor, show: RoadshowRow) -> None:
     """The decks, and the items' public intent links once their QR pages take intents."""
+    warned = False
     if may(me, "deck", show):
         st.caption(t("roadshows.export_hint"))
-        deck_buttons(me, show)
+        warned = qr_warning()
+        deck_buttons(me, show, warn=False)
     if not may(me, "share_links", show):
         return
+    if not warned:
+        qr_warning()
     st.markdown(f"**{t('roadshows.qr_links')}**")
     for card in cards.cards(actor=me, roadshow_id=show.id):
         st.text(f"{card.position}. {card.title}")

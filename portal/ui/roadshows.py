@@ -1,5 +1,6 @@
 """Page helpers for roadshows: the presenter's full-screen card (HTML with every value escaped),
-the CSS that hides Streamlit's chrome, keyboard paging, the deck downloads, and small formatters."""
+the CSS that hides Streamlit's chrome, keyboard paging, the deck downloads, the warning while QR
+codes point at this machine only, and small formatters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.core.actor import Actor
 from portal.core.clock import local
 from portal.roadshows import decks
 from portal.roadshows.cards import Card
+from portal.roadshows.links import phones_cannot_open, public_base_url
 from portal.roadshows.listing import RoadshowRow
 from portal.ui import label, lang, t
 
@@ -134,8 +136,19 @@ def card_html(card: Card, qr_png: bytes) -> str:
     )
 
 
-def deck_buttons(me: Actor, show: RoadshowRow) -> None:
-    """The PDF and PPTX deck downloads of show (built on click)."""
+def qr_warning(url: str | None = None) -> bool:
+    """Warn loudly, naming the address (default: the public base URL), while the QR codes point at
+    a loopback or unspecified address no phone in the room can open; whether it warned."""
+    if not phones_cannot_open():
+        return False
+    st.error(t("public.qr_local", url=url or public_base_url()), icon=":material/phonelink_off:")
+    return True
+
+
+def deck_buttons(me: Actor, show: RoadshowRow, *, warn: bool = True) -> None:
+    """The PDF and PPTX deck downloads of show (built on click), under the QR warning if need be."""
+    if warn:
+        qr_warning()
     language = lang()
     stem = f"roadshow-{local(show.starts_at):%Y%m%d}"
     a, b = st.columns(2)

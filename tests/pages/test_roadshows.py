@@ -98,37 +98,84 @@ def _public(token: str) -> AppTest:
     return at
 
 
-def _fill(at: AppTest, code: str) -> None:
-    at.text_input[0].input("杭州扫码测试科技有限公司")
+def _fill(at: AppTest, code: str, company: str = "杭州扫码测试科技有限公司", person: str = "王经理") -> None:
+    at.text_input[0].input(company)
     at.text_input[1].input(code)
-    at.text_input[2].input("王经理")
+    at.text_input[2].input(person)
     at.text_input[3].input("13812345678")
     at.form_submit_button[0].click()
     at.run()
+    assert not at.exception, at.exception
 
 
-def test_public_intent_page_refuses_bad_code_then_records_and_merges(own_demo: Path) -> None:
-    (token, title) = _one(own_demo, "select i.token, r.title from roadshow_item i join result r on r.id = i.result_id "
-                                    "join roadshow s on s.id = i.roadshow_id where s.status = 'published' "
-                                    "and s.city_code = '330100' order by i.position")
+def _published_item(db: Path) -> tuple[str, str]:
+    return _one(db, "select i.token, r.title from roadshow_item i join result r on r.id = i.result_id "
+                    "join roadshow s on s.id = i.roadshow_id where s.status = 'published' "
+                    "and s.city_code = '330100' order by i.position")
+
+
+def test_public_intent_page_refuses_bad_input_then_shows_only_the_visitors_receipt(own_demo: Path) -> None:
+    from tests.factories import credit_code
+
+    token, title = _published_item(own_demo)
     at = _public(token)
     body = texts(at)
     assert "登记合作意向" in body and title in body
     assert "用户名" not in [t.label for t in at.text_input]  # no sign-in form
-    before = _one(own_demo, "select count(*) from intent")
+    (before,) = _one(own_demo, "select count(*) from intent")
     _fill(at, "91330106MA2B3C4D5X")
     assert "【统一社会信用代码】校验位不正确，请核对。" in texts(at)
-    assert _one(own_demo, "select count(*) from intent") == before
-    from tests.factories import credit_code
-
     code = credit_code("330106")
+    _fill(at, code, company="<script>alert(1)</script>")
+    assert "【企业名称】不能包含网页标记或链接" in texts(at)
+    _fill(at, code, person="12345")
+    assert "【联系人】应包含汉字或英文字母。" in texts(at)
+    assert _one(own_demo, "select count(*) from intent") == (before,)
     _fill(at, code)
     assert f"已收到杭州扫码测试科技有限公司对“{title}”的意向：申请试用。" in texts(at)
-    _fill(at, code.lower())
-    assert "同一企业重复提交会合并" in texts(at)
-    assert _one(own_demo, "select count(*) from intent") == (before[0] + 1,)
-    body = texts(at)
-    assert "杭州恒拓" not in body  # nothing of the other enterprises' intents
+    assert "联系人：王经理" in texts(at) and not at.text_input  # the receipt replaces the form
+    assert _one(own_demo, "select count(*) from intent") == (before + 1,)
+
+    # another visitor types the same (public) credit code: a row of their own, their own receipt only
+    other = _public(token)
+    _fill(other, code.lower(), company="杭州扫码测试科技有限公司（冒名）", person="王五")
+    seen = texts(other)
+    assert "杭州扫码测试科技有限公司（冒名）" in seen and "联系人：王五" in seen
+    assert "王经理" not in seen and "合并" not in seen and "更新" not in seen
+    assert _one(own_demo, "select count(*) from intent") == (before + 2,)
+    assert _one(own_demo, "select contact_person, company_name from intent where credit_code = ? "
+                          "order by contact_person desc", code) == ("王经理", "杭州扫码测试科技有限公司")
+    # the first visitor's page still shows their own receipt, and nothing of the second one
+    at.run()
+    assert "联系人：王经理" in texts(at) and "王五" not in texts(at) and "冒名" not in texts(at)
+    next(b for b in at.button if b.label == "再登记一项意向").click().run()
+    assert [w.value for w in at.text_input] == ["", "", "", ""]  # a fresh, empty form
+
+
+def test_a_double_tap_on_the_public_page_is_one_submission(own_demo: Path) -> None:
+    """The second tap's rerun can arrive before the first one has drawn its receipt: it carries
+    the same form key, and the page makes no second row."""
+    from tests.factories import credit_code
+
+    token, _ = _published_item(own_demo)
+    (before,) = _one(own_demo, "select count(*) from intent")
+    at = _public(token)
+    slot = f"form_key:intent:{token}"
+    at.session_state[slot] = "tap-tap-0001"
+    at.run()
+    code = credit_code("330106")
+    _fill(at, code)
+    assert "联系人：王经理" in texts(at)
+    at.session_state[slot] = "tap-tap-0001"  # as if the second tap had come in before the receipt
+    del at.session_state[f"intent_receipt:{token}"]
+    at.run()
+    assert [w.value for w in at.text_input][:3] == ["杭州扫码测试科技有限公司", code, "王经理"]  # the same values
+    at.form_submit_button[0].click().run()
+    assert "联系人：王经理" in texts(at) and not at.error
+    assert _one(own_demo, "select count(*) from intent") == (before + 1,)
+    next(b for b in at.button if b.label == "再登记一项意向").click().run()
+    _fill(at, code)  # a new form instance: a new submission
+    assert _one(own_demo, "select count(*) from intent") == (before + 2,)
 
 
 def test_public_intent_page_with_a_guessed_token(demo_db) -> None:  # noqa: ANN001
@@ -173,3 +220,83 @@ def test_a_closed_roadshow_offers_no_changes(app) -> None:  # noqa: ANN001
     assert not labels & {"发布", "结束路演", "上移", "下移", "移除", "加入路演", "保存修改"}
     assert "保存到场情况" in labels or "登记报名企业" in labels  # attendance is still recorded
     assert "转为对接记录" in labels  # and its intents still followed up
+
+
+def _two_from_one_company(db: Path) -> str:
+    """Two public submissions with one credit code for the published Hangzhou roadshow's first result."""
+    from tests.factories import credit_code
+
+    token, _ = _published_item(db)
+    code = credit_code("330106")
+    for person in ("王经理", "王五"):
+        _fill(_public(token), code, person=person)
+    return code
+
+
+def test_operator_sees_a_companys_submissions_side_by_side_and_merges_them(own_demo: Path) -> None:
+    code = _two_from_one_company(own_demo)
+    at = _open("hz_operator", "roadshows.py")
+    published = next(o for o in at.selectbox(key="roadshow_pick").options if "已发布" in o)
+    at.selectbox(key="roadshow_pick").select(published).run()
+    body = texts(at)
+    assert "可能重复" in body and body.count("⚠ 同一企业另有 1 条") == 2
+    assert "同一企业的多条登记：对照与合并" in [e.label for e in at.expander]
+    assert {"王经理 13812345678", "王五 13812345678"} <= {line for e in at.text for line in e.value.split("\n")}
+    keep = next(r for r in at.radio if r.label == "保留哪一条")
+    merge = next(m for m in at.multiselect if m.label == "合并到保留的一条")
+    merge.select(merge.options[1])
+    keep.set_value(keep.options[0])
+    next(b for b in at.form_submit_button if b.label == "合并").click().run()
+    assert not at.exception, at.exception
+    assert "已合并 1 条重复登记。" in texts(at)
+    rows = _one(own_demo, "select count(*), count(merged_into_id) from intent where credit_code = ?", code)
+    assert rows == (2, 1)  # both kept, one merged into the other
+    assert "已合并" in texts(at)
+
+
+def test_operator_page_has_no_merge_without_repeats(app) -> None:  # noqa: ANN001
+    at = _open("hz_operator", "roadshows.py")
+    published = next(o for o in at.selectbox(key="roadshow_pick").options if "已发布" in o)
+    at.selectbox(key="roadshow_pick").select(published).run()
+    assert "⚠ 同一企业另有" not in texts(at)
+    assert "同一企业的多条登记：对照与合并" not in [e.label for e in at.expander]
+
+
+LOCAL_WARNING = "⚠ 二维码指向 http://localhost:8501：这是本机地址，现场观众的手机扫码无法打开。"
+
+
+def test_loopback_qr_codes_are_warned_about_on_the_roadshow_and_presenter_pages(app) -> None:  # noqa: ANN001
+    at = _open("hz_operator", "roadshows.py")  # a draft about to be published
+    assert [b.label for b in at.button if b.label == "发布"] and LOCAL_WARNING in texts(at)
+    at = _open("presenter", "presenter.py")
+    assert LOCAL_WARNING in texts(at)
+    next(b for b in at.button if b.label == "开始演示").click().run()
+    (warning,) = [e.value for e in at.error]
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert warning.startswith("⚠ 二维码指向 http://localhost:8501/intent?t=")  # the very address the card encodes
+    assert "rs-card" in html
+
+
+def test_no_warning_once_the_public_base_url_is_reachable(app, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("PORTAL_PUBLIC_BASE_URL", "https://portal.example.gov.cn")
+    get_settings.cache_clear()
+    at = _open("hz_operator", "roadshows.py")
+    assert [b.label for b in at.button if b.label == "发布"] and "二维码指向" not in texts(at)
+    at = _open("presenter", "presenter.py")
+    next(b for b in at.button if b.label == "开始演示").click().run()
+    assert not at.error and "二维码指向" not in texts(at)
+
+
+def test_attendance_desk_refuses_a_markup_name(own_demo: Path) -> None:
+    at = _open("hz_operator", "roadshows.py")
+    published = next(o for o in at.selectbox(key="roadshow_pick").options if "已发布" in o)
+    at.selectbox(key="roadshow_pick").select(published).run()
+    (before,) = _one(own_demo, "select count(*) from roadshow_attendance")
+    from tests.factories import credit_code
+
+    form = [w for w in at.text_input if w.label in ("企业名称", "统一社会信用代码")]
+    form[-2].input("<script>alert(1)</script>")
+    form[-1].input(credit_code("330106"))
+    next(b for b in at.form_submit_button if b.label == "登记报名企业").click().run()
+    assert "【企业名称】不能包含网页标记或链接" in texts(at)
+    assert _one(own_demo, "select count(*) from roadshow_attendance") == (before,)
