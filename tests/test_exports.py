@@ -23,6 +23,7 @@ from portal.contracts.listing import EXPORT_COLUMNS as CONTRACT_COLUMNS
 from portal.contracts.listing import export_contracts_xlsx
 from portal.contracts.outcomes import convert_trial
 from portal.contracts.trials import create_trial
+from portal.core.actor import Actor
 from portal.core.auth import actor_from_user
 from portal.core.clock import now, today
 from portal.core.i18n import t
@@ -67,10 +68,9 @@ def xlsx_rows(data: bytes) -> tuple[list[str], list[dict[str, object]], list]:
     return header, [dict(zip(header, row, strict=False)) for row in rows[1:]], cells
 
 
-def csv_rows(data: bytes, delimiter: str = ",") -> list[list[object]]:
-    """The CSV's rows with quoted cells as text and bare ones as numbers (a bare text would not parse)."""
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter,
-                           quoting=csv.QUOTE_NONNUMERIC))
+def csv_rows(data: bytes) -> list[list[str]]:
+    """The CSV's rows of cells."""
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 @dataclass
@@ -82,6 +82,7 @@ class Planted:
     enterprise: Organization
     result: Result
     demand: Demand
+    idle: Result  # the same result never converted: on the three-year list
 
 
 def _listed(result_id) -> Result:  # noqa: ANN001
@@ -95,28 +96,38 @@ def _listed(result_id) -> Result:  # noqa: ANN001
 
 
 def plant(world) -> list[Planted]:  # noqa: ANN001
-    """For every payload: an institution and an enterprise named with it (names, contact and phone
-    come from the registry or the public QR page, not from a checked form), and, through the
-    services, a result, a trial converted to a deal and a demand with it in every text field."""
-    hz, planted = world.hz, []
+    """plant_for Hangzhou's operator of the test world."""
+    return plant_for(world.hz.operator)
+
+
+def plant_for(operator: Actor) -> list[Planted]:
+    """For every payload, in the operator's city: an institution and two enterprises named with it
+    (names, contacts and phones come from the registry or the public QR page, not from a checked
+    form), and, through the services, two fiscally funded results granted in 2020 with it in every
+    text field (one with a trial converted to a deal and a trial ending in 10 days, one idle, so on
+    the three-year list) and a demand with it in every text field."""
+    city, planted = operator.city_code, []
     for i, payload in enumerate(PAYLOADS):
-        licensor = make_org(payload, "university", "330100", contact_name=payload[:40], contact_phone=payload[:20])
-        enterprise = make_org(payload, "enterprise", "330100", size="small")
-        result = save_result(actor=hz.operator, data={
-            "result_type": "software", "number": f"{payload}{i}", "result_title": payload,
-            "result_inventors": payload, "result_owner": licensor.id, "result_field": "new_materials",
-            "result_trl": 5, "result_abstract": payload, "result_keywords": payload, "result_fiscal": True,
-            "result_grant_date": date(2020, 1, 2), "result_trial_months": 12, "result_free_trial": True,
-            "result_price_guidance": payload})
-        result = _listed(result.id)
-        trial = create_trial(actor=hz.operator, result_id=result.id, licensee_org_id=enterprise.id,
+        licensor = make_org(payload, "university", city, contact_name=payload[:40], contact_phone=payload[:20])
+        enterprise = make_org(payload, "enterprise", city, size="small")
+        form = {"result_type": "software", "number": f"{payload}{i}", "result_title": payload,
+                "result_inventors": payload, "result_owner": licensor.id, "result_field": "new_materials",
+                "result_trl": 5, "result_abstract": payload, "result_keywords": payload, "result_fiscal": True,
+                "result_grant_date": date(2020, 1, 2), "result_trial_months": 12, "result_free_trial": True,
+                "result_price_guidance": payload}
+        result = _listed(save_result(actor=operator, data=form).id)
+        idle = _listed(save_result(actor=operator, data={**form, "number": f"{payload}-idle{i}"}).id)
+        trial = create_trial(actor=operator, result_id=result.id, licensee_org_id=enterprise.id,
                              start_date=today() - timedelta(days=20), end_date=today() + timedelta(days=10))
-        convert_trial(actor=hz.operator, trial_id=trial.id, kind="paid_licence", deal_amount="200000.5",
+        convert_trial(actor=operator, trial_id=trial.id, kind="paid_licence", deal_amount="200000.5",
                       signing_date=today(), payment_terms=payload)
-        demand = demands.create_demand(actor=hz.operator, enterprise_org_id=enterprise.id, data={
+        create_trial(actor=operator, result_id=result.id,
+                     licensee_org_id=make_org(payload, "enterprise", city, size="micro").id,
+                     start_date=today() - timedelta(days=20), end_date=today() + timedelta(days=10))
+        demand = demands.create_demand(actor=operator, enterprise_org_id=enterprise.id, data={
             "title": payload, "description": payload, "field": "digital", "budget_min": "100000",
             "budget_max": "300000.50", "wanted_by": "2027-03-31", "cooperation": ["trial", "licence"]})
-        planted.append(Planted(payload, licensor, enterprise, result, demand))
+        planted.append(Planted(payload, licensor, enterprise, result, demand, idle))
     return planted
 
 
@@ -148,7 +159,7 @@ def test_a_table_sheet_types_its_cells() -> None:
     assert first["e"].value == datetime(2026, 1, 2, 11, 4)  # local time: Excel keeps no zone
     assert csv_rows(csv_bytes(["a", "b", "c", "d", "e"], [["=1", Decimal("200000.50"), Decimal("0.0525"),
                                                         date(2026, 3, 1), moment]], formats=[None, MONEY, PERCENT])) \
-        == [["a", "b", "c", "d", "e"], ["'=1", 200000.5, "5.25%", "2026-03-01", "2026-01-02 11:04"]]
+        == [["a", "b", "c", "d", "e"], ["'=1", "200000.50", "5.25%", "2026-03-01", "2026-01-02 11:04"]]
 
 
 # --- every service export, both databases -------------------------------------------------------------
@@ -192,7 +203,7 @@ def test_a_title_that_starts_with_the_guard_itself_survives_the_round_trip(world
         assert s.get(Result, result.id).title == "'=不是公式"
 
 
-def test_the_market_csv_quotes_and_guards_every_text(world) -> None:
+def test_the_market_csv_guards_every_text(world) -> None:
     planted = plant(world)
     data = excel.export_market_csv(actor=world.hz.operator, filters=PoolFilter(city_code="330100"))
     rows = csv_rows(data)
@@ -208,7 +219,7 @@ def test_the_market_csv_quotes_and_guards_every_text(world) -> None:
         for name, typed in expected.items():
             assert guarded(row[col[name]], typed), (name, row[col[name]])
             checked += 1
-        assert isinstance(row[col["试用期（月）"]], float)  # a number, bare
+        assert row[col["试用期（月）"]] == "12"  # a number, bare
         assert row[col["所在地区"]] == "杭州市"
     assert checked == 8 * len(PAYLOADS)
     assert not [cell for r in rows for cell in r if live(cell)]
@@ -221,7 +232,7 @@ def test_the_contracts_export_guards_names_and_types_amounts_dates_and_cities(wo
     checked = 0
     for p in planted:
         mine = [r for r in rows if unguard(str(r[name["result_number"]].value)) == p.result.number]
-        assert len(mine) == 2  # the trial and the deal it became
+        assert len(mine) == 3  # the trial, the deal it became, the other trial
         for row in mine:
             for column, typed in (("result", p.result.title), ("result_number", p.result.number),
                                   ("licensor", p.licensor.name), ("licensee", p.enterprise.name)):
@@ -231,7 +242,7 @@ def test_the_contracts_export_guards_names_and_types_amounts_dates_and_cities(wo
             assert row[name["start"]].is_date
         deal = next(r for r in mine if r[name["deal_amount"]].value is not None)[name["deal_amount"]]
         assert (deal.value, deal.data_type, deal.number_format) == (200000.5, "n", MONEY)
-    assert checked == 8 * len(PAYLOADS)
+    assert checked == 12 * len(PAYLOADS)
     assert "330100" not in {r[name["city"]].value for r in rows}
 
 
@@ -299,7 +310,7 @@ def test_the_claims_download_carries_numbers_and_guards_names(world) -> None:
     text = csv_rows(table_csv(table))
     assert not [c for r in text for c in r if live(c)]
     fee_line = next(r for r in text[1:] if r[header.index(col["rate"])] != "")
-    assert (fee_line[header.index(col["basis"])], fee_line[header.index(col["rate"])]) == (200000.5, "5.25%")
+    assert (fee_line[header.index(col["basis"])], fee_line[header.index(col["rate"])]) == ("200000.50", "5.25%")
 
 
 def _contracts_of(p: Planted) -> list:

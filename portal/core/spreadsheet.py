@@ -212,6 +212,8 @@ def _plain(value: Any) -> Any:
         return local(value).replace(tzinfo=None) if value.tzinfo is not None else value
     if value is None or isinstance(value, (str, int, float, Decimal, date)):
         return value
+    if hasattr(value, "item"):  # a NumPy number a frame handed over
+        return value.item()
     return str(value)
 
 
@@ -309,10 +311,10 @@ def table_workbook(header: Sequence[str], rows: Iterable[Sequence[Any]], *, titl
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
               formats: Sequence[str | None] = ()) -> bytes:
-    """UTF-8 CSV with a BOM (so Excel reads Chinese), CRLF line ends, every text cell made safe and
-    quoted, numbers bare (so a reader tells a number from a text that looks like one)."""
+    """UTF-8 CSV with a BOM (so Excel reads Chinese), CRLF line ends, every text cell made safe,
+    numbers plain (no thousands separators), shares as 5.25%."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([_csv_cell(h, None) for h in header])
     for row in rows:
         writer.writerow([_csv_cell(v, formats[i] if i < len(formats) else None) for i, v in enumerate(row)])
