@@ -27,10 +27,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "—"
 
 
-def _percent(value: Any, number_format: str) -> str:
-    return spreadsheet.percent_text(value, number_format)
-
-
 def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
@@ -42,8 +38,8 @@ def _moment(value: Any) -> str:
 # How a page shows a formatted column (the download keeps the value).
 _SHOWN: dict[str, Callable[[Any], str]] = {
     spreadsheet.MONEY: lambda v: yuan(Decimal(str(v))),
-    PERCENT: lambda v: _percent(v, PERCENT),
-    PERCENT_1: lambda v: _percent(v, PERCENT_1),
+    PERCENT: lambda v: spreadsheet.percent_text(v, PERCENT),
+    PERCENT_1: lambda v: spreadsheet.percent_text(v, PERCENT_1),
     DATE: _day,
     MOMENT: _moment,
 }
@@ -68,12 +64,15 @@ class Table:
         return out
 
     def header(self) -> list[str]:
+        """The column headers."""
         return [str(c) for c in self.frame.columns]
 
     def column_formats(self) -> list[str | None]:
+        """Each column's number format, in order (None: by its values' type)."""
         return [self.formats.get(str(c)) for c in self.frame.columns]
 
     def values(self) -> list[list[Any]]:
+        """The rows, a missing value (None, NaN, NaT) as an empty cell."""
         return [[None if _missing(v) else v for v in row] for row in self.frame.itertuples(index=False, name=None)]
 
 
