@@ -9,12 +9,13 @@ from portal.claims import budgets
 from portal.claims.rules import BUDGET
 from portal.core.clock import today
 from portal.core.regions import cities, counties, region_name
+from portal.core.spreadsheet import MONEY, PERCENT_1
 from portal.core.workflow import Subject, may
 from portal.dashboards.rules import province_wide
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
 from portal.ui.charts import chart, fingerprint
-from portal.ui.dashboards import budget_chart, budget_frame, city_filter, pct
-from portal.ui.downloads import downloads
+from portal.ui.dashboards import budget_chart, budget_frame, city_filter
+from portal.ui.downloads import Table, downloads
 
 me = actor()
 st.title(t("nav.budgets"))
@@ -27,13 +28,15 @@ with refusals():
         city = city_filter(me, "budgets")
     rows = budgets.list_budgets(actor=me, year=int(year), city_code=city)
     if rows:
-        frame = pd.DataFrame([{
+        money = [t(f"dash.col.{c}") for c in ("budget", "approved", "paid", "pending", "remaining")]
+        table = Table(pd.DataFrame([{
             t("dash.col.region"): region_name(u.region_code, lang()), t("field.claim_kind"): label("claim_kind", u.kind),
-            t("dash.col.budget"): yuan(u.budget), t("dash.col.approved"): yuan(u.committed),
-            t("dash.col.paid"): yuan(u.paid), t("dash.col.pending"): yuan(u.pending),
-            t("dash.col.remaining"): yuan(u.remaining), t("dash.col.used"): pct(u.used_share)} for u in rows])
-        st.dataframe(frame, hide_index=True, width="stretch")
-        downloads(frame, f"budgets-{int(year)}", "budgets")
+            t("dash.col.budget"): u.budget, t("dash.col.approved"): u.committed, t("dash.col.paid"): u.paid,
+            t("dash.col.pending"): u.pending, t("dash.col.remaining"): u.remaining,
+            t("dash.col.used"): u.used_share} for u in rows]),
+            {**dict.fromkeys(money, MONEY), t("dash.col.used"): PERCENT_1})
+        st.dataframe(table.shown(), hide_index=True, width="stretch")
+        downloads(table, f"budgets-{int(year)}", "budgets")
         per_region = budget_frame(rows, per_city=province_wide(me) and not city, kind=None)
         chart(lambda: budget_chart(per_region), key=fingerprint("budget", per_region))
     else:

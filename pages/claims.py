@@ -6,7 +6,7 @@ from db.models.enums import ClaimKind, ClaimStatus
 from portal.claims import listing
 from portal.core.workflow import may
 from portal.ui import actor, label, refusals, show_flash, t
-from portal.ui.claims import claims_frame, detail, new_claim
+from portal.ui.claims import claims_table, detail, new_claim
 from portal.ui.downloads import downloads
 from portal.ui.paging import asked, pager
 
@@ -28,11 +28,11 @@ with refusals():
         page = listing.list_claims(actor=me, status=status, kind=kind, page=asked("claims_page"))
         rows = page.rows
         if rows:
-            frame = claims_frame(rows)
-            picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+            table = claims_table(rows)
+            picked = st.dataframe(table.shown(), hide_index=True, width="stretch", on_select="rerun",
                                   selection_mode="single-row", key="claims_table")
             pager(page, "claims_page")
-            downloads(frame, "claims", "claims")
+            downloads(table, "claims", "claims")
             chosen = picked.selection.rows if picked and picked.selection else []
             options = list(range(len(rows)))
             index = st.selectbox(t("claims.open"), options, index=chosen[0] if chosen else 0,

@@ -1,6 +1,8 @@
 """Manager dashboard: funnel, monthly trends, subsidies against budget, trials ending soon and,
 for the province, the 11 cities side by side and on a map."""
 
+from decimal import Decimal
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -8,12 +10,14 @@ import streamlit as st
 from db.models.enums import ClaimKind
 from portal.claims import budgets
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE, MONEY, PERCENT_1, WAN
 from portal.dashboards import figures as dashboards
 from portal.dashboards.rules import province_wide
 from portal.ui import actor, label, lang, md_table, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
     budget_chart,
+    budget_formats,
     budget_frame,
     city_filter,
     map_chart,
@@ -21,7 +25,7 @@ from portal.ui.dashboards import (
     period_filter,
     styled,
 )
-from portal.ui.downloads import downloads
+from portal.ui.downloads import Table, downloads
 
 me = actor()
 st.title(t("nav.dashboard"))
@@ -43,8 +47,9 @@ with refusals():
     for col, (stage, n, rate) in zip(cols, stages, strict=True):
         col.metric(t(f"dash.stage.{stage}"), f"{n:,}", t("dash.rate_from_prev", rate=pct(rate)) if rate is not None
                    else None, delta_color="off", delta_arrow="off")
-    frame = pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
-                           t("dash.col.rate"): pct(r) if r is not None else ""} for s, n, r in stages])
+    funnel = Table(pd.DataFrame([{t("dash.col.stage"): t(f"dash.stage.{s}"), t("dash.col.results"): n,
+                                  t("dash.col.rate"): r} for s, n, r in stages]), {t("dash.col.rate"): PERCENT_1})
+    frame = funnel.shown()
     order = [t(f"dash.stage.{s}") for s, _, _ in stages]
 
     def funnel_chart() -> alt.LayerChart:
@@ -57,7 +62,7 @@ with refusals():
 
     chart(funnel_chart, key=fingerprint("funnel", frame))
     st.caption(t("dash.funnel_help"))
-    downloads(frame, "funnel", "funnel")
+    downloads(funnel, "funnel", "funnel")
 
     # --- trends -----------------------------------------------------------------------------
     st.subheader(t("dash.trends"))
@@ -80,8 +85,8 @@ with refusals():
         y=alt.Y(f"{t('dash.col.deal_amount_wan')}:Q"),
         tooltip=list(amounts.columns)).properties(title=t("dash.trend_amounts"))),
         key=fingerprint("trend_amounts", amounts, t("dash.trend_amounts")), where=right)
-    export = counts.assign(**{t("dash.col.deal_amount"): [str(a) for a in trend["deal_amount"]]})
-    downloads(export, "trends", "trends")
+    export = counts.assign(**{t("dash.col.deal_amount"): [Decimal(a) for a in trend["deal_amount"]]})
+    downloads(Table(export, {t("dash.col.deal_amount"): MONEY}), "trends", "trends")
 
     # --- subsidies against budget ------------------------------------------------------------
     st.subheader(t("dash.subsidies", year=end.year))
@@ -91,7 +96,7 @@ with refusals():
                             format_func=lambda k: t("claims.all") if k == "all" else label("claim_kind", k))
         frame = budget_frame(usage, per_city=province_wide(me) and not city, kind=None if kind == "all" else kind)
         chart(lambda: budget_chart(frame), key=fingerprint("budget", frame))
-        downloads(frame, "subsidies", "subsidies")
+        downloads(Table(frame, budget_formats()), "subsidies", "subsidies")
     else:
         st.info(t("dash.no_budgets"))
 
@@ -100,11 +105,12 @@ with refusals():
     window, ending = ending_soon.days, ending_soon.rows
     st.subheader(t("dash.ending", days=window))
     if ending:
-        table = pd.DataFrame([{t("dash.col.contract"): e.number, t("field.city"): region_name(e.city_code, lang()),
-                               t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
-                               t("dash.col.end_date"): e.end_date.isoformat(), t("dash.col.days_left"): e.days_left}
-                              for e in ending])
-        st.table(md_table(table.set_index(t("dash.col.contract"))))
+        table = Table(pd.DataFrame([{
+            t("dash.col.contract"): e.number, t("field.city"): region_name(e.city_code, lang()),
+            t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
+            t("dash.col.end_date"): e.end_date, t("dash.col.days_left"): e.days_left} for e in ending]),
+            {t("dash.col.end_date"): DATE})
+        st.table(md_table(table.shown().set_index(t("dash.col.contract"))))
         downloads(table, "trials_ending", "ending")
     else:
         st.info(t("dash.none_ending", days=window))
@@ -116,13 +122,15 @@ with refusals():
         measures = {"listed": t("dash.stage.listed"), "matched": t("dash.stage.matched"),
                     "trials": t("dash.col.trials"), "conversions": t("dash.col.conversions"),
                     "deal_amount_wan": t("dash.col.deal_amount_wan"), "conversion_rate": t("dash.col.conv_rate")}
-        table = pd.DataFrame([{
+        compared = Table(pd.DataFrame([{
             t("field.city"): region_name(f.city_code, lang()), measures["listed"]: f.listed,
             measures["matched"]: f.matched, measures["trials"]: f.trials, measures["conversions"]: f.conversions,
             measures["deal_amount_wan"]: round(float(f.deal_amount) / 10000, 1),
-            measures["conversion_rate"]: pct(f.conversion_rate)} for f in figures])
+            measures["conversion_rate"]: f.conversion_rate} for f in figures]),
+            {measures["deal_amount_wan"]: WAN, measures["conversion_rate"]: PERCENT_1})
+        table = compared.shown()
         st.table(md_table(table.set_index(t("field.city"))))
-        downloads(table, "cities", "cities")
+        downloads(compared, "cities", "cities")
         measure = st.selectbox(t("dash.map_measure"), [k for k in measures if k != "conversion_rate"],
                                format_func=measures.get, key="dash_map_measure")
         values = {f.city_code: (float(f.deal_amount) / 10000 if measure == "deal_amount_wan" else getattr(f, measure))

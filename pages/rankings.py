@@ -5,13 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.regions import region_name
+from portal.core.spreadsheet import WAN
 from portal.dashboards.rules import province_wide
 from portal.scoring import activity
 from portal.scoring.points import ranking
 from portal.ui import actor, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import city_filter, period_filter, styled
-from portal.ui.downloads import downloads
+from portal.ui.downloads import Table, downloads
 
 me = actor()
 st.title(t("nav.rankings"))
@@ -33,19 +34,21 @@ with refusals():
     rows = activity.activity_index(actor=me, level=level, start=start, end=end, city_code=city)
     if rows:
         name = (lambda r: region_name(r.key, lang())) if level in ("city", "county") else (lambda r: r.name)
-        frame = pd.DataFrame([{
+        activity_table = Table(pd.DataFrame([{
             t("rank.col.rank"): i, t("rank.col.name"): name(r), t("rank.col.index"): float(r.index),
             t("settings.weight.listed"): r.listed, t("settings.weight.trials"): r.trials,
             t("settings.weight.conversions"): r.conversions,
             t("dash.col.deal_amount_wan"): round(float(r.deal_amount) / 10000, 1),
-            t("settings.weight.timeliness"): float(r.timeliness)} for i, r in enumerate(rows, 1)])
+            t("settings.weight.timeliness"): float(r.timeliness)} for i, r in enumerate(rows, 1)]),
+            {t("dash.col.deal_amount_wan"): WAN})
+        frame = activity_table.frame
         head = frame.head(15)
         chart(lambda: styled(alt.Chart(head).mark_bar(color="#7c3aed").encode(
             y=alt.Y(f"{t('rank.col.name')}:N", sort="-x", title=None),
             x=alt.X(f"{t('rank.col.index')}:Q"), tooltip=list(head.columns)), height=max(160, 34 * len(head))),
             key=fingerprint("activity", head))
         st.dataframe(frame, hide_index=True, width="stretch")
-        downloads(frame, f"activity-{level}", "activity")
+        downloads(activity_table, f"activity-{level}", "activity")
     else:
         st.info(t("rank.none"))
 

@@ -11,9 +11,10 @@ from portal.core import policy
 from portal.core.clock import fmt
 from portal.core.errors import PermissionDenied
 from portal.core.regions import PROVINCE_CODE, region_name
+from portal.core.spreadsheet import PERCENT
 from portal.core.workflow import may
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
-from portal.ui.downloads import downloads
+from portal.ui.downloads import Table, downloads
 
 me = actor()
 st.title(t("nav.settings"))
@@ -41,15 +42,16 @@ with refusals():
                     done(t("settings.saved_floors"))
         st.subheader(t("settings.overview"))
         overview = settings.policy_overview(actor=me)
-        frame = pd.DataFrame([{
-            t("field.city"): region_name(code, lang()), t("field.policy_fee_rate"): _pct(p.service_fee_rate),
-            t("field.policy_voucher_rate"): _pct(p.voucher_refund_rate), t("field.policy_notice_days"): p.notice_days,
+        rates = (t("field.policy_fee_rate"), t("field.policy_voucher_rate"))
+        table = Table(pd.DataFrame([{
+            t("field.city"): region_name(code, lang()), t("field.policy_fee_rate"): p.service_fee_rate,
+            t("field.policy_voucher_rate"): p.voucher_refund_rate, t("field.policy_notice_days"): p.notice_days,
             t("field.policy_reminder_days"): p.trial_reminder_days,
             **{label("points_kind", k): p.points_rules.get(k, 0) for k in PointsKind},
             t("settings.scheme_label"): p.labels.get("scheme", ""),
-        } for code, p in overview.items()])
-        st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3)
-        downloads(frame, "city-settings", "overview")
+        } for code, p in overview.items()]), dict.fromkeys(rates, PERCENT))
+        st.dataframe(table.shown(), hide_index=True, width="stretch", height=35 * (len(table.frame) + 1) + 3)
+        downloads(table, "city-settings", "overview")
     editable = settings.editable_cities(actor=me)
     if not editable:
         raise PermissionDenied()

@@ -5,9 +5,10 @@ import streamlit as st
 
 from portal.core import i18n
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE
 from portal.pool.three_year import FlagRow, flagged_by_institution, flagged_results, iter_flagged
 from portal.ui import actor, lang, refusals, t
-from portal.ui.downloads import XLSX, xlsx_bytes
+from portal.ui.downloads import XLSX, Table, xlsx_bytes
 from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
@@ -17,16 +18,19 @@ st.title(t("nav.three_year"))
 st.caption(t("pool.three.intro"))
 
 
-def frame(rows: list[FlagRow]) -> pd.DataFrame:
-    """The results as a table; explicit language, since the export is built outside the session."""
-    def col(name: str) -> str:
-        return i18n.t(f"pool.col.{name}", language)
+def col(name: str) -> str:
+    return i18n.t(f"pool.col.{name}", language)
 
-    return pd.DataFrame([{
+
+def table(rows: list[FlagRow]) -> Table:
+    """The results as a table of typed values; explicit language, since the export is built
+    outside the session."""
+    return Table(pd.DataFrame([{
         col("number"): r.number, col("title"): r.title, col("owner"): r.owner,
-        col("city"): region_name(r.city_code, language), col("grant_date"): r.grant_date.isoformat(),
-        col("due_date"): r.due_date.isoformat(), col("days_overdue"): r.days_overdue,
-        col("status"): i18n.label("result_status", r.status, language)} for r in rows])
+        col("city"): region_name(r.city_code, language), col("grant_date"): r.grant_date,
+        col("due_date"): r.due_date, col("days_overdue"): r.days_overdue,
+        col("status"): i18n.label("result_status", r.status, language)} for r in rows]),
+        {col("grant_date"): DATE, col("due_date"): DATE})
 
 
 with refusals():
@@ -43,10 +47,10 @@ with refusals():
     if not page.rows:
         st.info(t("pool.three.none"))
     else:
-        st.dataframe(frame(page.rows), hide_index=True, width="stretch")
+        st.dataframe(table(page.rows).shown(), hide_index=True, width="stretch")
         pager(page, "three_page")
         # built on click, in its own thread: every flagged result in scope, not just this page
         st.download_button(t("pool.three.export"), file_name="三年未转化成果.xlsx", on_click="ignore",
-                           data=lambda: xlsx_bytes(frame(list(iter_flagged(actor=me, not_listed_only=not include_listed))),
+                           data=lambda: xlsx_bytes(table(list(iter_flagged(actor=me, not_listed_only=not include_listed))),
                                                    i18n.t("pool.sheet_results", language)),
                            mime=XLSX)

@@ -38,9 +38,9 @@ from portal.core.errors import PermissionDenied
 from portal.core.i18n import label, t
 from portal.core.paging import Page, paginate
 from portal.core.policy import current_policy
-from portal.core.regions import cities
+from portal.core.regions import cities, region_name
 from portal.core.service import reader
-from portal.core.spreadsheet import table_workbook
+from portal.core.spreadsheet import MONEY, table_workbook
 from portal.core.workflow import Columns
 from portal.hub.rules import MATCH
 from portal.pilot.bookings import COLUMNS as BOOKING_COLUMNS
@@ -192,19 +192,22 @@ def listed_results(*, actor: Actor, text: str = "", limit: int = 50) -> list[tup
 
 EXPORT_COLUMNS = ("number", "kind", "status", "result", "result_number", "licensor", "licensee", "start", "end",
                   "deal_amount", "city")
+EXPORT_FORMATS = tuple(MONEY if c == "deal_amount" else None for c in EXPORT_COLUMNS)  # dates carry their own
 
 
 @reader(CONTRACT)
 def export_contracts_xlsx(*, actor: Actor, filters: ContractFilters | None = None, lang: str = "zh") -> bytes:
-    """The filtered list as an .xlsx workbook (at most EXPORT_LIMIT rows, every cell made safe)."""
+    """The filtered list as an .xlsx workbook (at most EXPORT_LIMIT rows): text cells made safe, the
+    deal amount a number in yuan, dates as dates, the city by name."""
     f = filters or ContractFilters()
     stmt = _filtered(_base(actor, _COLUMNS), f).order_by(*ORDER)
     with read_session() as s:
         rows = [ContractRow(*r) for r in s.exec(stmt.limit(EXPORT_LIMIT)).all()]
     return table_workbook([t(f"contracts.col.{c}", lang) for c in EXPORT_COLUMNS], (
         [r.number, label("contract_kind", r.kind, lang), label("contract_status", r.status, lang), r.result_title,
-         r.result_number, r.licensor, r.licensee, r.start_date, r.end_date, r.deal_amount, r.city_code]
-        for r in rows), title=t("contracts.export_sheet", lang))
+         r.result_number, r.licensor, r.licensee, r.start_date, r.end_date, r.deal_amount,
+         region_name(r.city_code, lang)]
+        for r in rows), title=t("contracts.export_sheet", lang), formats=EXPORT_FORMATS)
 
 
 # --- one contract and everything that happened to it ----------------------------------------------------

@@ -43,8 +43,8 @@ COLUMNS = (
     Column("demand_description", width=40),
     Column("demand_field", required=True, enum="field"),
     Column("county"),
-    Column("demand_budget_min"),
-    Column("demand_budget_max"),
+    Column("demand_budget_min", number_format=spreadsheet.MONEY),
+    Column("demand_budget_max", number_format=spreadsheet.MONEY),
     Column("demand_wanted_by"),
     Column("demand_cooperation", width=20),
 )

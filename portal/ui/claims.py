@@ -16,22 +16,25 @@ from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.policy import current_policy
 from portal.core.regions import counties, region_name
+from portal.core.spreadsheet import MOMENT, MONEY, PERCENT
 from portal.core.workflow import allowed_actions
 from portal.ui import done, label, lang, md, md_table, refusals, t, tmd, yuan
+from portal.ui.downloads import Table
 
 KEY = "claim_form_key"
 
 
-def claims_frame(rows: list[ClaimRow]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        t("claims.col.reference"): r.reference, t("claims.col.kind"): label("claim_kind", r.kind), t("claims.col.status"): label("claim_status", r.status),
-        t("claims.col.agency"): r.agency_name, t("claims.col.subject"): r.contract_number or r.programme or "—",
-        t("claims.col.basis"): yuan(r.basis_amount) if r.basis_amount is not None else "—",
-        t("claims.col.rate"): pct(r.rate) if r.rate is not None else "—",
-        t("claims.col.amount"): yuan(r.amount), t("claims.col.budget"): f"{region_name(r.budget_region_code, lang())} "
-                                                                         f"{r.budget_year}",
-        t("claims.col.created"): fmt(r.created_at), t("claims.col.creator"): r.creator_name,
-    } for r in rows])
+def claims_table(rows: list[ClaimRow]) -> Table:
+    """The claims as the list shows them; the download keeps amounts and rates as numbers."""
+    money = (t("claims.col.basis"), t("claims.col.amount"))
+    return Table(pd.DataFrame([{
+        t("claims.col.reference"): r.reference, t("claims.col.kind"): label("claim_kind", r.kind),
+        t("claims.col.status"): label("claim_status", r.status), t("claims.col.agency"): r.agency_name,
+        t("claims.col.subject"): r.contract_number or r.programme or "—", t("claims.col.basis"): r.basis_amount,
+        t("claims.col.rate"): r.rate, t("claims.col.amount"): r.amount,
+        t("claims.col.budget"): f"{region_name(r.budget_region_code, lang())} {r.budget_year}",
+        t("claims.col.created"): r.created_at, t("claims.col.creator"): r.creator_name,
+    } for r in rows]), {**dict.fromkeys(money, MONEY), t("claims.col.rate"): PERCENT, t("claims.col.created"): MOMENT})
 
 
 def _form_key() -> str:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from portal.core.actor import Actor
 from portal.core.regions import cities, city_of, region_name
+from portal.core.spreadsheet import MONEY, PERCENT_1
 from portal.dashboards.period import period_presets
 from portal.dashboards.rules import province_wide
 from portal.ui import lang, t
@@ -117,7 +118,13 @@ def budget_frame(usage: list, *, per_city: bool, kind: str | None) -> pd.DataFra
     return pd.DataFrame([{
         t("dash.col.region"): region_name(code, lang()), t("dash.col.budget"): float(b),
         t("dash.col.approved"): float(a), t("dash.col.paid"): float(p),
-        t("dash.col.used"): pct(float(a / b) if b else None)} for code, (b, a, p) in totals.items()])
+        t("dash.col.used"): float(a / b) if b else None} for code, (b, a, p) in totals.items()])
+
+
+def budget_formats() -> dict[str, str]:
+    """The number formats of budget_frame's columns, for its download."""
+    money = (t("dash.col.budget"), t("dash.col.approved"), t("dash.col.paid"))
+    return {**dict.fromkeys(money, MONEY), t("dash.col.used"): PERCENT_1}
 
 
 def budget_chart(frame: pd.DataFrame) -> alt.Chart:

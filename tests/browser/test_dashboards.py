@@ -27,6 +27,8 @@ def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("环节", "成果数", "环节转化率")
     assert [r[0] for r in rows[1:]] == ["上架成果", "已对接", "试用", "已转化"]
+    rate = sheet.cell(row=3, column=3)  # matched / listed: a number shown as a percentage, not text
+    assert isinstance(rate.value, float) and rate.number_format == "0.0%"
     with page.expect_download() as info:
         page.get_by_role("button", name="下载 CSV").first.click()
     text = info.value.path().read_bytes().decode("utf-8-sig")
