@@ -233,56 +233,63 @@ def test_a_copy_that_differs_is_an_error_and_not_kept(
     assert code == 2 and "Verification failed: after the restore, table(s)" in err and "objection" in err
 
 
-def test_sqlite_backup_while_another_thread_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_backup_while_another_thread_writes(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server goes on writing during the backup; the copy is one consistent moment of it."""
-    url = _fill(f"sqlite:///{tmp_path / 'live.db'}")
-    monkeypatch.setattr(backup_sqlite, "COPY_STEP_PAGES", 8)  # many steps, writes between them
-    writer = make_engine(url)
-    stop, written = threading.Event(), []
+    with _database(kind, tmp_path, "live") as url:
+        _fill(url)
+        monkeypatch.setattr(backup_sqlite, "COPY_STEP_PAGES", 8)  # many steps, writes between them
+        writer = make_engine(url)
+        with writer.connect() as conn:
+            first = conn.execute(text("SELECT id FROM result")).scalars().first()
+        stop, written = threading.Event(), []
 
-    def write() -> None:
-        deadline = time.monotonic() + 20  # a backup that never finishes under writes fails, not hangs
-        while not stop.is_set() and time.monotonic() < deadline:
-            with writer.begin() as conn:
-                conn.execute(text("INSERT INTO action_key (key, action, entity, entity_id, created_at) "
-                                  "VALUES (:k, 'test.write', 'result', '1', :at)"),
-                             {"k": uuid.uuid4().hex, "at": datetime.now(UTC)})
-                conn.execute(text("UPDATE result SET title = title || '+' WHERE rowid = 1"))
-            written.append(1)
+        def write() -> None:
+            deadline = time.monotonic() + 20  # a backup that never finishes under writes fails, not hangs
+            while not stop.is_set() and time.monotonic() < deadline:
+                with writer.begin() as conn:
+                    conn.execute(text("INSERT INTO action_key (key, action, entity, entity_id, created_at) "
+                                      "VALUES (:k, 'test.write', 'result', '1', :at)"),
+                                 {"k": uuid.uuid4().hex, "at": datetime.now(UTC)})
+                    conn.execute(text("UPDATE result SET title = title || '+' WHERE id = :id"), {"id": first})
+                written.append(1)
 
-    class Watch:
-        """Counts the writes seen at each phase of the backup."""
+        class Watch:
+            """Counts the writes seen at each phase of the backup."""
 
-        def __init__(self) -> None:
-            self.seen: list[int] = []
+            def __init__(self) -> None:
+                self.seen: list[int] = []
 
-        def phase(self, name: str, total: int | None) -> None:
-            self.seen.append(len(written))
-            time.sleep(0.05)  # let the writer in
+            def phase(self, name: str, total: int | None) -> None:
+                self.seen.append(len(written))
+                time.sleep(0.05)  # let the writer in
 
-        def advance(self, n: int) -> None:
-            time.sleep(0.002)
+            def advance(self, n: int) -> None:
+                time.sleep(0.002)
 
-    thread = threading.Thread(target=write)
-    thread.start()
-    try:
-        while len(written) < 5:
-            time.sleep(0.01)
-        db_engine.configure(url)
-        watch, start = Watch(), len(written)
-        done = service.backup(tmp_path / "live-backup.db", progress=watch)
-    finally:
-        stop.set()
-        thread.join()
-        writer.dispose()
+        thread = threading.Thread(target=write)
+        thread.start()
+        path = tmp_path / f"live-backup{_suffix(url)}"
+        try:
+            while len(written) < 5:
+                time.sleep(0.01)
+            db_engine.configure(url)
+            watch, start = Watch(), len(written)
+            done = service.backup(path, progress=watch)
+        finally:
+            stop.set()
+            thread.join()
+            writer.dispose()
     assert watch.seen[-1] > watch.seen[0]  # the writer went on during the copy and its checks
     assert done.differing() == []
-    with sqlite3.connect(tmp_path / "live-backup.db") as copy:
-        assert copy.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        keys = copy.execute("SELECT count(*) FROM action_key").fetchone()[0]
-        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
+    keys = done.result["action_key"].rows  # as read back from the file written
     # the copy is the moment the backup began (a write may commit just before it is counted)
     assert start <= keys <= watch.seen[0] + 1 and keys == done.source["action_key"].rows
+    if kind == "sqlite":
+        with sqlite3.connect(path) as copy:
+            assert copy.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            assert copy.execute("SELECT count(*) FROM action_key").fetchone()[0] == keys
+            assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
 
 
 @pytest.mark.parametrize("demo_url", ["postgresql"], indirect=True)
