@@ -204,6 +204,29 @@ def test_backup_refusals_name_the_file(demo_url: str, tmp_path: Path, capsys: py
         assert code == 2 and "就是正在使用的数据库本身" in err
 
 
+def test_a_damaged_database_is_a_message_and_restoring_sets_it_aside(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    source = _fill(f"sqlite:///{tmp_path / 'source.db'}")
+    good = _backup_file(source, tmp_path, capsys)
+    damaged = tmp_path / "data" / "portal.db"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    url = f"sqlite:///{damaged}"
+    code, _, err = _cli(capsys, "backup", str(tmp_path / "b.db"), "--database-url", url)
+    assert code == 2 and f"无法读写数据库 sqlite:///{damaged}" in err and "Traceback" not in err
+    assert not (tmp_path / "b.db").exists()
+
+    code, _, err = _cli(capsys, "--lang", "en", "restore", str(good), "--database-url", url)
+    assert code == 2 and f"The database file {damaged} is damaged and cannot be read; with --force" in err
+    assert damaged.read_bytes().endswith(b"\xff" * 16)  # untouched
+    code, out, err = _cli(capsys, "restore", str(good), "--force", "--database-url", url)
+    assert code == 0, err
+    kept = list(damaged.parent.glob("portal.db.damaged-*"))
+    assert len(kept) == 1 and f"已损坏的数据库文件已改名留存为 {kept[0]}" in out
+    assert kept[0].read_bytes().endswith(b"\xff" * 16)
+    assert _contents(url) == _contents(source)
+
+
 def test_a_copy_that_differs_is_an_error_and_not_kept(
         demo_url: str, empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:

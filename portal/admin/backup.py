@@ -9,14 +9,20 @@ Refusals name the file or database at fault and change nothing.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from db.engine import get_engine
 from portal.admin import backup_postgres, backup_sqlite
 from portal.admin.backup_digest import KIND_NAMES, Copied, Mismatch, Progress, Silent, Verification
 from portal.core import cache
-from portal.core.errors import ValidationError
+from portal.core.errors import ConfigError, ValidationError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
@@ -40,10 +46,23 @@ def backup_kind(path: Path) -> str:
 def _check_destination(target: Path, database: Path | None, force: bool) -> None:
     if not target.parent.is_dir():
         raise ValidationError("backup.no_folder", field="backup_file", path=str(target.parent))
+    if not os.access(target.parent, os.W_OK):
+        raise ValidationError("backup.no_write", field="backup_file", path=str(target.parent))
     if database is not None and target.exists() and target.resolve() == database.resolve():
         raise ValidationError("backup.is_database", field="backup_file", path=str(target))
     if target.exists() and not force:
         raise ValidationError("backup.file_exists", field="backup_file", path=str(target))
+
+
+@contextmanager
+def _database_errors(engine: Engine) -> Iterator[None]:
+    """A database that cannot be read or written (damaged, locked, no rights) as a message."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, DBAPIError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise ConfigError("backup.database_failed", database=engine.url.render_as_string(hide_password=True),
+                          detail=detail) from exc
 
 
 def backup(path: str | Path, *, force: bool = False, progress: Progress | None = None) -> Verification:
@@ -56,8 +75,9 @@ def backup(path: str | Path, *, force: bool = False, progress: Progress | None =
     partial.unlink(missing_ok=True)
     started = time.perf_counter()
     try:
-        copied = (backup_sqlite.dump(database, partial, progress) if database is not None
-                  else backup_postgres.dump(engine, partial, progress))
+        with _database_errors(engine):
+            copied = (backup_sqlite.dump(database, partial, progress) if database is not None
+                      else backup_postgres.dump(engine, partial, progress))
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -77,12 +97,13 @@ def restore(path: str | Path, *, force: bool = False, progress: Progress | None 
         raise ValidationError("restore.wrong_kind", field="backup_file", path=str(source),
                               found=KIND_NAMES[kind], expected=KIND_NAMES.get(engine.dialect.name, engine.dialect.name))
     started = time.perf_counter()
-    if kind == "sqlite":
-        database = backup_sqlite.database_file(engine, existing=False)
-        engine.dispose()  # pooled connections must not keep the old schema cached
-        copied = backup_sqlite.load(source, database, progress, force=force)
-    else:
-        copied = backup_postgres.load(engine, source, progress, force=force)
+    with _database_errors(engine):
+        if kind == "sqlite":
+            database = backup_sqlite.database_file(engine, existing=False)
+            engine.dispose()  # pooled connections must not keep the old schema cached
+            copied = backup_sqlite.load(source, database, progress, force=force)
+        else:
+            copied = backup_postgres.load(engine, source, progress, force=force)
     cache.invalidate()  # figures cached from the database that was there before
     verification = _verification(kind, source, copied, started)
     if verification.differing():
@@ -91,4 +112,5 @@ def restore(path: str | Path, *, force: bool = False, progress: Progress | None 
 
 
 def _verification(kind: str, path: Path, copied: Copied, started: float) -> Verification:
-    return Verification(kind, path, copied.source, copied.result, copied.revision, time.perf_counter() - started)
+    return Verification(kind, path, copied.source, copied.result, copied.revision, time.perf_counter() - started,
+                        copied.set_aside)

@@ -46,6 +46,7 @@ class Copied:
     source: Digests
     result: Digests
     revision: str | None
+    set_aside: Path | None = None  # a damaged database file moved out of the way first
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Verification:
     result: Digests
     revision: str | None
     seconds: float
+    set_aside: Path | None = None
 
     def differing(self) -> list[str]:
         """Tables whose count or checksum differ (or that only one side has)."""

@@ -8,6 +8,7 @@ goes on writing. Rows are hashed as SQLite stores them.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -111,12 +112,14 @@ def dump(db_path: Path, partial: Path, progress: Progress) -> Copied:
 
 def open_backup(path: Path) -> sqlite3.Connection:
     """A read-only connection on a backup file that is sound and ours; refuses anything else."""
-    conn = connect(path, read_only=True)
+    conn = None
     try:
+        conn = connect(path, read_only=True)
         sound = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         tables = set(_tables(conn)) if sound else set()
     except sqlite3.DatabaseError as exc:
-        conn.close()
+        if conn is not None:
+            conn.close()
         raise ValidationError("backup.corrupt", field="backup_file", path=str(path)) from exc
     if not sound or not PORTAL_TABLES <= tables:
         conn.close()
@@ -131,14 +134,32 @@ def load(source_path: Path, db_path: Path, progress: Progress, *, force: bool) -
         raise ValidationError("restore.same_file", field="backup_file", path=str(source_path))
     src = open_backup(source_path)
     try:
-        dst = connect(db_path)
+        dst, aside = _target(db_path, force=force)
         try:
             if not force:
                 refuse_holdings(_counts(dst), str(db_path))
             source = digests(src, progress, "verify_source")
             copy(src, dst, progress)
-            return Copied(source, digests(dst, progress, "verify_result"), _revision(src))
+            return Copied(source, digests(dst, progress, "verify_result"), _revision(src), aside)
         finally:
             dst.close()
     finally:
         src.close()
+
+
+def _target(db_path: Path, *, force: bool) -> tuple[sqlite3.Connection, Path | None]:
+    """A connection on the database to restore into. A damaged file (the usual reason to
+    restore) is moved aside with force, never deleted; without force it is refused."""
+    dst = connect(db_path)
+    try:
+        dst.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return dst, None
+    except sqlite3.DatabaseError:
+        dst.close()
+    aside = db_path.with_name(f"{db_path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+    if not force:
+        raise ConfigError("restore.target_damaged", database=str(db_path), aside=aside.name)
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{db_path}{suffix}").exists():
+            Path(f"{db_path}{suffix}").rename(f"{aside}{suffix}")
+    return connect(db_path), aside

@@ -65,11 +65,12 @@ def _report(args: argparse.Namespace, verification: Any) -> None:
 
 
 def _run(args: argparse.Namespace, action: str) -> Any:
-    from db.engine import check_connection
+    from db.engine import check_connection, get_engine
     from portal.admin import backup as service
 
     apply_database_options(args, create_dir=action == "restore")
-    check_connection()
+    if get_engine().dialect.name != "sqlite":  # a SQLite file is opened by the copy itself (it may be damaged)
+        check_connection()
     bar = Bar(args.lang, args.quiet)
     try:
         run = service.backup if action == "backup" else service.restore
@@ -96,6 +97,8 @@ def restore_cmd(args: argparse.Namespace) -> int:
     _report(args, done)
     say(args, "restore.done", path=str(done.path), kind=done.kind_name,
         tables=len(done.source), rows=f"{done.rows:,}", seconds=f"{done.seconds:.1f}")
+    if done.set_aside:
+        say(args, "restore.set_aside", aside=str(done.set_aside))
     if done.outdated():
         from db.migrate import head_revision
 
