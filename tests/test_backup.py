@@ -339,6 +339,15 @@ def test_an_older_backup_says_to_upgrade(tmp_path: Path, capsys: pytest.CaptureF
     code, out, _ = _cli(capsys, "restore", str(path), "--data-dir", str(tmp_path / "new"))
     assert code == 0 and f"备份的数据库版本是 0003，本程序的是 {head_revision()}：请运行 portal db upgrade。" in out
     assert (tmp_path / "new" / "portal.db").is_file()
+    engine = make_engine(source)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    monkeypatch.setenv("PORTAL_DATABASE_URL", source)
+    assert _cli(capsys, "backup", str(path), "--force")[0] == 0
+    monkeypatch.delenv("PORTAL_DATABASE_URL")
+    code, out, _ = _cli(capsys, "restore", str(path), "--force", "--data-dir", str(tmp_path / "new"))
+    assert code == 0 and "备份的数据库版本 9999 比本程序" in out and "portal db upgrade" not in out
 
 
 def test_the_progress_bar_shows_on_a_slow_database_only(

@@ -13,7 +13,9 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Protocol
 
-from db.migrate import head_revision
+from alembic.script import ScriptDirectory
+
+from db.migrate import alembic_config, head_revision
 from portal.core.errors import ValidationError
 
 # present in an empty, migrated database: restoring over them needs no --force
@@ -73,9 +75,12 @@ class Verification:
     def rows(self) -> int:
         return sum(d.rows for d in self.source.values())
 
-    def outdated(self) -> bool:
-        """The copied schema is older than the code's (portal db upgrade brings it up)."""
-        return self.revision != head_revision()
+    def schema(self) -> str:
+        """'current', 'older' (portal db upgrade brings it up) or 'newer' (from a newer program)."""
+        if self.revision == head_revision():
+            return "current"
+        known = {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+        return "older" if self.revision is None or self.revision in known else "newer"
 
 
 class Mismatch(ValidationError):

@@ -99,9 +99,10 @@ def restore_cmd(args: argparse.Namespace) -> int:
         tables=len(done.source), rows=f"{done.rows:,}", seconds=f"{done.seconds:.1f}")
     if done.set_aside:
         say(args, "restore.set_aside", aside=str(done.set_aside))
-    if done.outdated():
+    schema = done.schema()
+    if schema != "current":
         from db.migrate import head_revision
 
-        say(args, "restore.upgrade", revision=done.revision or "-", head=head_revision())
+        say(args, f"restore.schema_{schema}", revision=done.revision or "-", head=head_revision())
     say(args, "restore.restart")
     return 0
