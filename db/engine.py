@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 from portal.core import audit
@@ -166,7 +166,7 @@ def check_connection() -> None:
     try:
         with get_engine().connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-    except OperationalError as exc:
+    except DBAPIError as exc:  # unreachable, refused, or a damaged SQLite file
         raise ConfigError("error.database_unreachable", detail=str(exc.orig).strip()[:200]) from exc
 
 
