@@ -18,13 +18,15 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, label, refusals, t
+from portal.ui import actor, done, label, refusals, show_flash, t
+from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form, selected_row
 
 me = actor()
 st.title(t("nav.my_results"))
 st.caption(t("pool.mine.intro"))
+show_flash()
 advance_notices_if_due()
 
 chosen = None
@@ -45,11 +47,12 @@ with refusals():
 
 
 def _new_form() -> None:
-    data = result_form(me, None, key="new_result")
+    data = result_form(me, None, key=instance("new_result"))  # empty again once a result is saved
     if data is not None:
         with refusals():
-            saved = save_result(actor=me, data=data)
-            st.success(t("pool.mine.saved", title=saved.title))
+            saved = save_result(actor=me, data=data, idempotency_key=form_key("new_result"))
+            succeeded("new_result")
+            done(t("pool.mine.saved", title=saved.title))
 
 
 if chosen is None:
