@@ -119,11 +119,14 @@ if writer:
     with tabs[2], refusals():
         st.download_button(t("hub.template"), import_template(lang=lang()), file_name="demands-template.xlsx",
                            mime=XLSX)
-        upload = st.file_uploader(t("hub.upload"), type=["xlsx"])
+        upload = st.file_uploader(t("hub.upload"), type=["xlsx"], key=instance("demand_import"))  # gone once imported
         if upload is not None and st.button(t("hub.do_import")):
             with refusals():
                 try:
-                    st.success(t("hub.imported", n=import_demands(actor=me, data=upload.getvalue(), lang=lang())))
+                    n = import_demands(actor=me, data=upload.getvalue(), lang=lang(),
+                                       idempotency_key=form_key("demand_import"))
+                    succeeded("demand_import")
+                    done(t("hub.imported", n=n))
                 except ImportFailed as err:  # nothing imported: every problem, and the sheet to fix them
                     st.error(err.message(lang()))
                     st.dataframe(pd.DataFrame([{t("import.col_row"): e.row, t("import.col_column"): e.column,

@@ -86,11 +86,14 @@ else:
                         withdraw_result(actor=me, result_id=chosen, reason=reason)
                         st.success(t("pool.mine.withdrawn"))
         if "attach" in steps:
-            upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb), key=f"upload_{chosen}")
+            name = f"upload_{chosen}"
+            upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb),
+                                      key=instance(name))  # empty again once the file is kept
             if upload is not None and st.button(t("pool.upload_button"), key="mine_upload"):
                 with refusals():
                     row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue(),
-                                         content_type=upload.type)
-                    st.success(t("pool.uploaded", name=row.filename))
+                                         content_type=upload.type, idempotency_key=form_key(name))
+                    succeeded(name)
+                    done(t("pool.uploaded", name=row.filename))
         st.divider()
         render_detail(me, chosen)

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, func, select
 
 from db.engine import get_engine
 from db.models import (
+    Attachment,
     AuditEntry,
     Budget,
     Contract,
@@ -45,6 +46,7 @@ from portal.contracts.trials import create_trial
 from portal.contracts.vouchers import issue_voucher
 from portal.core.clock import today
 from portal.core.errors import ValidationError
+from portal.hub import demand_sheets
 from portal.hub.demands import create_demand
 from portal.hub.matches import record_match
 from portal.pilot import platforms as pf
@@ -54,6 +56,7 @@ from portal.roadshows.attendance import register_attendance
 from portal.roadshows.items import add_item
 from portal.roadshows.plans import RoadshowInput, create_roadshow
 from tests.factories import credit_code, make_org, make_result, make_trial
+from tests.test_import_properties import workbook
 from tests.test_pool import DAY, form, to_notice
 
 
@@ -268,3 +271,34 @@ def test_a_budget_set_twice_is_one_budget(world) -> None:
     with Session(get_engine()) as s:
         rows = s.exec(select(Budget).where(Budget.region_code == "330100")).all()
     assert [r.amount for r in rows] == [Decimal("500000.00")]
+
+
+def test_a_file_kept_with_a_result_is_kept_once(world) -> None:
+    draft = disclosure.save_result(actor=world.hz.officer, data=form())
+    key = uuid.uuid4().hex
+    for _ in range(2):
+        disclosure.add_attachment(actor=world.hz.officer, result_id=draft.id, filename="说明书.pdf",
+                                  data=b"%PDF-1.4 test", idempotency_key=key)
+    assert count(Attachment, Attachment.entity_id == draft.id) == 1
+    disclosure.add_attachment(actor=world.hz.officer, result_id=draft.id, filename="附图.pdf", data=b"%PDF-1.4 b",
+                              idempotency_key=uuid.uuid4().hex)
+    assert count(Attachment, Attachment.entity_id == draft.id) == 2
+
+
+def test_a_demand_file_imported_twice_is_imported_once(world) -> None:
+    """Demands have no natural key (results are matched by number): the same import instance again
+    is refused, and a new one imports the file again, as asked."""
+    sheet = workbook([c.header("zh") for c in demand_sheets.COLUMNS],
+                     [[world.hz.enterprise.credit_code, "冬天胶水不干", "", "新材料", "", None, None, None, "试用"]])
+    key = uuid.uuid4().hex
+    assert demand_sheets.import_demands(actor=world.hz.operator, data=sheet, idempotency_key=key) == 1
+    entries = count(AuditEntry)
+    with pytest.raises(ValidationError) as err:
+        demand_sheets.import_demands(actor=world.hz.operator, data=sheet, idempotency_key=key)
+    assert (err.value.key, err.value.field) == ("error.already_submitted", "idempotency_key")
+    assert count(Demand, Demand.title == "冬天胶水不干") == 1 and count(AuditEntry) == entries
+    with pytest.raises(ValidationError) as err:
+        demand_sheets.import_demands(actor=world.hz.plain_operator, data=sheet, idempotency_key=key)
+    assert err.value.key == "error.key_reused"
+    assert demand_sheets.import_demands(actor=world.hz.operator, data=sheet, idempotency_key=uuid.uuid4().hex) == 1
+    assert count(Demand, Demand.title == "冬天胶水不干") == 2

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Organization, Result
+from db.models import Attachment, Organization, Result
 from db.models.enums import PATENT_TYPES, ExclusionReason, Field_, ResultStatus, ResultType
 from portal.core import attachments, directory, idempotency, validation
 from portal.core.actor import Actor
@@ -257,14 +257,15 @@ def licensor_options(*, actor: Actor, query: str = "", limit: int = 200) -> list
 
 @service(RESULT, "attach")
 def add_attachment(s: Session, *, actor: Actor, result_id: uuid.UUID | str, filename: str, data: bytes,
-                   content_type: str | None = None) -> AttachmentRow:
-    """Keep a file (patent PDF, specification, drawing) with a result that is being disclosed."""
+                   content_type: str | None = None, idempotency_key: str | None = None) -> AttachmentRow:
+    """Keep a file (patent PDF, specification, drawing) with a result that is being disclosed; the
+    same idempotency_key again returns the file already kept."""
     kind = content_type or mimetypes.guess_type(str(filename or ""))[0]
     upload = attachments.check_upload(filename, kind, data, field="result_attachment",
                                       suffixes=ATTACHMENT_SUFFIXES)
     result = result_for(s, actor, "attach", result_id)
-    att = attachments.store(s, actor, upload, entity="result", entity_id=result.id, city_code=result.city_code,
-                            action="result.attach")
+    att = idempotency.once(s, actor, idempotency_key, "result.attach", Attachment, lambda: attachments.store(
+        s, actor, upload, entity="result", entity_id=result.id, city_code=result.city_code, action="result.attach"))
     return AttachmentRow(att.id, att.filename, att.content_type, att.size, att.created_at)
 
 

@@ -115,3 +115,27 @@ def test_a_roadshow_whose_answer_was_lost_is_planned_once(own_demo: Path, monkey
     _click(at, "创建路演")
     assert _roadshows(own_demo) == 1 and "已创建路演“滨江只创建一次专场路演”（筹备中）。" in texts(at)
     assert _field(at, "路演名称").value == ""
+
+
+def test_an_imported_demand_file_is_gone_from_the_form(own_demo: Path) -> None:
+    """Clicking 导入 again once it answered would import every demand a second time."""
+    import io
+
+    from openpyxl import Workbook
+
+    from portal.hub.demand_sheets import COLUMNS
+
+    book = Workbook()
+    book.active.append([c.header("zh") for c in COLUMNS])
+    with sqlite3.connect(own_demo) as conn:
+        code = conn.execute("select credit_code from organization where kind = 'enterprise' "
+                            "and city_code = '330100' limit 1").fetchone()[0]
+    book.active.append([code, DEMAND, "", "新材料", "", None, None, None, "试用"])
+    data = io.BytesIO()
+    book.save(data)
+    at = _open("demands.py")
+    at.file_uploader[0].upload("demands.xlsx", data.getvalue(),
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    _click(at, "导入")
+    assert "已导入 1 条需求。" in texts(at) and _demands(own_demo) == 1
+    assert not [b for b in at.button if b.label == "导入"]  # the file is gone: nothing to import twice
