@@ -22,6 +22,7 @@ def test_posting_a_demand_twice_makes_one(live_server: str, page) -> None:  # no
     post.dblclick()
     expect(page.get_by_text(f"已发布需求“{TITLE}”。")).to_be_visible(timeout=30_000)
     expect(title).to_have_value("")  # the tab stays open, the form empty again
+    expect(post).to_have_count(1, timeout=30_000)  # the new form instance replaces the old one as the run ends
     post.click()  # and once more, as a user unsure it worked would
     expect(page.get_by_text("【需求标题】必填。")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="需求列表").click()
