@@ -17,10 +17,12 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, label, md_table, refusals, t
+from portal.ui import actor, done, label, md_table, refusals, show_flash, t
+from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
 st.title(t("nav.approvals"))
+show_flash()
 st.caption(t("pool.desk.intro"))
 listed = advance_notices_if_due()
 if listed:
@@ -85,7 +87,7 @@ with refusals():
         _table(d.in_notice, d.totals["in_notice"], countdown=True)
         objectable = _may(d.in_notice, "file_objection")
         if objectable:
-            with st.form("objection"):
+            with st.form(instance("objection")):  # empty again once an objection is filed
                 st.markdown(f"**{t('pool.desk.file_objection')}**")
                 row = _pick(objectable, "objection_pick")
                 name = st.text_input(t("field.pool_objector_name"))
@@ -94,8 +96,10 @@ with refusals():
                 if st.form_submit_button(t("pool.desk.file_objection")):
                     with refusals():
                         file_objection(actor=me, result_id=row.result_id, objector_name=name,
-                                       objector_contact=contact, reason=grounds)
-                        st.success(t("pool.desk.objection_filed"))
+                                       objector_contact=contact, reason=grounds,
+                                       idempotency_key=form_key("objection"))
+                        succeeded("objection")
+                        done(t("pool.desk.objection_filed"))
     with tabs[3]:
         if not d.objections:
             st.caption(t("pool.desk.empty"))

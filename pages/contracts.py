@@ -10,7 +10,7 @@ from portal.contracts.listing import (
 )
 from portal.core.regions import cities, region_name
 from portal.core.workflow import may
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, refusals, show_flash, t
 from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
 from portal.ui.paging import asked, pager
 
@@ -18,6 +18,7 @@ PAGE_SIZE = 50
 
 me = actor()
 st.title(t("nav.contracts"))
+show_flash()
 tabs = st.tabs([t("contracts.list"), t("contracts.new_trial")] if may(me, "create_trial", "contract")
                else [t("contracts.list")])
 

@@ -16,7 +16,8 @@ from portal.hub.demands import (
     picks_enterprise,
     set_demand_status,
 )
-from portal.ui import actor, label, lang, md, refusal, refusals, t, tmd, wan
+from portal.ui import actor, done, label, lang, md, refusal, refusals, show_flash, t, tmd, wan
+from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 25
@@ -24,6 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 me = actor()
 st.title(t("nav.demands"))
+show_flash()
 writer = may(me, "create", "demand")
 tabs = st.tabs([t("hub.list"), t("hub.new"), t("hub.excel")] if writer else [t("hub.list")])
 
@@ -87,7 +89,7 @@ if writer:
         picks = picks_enterprise(actor=me)  # staff name the enterprise; an enterprise posts for itself
         name = st.text_input(t("pipeline.find_enterprise"), key="new_demand_ent_q") if picks else ""
         enterprises = enterprise_options(actor=me, query=name) if picks else []
-        with st.form("new_demand"):
+        with st.form(instance("new_demand")):  # empty again once a demand is posted
             ent = None
             if picks:
                 ent = st.selectbox(t("field.match_enterprise"), enterprises, format_func=lambda o: o.name)
@@ -110,17 +112,21 @@ if writer:
                     d = create_demand(actor=me, enterprise_org_id=ent.id if ent else None, data={
                         "title": title, "description": description, "field": fld, "county": county,
                         "budget_min": budget_min, "budget_max": budget_max, "wanted_by": wanted_by,
-                        "cooperation": coop})
-                    st.success(tmd("hub.saved", title=d.title))
+                        "cooperation": coop}, idempotency_key=form_key("new_demand"))
+                    succeeded("new_demand")
+                    done(tmd("hub.saved", title=d.title))
 
     with tabs[2], refusals():
         st.download_button(t("hub.template"), import_template(lang=lang()), file_name="demands-template.xlsx",
                            mime=XLSX)
-        upload = st.file_uploader(t("hub.upload"), type=["xlsx"])
+        upload = st.file_uploader(t("hub.upload"), type=["xlsx"], key=instance("demand_import"))  # gone once imported
         if upload is not None and st.button(t("hub.do_import")):
             with refusals():
                 try:
-                    st.success(t("hub.imported", n=import_demands(actor=me, data=upload.getvalue(), lang=lang())))
+                    n = import_demands(actor=me, data=upload.getvalue(), lang=lang(),
+                                       idempotency_key=form_key("demand_import"))
+                    succeeded("demand_import")
+                    done(t("hub.imported", n=n))
                 except ImportFailed as err:  # nothing imported: every problem, and the sheet to fix them
                     st.error(refusal(err, lang()))
                     st.dataframe(pd.DataFrame([{t("import.col_row"): e.row, t("import.col_column"): e.column,

@@ -8,7 +8,7 @@ from portal.core import directory
 from portal.core.workflow import allowed_actions, may
 from portal.hub.matches import list_matches, log_follow_up, move_stage, next_stages, pipeline
 from portal.search.recommend import find_listed_results
-from portal.ui import actor, label, md, refusals, t
+from portal.ui import actor, label, md, refusals, show_flash, t
 from portal.ui.matching import record_form
 from portal.ui.paging import asked, pager
 
@@ -16,6 +16,7 @@ PAGE_SIZE = 50
 
 me = actor()
 st.title(t("nav.matches"))
+show_flash()
 
 with refusals():
     board = pipeline(actor=me)

@@ -18,13 +18,15 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, label, refusals, t, tmd
+from portal.ui import actor, done, label, refusals, show_flash, t, tmd
+from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form, selected_row
 
 me = actor()
 st.title(t("nav.my_results"))
 st.caption(t("pool.mine.intro"))
+show_flash()
 advance_notices_if_due()
 
 chosen = None
@@ -45,11 +47,12 @@ with refusals():
 
 
 def _new_form() -> None:
-    data = result_form(me, None, key="new_result")
+    data = result_form(me, None, key=instance("new_result"))  # empty again once a result is saved
     if data is not None:
         with refusals():
-            saved = save_result(actor=me, data=data)
-            st.success(tmd("pool.mine.saved", title=saved.title))
+            saved = save_result(actor=me, data=data, idempotency_key=form_key("new_result"))
+            succeeded("new_result")
+            done(tmd("pool.mine.saved", title=saved.title))
 
 
 if chosen is None:
@@ -83,11 +86,14 @@ else:
                         withdraw_result(actor=me, result_id=chosen, reason=reason)
                         st.success(t("pool.mine.withdrawn"))
         if "attach" in steps:
-            upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb), key=f"upload_{chosen}")
+            name = f"upload_{chosen}"
+            upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb),
+                                      key=instance(name))  # empty again once the file is kept
             if upload is not None and st.button(t("pool.upload_button"), key="mine_upload"):
                 with refusals():
                     row = add_attachment(actor=me, result_id=chosen, filename=upload.name, data=upload.getvalue(),
-                                         content_type=upload.type)
-                    st.success(tmd("pool.uploaded", name=row.filename))
+                                         content_type=upload.type, idempotency_key=form_key(name))
+                    succeeded(name)
+                    done(tmd("pool.uploaded", name=row.filename))
         st.divider()
         render_detail(me, chosen)

@@ -7,11 +7,12 @@ import streamlit as st
 from portal.core.regions import region_name
 from portal.hub.demands import get_demand, list_demands
 from portal.search.recommend import find_listed_results, recommend_for_demand, recommend_for_result
-from portal.ui import actor, label, lang, md, refusals, t
+from portal.ui import actor, label, lang, md, refusals, show_flash, t
 from portal.ui.matching import record_form, slots_text, why_text
 
 me = actor()
 st.title(t("nav.recommend"))
+show_flash()
 for_demand, for_result = st.tabs([t("rec.for_demand"), t("rec.for_result")])
 
 with for_demand, refusals():

@@ -16,10 +16,12 @@ from portal.contracts.templates import (
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.core.workflow import may
-from portal.ui import actor, label, lang, refusals, t, tmd
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
+from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
 st.title(t("nav.templates"))
+show_flash()
 
 with refusals():
     left, right = st.columns(2)
@@ -33,7 +35,8 @@ with refusals():
     if city is not None and not versions:
         st.caption(t("templates.inherits"))
     if may(me, "edit", TemplateScope(city)):
-        with st.form("template"):
+        form = f"template_{city}_{kind}"
+        with st.form(instance(form)):  # a saved version starts the next edit from itself
             st.subheader(t("templates.edit"))
             title = st.text_input(t("field.template_title"), value=current.title)
             body = st.text_area(t("field.template_body"), value=current.body, height=420)
@@ -41,8 +44,9 @@ with refusals():
             if st.form_submit_button(t("templates.save"), type="primary"):
                 with refusals():
                     row = save_template(actor=me, city_code=city, kind=kind, title=title, body=body,
-                                        reason=reason)
-                    st.success(t("templates.saved", version=row.version))
+                                        reason=reason, idempotency_key=form_key(form))
+                    succeeded(form)
+                    done(t("templates.saved", version=row.version))
     with st.expander(t("templates.placeholders")):
         st.code("  ".join("{" + name + "}" for name in PLACEHOLDERS), language=None)
     if versions:

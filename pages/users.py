@@ -8,7 +8,8 @@ from portal.admin.users import Binding
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.core.workflow import allowed_actions
-from portal.ui import actor, label, lang, refusals, t, tmd
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
+from portal.ui.forms import form_key, instance, succeeded
 
 # the actions of the change tab, as the workflow names them → their catalogue keys
 CHANGES = {"disable": "users.action_disable", "enable": "users.action_enable", "reset_password": "users.action_reset"}
@@ -16,6 +17,7 @@ ORG_PICKERS = {Binding.INSTITUTION: "licensors", Binding.ENTERPRISE: "enterprise
 
 me = actor()
 st.title(t("nav.users"))
+show_flash()
 
 
 def _city_name(code: str | None) -> str:
@@ -44,7 +46,7 @@ with refusals():
                 bind_city = st.selectbox(t("field.city"), codes, format_func=_city_name, key="bind_city")
             query = st.text_input(t("admin.find_organization"), key="bind_query") if binding in ORG_PICKERS else ""
             options = users.binding_options(actor=me, city_code=bind_city, query=query)
-        with st.form("add_user", clear_on_submit=False):
+        with st.form(instance("add_user")):  # empty again once the account is made
             username = st.text_input(t("field.username"))
             display = st.text_input(t("field.display_name"))
             password = st.text_input(t("field.password"), type="password")
@@ -65,8 +67,9 @@ with refusals():
                 with refusals():
                     user = users.add_user(actor=me, username=username, display_name=display, password=password,
                                           role=role, city_code=city, agency_id=agency, organization_id=org,
-                                          is_city_admin=is_admin)
-                    st.success(tmd("users.added", username=user.username))
+                                          is_city_admin=is_admin, idempotency_key=form_key("add_user"))
+                    succeeded("add_user")
+                    done(tmd("users.added", username=user.username))
 
     with change_tab:
         by_name = {r.username: r for r in rows}

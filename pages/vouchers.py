@@ -11,10 +11,12 @@ from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
 from portal.core.clock import today
 from portal.core.regions import cities, region_name
 from portal.core.workflow import may
-from portal.ui import actor, label, lang, refusals, t, yuan
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
+from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
 st.title(t("nav.vouchers"))
+show_flash()
 
 with refusals():
     if me.city_code:
@@ -27,7 +29,7 @@ with refusals():
                                     format_func=lambda c: region_name(c, lang()))
             name = st.text_input(t("contracts.enterprise_search"), key="voucher_enterprise_search")
             enterprises = enterprise_search(actor=me, text=name, city_code=city)
-            with st.form("issue_voucher"):
+            with st.form(instance("issue_voucher")):  # back to the defaults once a voucher is issued
                 enterprise = st.selectbox(t("field.voucher_enterprise"), enterprises, format_func=lambda o: o[1])
                 amount = st.text_input(t("field.voucher_amount"), value="20000")
                 issued = st.date_input(t("field.voucher_issued_on"), value=today())
@@ -35,8 +37,10 @@ with refusals():
                 if st.form_submit_button(t("vouchers.issue"), type="primary"):
                     with refusals():
                         v = issue_voucher(actor=me, enterprise_org_id=enterprise[0] if enterprise else None,
-                                          amount=amount, issued_on=issued, expires_on=expires)
-                        st.success(t("vouchers.issued", code=v.code))
+                                          amount=amount, issued_on=issued, expires_on=expires,
+                                          idempotency_key=form_key("issue_voucher"))
+                        succeeded("issue_voucher")
+                        done(t("vouchers.issued", code=v.code))
     st.subheader(t("vouchers.list"))
     rows = list_vouchers(actor=me)
     st.dataframe(pd.DataFrame([{

@@ -18,7 +18,7 @@ from db.engine import read_session
 from db.models import Agency, Organization, UserAccount
 from db.models.enums import Role
 from portal.admin.rules import USER, require_administrator
-from portal.core import directory, validation
+from portal.core import directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.auth import hash_password, verify_password
@@ -158,8 +158,9 @@ def _bindings(s: Session, actor: Actor, *, role: str, city_code: str | None, age
 def add_user(s: Session, *, actor: Actor, username: str, display_name: str, password: str, role: str,
              city_code: str | None = None, agency_id: uuid.UUID | None = None,
              organization_id: uuid.UUID | None = None, is_city_admin: bool = False,
-             password_hash: str | None = None) -> UserAccount:
-    """Create an account; the password is stored only as a bcrypt hash."""
+             password_hash: str | None = None, idempotency_key: str | None = None) -> UserAccount:
+    """Create an account; the password is stored only as a bcrypt hash. The same idempotency_key
+    again returns the account already created."""
     if not USER.may(actor, "add"):  # who may add accounts at all, before what the form says
         raise PermissionDenied()
     name = validation.username(username)
@@ -168,13 +169,17 @@ def add_user(s: Session, *, actor: Actor, username: str, display_name: str, pass
     clean_password = validation.password(password) if password_hash is None else None
     city, agency, org = _bindings(s, actor, role=role, city_code=city_code, agency_id=agency_id,
                                   organization_id=organization_id)
-    if s.exec(select(UserAccount.id).where(UserAccount.username == name)).first():
-        raise ValidationError("error.username_taken", field="username", username=name)
     # only an operator (bound to an agency) administers its city
     admin = bool(is_city_admin and BINDINGS[role] is Binding.AGENCY)
-    return audited_add(s, actor, "user.add", UserAccount(
-        username=name, display_name=display, role=role, city_code=city, agency_id=agency, organization_id=org,
-        is_city_admin=admin, password_hash=password_hash or hash_password(clean_password)))
+
+    def make() -> UserAccount:  # a second click finds the name taken: not refused, the same account
+        if s.exec(select(UserAccount.id).where(UserAccount.username == name)).first():
+            raise ValidationError("error.username_taken", field="username", username=name)
+        return audited_add(s, actor, "user.add", UserAccount(
+            username=name, display_name=display, role=role, city_code=city, agency_id=agency,
+            organization_id=org, is_city_admin=admin, password_hash=password_hash or hash_password(clean_password)))
+
+    return idempotency.once(s, actor, idempotency_key, "user.add", UserAccount, make)
 
 
 def _managed(s: Session, actor: Actor, username: str) -> UserAccount:

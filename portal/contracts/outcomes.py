@@ -26,7 +26,7 @@ from portal.contracts.rules import CONTRACT, RUNNING
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match
 from portal.contracts.trials import award_points, check_capacity
-from portal.core import numbering, validation
+from portal.core import idempotency, numbering, validation
 from portal.core.actor import SYSTEM, Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.clock import now, today
@@ -129,20 +129,25 @@ def terminate_trial(s: Session, *, actor: Actor, trial_id: uuid.UUID, reason: st
 
 @service(CONTRACT, "object")
 def record_objection(s: Session, *, actor: Actor, contract_id: uuid.UUID, objector_name: str,
-                     objector_contact: str, reason: str) -> Objection:
-    """Record a dispute about a contract; a running contract is marked disputed until resolved."""
+                     objector_contact: str, reason: str, idempotency_key: str | None = None) -> Objection:
+    """Record a dispute about a contract; a running contract is marked disputed until resolved.
+    The same idempotency_key again returns the objection already recorded."""
     name = validation.text(objector_name, field="objection_name", max_length=80)
     contact = validation.text(objector_contact, field="objection_contact", max_length=80)
     why = validation.text(reason, field="objection_reason", max_length=2000)
     contract = locked_contract(s, actor, contract_id)
     CONTRACT.require(actor, "object", contract)
-    objection = audited_add(s, actor, "objection.contract_raise", Objection(
-        contract_id=contract.id, city_code=contract.city_code, objector_name=name, objector_contact=contact,
-        reason=why))
-    if CONTRACT.may(actor, "dispute", contract):  # a running contract; a closed one keeps its status
-        with CONTRACT.move(s, actor, "dispute", contract, reason=why):
-            pass
-    return objection
+
+    def make() -> Objection:
+        objection = audited_add(s, actor, "objection.contract_raise", Objection(
+            contract_id=contract.id, city_code=contract.city_code, objector_name=name, objector_contact=contact,
+            reason=why))
+        if CONTRACT.may(actor, "dispute", contract):  # a running contract; a closed one keeps its status
+            with CONTRACT.move(s, actor, "dispute", contract, reason=why):
+                pass
+        return objection
+
+    return idempotency.once(s, actor, idempotency_key, "objection.contract_raise", Objection, make)
 
 
 @service(CONTRACT, "resolve")

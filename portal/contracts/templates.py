@@ -22,7 +22,7 @@ from portal.contracts.texts import (
     DEFAULT_TRANSFER_TEMPLATE,
     DEFAULT_TRIAL_TEMPLATE,
 )
-from portal.core import validation
+from portal.core import idempotency, validation
 from portal.core.actor import SYSTEM, Actor
 from portal.core.audit import audited_add
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
@@ -158,8 +158,9 @@ def current_template(s: Session, *, actor: Actor, city_code: str | None,
 
 @service(TEMPLATE, "edit")
 def save_template(s: Session, *, actor: Actor, city_code: str | None, title: str, body: str, reason: str,
-                  kind: str = ContractKind.TRIAL) -> TemplateRow:
-    """Add a new version (the old ones stay, and so do the contracts made with them)."""
+                  kind: str = ContractKind.TRIAL, idempotency_key: str | None = None) -> TemplateRow:
+    """Add a new version (the old ones stay, and so do the contracts made with them); the same
+    idempotency_key again returns the version already saved, not another one."""
     TEMPLATE.require(actor, "edit", TemplateScope(city_code), readable=True)  # refused, not hidden
     validation.choice(kind, ContractKind, field="template_kind")
     clean_title = validation.text(title, field="template_title", max_length=120)
@@ -167,8 +168,11 @@ def save_template(s: Session, *, actor: Actor, city_code: str | None, title: str
     why = validation.text(reason, field="template_reason", max_length=500)
     check_body(clean_body)
     cond = ContractTemplate.city_code.is_(None) if city_code is None else ContractTemplate.city_code == city_code
-    last = s.exec(select(func.max(ContractTemplate.version)).where(cond, ContractTemplate.kind == kind)).one()
-    row = audited_add(s, actor, "contract_template.save", ContractTemplate(
-        city_code=city_code, kind=kind, version=int(last or 0) + 1, title=clean_title, body=clean_body,
-        created_by=actor.user_id, reason=why), city_code=city_code, reason=why)
-    return _row(row)
+
+    def make() -> ContractTemplate:
+        last = s.exec(select(func.max(ContractTemplate.version)).where(cond, ContractTemplate.kind == kind)).one()
+        return audited_add(s, actor, "contract_template.save", ContractTemplate(
+            city_code=city_code, kind=kind, version=int(last or 0) + 1, title=clean_title, body=clean_body,
+            created_by=actor.user_id, reason=why), city_code=city_code, reason=why)
+
+    return _row(idempotency.once(s, actor, idempotency_key, "contract_template.save", ContractTemplate, make))

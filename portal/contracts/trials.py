@@ -16,7 +16,7 @@ from portal.contracts.common import trial_end
 from portal.contracts.rules import CONTRACT, RUNNING
 from portal.contracts.templates import template_for
 from portal.contracts.trial_matches import advance_match, linked_match
-from portal.core import directory, numbering, validation
+from portal.core import directory, idempotency, numbering, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.clock import today
@@ -139,10 +139,12 @@ def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org
                  start_date: date | str | None = None, end_date: date | str | None = None,
                  licence_type: str = LicenceType.ORDINARY, territory: str | None = None,
                  signing_date: date | str | None = None, agency_id: uuid.UUID | None = None,
-                 match_id: uuid.UUID | None = None, fee: Decimal | str | int = 0) -> Contract:
+                 match_id: uuid.UUID | None = None, fee: Decimal | str | int = 0,
+                 idempotency_key: str | None = None) -> Contract:
     """Record a trial: ordinary licence only, zero fee, within the result's licensee slots; match_id
     names the 供需荟 match it came from (same result and enterprise, of the trial's city), which
-    moves on to the trial stage in the same transaction."""
+    moves on to the trial stage in the same transaction. The same idempotency_key again returns
+    the trial already recorded."""
     if not CONTRACT.may(actor, "create_trial"):
         raise PermissionDenied()  # before reading the form: this role records no trials
     licence = validation.choice(licence_type, LicenceType, field="contract_licence_type")
@@ -164,29 +166,33 @@ def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org
         raise ValidationError("contracts.error.end_before_start", field="contract_end_date")
     if signed > today():
         raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
-    same = s.exec(select(Contract.number).where(
-        Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
-        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
-        Contract.start_date <= end, Contract.end_date >= start)).first()
-    if same:
-        raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
-    check_capacity(s, result, start, end)
-    match = None if match_id is None else linked_match(
-        s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)
-    trial = audited_add(s, actor, "contract.create_trial", Contract(
-        kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
-        licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
-        city_code=agency.city_code, match_id=match.id if match else None,
-        number=numbering.allocate(s, "trial", agency.city_code, start.year),
-        territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
-        fee=Decimal("0"), signing_date=signed, status=ContractStatus.ACTIVE,
-        template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,
-        created_by=actor.user_id,
-    ))
-    if match is not None:
-        advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
-    award_points(s, actor, trial, "trial_signed")
-    return trial
+
+    def make() -> Contract:  # a second click would find its own trial a duplicate: not refused, the same
+        same = s.exec(select(Contract.number).where(
+            Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
+            Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
+            Contract.start_date <= end, Contract.end_date >= start)).first()
+        if same:
+            raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
+        check_capacity(s, result, start, end)
+        match = None if match_id is None else linked_match(
+            s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)
+        trial = audited_add(s, actor, "contract.create_trial", Contract(
+            kind=ContractKind.TRIAL, licence_type=LicenceType.ORDINARY, result_id=result.id,
+            licensor_org_id=result.owner_org_id, licensee_org_id=licensee.id, agency_id=agency.id,
+            city_code=agency.city_code, match_id=match.id if match else None,
+            number=numbering.allocate(s, "trial", agency.city_code, start.year),
+            territory=place or "中华人民共和国境内", start_date=start, end_date=end, original_end_date=end,
+            fee=Decimal("0"), signing_date=signed, status=ContractStatus.ACTIVE,
+            template_id=template_for(s, agency.city_code, ContractKind.TRIAL).id,
+            created_by=actor.user_id,
+        ))
+        if match is not None:
+            advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
+        award_points(s, actor, trial, "trial_signed")
+        return trial
+
+    return idempotency.once(s, actor, idempotency_key, "contract.create_trial", Contract, make)
 
 
 def award_points(s: Session, actor: Actor, contract: Contract, kind: str) -> None:

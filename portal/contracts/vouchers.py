@@ -18,7 +18,7 @@ from db.models import Contract, InsurancePolicy, Organization, Voucher, VoucherR
 from db.models.enums import VoucherStatus
 from portal.contracts.common import percent
 from portal.contracts.rules import INSURANCE, VOUCHER
-from portal.core import directory, numbering, validation
+from portal.core import directory, idempotency, numbering, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.clock import now, today
@@ -64,9 +64,11 @@ def _bounds(s: Session, voucher: Voucher, policy: InsurancePolicy) -> RefundBoun
 
 @service(VOUCHER, "issue")
 def issue_voucher(s: Session, *, actor: Actor, enterprise_org_id: uuid.UUID, amount: Decimal | str,
-                  expires_on: date | str, issued_on: date | str | None = None) -> Voucher:
+                  expires_on: date | str, issued_on: date | str | None = None,
+                  idempotency_key: str | None = None) -> Voucher:
     """Issue a voucher with its full amount as balance to an enterprise of the operator's city (the
-    province: of the enterprise's city): a city's vouchers are paid from its own budget."""
+    province: of the enterprise's city): a city's vouchers are paid from its own budget. The same
+    idempotency_key again returns the voucher already issued."""
     if not VOUCHER.may(actor, "issue"):
         raise PermissionDenied()  # before reading the form: this role issues no vouchers
     value = validation.money(amount, field="voucher_amount", positive=True)
@@ -77,10 +79,11 @@ def issue_voucher(s: Session, *, actor: Actor, enterprise_org_id: uuid.UUID, amo
     org = directory.named(s, actor, enterprise_org_id, kinds=directory.ENTERPRISES, field="voucher_enterprise",
                           city_code=None if actor.is_province else actor.city_code)
     VOUCHER.require(actor, "issue", Subject(city_code=org.city_code, org_ids=(org.id,)))
-    return audited_add(s, actor, "voucher.issue", Voucher(
-        code=numbering.allocate(s, "voucher", org.city_code, issued.year), enterprise_org_id=org.id,
-        city_code=org.city_code, county_code=org.county_code, amount=value, balance=value, issued_on=issued,
-        expires_on=expires))
+    return idempotency.once(s, actor, idempotency_key, "voucher.issue", Voucher, lambda: audited_add(
+        s, actor, "voucher.issue", Voucher(
+            code=numbering.allocate(s, "voucher", org.city_code, issued.year), enterprise_org_id=org.id,
+            city_code=org.city_code, county_code=org.county_code, amount=value, balance=value,
+            issued_on=issued, expires_on=expires)))
 
 
 @reader(VOUCHER, "redeem")  # what the redemption form shows

@@ -127,6 +127,10 @@ def read(data: bytes, columns: Sequence[Column], *, field: str, lang: str = "zh"
             rows.append((n, raw))
             if len(rows) > max_rows:
                 raise ValidationError("error.too_many_rows", field=field, max=max_rows)
+    except PortalError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a sheet is parsed as it is read: broken XML shows only now
+        raise ValidationError("error.not_xlsx", field=field) from exc
     finally:
         wb.close()
     return rows

@@ -12,9 +12,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Organization
+from db.models import Demand, Organization
 from db.models.enums import OrgKind
-from portal.core import spreadsheet, validation
+from portal.core import idempotency, spreadsheet, validation
 from portal.core.actor import Actor
 from portal.core.audit import record_many
 from portal.core.errors import PermissionDenied, PortalError, ValidationError
@@ -75,10 +75,12 @@ def _enterprise(s: Session, actor: Actor, raw: dict[str, Any], orgs: dict[str, O
 
 
 @service(DEMAND, "create")
-def import_demands(s: Session, *, actor: Actor, data: bytes, lang: str = "zh") -> int:
+def import_demands(s: Session, *, actor: Actor, data: bytes, lang: str = "zh",
+                   idempotency_key: str | None = None) -> int:
     """Create every demand of a workbook's first sheet, or none; how many were created.
 
-    Any bad row raises ImportFailed listing every problem, and nothing is written."""
+    Any bad row raises ImportFailed listing every problem, and nothing is written. The same
+    idempotency_key again (the import button clicked twice) is refused: the file is in already."""
     if not DEMAND.may(actor, "create"):
         raise PermissionDenied()
     rows = spreadsheet.read(data, COLUMNS, field="demand_file", lang=lang, max_rows=MAX_IMPORT_ROWS)
@@ -103,8 +105,14 @@ def import_demands(s: Session, *, actor: Actor, data: bytes, lang: str = "zh") -
             staged.append(new_demand(org, clean, created_by=actor.user_id))
     if errors:
         raise ImportFailed(errors)
-    s.add_all(staged)
-    record_many(s, actor, [(d, None, "demand.import") for d in staged])  # one entry each, in bulk
+
+    def make() -> Demand:
+        s.add_all(staged)
+        record_many(s, actor, [(d, None, "demand.import") for d in staged])  # one entry each, in bulk
+        return staged[0]
+
+    if staged and idempotency.once(s, actor, idempotency_key, "demand.import", Demand, make) is not staged[0]:
+        raise ValidationError("error.already_submitted", field="idempotency_key")  # demands are not matched by a key
     return len(staged)
 
 

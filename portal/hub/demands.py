@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Demand, Organization
 from db.models.enums import Cooperation, DemandStatus, Field_
-from portal.core import directory, validation
+from portal.core import directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
@@ -144,13 +144,15 @@ def _refuse_unless_may(actor: Actor, action: str) -> None:
 
 @service(DEMAND, "create")
 def create_demand(s: Session, *, actor: Actor, data: Mapping[str, Any],
-                  enterprise_org_id: uuid.UUID | None = None) -> Demand:
-    """Post a demand (status open) for the actor's enterprise or, by staff, one they may name."""
+                  enterprise_org_id: uuid.UUID | None = None, idempotency_key: str | None = None) -> Demand:
+    """Post a demand (status open) for the actor's enterprise or, by staff, one they may name;
+    the same idempotency_key again (a second click) returns the demand already posted."""
     _refuse_unless_may(actor, "create")
     clean = clean_demand(data)
     org = enterprise_for(s, actor, as_id(enterprise_org_id))
     check_county(clean, org.city_code)
-    return audited_add(s, actor, "demand.create", new_demand(org, clean, created_by=actor.user_id))
+    return idempotency.once(s, actor, idempotency_key, "demand.create", Demand, lambda: audited_add(
+        s, actor, "demand.create", new_demand(org, clean, created_by=actor.user_id)))
 
 
 def _locked(s: Session, actor: Actor, demand_id: uuid.UUID | str | None) -> Demand:

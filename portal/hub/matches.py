@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Demand, Intent, Match, Organization, Result, Roadshow
 from db.models.enums import Channel, DropReason, MatchStage, ResultStatus
-from portal.core import directory, validation
+from portal.core import directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.cache import cached
@@ -56,8 +56,9 @@ def record_match(s: Session, *, actor: Actor, result_id: uuid.UUID, enterprise_o
                  contact_date: date | str, demand_id: uuid.UUID | None = None,
                  intent_id: uuid.UUID | None = None, roadshow_id: uuid.UUID | None = None,
                  people: str = "", notes: str = "", next_follow_up: date | str | None = None,
-                 agency_id: uuid.UUID | None = None) -> Match:
-    """Record a contact (stage 'contacted') for the operator's agency and city; an intent becomes one match."""
+                 agency_id: uuid.UUID | None = None, idempotency_key: str | None = None) -> Match:
+    """Record a contact (stage 'contacted') for the operator's agency and city; an intent becomes one
+    match; the same idempotency_key again returns the match already recorded."""
     if not MATCH.may(actor, "record"):
         raise PermissionDenied()
     validation.choice(channel, Channel, field="match_channel")
@@ -84,22 +85,26 @@ def record_match(s: Session, *, actor: Actor, result_id: uuid.UUID, enterprise_o
     if intent is not None:
         if intent.result_id != result.id:
             raise ValidationError("matching.error.intent_other_result", field="match_result")
-        if s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
-            raise ValidationError("matching.error.intent_already_matched", field="match_intent")
         roadshow_id = roadshow_id or intent.roadshow_id
     if roadshow_id is not None:
         _in_city(actor, s.get(Roadshow, roadshow_id), city)
-    match = audited_add(s, actor, "match.record", Match(
-        demand_id=demand.id if demand else None, result_id=result.id, enterprise_org_id=enterprise.id,
-        agency_id=agency.id, city_code=city, channel=channel, contact_date=contact, people=people, notes=notes,
-        next_follow_up=follow, stage=MatchStage.CONTACTED, intent_id=intent_id, roadshow_id=roadshow_id,
-        created_by=actor.user_id))
-    if demand is not None and DEMAND.may(actor, "match", demand):  # an open demand is matched now
-        with DEMAND.move(s, actor, "match", demand, audit_action="demand.matched"):
-            pass  # the status is the step's target
-    points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
-                 city_code=match.city_code, entity="match_record", entity_id=match.id)
-    return match
+
+    def make() -> Match:  # a second click would find its intent matched: not refused, the same match
+        if intent is not None and s.exec(select(Match.id).where(Match.intent_id == intent.id)).first() is not None:
+            raise ValidationError("matching.error.intent_already_matched", field="match_intent")
+        match = audited_add(s, actor, "match.record", Match(
+            demand_id=demand.id if demand else None, result_id=result.id, enterprise_org_id=enterprise.id,
+            agency_id=agency.id, city_code=city, channel=channel, contact_date=contact, people=people, notes=notes,
+            next_follow_up=follow, stage=MatchStage.CONTACTED, intent_id=intent_id, roadshow_id=roadshow_id,
+            created_by=actor.user_id))
+        if demand is not None and DEMAND.may(actor, "match", demand):  # an open demand is matched now
+            with DEMAND.move(s, actor, "match", demand, audit_action="demand.matched"):
+                pass  # the status is the step's target
+        points.award(s, actor=actor, kind="match_recorded", agency_id=match.agency_id,
+                     city_code=match.city_code, entity="match_record", entity_id=match.id)
+        return match
+
+    return idempotency.once(s, actor, idempotency_key, "match.record", Match, make)
 
 
 @reader(MATCH)

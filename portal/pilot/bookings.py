@@ -28,7 +28,7 @@ from db.models import (
     UserAccount,
 )
 from db.models.enums import BookingStatus, MatchStage, ResultStatus
-from portal.core import attachments, directory, numbering, validation
+from portal.core import attachments, directory, idempotency, numbering, validation
 from portal.core.actor import Actor
 from portal.core.attachments import Upload
 from portal.core.audit import audited_add, audited_change
@@ -358,9 +358,9 @@ def _range(start_date: date | str | None, end_date: date | str | None) -> tuple[
 @service(BOOKING, "book")
 def book_pilot(s: Session, *, actor: Actor, resource_id: uuid.UUID, enterprise_org_id: uuid.UUID,
                result_id: uuid.UUID, start_date: date | str, end_date: date | str,
-               match_id: uuid.UUID | None = None) -> PilotBooking:
+               match_id: uuid.UUID | None = None, idempotency_key: str | None = None) -> PilotBooking:
     """Request a resource for an enterprise of the platform's city and a result over
-    [start_date, end_date] (inclusive).
+    [start_date, end_date] (inclusive); the same idempotency_key again returns the booking made.
 
     The resource row is locked before the days are counted, so concurrent requests for the last
     slot end with exactly one booking."""
@@ -376,16 +376,20 @@ def book_pilot(s: Session, *, actor: Actor, resource_id: uuid.UUID, enterprise_o
     enterprise = directory.named(s, actor, as_id(enterprise_org_id), kinds=directory.ENTERPRISES,
                                  field="pilot_enterprise", city_code=platform.city_code)
     result = _bookable_result(s, actor, result_id)
-    match = _linked_match(s, actor, match_id, platform.city_code, enterprise, result) \
-        if match_id is not None else None
-    _ensure_room(s, resource, start, end)
-    if match is not None:
-        _advance_match(s, actor, match)
-    return audited_add(s, actor, "pilot.book", PilotBooking(
-        reference=numbering.allocate(s, "booking", platform.city_code, today().year), resource_id=resource.id,
-        platform_id=platform.id, city_code=platform.city_code, enterprise_org_id=enterprise.id,
-        result_id=result.id, match_id=match.id if match else None, start_date=start, end_date=end,
-        status=BookingStatus.REQUESTED, created_by=actor.user_id))
+
+    def make() -> PilotBooking:  # a second click would find its own days taken and its match moved on
+        match = _linked_match(s, actor, match_id, platform.city_code, enterprise, result) \
+            if match_id is not None else None
+        _ensure_room(s, resource, start, end)
+        if match is not None:
+            _advance_match(s, actor, match)
+        return audited_add(s, actor, "pilot.book", PilotBooking(
+            reference=numbering.allocate(s, "booking", platform.city_code, today().year), resource_id=resource.id,
+            platform_id=platform.id, city_code=platform.city_code, enterprise_org_id=enterprise.id,
+            result_id=result.id, match_id=match.id if match else None, start_date=start, end_date=end,
+            status=BookingStatus.REQUESTED, created_by=actor.user_id))
+
+    return idempotency.once(s, actor, idempotency_key, "pilot.book", PilotBooking, make)
 
 
 def _load(s: Session, actor: Actor, booking_id: uuid.UUID | str | None) -> PilotBooking:

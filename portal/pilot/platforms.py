@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Organization, PilotPlatform, PilotResource
 from db.models.enums import OrgKind
-from portal.core import directory, validation
+from portal.core import directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.cache import cached
@@ -199,13 +199,15 @@ def _platform_fields(s: Session, actor: Actor, *, name: str, host_org_id: uuid.U
 def create_platform(s: Session, *, actor: Actor, name: str, host_org_id: uuid.UUID | None,
                     city_code: str | None = None, county_code: str | None = None, capabilities: str = "",
                     tags: str = "", opening_hours: str = "", contact_name: str = "",
-                    contact_phone: str = "") -> PilotPlatform:
-    """Add a platform to the operator's city (the province names the city)."""
+                    contact_phone: str = "", idempotency_key: str | None = None) -> PilotPlatform:
+    """Add a platform to the operator's city (the province names the city); the same
+    idempotency_key again returns the platform already added."""
     city = _managed_city(actor, city_code)
     fields = _platform_fields(s, actor, name=name, host_org_id=host_org_id, city_code=city, county_code=county_code,
                               capabilities=capabilities, tags=tags, opening_hours=opening_hours,
                               contact_name=contact_name, contact_phone=contact_phone)
-    return audited_add(s, actor, "pilot.platform_add", PilotPlatform(city_code=city, **fields))
+    return idempotency.once(s, actor, idempotency_key, "pilot.platform_add", PilotPlatform, lambda: audited_add(
+        s, actor, "pilot.platform_add", PilotPlatform(city_code=city, **fields)))
 
 
 def _platform(s: Session, actor: Actor, platform_id: uuid.UUID | None) -> PilotPlatform:
@@ -239,13 +241,15 @@ def _resource_fields(name: str, capacity_value: object, price_per_day: object) -
 
 @service(PLATFORM, "manage")
 def add_resource(s: Session, *, actor: Actor, platform_id: uuid.UUID, name: str, capacity: int | str,
-                 price_per_day: Decimal | str) -> PilotResource:
-    """Add a bookable resource (capacity = parallel bookings per day) to a platform."""
+                 price_per_day: Decimal | str, idempotency_key: str | None = None) -> PilotResource:
+    """Add a bookable resource (capacity = parallel bookings per day) to a platform; the same
+    idempotency_key again returns the resource already added."""
     fields = _resource_fields(name, capacity, price_per_day)
     platform = _platform(s, actor, platform_id)
     PLATFORM.require(actor, "manage", platform)
-    return audited_add(s, actor, "pilot.resource_add", PilotResource(platform_id=platform.id, **fields),
-                       city_code=platform.city_code)
+    return idempotency.once(s, actor, idempotency_key, "pilot.resource_add", PilotResource, lambda: audited_add(
+        s, actor, "pilot.resource_add", PilotResource(platform_id=platform.id, **fields),
+        city_code=platform.city_code))
 
 
 def _check_capacity_kept(s: Session, resource: PilotResource, capacity: int) -> None:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import ApprovalStep, Objection, Organization, PublicNotice, Result
 from db.models.enums import ObjectionStatus, ResultStatus
-from portal.core import validation
+from portal.core import idempotency, validation
 from portal.core.actor import SYSTEM, Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.clock import now
@@ -91,29 +91,35 @@ def start_notice(s: Session, *, actor: Actor, result_id: uuid.UUID | str, today:
 
 @service(RESULT, "file_objection")
 def file_objection(s: Session, *, actor: Actor, result_id: uuid.UUID | str, objector_name: str,
-                   objector_contact: str, reason: str, today: date | None = None) -> Objection:
-    """Record an objection to a result in notice; the notice pauses and keeps its remaining days."""
+                   objector_contact: str, reason: str, today: date | None = None,
+                   idempotency_key: str | None = None) -> Objection:
+    """Record an objection to a result in notice; the notice pauses and keeps its remaining days.
+    The same idempotency_key again returns the objection already filed."""
     day = today or clock_today()
     name = validation.text(objector_name, field="pool_objector_name", max_length=80)
     contact = validation.text(objector_contact, field="pool_objector_contact", max_length=80)
     clean = _reason(reason, "pool_objection_reason")
     result = result_for(s, actor, "file_objection", result_id)
-    notice = _notice_of(s, result)
-    if notice is None or notice.state not in OPEN_NOTICE:
-        raise ValidationError("pool.error.bad_transition", status=result.status)
-    if notice.state == "running":
-        if day >= notice.end_date:
-            raise ValidationError("pool.error.notice_over", end=notice.end_date.isoformat())
-        if day < notice.start_date:
-            raise ValidationError("pool.error.notice_not_started", start=notice.start_date.isoformat())
-        with audited_change(s, actor, "notice.pause", notice, reason=clean):
-            notice.state, notice.paused_on = "paused", day
-            notice.remaining_days = (notice.end_date - day).days
-    objection = audited_add(s, actor, "objection.file", Objection(
-        result_id=result.id, notice_id=notice.id, city_code=result.city_code, objector_name=name,
-        objector_contact=contact, reason=clean), reason=clean)
-    take(s, actor, "file_objection", result, history="object", reason=f"{name}：{clean}")
-    return objection
+
+    def make() -> Objection:
+        notice = _notice_of(s, result)
+        if notice is None or notice.state not in OPEN_NOTICE:
+            raise ValidationError("pool.error.bad_transition", status=result.status)
+        if notice.state == "running":
+            if day >= notice.end_date:
+                raise ValidationError("pool.error.notice_over", end=notice.end_date.isoformat())
+            if day < notice.start_date:
+                raise ValidationError("pool.error.notice_not_started", start=notice.start_date.isoformat())
+            with audited_change(s, actor, "notice.pause", notice, reason=clean):
+                notice.state, notice.paused_on = "paused", day
+                notice.remaining_days = (notice.end_date - day).days
+        objection = audited_add(s, actor, "objection.file", Objection(
+            result_id=result.id, notice_id=notice.id, city_code=result.city_code, objector_name=name,
+            objector_contact=contact, reason=clean), reason=clean)
+        take(s, actor, "file_objection", result, history="object", reason=f"{name}：{clean}")
+        return objection
+
+    return idempotency.once(s, actor, idempotency_key, "objection.file", Objection, make)
 
 
 @service(OBJECTION, "resolve")

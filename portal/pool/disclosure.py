@@ -15,9 +15,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Organization, Result
+from db.models import Attachment, Organization, Result
 from db.models.enums import PATENT_TYPES, ExclusionReason, Field_, ResultStatus, ResultType
-from portal.core import attachments, directory, validation
+from portal.core import attachments, directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.attachments import AttachmentRow, Upload
 from portal.core.audit import audited_add, audited_change
@@ -143,8 +143,9 @@ def number_taken(s: Session, number: str, exclude: uuid.UUID | None = None) -> b
 # Creating and editing are the steps "create" and "edit" of one form; both are the disclosers'.
 @service(RESULT, "create")
 def save_result(s: Session, *, actor: Actor, data: Mapping[str, Any],
-                result_id: uuid.UUID | str | None = None) -> Result:
-    """Create a draft result, or update one that is a draft, returned or withdrawn."""
+                result_id: uuid.UUID | str | None = None, idempotency_key: str | None = None) -> Result:
+    """Create a draft result, or update one that is a draft, returned or withdrawn; a creation
+    with the same idempotency_key again returns the result already created."""
     if not RESULT.may(actor, "create" if result_id is None else "edit"):
         raise PermissionDenied()
     clean = clean_result(data)
@@ -152,11 +153,15 @@ def save_result(s: Session, *, actor: Actor, data: Mapping[str, Any],
     if result_id is None:
         owner = _owner(s, actor, owner_id)
         RESULT.require(actor, "create", Subject(city_code=owner.city_code, org_ids=(owner.id,)))
-        if number_taken(s, clean["number"]):
-            raise ValidationError("pool.error.number_taken", field="number", number=clean["number"])
-        return audited_add(s, actor, "result.create", Result(
-            **clean, owner_org_id=owner.id, city_code=owner.city_code, status=ResultStatus.DRAFT,
-            created_by=actor.user_id))
+
+        def make() -> Result:  # a second click finds the number taken: not refused, the same result
+            if number_taken(s, clean["number"]):
+                raise ValidationError("pool.error.number_taken", field="number", number=clean["number"])
+            return audited_add(s, actor, "result.create", Result(
+                **clean, owner_org_id=owner.id, city_code=owner.city_code, status=ResultStatus.DRAFT,
+                created_by=actor.user_id))
+
+        return idempotency.once(s, actor, idempotency_key, "result.create", Result, make)
     result = result_for(s, actor, "edit", result_id)
     if number_taken(s, clean["number"], exclude=result.id):
         raise ValidationError("pool.error.number_taken", field="number", number=clean["number"])
@@ -252,14 +257,15 @@ def licensor_options(*, actor: Actor, query: str = "", limit: int = 200) -> list
 
 @service(RESULT, "attach")
 def add_attachment(s: Session, *, actor: Actor, result_id: uuid.UUID | str, filename: str, data: bytes,
-                   content_type: str | None = None) -> AttachmentRow:
-    """Keep a file (patent PDF, specification, drawing) with a result that is being disclosed."""
+                   content_type: str | None = None, idempotency_key: str | None = None) -> AttachmentRow:
+    """Keep a file (patent PDF, specification, drawing) with a result that is being disclosed; the
+    same idempotency_key again returns the file already kept."""
     kind = content_type or mimetypes.guess_type(str(filename or ""))[0]
     upload = attachments.check_upload(filename, kind, data, field="result_attachment",
                                       suffixes=ATTACHMENT_SUFFIXES)
     result = result_for(s, actor, "attach", result_id)
-    att = attachments.store(s, actor, upload, entity="result", entity_id=result.id, city_code=result.city_code,
-                            action="result.attach")
+    att = idempotency.once(s, actor, idempotency_key, "result.attach", Attachment, lambda: attachments.store(
+        s, actor, upload, entity="result", entity_id=result.id, city_code=result.city_code, action="result.attach"))
     return AttachmentRow(att.id, att.filename, att.content_type, att.size, att.created_at)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Organization, RoadshowAttendance
-from portal.core import validation
+from portal.core import idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.errors import NotFound, PermissionDenied
@@ -22,23 +22,28 @@ from portal.roadshows.rules import ROADSHOW
 
 @service(ROADSHOW, "attend")
 def register_attendance(s: Session, *, actor: Actor, roadshow_id: uuid.UUID, company_name: str, credit_code: str,
-                        present: bool = False) -> RoadshowAttendance:
-    """Register an enterprise for a roadshow (one row per company; a repeat updates it)."""
+                        present: bool = False, idempotency_key: str | None = None) -> RoadshowAttendance:
+    """Register an enterprise for a roadshow (one row per company; a repeat updates it); the same
+    idempotency_key again returns the row without a second entry in the trail."""
     name = names.company_name(company_name)  # no markup, some letters, as on the QR page
     code = validation.credit_code(credit_code, field="credit_code")
     show = load_show(s, actor, "attend", roadshow_id, lock=True)
-    row = s.exec(select(RoadshowAttendance).where(RoadshowAttendance.roadshow_id == show.id,
-                                                  RoadshowAttendance.credit_code == code)).first()
-    org = s.exec(select(Organization.id).where(Organization.credit_code == code)).first()
-    if row is None:
-        return audited_add(s, actor, "roadshow.attendance", RoadshowAttendance(
-            roadshow_id=show.id, company_name=name, credit_code=code, present=bool(present),
-            enterprise_org_id=org), city_code=show.city_code)
-    with audited_change(s, actor, "roadshow.attendance", row, city_code=show.city_code):
-        row.company_name = name
-        row.present = bool(present) or row.present
-        row.enterprise_org_id = org or row.enterprise_org_id
-    return row
+
+    def make() -> RoadshowAttendance:
+        row = s.exec(select(RoadshowAttendance).where(RoadshowAttendance.roadshow_id == show.id,
+                                                      RoadshowAttendance.credit_code == code)).first()
+        org = s.exec(select(Organization.id).where(Organization.credit_code == code)).first()
+        if row is None:
+            return audited_add(s, actor, "roadshow.attendance", RoadshowAttendance(
+                roadshow_id=show.id, company_name=name, credit_code=code, present=bool(present),
+                enterprise_org_id=org), city_code=show.city_code)
+        with audited_change(s, actor, "roadshow.attendance", row, city_code=show.city_code):
+            row.company_name = name
+            row.present = bool(present) or row.present
+            row.enterprise_org_id = org or row.enterprise_org_id
+        return row
+
+    return idempotency.once(s, actor, idempotency_key, "roadshow.attendance", RoadshowAttendance, make)
 
 
 @service(ROADSHOW, "attend")

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from db.engine import read_session
 from db.models import Intent, Organization, Result, Roadshow, RoadshowItem, UserAccount
 from db.models.enums import ResultStatus, Role
-from portal.core import validation
+from portal.core import idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change, audited_delete
 from portal.core.errors import PermissionDenied, ValidationError
@@ -51,21 +51,26 @@ def _presenter(s: Session, show: Roadshow, name: str, user_id: uuid.UUID | None)
 @service(ROADSHOW, "arrange")
 def add_item(s: Session, *, actor: Actor, roadshow_id: uuid.UUID, result_id: uuid.UUID, presenter_name: str = "",
              presenter_user_id: uuid.UUID | None = None, slot_start: datetime | str | None = None,
-             slot_end: datetime | str | None = None) -> RoadshowItem:
-    """Put a listed result at the end of the running order, with its presenter and time slot."""
+             slot_end: datetime | str | None = None, idempotency_key: str | None = None) -> RoadshowItem:
+    """Put a listed result at the end of the running order, with its presenter and time slot; the
+    same idempotency_key again returns the item already added."""
     show = load_show(s, actor, "arrange", roadshow_id, lock=True)
     result = s.get(Result, result_id) if result_id else None
     if result is None or result.status != ResultStatus.LISTED:
         raise ValidationError("roadshows.error.result_not_listed", field="roadshow_result")
-    items = items_of(s, show.id)
-    if any(i.result_id == result.id for i in items):
-        raise ValidationError("roadshows.error.result_already_on", field="roadshow_result")
     name, user_id = _presenter(s, show, presenter_name, presenter_user_id)
     start, end = _slot(show, slot_start, slot_end)
-    item = RoadshowItem(roadshow_id=show.id, result_id=result.id, position=(items[-1].position + 1) if items else 1,
-                        presenter_name=name, presenter_user_id=user_id, slot_start=start, slot_end=end,
-                        token=new_token())
-    return audited_add(s, actor, "roadshow.item_add", item, city_code=show.city_code)
+
+    def make() -> RoadshowItem:  # a second click finds the result on already: not refused, the same item
+        items = items_of(s, show.id)
+        if any(i.result_id == result.id for i in items):
+            raise ValidationError("roadshows.error.result_already_on", field="roadshow_result")
+        item = RoadshowItem(roadshow_id=show.id, result_id=result.id,
+                            position=(items[-1].position + 1) if items else 1, presenter_name=name,
+                            presenter_user_id=user_id, slot_start=start, slot_end=end, token=new_token())
+        return audited_add(s, actor, "roadshow.item_add", item, city_code=show.city_code)
+
+    return idempotency.once(s, actor, idempotency_key, "roadshow.item_add", RoadshowItem, make)
 
 
 @service(ROADSHOW, "arrange")

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from db.models import Roadshow
 from db.models.enums import Field_, RoadshowStatus
-from portal.core import validation
+from portal.core import idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add, audited_change
 from portal.core.directory import acting_agency
@@ -70,16 +70,17 @@ def _clean(data: RoadshowInput, city_code: str) -> dict:
 
 @service(ROADSHOW, "create")
 def create_roadshow(s: Session, *, actor: Actor, data: RoadshowInput,
-                    agency_id: uuid.UUID | None = None) -> Roadshow:
-    """Plan a roadshow (draft) for the operator's agency and city (the province names the agency)."""
+                    agency_id: uuid.UUID | None = None, idempotency_key: str | None = None) -> Roadshow:
+    """Plan a roadshow (draft) for the operator's agency and city (the province names the agency);
+    the same idempotency_key again returns the roadshow already planned."""
     if not ROADSHOW.may(actor, "create"):
         raise PermissionDenied()
     agency = acting_agency(s, actor, agency_id)
     ROADSHOW.require(actor, "create", Subject(city_code=agency.city_code, agency_id=agency.id))
     values = _clean(data, agency.city_code)
-    return audited_add(s, actor, "roadshow.create", Roadshow(
-        **values, city_code=agency.city_code, agency_id=agency.id, status=RoadshowStatus.DRAFT,
-        created_by=actor.user_id))
+    return idempotency.once(s, actor, idempotency_key, "roadshow.create", Roadshow, lambda: audited_add(
+        s, actor, "roadshow.create", Roadshow(**values, city_code=agency.city_code, agency_id=agency.id,
+                                              status=RoadshowStatus.DRAFT, created_by=actor.user_id)))
 
 
 @service(ROADSHOW, "update")

@@ -102,7 +102,9 @@ def done(message: str) -> None:
 
 
 def show_flash() -> None:
-    """The message a previous run left (shown once)."""
+    """The message a previous run left (shown once), in a slot drawn on every run: what follows
+    keeps its place, so the tab a form sits in stays open when the message comes and goes."""
+    slot = st.container()
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        slot.success(message)

@@ -27,6 +27,7 @@ from portal.core.regions import region_name
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
 from portal.ui import done, label, lang, refusals, t, tmd, yuan
+from portal.ui.forms import form_key, instance, succeeded
 
 OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
 
@@ -86,7 +87,7 @@ def new_trial_form(me: Actor, city_code: str | None) -> None:
         "": role, t("field.name"): p.name, t("field.credit_code"): p.credit_code,
         t("field.city"): region_name(p.city_code, lang()), t("field.phone"): p.contact_phone or "—",
     } for role, p in parties]), hide_index=True, width="stretch")
-    with st.form("new_trial"):
+    with st.form(instance("new_trial")):  # back to the defaults once a trial is recorded
         end = st.date_input(t("field.contract_end_date"), value=d.end_date)
         signed = st.date_input(t("field.contract_signing_date"), value=min(start, today()))
         licence = st.selectbox(t("field.contract_licence_type"), list(LicenceType),
@@ -99,8 +100,9 @@ def new_trial_form(me: Actor, city_code: str | None) -> None:
                 trial = create_trial(actor=me, result_id=result[0], licensee_org_id=enterprise[0] if enterprise else None,
                                      start_date=start, end_date=end, signing_date=signed, licence_type=licence,
                                      territory=territory, agency_id=agency.id if agency else None,
-                                     match_id=match.id if match else None)
-                st.success(t("contracts.created", number=trial.number))
+                                     match_id=match.id if match else None, idempotency_key=form_key("new_trial"))
+                succeeded("new_trial")
+                done(t("contracts.created", number=trial.number))
 
 
 def outcome_forms(me: Actor, c, actions: list[str]) -> None:  # noqa: ANN001
@@ -155,14 +157,16 @@ def objection_section(me: Actor, detail: listing.ContractDetail, actions: list[s
         return
     raise_col, resolve_col = st.columns(2)
     if "object" in actions:
-        with raise_col.expander(t("contracts.raise_objection")), st.form("objection"):
+        form = f"objection_{detail.contract.id}"
+        with raise_col.expander(t("contracts.raise_objection")), st.form(instance(form)):
             name = st.text_input(t("field.objection_name"))
             contact = st.text_input(t("field.objection_contact"))
             reason = st.text_area(t("field.objection_reason"))
             if st.form_submit_button(t("contracts.raise_objection")):
                 with refusals():
                     record_objection(actor=me, contract_id=detail.contract.id, objector_name=name,
-                                     objector_contact=contact, reason=reason)
+                                     objector_contact=contact, reason=reason, idempotency_key=form_key(form))
+                    succeeded(form)
                     done(t("contracts.objection_raised"))
     open_ones = detail.open_objections
     if open_ones and "resolve" in actions:
@@ -200,7 +204,8 @@ def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
     if not may(me, "add", "insurance_policy"):
         return
     add_col, redeem_col = st.columns(2)
-    with add_col.expander(t("contracts.add_policy")), st.form("policy"):
+    form = f"policy_{c.id}"
+    with add_col.expander(t("contracts.add_policy")), st.form(instance(form)):
         insurers = listing.insurers(actor=me)
         insurer = st.selectbox(t("field.policy_insurer"), insurers, format_func=lambda o: o[1])
         number = st.text_input(t("field.policy_number"))
@@ -213,7 +218,8 @@ def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
             with refusals():
                 p = add_policy(actor=me, contract_id=c.id, insurer_org_id=insurer[0] if insurer else None,
                                policy_number=number, product=product, premium=premium, coverage=coverage,
-                               start_date=start, end_date=end)
+                               start_date=start, end_date=end, idempotency_key=form_key(form))
+                succeeded(form)
                 done(tmd("contracts.policy_added", number=p.policy_number))
     if not detail.policies or not may(me, "redeem", "voucher"):
         return

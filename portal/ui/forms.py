@@ -19,7 +19,14 @@ def form_key(name: str) -> str:
     return st.session_state[slot]
 
 
+def instance(name: str) -> str:
+    """The Streamlit key of form name's current instance (`st.form(instance(name))`): its widgets
+    (those without a key of their own) keep what was typed while a submission is refused, and
+    start empty once one succeeded."""
+    return f"{name}-{form_key(name)}"
+
+
 def succeeded(name: str) -> None:
     """Form name's submission was carried out: the next one is a new instance (use it with
-    `st.form(..., clear_on_submit=True)` or clear the form's own widget keys)."""
+    `st.form(instance(name))`, `st.form(..., clear_on_submit=True)` or clear the form's own widget keys)."""
     st.session_state.pop(PREFIX + name, None)

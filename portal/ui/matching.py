@@ -13,7 +13,8 @@ from portal.core.regions import region_name
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices, record_match
 from portal.search.recommend import WhyTerm
-from portal.ui import Markdown, actor, label, lang, md, refusals, t, tmd
+from portal.ui import Markdown, actor, done, label, lang, md, refusals, t, tmd
+from portal.ui.forms import form_key, instance, succeeded
 
 
 def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> Markdown:
@@ -37,7 +38,8 @@ def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
     me = actor()
     if not may(me, "record", "match_record"):
         return
-    with st.popover(t("rec.record"), icon=":material/handshake:"), st.form(f"record_{key}"):
+    name = f"record_{key}_{result_id}_{demand_id or enterprise_org_id}"  # one instance per pair shown
+    with st.popover(t("rec.record"), icon=":material/handshake:"), st.form(instance(name)):
         choices = agency_choices(actor=me, result_id=result_id)  # an operator: its own agency only
         agency = choices[0] if len(choices) == 1 else None
         if len(choices) > 1:  # the province names the agency it records for
@@ -53,5 +55,7 @@ def record_form(*, key: str, result_id: uuid.UUID, enterprise_org_id: uuid.UUID,
             with refusals():
                 record_match(actor=me, result_id=result_id, enterprise_org_id=enterprise_org_id,
                              demand_id=demand_id, channel=channel, contact_date=contact, people=people,
-                             notes=notes, next_follow_up=follow, agency_id=agency.id if agency else None)
-                st.success(t("rec.recorded"))
+                             notes=notes, next_follow_up=follow, agency_id=agency.id if agency else None,
+                             idempotency_key=form_key(name))
+                succeeded(name)
+                done(t("rec.recorded"))

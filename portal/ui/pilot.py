@@ -25,6 +25,7 @@ from portal.pilot.calendar import (
 )
 from portal.pilot.rules import PLATFORM
 from portal.ui import done, label, lang, refusals, t, tmd, yuan
+from portal.ui.forms import form_key, instance, succeeded
 
 
 def city_choice(me: Actor, *, key: str, allow_all: bool = True) -> str | None:
@@ -154,7 +155,7 @@ def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None
         st.info(t("pilot.no_hosts"))
         return
     host_ids = list(names)
-    with st.form(key, clear_on_submit=platform is None):
+    with st.form(key if platform else instance(key)):  # a new platform's form is empty again once added
         name = st.text_input(t("field.pilot_platform_name"), value=platform.name if platform else "")
         host = st.selectbox(t("field.pilot_host"), host_ids, format_func=names.get,
                             index=host_ids.index(platform.host_org_id) if platform else 0)
@@ -169,7 +170,8 @@ def platform_form(me: Actor, *, key: str, platform: pf.PlatformRow | None = None
                 fields = dict(name=name, host_org_id=host, capabilities=capabilities, tags=tags,
                               opening_hours=hours, contact_name=contact, contact_phone=phone)
                 if platform is None:
-                    made = pf.create_platform(actor=me, city_code=city_code, **fields)
+                    made = pf.create_platform(actor=me, city_code=city_code, idempotency_key=form_key(key), **fields)
+                    succeeded(key)
                     done(tmd("pilot.platform_added", name=made.name))
                 else:
                     pf.update_platform(actor=me, platform_id=platform.id, county_code=platform.county_code,
@@ -182,7 +184,8 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
     options = [None, *platform.resources]
     current = st.selectbox(t("pilot.edit_resource"), options, key=f"{key}_pick",
                            format_func=lambda r: t("pilot.add_resource") if r is None else r.name)
-    with st.form(f"{key}_{current.id if current else 'new'}", clear_on_submit=current is None):
+    form = f"{key}_{current.id if current else 'new'}"
+    with st.form(form if current else instance(form)):  # a new resource's form is empty again once added
         name = st.text_input(t("field.pilot_resource_name"), value=current.name if current else "")
         c1, c2 = st.columns(2)
         capacity = c1.number_input(t("field.pilot_capacity"), min_value=1, max_value=1000, step=1,
@@ -192,7 +195,8 @@ def resource_form(me: Actor, platform: pf.PlatformRow, *, key: str) -> None:
             with refusals():
                 if current is None:
                     made = pf.add_resource(actor=me, platform_id=platform.id, name=name, capacity=capacity,
-                                           price_per_day=price)
+                                           price_per_day=price, idempotency_key=form_key(form))
+                    succeeded(form)
                     done(tmd("pilot.resource_added", name=made.name))
                 else:
                     pf.update_resource(actor=me, resource_id=current.id, name=name, capacity=capacity,

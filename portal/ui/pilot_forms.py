@@ -11,6 +11,7 @@ from portal.core.workflow import allowed_actions
 from portal.pilot import bookings as bk
 from portal.pilot.rules import LIFECYCLE
 from portal.ui import done, label, refusals, t
+from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.pilot import booking_label
 
 
@@ -36,7 +37,7 @@ def new_booking_form(me: Actor) -> None:
     result = c6.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label, key="pilot_new_result")
     matches = bk.match_options(actor=me, platform_id=platform.id, enterprise_org_id=enterprise.id if enterprise else None,
                                result_id=result.id if result else None)
-    with st.form("pilot_new_booking"):
+    with st.form(instance("pilot_new_booking")):  # empty again once a booking is requested
         match = st.selectbox(t("field.pilot_match"), [None, *matches], format_func=lambda o: (
             t("pilot.no_match") if o is None else f"{o.label} · {label('match_stage', o.detail)}"))
         f3, f4 = st.columns(2)
@@ -47,7 +48,9 @@ def new_booking_form(me: Actor) -> None:
                 booking = bk.book_pilot(actor=me, resource_id=resource.id,
                                         enterprise_org_id=enterprise.id if enterprise else None,
                                         result_id=result.id if result else None, start_date=start, end_date=end,
-                                        match_id=match.id if match else None)
+                                        match_id=match.id if match else None,
+                                        idempotency_key=form_key("pilot_new_booking"))
+                succeeded("pilot_new_booking")
                 done(t("pilot.booked", ref=booking.reference))
 
 

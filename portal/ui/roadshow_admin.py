@@ -19,6 +19,7 @@ from portal.roadshows import attendance, cards, intents, items, merging, plans, 
 from portal.roadshows.listing import RoadshowRow
 from portal.roadshows.plans import RoadshowInput
 from portal.ui import done, label, lang, md, refusals, t, tmd
+from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.roadshows import deck_buttons, qr_warning, slot
 
@@ -33,7 +34,7 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
         return
     if show is None and not may(me, "create", "roadshow"):
         return
-    key = f"plan_{show.id if show else 'new'}"
+    key = f"plan_{show.id}" if show else instance("plan_new")  # a new plan's form is empty again once made
     agencies = directory.agencies(actor=me)  # what `create_roadshow` accepts (directory.acting_agency)
     if not agencies:
         return
@@ -68,7 +69,9 @@ def plan_form(me: Actor, show: RoadshowRow | None) -> None:
                          county_code=county or None, description=description)
     with refusals():
         if show is None:
-            made = plans.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None)
+            made = plans.create_roadshow(actor=me, data=data, agency_id=agency.id if agency else None,
+                                         idempotency_key=form_key("plan_new"))
+            succeeded("plan_new")
             done(tmd("roadshows.created", title=made.title))
         else:
             plans.update_roadshow(actor=me, roadshow_id=show.id, data=data)
@@ -168,7 +171,7 @@ def _add_item(me: Actor, show: RoadshowRow, rows: list[items.ItemRow]) -> None:
         if not found:
             st.caption(t("roadshows.no_candidates"))
             return
-        with st.form(f"add_item_{show.id}"):
+        with st.form(instance(f"add_item_{show.id}")):
             result = st.selectbox(t("roadshows.pick_result"), found,
                                   format_func=lambda r: f"{r.title} · {r.institution} · {r.number}")
             last = rows[-1] if rows else None
@@ -178,7 +181,9 @@ def _add_item(me: Actor, show: RoadshowRow, rows: list[items.ItemRow]) -> None:
             if st.form_submit_button(t("roadshows.add"), type="primary"):
                 item = items.add_item(actor=me, roadshow_id=show.id, result_id=result.id, presenter_name=name,
                                           presenter_user_id=account, slot_start=begins,
-                                          slot_end=begins + timedelta(minutes=minutes))
+                                          slot_end=begins + timedelta(minutes=minutes),
+                                          idempotency_key=form_key(f"add_item_{show.id}"))
+                succeeded(f"add_item_{show.id}")
                 done(t("roadshows.added", position=item.position))
 
 
@@ -207,7 +212,7 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
                         if (r.id in chosen) != r.present:
                             attendance.set_present(actor=me, attendance_id=r.id, present=r.id in chosen)
                     done(t("roadshows.saved"))
-    with st.form(f"register_{show.id}", clear_on_submit=True):
+    with st.form(instance(f"register_{show.id}")):
         st.markdown(f"**{t('roadshows.register')}**")
         a, b, c = st.columns([3, 2, 1])
         name = a.text_input(t("field.intent_company_name"), max_chars=120)
@@ -216,7 +221,8 @@ def attendance_tab(me: Actor, show: RoadshowRow) -> None:
         if st.form_submit_button(t("roadshows.register")):
             with refusals():
                 attendance.register_attendance(actor=me, roadshow_id=show.id, company_name=name, credit_code=code,
-                                              present=present)
+                                              present=present, idempotency_key=form_key(f"register_{show.id}"))
+                succeeded(f"register_{show.id}")
                 done(t("roadshows.registered"))
 
 
