@@ -50,3 +50,19 @@ def test_deep_link_survives_sign_in_and_sign_out_forgets(live_server: str, page)
     page.reload()
     page.get_by_role("textbox", name="用户名").wait_for()  # the cookie is gone: still signed out
     assert page.get_by_text("您好").count() == 0
+
+
+def test_guessing_makes_the_account_wait_in_every_session(live_server: str, page, browser) -> None:  # noqa: ANN001
+    for n in range(1, 5):  # each try in a new session (sign_in opens the page afresh)
+        sign_in(page, live_server, "wz_operator", password=f"guess{n}wrong")
+        page.get_by_text("用户名或密码不正确。").first.wait_for()
+    sign_in(page, live_server, "wz_operator", password="guess5wrong")
+    page.get_by_text(re.compile(r"账号已暂时锁定，请于 \d\d:\d\d 后再试")).first.wait_for()
+    other = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
+    try:
+        sign_in(other, live_server, "wz_operator")  # the right password, another browser
+        other.get_by_text(re.compile(r"账号已暂时锁定，请于 \d\d:\d\d 后再试")).first.wait_for()
+        assert other.get_by_text("您好").count() == 0
+        shot(other, "login_waiting")
+    finally:
+        other.context.close()
