@@ -1,4 +1,4 @@
-"""User administration: list, add, disable / enable, reset password."""
+"""User administration: list, add, disable / enable, reset password, lift a sign-in wait."""
 
 import pandas as pd
 import streamlit as st
@@ -7,12 +7,12 @@ from portal.admin import users
 from portal.admin.users import Binding
 from portal.core.clock import fmt
 from portal.core.regions import region_name
-from portal.core.workflow import allowed_actions
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
 from portal.ui.forms import form_key, instance, succeeded
 
 # the actions of the change tab, as the workflow names them → their catalogue keys
-CHANGES = {"disable": "users.action_disable", "enable": "users.action_enable", "reset_password": "users.action_reset"}
+CHANGES = {"disable": "users.action_disable", "enable": "users.action_enable", "reset_password": "users.action_reset",
+           "unlock": "users.action_unlock"}
 ORG_PICKERS = {Binding.INSTITUTION: "licensors", Binding.ENTERPRISE: "enterprises"}
 
 me = actor()
@@ -31,10 +31,10 @@ with refusals():
         t("field.role"): label("role", r.role), t("field.city"): region_name(r.city_code, lang()),
         t("field.agency"): r.agency_name or "", t("field.organization"): r.organization_name or "",
         t("col.status"): t("users.disabled") if r.disabled else t("users.active"),
-        t("col.last_login"): fmt(r.last_login_at),
+        t("col.last_login"): fmt(r.last_login_at), t("users.waits_until"): fmt(r.locked_until),
     } for r in rows]), hide_index=True, width="stretch")
 
-    add_tab, change_tab = st.tabs([t("users.add"), t("users.change")])
+    add_tab, change_tab = st.tabs([t("users.add"), t("users.change_account")])
     with add_tab:
         role = st.selectbox(t("field.role"), users.assignable_roles(actor=me), format_func=lambda r: label("role", r))
         binding = users.BINDINGS[role]
@@ -74,7 +74,7 @@ with refusals():
     with change_tab:
         by_name = {r.username: r for r in rows}
         target = st.selectbox(t("field.username"), list(by_name), key="change_target")
-        actions = [a for a in allowed_actions(me, by_name[target]) if a in CHANGES] if target else []
+        actions = [a for a in users.account_actions(me, by_name[target]) if a in CHANGES] if target else []
         with st.form("change_user"):
             action = st.radio(t("users.action"), actions, format_func=lambda a: t(CHANGES[a]), horizontal=True)
             new_password = st.text_input(t("field.new_password"), type="password")
@@ -82,6 +82,8 @@ with refusals():
                 with refusals():
                     if action == "reset_password":
                         users.reset_password(actor=me, username=target, new_password=new_password)
+                    elif action == "unlock":
+                        users.unlock_user(actor=me, username=target)
                     else:
                         users.set_disabled(actor=me, username=target, disabled=action == "disable")
                     st.success(tmd("users.changed", username=target))

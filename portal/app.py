@@ -92,6 +92,7 @@ def main() -> None:
     try:
         configure()
         check_connection()
+        get_settings().resolved_cookie_key()  # a short key is refused before anyone signs in
     except PortalError as err:
         st.error(refusal(err, lang()))
         st.stop()

@@ -4,7 +4,8 @@ User accounts: the province manages every account; a city administrator (an oper
 `is_city_admin`) manages the accounts of its own city. Accounts without a city — province
 administrators and province managers — are therefore the province's alone. Anyone may change
 their own password and signs in to their own account ("own" is Reach.SELF: the account's id is
-the actor's). Nobody disables their own account.
+the actor's). Nobody disables their own account. An account waiting after too many failed
+sign-ins has the wait lifted by those who manage it.
 
 The audit trail: city administrators read their city's entries, the province all; the home page
 shows the city's staff its city's latest entries.
@@ -44,6 +45,9 @@ USER = register(Workflow(
         Step("disable", CITY_ADMINS, not_creator=True),  # "creator" is the account itself: never oneself
         Step("enable", CITY_ADMINS),
         Step("reset_password", CITY_ADMINS),
+        # lift the wait after too many failed sign-ins (portal.core.auth). An account has no status
+        # column: that it waits is its `locked_until`, checked by the service (and the page's offer)
+        Step("unlock", CITY_ADMINS),
         Step("change_password", OWN_ACCOUNT),
         Step("sign_in", OWN_ACCOUNT),  # the last sign-in stamp (bookkeeping, no audit entry)
     ),

@@ -1,5 +1,5 @@
-"""User accounts: list, add, disable / enable, reset password (admin page and `portal users`),
-and what a user does to their own account (change the password, sign in).
+"""User accounts: list, add, disable / enable, reset password, lift a sign-in wait (admin page and
+`portal users`), and what a user does to their own account (change the password, sign in).
 
 Who may do which is the `user_account` table in portal.admin.rules; what an account of each role
 is bound to (an agency, an institution, an enterprise, a city, nothing) is `BINDINGS` below.
@@ -21,12 +21,12 @@ from portal.admin.rules import USER, require_administrator
 from portal.core import directory, idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
-from portal.core.auth import hash_password, verify_password
+from portal.core.auth import hash_password, verify_password, waiting_until
 from portal.core.clock import now
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.regions import all_regions, cities
 from portal.core.service import reader, service
-from portal.core.workflow import Columns, Subject
+from portal.core.workflow import Columns, Subject, allowed_actions
 
 COLUMNS = Columns(city=UserAccount.city_code, creator=UserAccount.id)
 
@@ -64,9 +64,16 @@ class UserRow:
     is_city_admin: bool
     disabled: bool
     last_login_at: datetime | None
+    locked_until: datetime | None = None  # while it waits after too many failed sign-ins: until when
 
 
 USER.govern(UserRow)
+
+
+def account_actions(actor: Actor, row: UserRow) -> list[str]:
+    """The changes actor may make to a listed account now: the table's, lifting a wait only while
+    the account waits."""
+    return [a for a in allowed_actions(actor, row) if a != "unlock" or row.locked_until is not None]
 
 
 @reader(USER, "list")
@@ -82,8 +89,10 @@ def list_users(*, actor: Actor, include_disabled: bool = True) -> list[UserRow]:
         stmt = stmt.where(UserAccount.disabled == False)  # noqa: E712
     with read_session() as s:
         rows = s.exec(stmt).all()
+    at = now()
     return [UserRow(u.id, u.username, u.display_name, u.role, u.city_code, agency, org,
-                    u.is_city_admin, u.disabled, u.last_login_at) for u, agency, org in rows]
+                    u.is_city_admin, u.disabled, u.last_login_at, waiting_until(u.locked_until, at))
+            for u, agency, org in rows]
 
 
 @reader(USER, "add")
@@ -212,6 +221,19 @@ def reset_password(s: Session, *, actor: Actor, username: str, new_password: str
     with USER.move(s, actor, "reset_password", user):
         user.password_hash = hash_password(clean)
         user.updated_at = now()
+    return user
+
+
+@service(USER, "unlock")
+def unlock_user(s: Session, *, actor: Actor, username: str) -> UserAccount:
+    """Lift the wait of an account after too many failed sign-ins, before it ends by itself; its
+    count of failures starts again from nothing. Refused when the account does not wait."""
+    user = _managed(s, actor, username)
+    USER.require(actor, "unlock", user)
+    if waiting_until(user.locked_until, now()) is None:
+        raise ValidationError("users.not_locked", field="username")
+    with USER.move(s, actor, "unlock", user):
+        user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
     return user
 
 

@@ -88,11 +88,20 @@ def _run_streamlit(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def check_cookie_key() -> None:
+    """Refuse to start with a cookie key shorter than 32 bytes (ConfigError naming it); make the
+    key file (mode 0600) when none is set, before the server starts."""
+    from portal.core.settings import get_settings
+
+    get_settings().resolved_cookie_key()
+
+
 def demo_cmd(args: argparse.Namespace) -> int:
     from db.engine import get_engine
     from seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     apply_database_options(args, create_dir=True)
+    check_cookie_key()
     counts = prepare_demo(reset=args.reset)
     if counts:
         say(args, "cli.demo_loaded", results=counts["results"], cities=counts["cities"])
@@ -116,6 +125,7 @@ def serve_cmd(args: argparse.Namespace) -> int:
     from portal.core.errors import ConfigError
 
     apply_database_options(args)
+    check_cookie_key()
     check_connection()
     if current_revision(get_engine()) != head_revision():
         raise ConfigError("error.schema_outdated")

@@ -1,4 +1,4 @@
-"""`portal users add|list|disable|enable|reset-password`, acting as the province system user."""
+"""`portal users add|list|disable|enable|reset-password|unlock`, acting as the province system user."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlmodel import select
 
 from db.engine import read_session
 from db.models import Agency, Organization
-from portal.admin.users import add_user, list_users, reset_password, set_disabled
+from portal.admin.users import add_user, list_users, reset_password, set_disabled, unlock_user
 from portal.cli.common import add_database_options, apply_database_options, say
 from portal.core.actor import SYSTEM
+from portal.core.clock import fmt
 from portal.core.errors import ValidationError
 from portal.core.i18n import label
 from portal.core.regions import all_regions, region_name
@@ -35,13 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     lst = us.add_parser("list", help="list accounts")
     lst.set_defaults(handler=list_cmd)
-    for name, handler in (("disable", disable_cmd), ("enable", enable_cmd), ("reset-password", reset_cmd)):
-        p = us.add_parser(name, help=f"{name} an account")
+    helps = {"unlock": "lift the wait after too many failed sign-ins"}
+    for name, handler in (("disable", disable_cmd), ("enable", enable_cmd), ("reset-password", reset_cmd),
+                          ("unlock", unlock_cmd)):
+        p = us.add_parser(name, help=helps.get(name, f"{name} an account"))
         p.add_argument("username")
         if name == "reset-password":
             p.add_argument("--password", help="new password (asked for when omitted)")
         p.set_defaults(handler=handler)
-    for p in (add, lst, *[us.choices[n] for n in ("disable", "enable", "reset-password")]):
+    for p in (add, lst, *[us.choices[n] for n in ("disable", "enable", "reset-password", "unlock")]):
         add_database_options(p)
 
 
@@ -86,6 +89,8 @@ def list_cmd(args: argparse.Namespace) -> int:
     apply_database_options(args)
     for row in list_users(actor=SYSTEM):
         state = "disabled" if row.disabled else "active"
+        if row.locked_until:
+            state += f", waits until {fmt(row.locked_until)}"
         print(f"{row.username:<16} {label('role', row.role, args.lang):<12} "
               f"{region_name(row.city_code, args.lang) or '-':<8} {row.agency_name or row.organization_name or '-':<30} {state}")
     return 0
@@ -109,4 +114,11 @@ def reset_cmd(args: argparse.Namespace) -> int:
     apply_database_options(args)
     reset_password(actor=SYSTEM, username=args.username, new_password=_password(args, "new_password"))
     say(args, "cli.password_reset", username=args.username)
+    return 0
+
+
+def unlock_cmd(args: argparse.Namespace) -> int:
+    apply_database_options(args)
+    unlock_user(actor=SYSTEM, username=args.username)
+    say(args, "cli.user_unlocked", username=args.username)
     return 0

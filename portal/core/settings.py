@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portal.core.errors import ConfigError
+
+MIN_COOKIE_KEY_BYTES = 32  # HS256 wants a key as long as its hash (PyJWT warns below it)
 
 
 class Settings(BaseSettings):
@@ -25,6 +31,11 @@ class Settings(BaseSettings):
     default_language: str = "zh"
     max_attachment_mb: int = 20  # every uploaded file: patent PDFs, pilot reports, claim evidence
     raise_errors: bool = False  # tests: let page exceptions surface instead of a friendly message
+    # guessing is bounded per account (portal.core.auth): this many failed sign-ins within the
+    # window and the account waits, even for the right password
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: float = Field(default=15, gt=0)
+    login_lock_minutes: float = Field(default=15, gt=0)
 
     @property
     def resolved_database_url(self) -> str:
@@ -34,17 +45,36 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'portal.db').resolve()}"
 
     def resolved_cookie_key(self) -> str:
-        """The cookie key from settings, else one generated once and kept beside the data."""
-        if self.cookie_key:
-            return self.cookie_key
-        path = self.data_dir / "cookie.key"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        """The cookie key from settings, else one generated once and kept beside the data;
+        ConfigError when it is shorter than 32 bytes (a short key makes the cookie forgeable)."""
+        key = self.cookie_key if self.cookie_key else _key_file(self.data_dir / "cookie.key")
+        if len(key.encode()) < MIN_COOKIE_KEY_BYTES:
+            source = "PORTAL_COOKIE_KEY" if self.cookie_key else str(self.data_dir / "cookie.key")
+            raise ConfigError("error.cookie_key_short", field="cookie_key", source=source,
+                              length=len(key.encode()), minimum=MIN_COOKIE_KEY_BYTES)
         return key
+
+
+def _key_file(path: Path) -> str:
+    """The key kept in path, made on first use: created with mode 0600 (never readable by others,
+    not even for a moment) and exclusively, so two processes starting at once agree on one key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it just now: read theirs
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+                fh.flush()
+                os.fsync(fh.fileno())
+    for _ in range(50):  # the other process may not have written it yet
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    return key
 
 
 @lru_cache(maxsize=1)

@@ -50,3 +50,37 @@ def test_deep_link_survives_sign_in_and_sign_out_forgets(live_server: str, page)
     page.reload()
     page.get_by_role("textbox", name="用户名").wait_for()  # the cookie is gone: still signed out
     assert page.get_by_text("您好").count() == 0
+
+
+IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+WAITING = re.compile(r"账号已暂时锁定，请于 \d\d:\d\d 后再试")
+
+
+def _try_in_a_new_session(page, base_url: str, password: str) -> None:  # noqa: ANN001
+    """Open the portal afresh and submit the form once the page has settled: a click in the same
+    instant as the cookie component's first report (which reruns the page) can be lost to a
+    Streamlit race that no person is quick enough to meet."""
+    page.goto(base_url)
+    page.get_by_role("textbox", name="用户名").wait_for()
+    for _ in range(2):
+        page.wait_for_function(IDLE)
+        page.wait_for_timeout(300)
+    page.get_by_role("textbox", name="用户名").fill("wz_operator")
+    page.get_by_role("textbox", name="密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_guessing_makes_the_account_wait_in_every_session(live_server: str, page, browser) -> None:  # noqa: ANN001
+    for n in range(1, 5):  # each try in a new session
+        _try_in_a_new_session(page, live_server, f"guess{n}wrong")
+        page.get_by_text("用户名或密码不正确。").first.wait_for()
+    _try_in_a_new_session(page, live_server, "guess5wrong")
+    page.get_by_text(WAITING).first.wait_for()
+    other = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
+    try:
+        _try_in_a_new_session(other, live_server, "Demo@2026")  # the right password, another browser
+        other.get_by_text(WAITING).first.wait_for()
+        assert other.get_by_text("您好").count() == 0
+        shot(other, "login_waiting")
+    finally:
+        other.context.close()
