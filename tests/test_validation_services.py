@@ -84,3 +84,17 @@ def test_a_demand_budget_typed_full_width_or_in_wan_is_kept_exactly(world) -> No
             "budget_min": "0.01000000000000000000000000000001万"})  # rounded to 100.00 before
     assert (err.value.key, err.value.field) == ("error.money_decimals", "demand_budget_min")
     assert count(Demand, Demand.title == "染料废水脱色") == 1
+
+
+def test_a_results_keywords_and_number_are_cleaned_before_they_are_stored(world) -> None:
+    """Keywords with a NUL (PostgreSQL refuses it) and a number that grows when upper-cased."""
+    from portal.pool.disclosure import save_result
+
+    data = {"number": "ß" * 40, "result_type": "software", "result_title": "控制字符测试成果",
+            "result_field": "new_materials", "result_trl": 5, "result_owner": world.hz.licensor.id,
+            "result_trial_months": 12, "result_keywords": "石墨烯\x00,散热\x1e膜"}
+    with pytest.raises(ValidationError) as err:
+        save_result(actor=world.hz.operator, data=data)
+    assert err.value.field == "number"
+    saved = save_result(actor=world.hz.operator, data={**data, "number": "2024SR0123456"})
+    assert saved.keywords == "石墨烯,散热膜"

@@ -62,7 +62,8 @@ def _number(raw: Any, kind: str | None) -> str:
         if patent_kind != kind:
             raise ValidationError("pool.error.number_type_mismatch", field="number", number=number)
         return number
-    return validation.text(raw, field="number", max_length=40).upper().replace(" ", "")
+    # upper-cased before the length is checked: "ß" becomes "SS", and the column holds 40
+    return validation.text(str(raw or "").upper().replace(" ", ""), field="number", max_length=40)
 
 
 def clean_result(raw: Mapping[str, Any], *, errors: list[PortalError] | None = None) -> dict[str, Any]:
@@ -91,8 +92,9 @@ def clean_result(raw: Mapping[str, Any], *, errors: list[PortalError] | None = N
     take(lambda: validation.integer(raw.get("result_trl"), field="result_trl", minimum=1, maximum=9), "trl")
     take(lambda: validation.text(raw.get("result_abstract"), field="result_abstract", max_length=5000,
                                  required=False), "abstract")
-    take(lambda: ",".join(k.strip() for k in str(raw.get("result_keywords") or "").replace("，", ",")
-                          .replace("、", ",").replace(";", ",").split(",") if k.strip()), "keywords")
+    take(lambda: ",".join(k.strip() for k in validation.printable(str(raw.get("result_keywords") or ""))
+                          .replace("，", ",").replace("、", ",").replace(";", ",").split(",") if k.strip()),
+         "keywords")
     if len(out.get("keywords", "")) > 200:
         _fail(errors, ValidationError("error.too_long", field="result_keywords", max=200))
     take(lambda: _yes_no(raw.get("result_fiscal"), field="result_fiscal", default=False), "fiscally_funded")

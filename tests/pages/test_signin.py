@@ -16,6 +16,7 @@ from portal.core.actor import SYSTEM
 from portal.core.auth import wait_ends_text
 from portal.core.clock import fmt
 from portal.core.settings import get_settings
+from tests.markdown_cases import readable
 from tests.pages.conftest import APP, signed_in, texts
 
 
@@ -103,5 +104,5 @@ def test_a_short_cookie_key_stops_the_app_with_a_message(demo_db, monkeypatch: p
     get_settings.cache_clear()
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert any("PORTAL_COOKIE_KEY 只有 5 字节，至少需要 32 字节" in e.value for e in at.error)
+    assert any("PORTAL_COOKIE_KEY 只有 5 字节，至少需要 32 字节" in readable(e.value) for e in at.error)
     assert not at.text_input  # no sign-in form
