@@ -6,7 +6,7 @@
 Measures, as the Hangzhou operator (or the busiest city's), p50 / p95 in milliseconds of: the
 roadshow list (first page), one roadshow, its running order, its cards (presenter mode), its
 numbers, its intents (first page) and the city's intents, the public page's lookup by token, an
-intent submission (a write, merged on repeat), and building the PPTX and PDF decks. Prints only.
+intent submission (a write; every submission its own row), and building the PPTX and PDF decks. Prints only.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
         ("list_intents (roadshow)", lambda: intents.list_intents(actor=me, roadshow_id=show.id)),
         ("list_intents (city, page 1)", lambda: intents.list_intents(actor=me)),
         ("public_item (token)", lambda: intents.public_item(token=token)),
-        ("submit_intent (merge)", lambda: intents.submit_intent(
+        ("submit_intent (a repeat: its own row)", lambda: intents.submit_intent(
             token=token, company_name="杭州基准测试科技有限公司", credit_code=code, contact_person="王经理",
             phone="13812345678", wants=["trial"])),
         ("deck_pptx", lambda: decks.deck_pptx(actor=me, roadshow_id=show.id)),

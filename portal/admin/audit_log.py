@@ -55,11 +55,15 @@ class RecentEntry:
     entity: str
 
 
+# sign-in bookkeeping stays in the trail (the audit page) but is not the city's work of the day
+QUIET_ACTIONS = ("user.sign_in_failed", "user.failures_cleared", "user.lock_ended")
+
+
 @reader(AUDIT, "recent")
 def recent_activity(*, actor: Actor, limit: int = 8) -> list[RecentEntry]:
     """The latest entries of the city's trail for its staff (the province: every city's)."""
     stmt = AUDIT.scope_filter(select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity),
-                              actor, COLUMNS, "recent")
+                              actor, COLUMNS, "recent").where(AuditEntry.action.not_in(QUIET_ACTIONS))
     with read_session() as s:
         return [RecentEntry(*r) for r in s.exec(stmt.order_by(AuditEntry.at.desc()).limit(limit)).all()]
 
