@@ -85,7 +85,8 @@ with refusals():
         y=alt.Y(f"{t('dash.col.deal_amount_wan')}:Q"),
         tooltip=list(amounts.columns)).properties(title=t("dash.trend_amounts"))),
         key=fingerprint("trend_amounts", amounts, t("dash.trend_amounts")), where=right)
-    export = counts.assign(**{t("dash.col.deal_amount"): [Decimal(a) for a in trend["deal_amount"]]})
+    export = counts.drop(columns="deal_amount").assign(
+        **{t("dash.col.deal_amount"): [Decimal(a) for a in trend["deal_amount"]]})
     downloads(Table(export, {t("dash.col.deal_amount"): MONEY}), "trends", "trends")
 
     # --- subsidies against budget ------------------------------------------------------------

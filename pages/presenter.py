@@ -43,7 +43,6 @@ def _present(show_id: uuid.UUID) -> None:
         position = 1
     card = deck[position - 1]
     st.html(PRESENTER_CSS)
-    qr_warning(card.url)  # above the card, with the very address its QR code encodes
     st.html(card_html(card, qr_png(card.url, box=8)))
     left, mid, right, gap, out = st.columns([1.2, 1.2, 1.2, 5, 1])
     left.button(t("presenter.prev"), key="presenter_prev", on_click=_go, args=(position - 1,),
@@ -52,6 +51,9 @@ def _present(show_id: uuid.UUID) -> None:
                disabled=position >= len(deck), width="stretch")
     right.caption(t("presenter.keys_hint"))
     out.button(t("presenter.exit"), key="presenter_exit", on_click=_go, args=(None,), width="stretch")
+    # below the controls, naming the very address the QR code encodes: the setup screen already warned
+    # loudly, and a banner above the card would push it off the projector
+    qr_warning(card.url)
     st.iframe(KEYS_JS, height=1)  # static script, no user data: paging keys for clickers
 
 

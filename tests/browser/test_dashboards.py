@@ -33,3 +33,7 @@ def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # 
         page.get_by_role("button", name="下载 CSV").first.click()
     text = info.value.path().read_bytes().decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text)))[1][0] == "上架成果"
+    with page.expect_download() as info:  # the monthly trends: every header in the reader's language
+        page.get_by_role("button", name="下载 Excel").nth(1).click()
+    header = next(load_workbook(io.BytesIO(info.value.path().read_bytes())).active.iter_rows(values_only=True))
+    assert header == ("月份", "上架成果", "试用", "转化", "合作金额（元）")
