@@ -254,6 +254,18 @@ def test_evidence_files(world) -> None:
                                   attachment_id=files[0].id)[2] == b"%PDF-1.4"
 
 
+def test_the_same_evidence_uploaded_again_is_kept_once(world) -> None:
+    claim = fee(world, make_deal(world.hz))
+    again = [evidence.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="合同.pdf",
+                                     content_type="application/pdf", data=b"%PDF-1.4") for _ in range(2)]
+    assert again[0].id == again[1].id
+    # another file of the same name and size is not the same file
+    evidence.add_attachment(actor=world.hz.plain_operator, claim_id=claim.id, filename="合同.pdf",
+                            content_type="application/pdf", data=b"%PDF-1.5")
+    files = evidence.list_attachments(actor=world.hz.manager, claim_id=claim.id)
+    assert [(f.filename, f.size) for f in files] == [("合同.pdf", 8), ("合同.pdf", 8)]
+
+
 def test_voucher_refund_claim_once_per_redemption(world) -> None:
     from db.models import InsurancePolicy, Voucher, VoucherRedemption
 

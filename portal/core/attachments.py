@@ -58,7 +58,14 @@ def check_upload(filename: str, content_type: str | None, data: bytes | None, *,
 
 def store(s: Session, actor: Actor, upload: Upload, *, entity: str, entity_id: uuid.UUID,
           city_code: str | None, action: str) -> Attachment:
-    """Keep upload with the record entity/entity_id, with its audit entry (action)."""
+    """Keep upload with the record entity/entity_id, with its audit entry (action). The same file
+    uploaded again (a re-submitted form, a second click) is the one already kept, not a copy."""
+    same = s.exec(select(Attachment).where(
+        Attachment.entity == entity, Attachment.entity_id == entity_id, Attachment.filename == upload.filename,
+        Attachment.size == len(upload.data))).all()
+    for kept in same:
+        if kept.data == upload.data:
+            return kept
     att = Attachment(entity=entity, entity_id=entity_id, city_code=city_code, filename=upload.filename,
                      content_type=upload.content_type, size=len(upload.data), data=upload.data,
                      uploaded_by=actor.user_id)
