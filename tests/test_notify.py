@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from db.engine import get_engine
-from db.models import NotifyPreference, OutboxMessage, PublicNotice, UserAccount
+from db.engine import get_engine, transaction
+from db.models import NotifyPreference, Objection, OutboxMessage, PublicNotice, UserAccount
+from portal.core.audit import audited_add
 from portal.core.clock import TZ, now
 from portal.core.errors import ValidationError
 from portal.core.settings import get_settings
@@ -106,6 +107,20 @@ def test_a_refused_change_writes_no_message(world) -> None:
     with pytest.raises(ValidationError):
         object_to(world, result, reason="")
     assert messages() == []
+
+
+def test_a_change_undone_by_its_savepoint_sends_nothing(world) -> None:
+    result = in_notice(world)
+    with transaction() as s:
+        nested = s.begin_nested()  # as a service does around an insert a unique key may refuse
+        audited_add(s, world.hz.plain_operator, "objection.file",
+                    Objection(result_id=result.id, city_code="330100", objector_name="甲", objector_contact="1",
+                              reason="撤回的"))
+        nested.rollback()
+        kept = audited_add(s, world.hz.plain_operator, "objection.file",
+                           Objection(result_id=result.id, city_code="330100", objector_name="乙", objector_contact="2",
+                                     reason="保留的"))
+    assert {r.entity_id for r in messages()} == {str(kept.id)}
 
 
 def test_the_city_policy_decides_who_gets_what(world) -> None:
@@ -284,3 +299,12 @@ def test_the_administrator_sends_a_test_message_to_each_channel(world, smtp, rob
     assert err.value.key == "outbox.error.test_failed" and "HTTP 500" in err.value.params["error"]
     assert smtp.messages[0]["Subject"] == "【先用后转】测试消息" and [p.path for p in robots.posts] == ["/wecom"]
 
+
+
+def test_an_smtp_setting_without_a_sender_address_is_an_error_on_the_message(world, smtp, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_SMTP_FROM", "")
+    get_settings.cache_clear()
+    set_email(world.hz.officer, "officer@hz.example.cn")
+    object_to(world, in_notice(world))
+    assert send_pending().retrying == 1 and smtp.messages == []
+    assert "PORTAL_SMTP_FROM" in messages(channel="email")[0].last_error

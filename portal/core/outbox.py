@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, select
 
 from db.models import (
@@ -118,7 +119,9 @@ def _collect(session: Session, _ctx: object, _instances: object) -> None:
 
 def derive(session: Session) -> int:
     """Write the messages this transaction's audit entries call for; returns how many."""
-    entries: list[AuditEntry] = session.info.pop("new_entries", [])
+    # an entry whose savepoint rolled back (a duplicate refused by a unique key) is no longer
+    # persistent: its change did not happen, so neither does its message
+    entries = [e for e in session.info.pop("new_entries", []) if sa_inspect(e).persistent]
     routes: dict[str | None, dict[str, tuple[str, ...]]] = {}
     rows: list[OutboxMessage] = []
     for entry in entries:

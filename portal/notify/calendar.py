@@ -41,13 +41,18 @@ ROADSHOW_HOURS = 2  # a roadshow without an end time
 EVENT_STATUS = {BookingStatus.REQUESTED: "TENTATIVE", BookingStatus.CANCELLED: "CANCELLED"}
 
 
+def _line(text: str) -> str:
+    """Typed text for a one-line property (a title with line breaks in it)."""
+    return " ".join(str(text).split())
+
+
 def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _line(name))  # an X- property is written as it is: no line breaks
     cal.add("x-wr-timezone", "Asia/Shanghai")
     zone = Timezone()
     zone.add("tzid", "Asia/Shanghai")
@@ -74,8 +79,8 @@ def booking_event(row: BookingRow, lang: str) -> Event:
     ev.add("dtstamp", now().astimezone(TZ))
     ev.add("dtstart", row.start_date)
     ev.add("dtend", row.end_date + timedelta(days=1))  # exclusive end of an all-day range
-    ev.add("summary", t("outbox.cal.booking", lang, resource=row.resource_name, enterprise=row.enterprise_name))
-    ev.add("location", row.platform_name)
+    ev.add("summary", _line(t("outbox.cal.booking", lang, resource=row.resource_name, enterprise=row.enterprise_name)))
+    ev.add("location", _line(row.platform_name))
     ev.add("description", t("outbox.cal.booking_body", lang, reference=row.reference, result=row.result_title,
                             status=label("booking_status", row.status, lang)))
     ev.add("status", EVENT_STATUS.get(row.status, "CONFIRMED"))
@@ -93,13 +98,15 @@ def roadshow_event(row: RoadshowRow, lang: str) -> Event:
     ev.add("dtstamp", now().astimezone(TZ))
     ev.add("dtstart", start)
     ev.add("dtend", max(end, start + timedelta(minutes=15)))
-    ev.add("summary", t("outbox.cal.roadshow", lang, title=row.title))
+    ev.add("summary", _line(t("outbox.cal.roadshow", lang, title=row.title)))
     if row.venue:
-        ev.add("location", row.venue)
+        ev.add("location", _line(row.venue))
     body = [t("outbox.cal.roadshow_body", lang, agency=row.agency_name, items=row.items)]
     if row.online_link:
         body.append(row.online_link)
-        ev.add("url", row.online_link)
+        link = row.online_link.strip()
+        if link.startswith(("http://", "https://")) and not any(c.isspace() for c in link):
+            ev.add("url", link)  # a URI property: typed text that is no single address stays in the description
     if row.description:
         body.append(row.description)
     ev.add("description", "\n".join(body))

@@ -52,6 +52,8 @@ def send_email(settings: Settings, *, to: str, subject: str, text: str, html: st
     """Send one e-mail through the configured SMTP server."""
     if not smtp_configured(settings):
         raise ChannelError("SMTP not configured (PORTAL_SMTP_HOST)")
+    if not (settings.smtp_from or settings.smtp_user):
+        raise ChannelError("no sender address (PORTAL_SMTP_FROM)")
     msg = build_email(settings, to=to, subject=subject, text=text, html=html)
     try:
         if settings.smtp_ssl:

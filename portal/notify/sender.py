@@ -177,9 +177,9 @@ def _deliver_one(row: OutboxMessage, token: str, robots: dict[str, Robots], sett
                  report: SendReport, moment: datetime) -> None:
     try:
         deliver(row, token, robots, settings)
-    except ChannelError as exc:
+    except Exception as exc:  # noqa: BLE001 — any failure is this message's, kept on it; the batch goes on
         attempts = row.attempts + 1
-        error = str(exc)[:1000]
+        error = (str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}")[:1000]
         if attempts >= MAX_ATTEMPTS:
             _mark(row.id, token, status="failed", attempts=attempts, last_error=error, claim_token=None,
                   claimed_until=None)

@@ -120,7 +120,7 @@ def account_section(me: Actor) -> None:
         if not prefs.email:
             st.caption(t("outbox.account.no_email"))
         with st.form("notify_preferences"):
-            email_on = st.toggle(t("outbox.account.email_on", email=prefs.email or "—"), value=prefs.email_enabled)
+            email_on = st.toggle(tmd("outbox.account.email_on", email=prefs.email or "—"), value=prefs.email_enabled)
             names = {"zh": t("outbox.account.lang_zh"), "en": t("outbox.account.lang_en")}
             shown = st.selectbox(t("field.notify_language"), list(names.values()),
                                  index=list(names).index(prefs.language))
