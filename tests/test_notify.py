@@ -208,6 +208,7 @@ def test_an_unreachable_smtp_server_is_retried_with_backoff_and_then_marked_fail
     monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PORTAL_SMTP_PORT", str(free_port()))  # nobody listens
     monkeypatch.setenv("PORTAL_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("PORTAL_SMTP_FROM", "notice@example.cn")
     get_settings.cache_clear()
     set_email(world.hz.officer, "officer@hz.example.cn")
     object_to(world, in_notice(world))
