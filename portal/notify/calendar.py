@@ -115,22 +115,24 @@ def roadshow_event(row: RoadshowRow, lang: str) -> Event:
     return ev
 
 
+def _single(name: str, event: Event) -> bytes:
+    cal = _calendar(name)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
 @reader(BOOKING)
 def booking_ics(*, actor: Actor, booking_id: uuid.UUID) -> bytes:
     """One booking the actor may read, as an .ics file."""
     row = get_booking(actor=actor, booking_id=booking_id)
-    cal = _calendar(row.reference)
-    cal.add_component(booking_event(row, actor.lang))
-    return cal.to_ical()
+    return _single(row.reference, booking_event(row, actor.lang))
 
 
 @reader(ROADSHOW)
 def roadshow_ics(*, actor: Actor, roadshow_id: uuid.UUID) -> bytes:
     """One roadshow the actor may read, as an .ics file."""
     row = get_roadshow(actor=actor, roadshow_id=roadshow_id)
-    cal = _calendar(row.title)
-    cal.add_component(roadshow_event(row, actor.lang))
-    return cal.to_ical()
+    return _single(row.title, roadshow_event(row, actor.lang))
 
 
 def feed_calendar(actor: Actor) -> bytes:
