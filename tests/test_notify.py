@@ -13,7 +13,16 @@ import pytest
 from sqlmodel import Session, select
 
 from db.engine import get_engine, transaction
-from db.models import NotifyPreference, Objection, OutboxMessage, PublicNotice, UserAccount
+from db.models import (
+    NotifyPreference,
+    Objection,
+    OutboxMessage,
+    PilotBooking,
+    PilotPlatform,
+    PilotResource,
+    PublicNotice,
+    UserAccount,
+)
 from portal.core.audit import audited_add
 from portal.core.clock import TZ, now
 from portal.core.errors import ValidationError
@@ -22,8 +31,9 @@ from portal.notify import policy as notify_policy
 from portal.notify import preferences
 from portal.notify.channels import dingtalk_signed_url
 from portal.notify.sender import MAX_ATTEMPTS, send_pending
+from portal.pilot.bookings import cancel_booking, confirm_booking
 from portal.pool import approval
-from tests.factories import make_result, save
+from tests.factories import make_org, make_result, save
 from tests.notify_servers import RobotServer, SmtpServer
 
 DAY = date(2026, 3, 2)
@@ -309,3 +319,24 @@ def test_an_smtp_setting_without_a_sender_address_is_an_error_on_the_message(wor
     object_to(world, in_notice(world))
     assert send_pending().retrying == 1 and smtp.messages == []
     assert "PORTAL_SMTP_FROM" in messages(channel="email")[0].last_error
+
+
+def test_a_confirmed_booking_tells_the_enterprise_in_its_language(world) -> None:
+    hz = world.hz
+    platform = PilotPlatform(name="杭州中试基地", host_org_id=make_org("中试平台", "platform").id, city_code="330100")
+    save(platform)
+    resource = PilotResource(platform_id=platform.id, name="涂布线")
+    save(resource)
+    booking = PilotBooking(reference="ZSYY-3301-2026-9002", resource_id=resource.id, platform_id=platform.id,
+                           city_code="330100", enterprise_org_id=hz.enterprise.id, result_id=hz.result.id,
+                           start_date=DAY, end_date=DAY + timedelta(days=2), status="requested")
+    save(booking)
+    preferences.set_my_preferences(actor=hz.enterprise_user, email_enabled=True, language="en")
+    confirm_booking(actor=hz.operator, booking_id=booking.id)
+    (row,) = messages(event="pilot.confirm")
+    assert row.recipient_id == hz.enterprise_user.user_id and row.language == "en"
+    assert row.subject == "[Use first, pay later] Confirm pilot booking: ZSYY-3301-2026-9002"
+    cancel_booking(actor=hz.operator, booking_id=booking.id, reason="设备检修")
+    cancelled = messages(event="pilot.cancel")  # the enterprise, and the city's other operator
+    assert {r.recipient_id for r in cancelled} == {hz.enterprise_user.user_id, hz.plain_operator.user_id}
+    assert any("设备检修" in r.body_text for r in cancelled)

@@ -35,7 +35,7 @@ from db.models import (
 )
 from db.models.enums import Role
 from portal.core.clock import fmt, now
-from portal.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, action_label, t
+from portal.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, action_label, catalogue, t
 from portal.core.settings import get_settings
 
 # Who an event may reach. "creator": the user who made the record (a claim's filer); "institution" /
@@ -61,6 +61,14 @@ DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
     "contract.create_trial": ("institution", "enterprise"),
     "contract.convert": ("institution", "enterprise", "group"),
     "intent.submit": ("operators",),
+    # an enterprise's requests (trial / interest, pilot testing) go to the city; its answers back
+    "request.submit": ("operators",),
+    "request.withdraw": ("operators",),
+    "request.to_match": ("enterprise",),
+    "request.to_trial": ("enterprise",),
+    "request.decline": ("enterprise",),
+    "pilot.request": ("operators",),
+    "pilot.withdraw": ("operators",),
     DIGEST: ("operators",),
 }
 
@@ -216,8 +224,15 @@ def portal_link() -> str:
     return get_settings().public_base_url.rstrip("/")
 
 
+def event_label(action: str, lang: str) -> str:
+    """What an event is called in a message: the outbox's own words where it has them (events of
+    capabilities whose audit actions have no label), else the audit trail's label."""
+    own = catalogue().get(f"outbox.event.{action}")
+    return (own.get(lang) or own[DEFAULT_LANGUAGE]) if own else action_label(action, lang)
+
+
 def _render(s: Session, entry: AuditEntry, record: dict[str, Any], lang: str) -> Message:
-    what = action_label(entry.action, lang)
+    what = event_label(entry.action, lang)
     label = _label(s, record)
     lines = [t("outbox.body.event", lang, what=what, label=label),
              t("outbox.body.by", lang, who=entry.actor_name, when=fmt(entry.at))]

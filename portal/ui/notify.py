@@ -10,8 +10,7 @@ import streamlit as st
 
 from portal.core.actor import Actor
 from portal.core.clock import fmt
-from portal.core.i18n import action_label
-from portal.core.outbox import RECIPIENTS
+from portal.core.outbox import RECIPIENTS, event_label
 from portal.core.workflow import may
 from portal.notify import policy as notify_policy
 from portal.notify import preferences
@@ -47,7 +46,7 @@ def _status_box(me: Actor, city: str) -> None:
 
 
 def _routes_frame(routes: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    return pd.DataFrame([{COL_EVENT: event, "label": action_label(event, lang()),
+    return pd.DataFrame([{COL_EVENT: event, "label": event_label(event, lang()),
                           **{k: k in kinds for k in RECIPIENTS}} for event, kinds in sorted(routes.items())],
                         columns=[COL_EVENT, "label", *RECIPIENTS])
 
