@@ -127,16 +127,16 @@ def _collect(session: Session, _ctx: object, _instances: object) -> None:
 
 def derive(session: Session) -> int:
     """Write the messages this transaction's audit entries call for; returns how many."""
-    # an entry whose savepoint rolled back (a duplicate refused by a unique key) is no longer
-    # persistent: its change did not happen, so neither does its message
-    entries = [e for e in session.info.pop("new_entries", []) if sa_inspect(e).persistent]
+    entries: list[AuditEntry] = session.info.pop("new_entries", [])
     routes: dict[str | None, dict[str, tuple[str, ...]]] = {}
     rows: list[OutboxMessage] = []
     for entry in entries:
         if entry.city_code not in routes:
             routes[entry.city_code] = routes_for(session, entry.city_code)
         kinds = routes[entry.city_code].get(entry.action, ())
-        if kinds:
+        # an entry whose savepoint rolled back (a duplicate refused by a unique key) is no longer
+        # persistent: its change did not happen, so neither does its message
+        if kinds and sa_inspect(entry).persistent:
             rows += _messages_for(session, entry, kinds)
     if rows:
         session.add_all(rows)
