@@ -17,9 +17,6 @@ from db.models import (
     NotifyPreference,
     Objection,
     OutboxMessage,
-    PilotBooking,
-    PilotPlatform,
-    PilotResource,
     PublicNotice,
     UserAccount,
 )
@@ -33,8 +30,9 @@ from portal.notify.channels import dingtalk_signed_url
 from portal.notify.sender import MAX_ATTEMPTS, send_pending
 from portal.pilot.bookings import cancel_booking, confirm_booking
 from portal.pool import approval
-from tests.factories import make_org, make_result, save
+from tests.factories import make_result, save
 from tests.notify_servers import RobotServer, SmtpServer
+from tests.test_notify_calendar import make_booking
 
 DAY = date(2026, 3, 2)
 
@@ -323,14 +321,7 @@ def test_an_smtp_setting_without_a_sender_address_is_an_error_on_the_message(wor
 
 def test_a_confirmed_booking_tells_the_enterprise_in_its_language(world) -> None:
     hz = world.hz
-    platform = PilotPlatform(name="杭州中试基地", host_org_id=make_org("中试平台", "platform").id, city_code="330100")
-    save(platform)
-    resource = PilotResource(platform_id=platform.id, name="涂布线")
-    save(resource)
-    booking = PilotBooking(reference="ZSYY-3301-2026-9002", resource_id=resource.id, platform_id=platform.id,
-                           city_code="330100", enterprise_org_id=hz.enterprise.id, result_id=hz.result.id,
-                           start_date=DAY, end_date=DAY + timedelta(days=2), status="requested")
-    save(booking)
+    booking = make_booking(world, status="requested", reference="ZSYY-3301-2026-9002", start=DAY)
     preferences.set_my_preferences(actor=hz.enterprise_user, email_enabled=True, language="en")
     confirm_booking(actor=hz.operator, booking_id=booking.id)
     (row,) = messages(event="pilot.confirm")

@@ -19,20 +19,28 @@ from portal.notify.calendar_feed import app
 from tests.factories import make_org, save
 
 
-def casts(world):  # noqa: ANN001, ANN201
+def make_booking(world, *, status: str = "confirmed", reference: str = "ZSYY-3301-2026-9001",  # noqa: ANN001
+                 start=None) -> PilotBooking:  # noqa: ANN001
+    """A booking of Hangzhou's enterprise on a new platform's resource, 3 days from start."""
     hz = world.hz
     platform = PilotPlatform(name="杭州中试基地", host_org_id=make_org("中试平台", "platform").id, city_code="330100")
     save(platform)
     resource = PilotResource(platform_id=platform.id, name="涂布线")
     save(resource)
-    booking = PilotBooking(reference="ZSYY-3301-2026-9001", resource_id=resource.id, platform_id=platform.id,
+    start = start or today() + timedelta(days=3)
+    booking = PilotBooking(reference=reference, resource_id=resource.id, platform_id=platform.id,
                            city_code="330100", enterprise_org_id=hz.enterprise.id, result_id=hz.result.id,
-                           start_date=today() + timedelta(days=3), end_date=today() + timedelta(days=5),
-                           status="confirmed")
+                           start_date=start, end_date=start + timedelta(days=2), status=status)
+    save(booking)
+    return booking
+
+
+def casts(world):  # noqa: ANN001, ANN201
+    booking = make_booking(world)
     show = Roadshow(title="新材料专场路演", starts_at=datetime.combine(today() + timedelta(days=7),
                                                                 datetime.min.time(), tzinfo=TZ) + timedelta(hours=14),
-                    venue="杭州国际博览中心 3 号厅", city_code="330100", agency_id=hz.agency.id, status="published")
-    save(booking, show)
+                    venue="杭州国际博览中心 3 号厅", city_code="330100", agency_id=world.hz.agency.id, status="published")
+    save(show)
     return booking, show
 
 
