@@ -7,7 +7,8 @@ row (SELECT … FOR UPDATE) where a rule spans rows.
 One user action is one `transaction()`. A service that is part of a larger action runs inside the
 caller's session (`portal.core.service`), so opening a second transaction inside the first is a
 programming error and raises: on SQLite it would wait for the first one's lock forever. Before
-committing, every record the transaction changed must have its audit entry (`portal.core.audit`).
+committing, every record the transaction changed must have its audit entry (`portal.core.audit`),
+and the messages its entries call for are written beside them (`portal.core.outbox`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
-from portal.core import audit
+from portal.core import audit, outbox
 from portal.core.errors import ConfigError
 from portal.core.settings import get_settings
 
@@ -135,6 +136,7 @@ def transaction() -> Iterator[Session]:
             try:
                 yield session
                 session.flush()
+                outbox.derive(session)  # the messages the change calls for, in its own transaction
                 missing = audit.unaudited(session)
                 if missing:
                     raise UnauditedChange("changed without an audit entry: " + ", ".join(missing[:5]))

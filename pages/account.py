@@ -1,4 +1,5 @@
-"""My account: who I am, and changing my own password."""
+"""My account: who I am, changing my own password, my reminders (e-mail, language, calendar
+subscription) and the last messages sent to me."""
 
 import streamlit as st
 
@@ -6,6 +7,7 @@ from portal.admin.users import change_own_password
 from portal.core.auth import role_label
 from portal.core.regions import region_name
 from portal.ui import actor, lang, md, refusals, t
+from portal.ui import notify as notify_ui
 
 me = actor()
 st.title(t("nav.account"))
@@ -23,3 +25,5 @@ with st.form("change_password", clear_on_submit=True):
         with refusals():
             change_own_password(actor=me, current=current, new_password=new, repeat=repeat)
             st.success(t("account.password_changed"))
+
+notify_ui.account_section(me)

@@ -8,6 +8,7 @@ from portal.pilot import bookings as bk
 from portal.pilot import platforms as pf
 from portal.pilot.rules import BOOKING
 from portal.ui import actor, label, refusals, show_flash, t
+from portal.ui.notify import booking_ics_button
 from portal.ui.paging import asked, pager
 from portal.ui.pilot import booking_label, bookings_frame, city_choice
 from portal.ui.pilot_forms import act_on_booking, actions_for, new_booking_form
@@ -44,6 +45,11 @@ with refusals():
     else:
         st.info(t("pilot.no_bookings"))
     pager(page, "pilot_list_page")
+    if rows:
+        pick, add = st.columns([3, 1], vertical_alignment="bottom")
+        for_calendar = pick.selectbox(t("outbox.cal.download"), rows, format_func=booking_label, key="pilot_ics_pick")
+        with add:
+            booking_ics_button(me, for_calendar.id, for_calendar.reference)
     reports = [r for r in rows if r.report_attachment_id]
     if reports:
         chosen = st.selectbox(t("pilot.download_report"), reports, format_func=booking_label, key="pilot_report_pick")

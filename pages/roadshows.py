@@ -9,6 +9,7 @@ from portal.roadshows.listing import get_roadshow, list_roadshows
 from portal.roadshows.rules import ROADSHOW
 from portal.ui import actor, label, md, refusals, show_flash, t, tmd
 from portal.ui import roadshow_admin as admin
+from portal.ui.notify import roadshow_ics_button
 from portal.ui.paging import asked, pager
 from portal.ui.roadshows import when
 
@@ -50,6 +51,7 @@ with refusals():
     st.caption(tmd("roadshows.status_line", status=label("roadshow_status", show.status), when=when(show),
                  place=show.venue or show.online_link, agency=show.agency_name))
     admin.status_buttons(me, show)
+    roadshow_ics_button(me, show.id)
     tabs = st.tabs([t("roadshows.tab_items"), t("roadshows.tab_details"), t("roadshows.tab_attendance"),
                     t("roadshows.tab_intents"), t("roadshows.tab_numbers"), t("roadshows.tab_export")])
     with tabs[0]:

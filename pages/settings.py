@@ -14,6 +14,7 @@ from portal.core.regions import PROVINCE_CODE, region_name
 from portal.core.spreadsheet import PERCENT
 from portal.core.workflow import may
 from portal.ui import actor, done, label, lang, refusals, show_flash, t, tmd
+from portal.ui import notify as notify_ui
 from portal.ui.downloads import Table, downloads
 
 me = actor()
@@ -93,6 +94,8 @@ with refusals():
     links[0].page_link("../pages/budgets.py", label=t("settings.budgets_link"), icon=":material/account_balance_wallet:")
     if any(p.key == "templates" for p in navigation.pages_for(me)):
         links[1].page_link("../pages/templates.py", label=t("settings.templates_link"), icon=":material/edit_document:")
+
+    notify_ui.settings_section(me, city)
 
     st.subheader(t("settings.history"))
     history = settings.policy_history(actor=me, region_code=city)

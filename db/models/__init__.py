@@ -17,13 +17,14 @@ from db.models.core import (
 )
 from db.models.dashboards import DASHBOARD_INDEXES  # noqa: F401 — indexes on other tables
 from db.models.matching import Demand, Intent, Match, ResultTerms, SearchState
+from db.models.notify import NotifyPreference, NotifySetting, OutboxMessage
 from db.models.pilot import PilotBooking, PilotPlatform, PilotResource
 from db.models.pool import ApprovalStep, Objection, PublicNotice, Result
 from db.models.roadshow import Roadshow, RoadshowAttendance, RoadshowItem
 
 __all__ = [
     "ActionKey", "Agency", "ApprovalStep", "Attachment", "AuditEntry", "Budget", "Contract", "ContractTemplate",
-    "Demand", "FeeClaim", "InsurancePolicy", "Intent", "Match", "NumberCounter", "Objection",
+    "Demand", "FeeClaim", "NotifyPreference", "NotifySetting", "OutboxMessage", "InsurancePolicy", "Intent", "Match", "NumberCounter", "Objection",
     "Organization",
     "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",
     "PublicNotice", "Record", "Region", "Result", "Roadshow", "RoadshowAttendance",

@@ -38,7 +38,8 @@ from portal.core.regions import region_name
 from portal.search.store import on_result_changed, reindex
 
 # Per-database state that is not data: the search index's counters are rebuilt by the province.
-SKIPPED = {"region", "search_state", "result_terms", "alembic_version"}
+SKIPPED = {"region", "search_state", "result_terms", "alembic_version",
+           "outbox_message", "notify_setting", "notify_preference"}  # a city's own messages, robots and feeds
 # Tables whose city_code is not "the city that owns this record" (shared reference data).
 CITY_EXEMPT = {"organization", "user_account", "policy_version", "contract_template", "audit_entry"}
 CHUNK = 500

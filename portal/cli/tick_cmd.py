@@ -18,6 +18,8 @@ JOBS: list[tuple[str, str]] = [
     ("advance_notices", "portal.pool.approval:advance_notices"),  # list results whose notice ended
     ("expire_trials", "portal.contracts.outcomes:expire_overdue_trials"),  # trials past their end date
     ("refresh_statistics", "db.engine:daily_statistics"),  # planner statistics as the data grows
+    ("notify_digest", "portal.notify.digest:morning_digest"),  # one morning digest per operator, once a day
+    ("send_notifications", "portal.notify.sender:send_job"),  # deliver the outbox (also `portal notify send`)
 ]
 
 

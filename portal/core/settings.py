@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: float = Field(default=15, gt=0)
     login_lock_minutes: float = Field(default=15, gt=0)
+    # e-mail of reminders (portal.notify): no host, and e-mails wait in the outbox
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False  # implicit TLS (port 465) instead of STARTTLS
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # e.g. "杭州市技术转移中心 <notice@example.cn>"; defaults to smtp_user
+    smtp_timeout: float = Field(default=20, gt=0)
 
     @property
     def resolved_database_url(self) -> str:
