@@ -69,10 +69,10 @@ with refusals():
                     with refusals():
                         if ok:
                             approve_result(actor=me, result_id=row.result_id, reason=reason)
-                            st.success(t("pool.desk.approved"))
+                            done(t("pool.desk.approved"))
                         else:
                             return_result(actor=me, result_id=row.result_id, reason=reason)
-                            st.success(t("pool.desk.returned"))
+                            done(t("pool.desk.returned"))
     with tabs[1]:
         _table(d.to_notice, d.totals["to_notice"])
         publishable = _may(d.to_notice, "start_notice")
@@ -82,7 +82,7 @@ with refusals():
             if st.button(t("pool.desk.start_notice", days=days), type="primary", key="notice_go"):
                 with refusals():
                     notice = start_notice(actor=me, result_id=row.result_id)
-                    st.success(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
+                    done(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
     with tabs[2]:
         _table(d.in_notice, d.totals["in_notice"], countdown=True)
         objectable = _may(d.in_notice, "file_objection")
@@ -120,4 +120,4 @@ with refusals():
                         with refusals():
                             resolve_objection(actor=me, objection_id=obj.id, upheld=decision == "uphold",
                                               resolution=resolution)
-                            st.success(t("pool.desk.resolved"))
+                            done(t("pool.desk.resolved"))

@@ -8,10 +8,10 @@ from portal.core.regions import cities, region_name
 from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, refusals, t, tables
 from portal.ui.downloads import XLSX
 from portal.ui.paging import asked, pager
-from portal.ui.pool import render_detail, selected_row
+from portal.ui.pool import render_detail
 
 me = actor()
 st.title(t("nav.pool"))
@@ -48,11 +48,13 @@ with refusals():
             t("pool.col.slots"): t("pool.unlimited") if r.slots_left is None else str(r.slots_left),
             t("pool.col.number"): r.number,
         } for r in page.rows])
+        ids = [r.id for r in page.rows]
+        tables.pick("pool_table", ids)
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="pool_table")
         pager(page, "pool_page")
         st.caption(t("pool.select_hint"))
-        chosen = selected_row(event, [r.id for r in page.rows])
+        chosen = tables.chosen(event, ids, "pool_table")
         if chosen:
             st.divider()
             render_detail(me, chosen)

@@ -23,7 +23,7 @@ import streamlit as st
 from portal.core import spreadsheet
 from portal.core.clock import fmt
 from portal.core.spreadsheet import DATE, MOMENT, PERCENT, PERCENT_1
-from portal.ui import tables, t, yuan
+from portal.ui import t, tables, yuan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "—"
