@@ -16,7 +16,20 @@ from portal.hub.demands import (
     picks_enterprise,
     set_demand_status,
 )
-from portal.ui import actor, done, label, lang, md, refusal, refusals, show_flash, t, tables, tmd, wan
+from portal.ui import (
+    actor,
+    done,
+    label,
+    lang,
+    md,
+    refusal,
+    refusals,
+    show_flash,
+    t,
+    tables,
+    tmd,
+    wan,
+)
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 
