@@ -17,7 +17,7 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, done, label, md_table, refusals, show_flash, t
+from portal.ui import actor, done, label, links, md_table, refusals, show_flash, t
 from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
@@ -55,7 +55,9 @@ def _pick(rows, key: str):  # noqa: ANN001, ANN202
 with refusals():
     d = desk(actor=me)
     queues = ("to_approve", "to_notice", "in_notice", "objections")
-    tabs = st.tabs([t(f"pool.desk.{q}", n=d.totals[q]) for q in queues])
+    names = {q: t(f"pool.desk.{q}", n=d.totals[q]) for q in queues}
+    asked_queue = links.linked("queue", queues)  # a home figure's link opens its queue
+    tabs = st.tabs(list(names.values()), default=names[asked_queue] if asked_queue else None)
     with tabs[0]:
         _table(d.to_approve, d.totals["to_approve"])
         decidable = _may(d.to_approve, "approve", "return")

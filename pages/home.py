@@ -8,7 +8,7 @@ from portal.core.clock import fmt
 from portal.core.i18n import action_label
 from portal.core.regions import region_name
 from portal.dashboards.home import home_figures
-from portal.ui import actor, label, lang, md_table, refusals, t, tmd, yuan
+from portal.ui import actor, label, lang, links, md_table, refusals, t, tmd, wan, yuan
 
 me = actor()
 st.title(tmd("home.title", name=me.display_name))
@@ -18,8 +18,12 @@ with refusals():
     st.caption(tmd("home.scope", scope=scope, role=role_label(me, lang())))
     columns = st.columns(min(len(figures.metrics), 6))
     for col, metric in zip(columns, figures.metrics, strict=False):
-        value = yuan(metric.value) if metric.money else f"{metric.value:,}"
-        col.metric(t(metric.key, days=figures.reminder_days), value)
+        # money in 万元 so that it fits a sixth of the page; the exact yuan on hover
+        value = wan(metric.value) if metric.money else f"{metric.value:,}"
+        col.metric(t(metric.key, days=figures.reminder_days), value,
+                   help=t("home.money_help", amount=yuan(metric.value)) if metric.money else None)
+        if metric.page:  # each figure opens the list it counts, filtered to those rows
+            links.page_link(me, metric.page, t("home.open_list"), metric.query, where=col)
 
     if figures.per_city:
         st.subheader(t("home.per_city"))

@@ -18,7 +18,7 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, done, label, refusals, show_flash, t, tables, tmd
+from portal.ui import actor, done, label, links, refusals, show_flash, t, tables, tmd
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form
@@ -32,7 +32,9 @@ advance_notices_if_due()
 chosen = None
 with refusals():
     c1, c2 = st.columns([1, 2])
-    status = c1.selectbox(t("pool.mine.filter_status"), ["", *ResultStatus], key="mine_status",
+    statuses = ["", *ResultStatus]
+    status = c1.selectbox(t("pool.mine.filter_status"), statuses,  # a home figure's link: 已上架
+                          **links.filter_from_link("mine_status", "status", statuses),
                           format_func=lambda s: label("result_status", s) if s else t("pool.any"))
     text = c2.text_input(t("pool.mine.search"), key="mine_q")
     page = list_my_results(actor=me, status=status, text=text, page=asked("mine_page"))

@@ -8,7 +8,7 @@ from portal.core.regions import cities, region_name
 from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
-from portal.ui import actor, label, lang, refusals, t, tables
+from portal.ui import actor, label, lang, links, refusals, t, tables
 from portal.ui.downloads import XLSX
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail
@@ -19,7 +19,8 @@ advance_notices_if_due()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
 text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"), key="pool_q")
-city = c2.selectbox(t("field.city"), ["", *[c.code for c in cities()]], key="pool_city",
+city_codes = ["", *[c.code for c in cities()]]
+city = c2.selectbox(t("field.city"), city_codes, **links.filter_from_link("pool_city", "city", city_codes),
                     format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
 field = c3.selectbox(t("field.result_field"), ["", *Field_], key="pool_field",
                      format_func=lambda f: label("field", f) if f else t("pool.any"))
