@@ -12,7 +12,7 @@ from portal.contracts.listing import (
 from portal.core.regions import cities, region_name
 from portal.core.workflow import may
 from portal.ui import actor, label, lang, links, refusals, show_flash, t
-from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
+from portal.ui.contracts import contracts_table, new_trial_form, now_stamp
 from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
@@ -53,8 +53,7 @@ with tabs[0], refusals():
         st.info(t("contracts.none"))
     else:
         st.caption(t("contracts.open_hint"))
-        picked = st.dataframe(contracts_frame(rows), hide_index=True, width="stretch", on_select="rerun",
-                              selection_mode="single-row", key="contracts_table")
+        picked = contracts_table(rows, on_select="rerun", selection_mode="single-row", key="contracts_table")
         pager(page, "contracts_page")
         selected = picked.selection.rows if picked is not None else []
         if selected:

@@ -58,7 +58,7 @@ class ContractFilters:
 
     status: str | None = None
     kind: str | None = None
-    result_text: str = ""  # part of the result's title or number
+    result_text: str = ""  # part of the result's title or number, or of the contract's number
     licensor_org_id: uuid.UUID | None = None
     licensee_org_id: uuid.UUID | None = None
     since: date | None = None  # start date on or after
@@ -116,7 +116,7 @@ def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
     if f.result_text.strip():
         like = f"%{f.result_text.strip()}%"
         matching = select(Result.id).where(or_(Result.title.like(like), Result.number.like(like)))
-        stmt = stmt.where(Contract.result_id.in_(matching))
+        stmt = stmt.where(or_(Contract.result_id.in_(matching), Contract.number.like(like)))
     for text, col in ((f.licensor_text, Contract.licensor_org_id), (f.licensee_text, Contract.licensee_org_id)):
         if text.strip():
             stmt = stmt.where(col.in_(select(Organization.id).where(Organization.name.like(f"%{text.strip()}%"))))

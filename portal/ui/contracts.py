@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -24,9 +25,10 @@ from portal.contracts.vouchers import redeem_voucher, redemption_bounds
 from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE, MONEY
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
-from portal.ui import done, label, lang, refusals, t, tmd, yuan
+from portal.ui import done, label, lang, refusals, t, tables, tmd, yuan
 from portal.ui.forms import form_key, instance, succeeded
 
 OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
@@ -38,15 +40,21 @@ def now_stamp() -> str:
 
 
 def contracts_frame(rows: list[listing.ContractRow]) -> pd.DataFrame:
-    """The contracts list as the table shows it."""
+    """The contracts list as the table shows it (typed: see contracts_table)."""
     return pd.DataFrame([{
         t("contracts.col.number"): r.number, t("contracts.col.kind"): label("contract_kind", r.kind),
         t("contracts.col.status"): label("contract_status", r.status), t("contracts.col.result"): r.result_title,
         t("contracts.col.licensor"): r.licensor, t("contracts.col.licensee"): r.licensee,
         t("contracts.col.start"): r.start_date, t("contracts.col.end"): r.end_date,
-        t("contracts.col.deal_amount"): yuan(r.deal_amount) if r.deal_amount else "",
+        t("contracts.col.deal_amount"): r.deal_amount or None,
         t("contracts.col.city"): region_name(r.city_code, lang()),
     } for r in rows])
+
+
+def contracts_table(rows: list[listing.ContractRow], **kwargs: Any) -> Any:
+    """st.dataframe of the contracts: dates as dates, the deal amount as money (sorted by amount)."""
+    return tables.show(contracts_frame(rows), {t("contracts.col.start"): DATE, t("contracts.col.end"): DATE,
+                                               t("contracts.col.deal_amount"): MONEY}, **kwargs)
 
 
 def match_label(m: MatchChoice | None) -> str:
