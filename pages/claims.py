@@ -32,8 +32,7 @@ with refusals():
         rows = page.rows
         if rows:
             table = claims_table(rows)
-            picked = st.dataframe(table.shown(), hide_index=True, width="stretch", on_select="rerun",
-                                  selection_mode="single-row", key="claims_table")
+            picked = table.show(on_select="rerun", selection_mode="single-row", key="claims_table")
             pager(page, "claims_page")
             downloads(table, "claims", "claims")
             chosen = picked.selection.rows if picked and picked.selection else []

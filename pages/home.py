@@ -7,8 +7,9 @@ from portal.core.auth import role_label
 from portal.core.clock import fmt
 from portal.core.i18n import action_label
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE, MONEY
 from portal.dashboards.home import home_figures
-from portal.ui import actor, label, lang, links, md_table, refusals, t, tmd, wan, yuan
+from portal.ui import actor, label, lang, links, md_table, refusals, t, tables, tmd, wan, yuan
 
 me = actor()
 st.title(tmd("home.title", name=me.display_name))
@@ -27,13 +28,12 @@ with refusals():
 
     if figures.per_city:
         st.subheader(t("home.per_city"))
-        frame = pd.DataFrame([
+        tables.show(pd.DataFrame([
             {t("col.city"): region_name(row["city"], lang()), t("col.listed"): row["listed"],
              t("col.trials_running"): row["trials"], t("col.conversions"): row["conversions"],
-             t("col.deal_amount"): yuan(row["deal_amount"])}
+             t("col.deal_amount"): row["deal_amount"]}
             for row in figures.per_city
-        ])
-        st.table(md_table(frame.set_index(t("col.city"))))
+        ]), {t("col.deal_amount"): MONEY})
 
     if figures.pending:
         st.subheader(t("home.pending"))
@@ -45,12 +45,11 @@ with refusals():
 
     if figures.ending:
         st.subheader(t("home.ending_list", days=figures.reminder_days))
-        # a plain table (not a canvas grid): few rows, and readable by screen readers and tests
-        st.table(md_table(pd.DataFrame([
-            {t("col.contract"): row["number"], t("col.result"): row["result"], t("col.licensee"): row["licensee"],
-             t("col.end_date"): row["end_date"].isoformat(), t("col.days_left"): row["days_left"]}
+        tables.show(pd.DataFrame([
+            {t("col.contract"): tables.record_link("contract", no=row["number"]), t("col.result"): row["result"],
+             t("col.licensee"): row["licensee"], t("col.end_date"): row["end_date"], t("col.days_left"): row["days_left"]}
             for row in figures.ending
-        ]).set_index(t("col.contract"))))
+        ]), {t("col.contract"): tables.LINK, t("col.end_date"): DATE}, links={t("col.contract"): tables.BY_NUMBER})
 
     if figures.recent:
         st.subheader(t("home.recent"))

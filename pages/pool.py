@@ -18,7 +18,9 @@ st.title(t("nav.pool"))
 advance_notices_if_due()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"), key="pool_q")
+asked_text = st.query_params.get("q")  # a link to one result (the audit trail's) searches its number
+text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"),
+                     key=f"pool_q@{asked_text}" if asked_text else "pool_q", value=asked_text or "")
 city_codes = ["", *[c.code for c in cities()]]
 city = c2.selectbox(t("field.city"), city_codes, **links.filter_from_link("pool_city", "city", city_codes),
                     format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))

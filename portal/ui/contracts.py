@@ -25,7 +25,7 @@ from portal.contracts.vouchers import redeem_voucher, redemption_bounds
 from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.regions import region_name
-from portal.core.spreadsheet import DATE, MONEY
+from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
 from portal.ui import done, label, lang, refusals, t, tables, tmd, yuan
@@ -196,19 +196,21 @@ def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
     c = detail.contract
     st.subheader(t("contracts.insurance"))
     if detail.policies:
-        st.dataframe(pd.DataFrame([{
+        tables.show(pd.DataFrame([{
             t("contracts.col.policy"): p.policy_number, t("contracts.col.insurer"): insurer,
-            t("contracts.col.product"): p.product, t("contracts.col.premium"): yuan(p.premium),
-            t("contracts.col.coverage"): yuan(p.coverage), t("contracts.col.start"): p.start_date,
+            t("contracts.col.product"): p.product, t("contracts.col.premium"): p.premium,
+            t("contracts.col.coverage"): p.coverage, t("contracts.col.start"): p.start_date,
             t("contracts.col.end"): p.end_date,
-        } for p, insurer in detail.policies]), hide_index=True, width="stretch")
+        } for p, insurer in detail.policies]), {
+            t("contracts.col.premium"): MONEY, t("contracts.col.coverage"): MONEY,
+            t("contracts.col.start"): DATE, t("contracts.col.end"): DATE})
     else:
         st.caption(t("contracts.no_policies"))
     if detail.redemptions:
-        st.dataframe(pd.DataFrame([{
-            t("contracts.col.voucher"): code, t("contracts.col.amount"): yuan(r.amount),
-            t("contracts.col.redeemer"): who, t("col.time"): fmt(r.redeemed_at),
-        } for r, code, who in detail.redemptions]), hide_index=True, width="stretch")
+        tables.show(pd.DataFrame([{
+            t("contracts.col.voucher"): code, t("contracts.col.amount"): r.amount,
+            t("contracts.col.redeemer"): who, t("col.time"): r.redeemed_at,
+        } for r, code, who in detail.redemptions]), {t("contracts.col.amount"): MONEY, t("col.time"): MOMENT})
     if not may(me, "add", "insurance_policy"):
         return
     add_col, redeem_col = st.columns(2)

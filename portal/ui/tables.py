@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -26,7 +27,9 @@ from portal.core import spreadsheet
 from portal.core.clock import local
 
 MONEY_FORMAT = "¥%,.2f"
+FULL_ROWS = 15
 LINK = "link"  # not a spreadsheet format: a column of in-portal URLs, shown by display text
+BY_NUMBER = r"no=(.*)$"  # a link column's display text: the record number the URL carries
 
 
 def _slot(key: str) -> str:
@@ -87,8 +90,9 @@ def column_config(formats: Mapping[str, str], *, links: Mapping[str, str] | None
     for column, kind in formats.items():
         if kind == spreadsheet.MONEY:
             config[column] = st.column_config.NumberColumn(column, format=MONEY_FORMAT)
-        elif kind in (spreadsheet.PERCENT, spreadsheet.PERCENT_1):
-            config[column] = st.column_config.NumberColumn(column, format="percent")
+        elif kind in (spreadsheet.PERCENT, spreadsheet.PERCENT_1):  # sent ×100 by typed()
+            config[column] = st.column_config.NumberColumn(
+                column, format="%.1f%%" if kind == spreadsheet.PERCENT_1 else "%.2f%%")
         elif kind == spreadsheet.WAN:  # 万元 figures: one decimal, thousands separated
             config[column] = st.column_config.NumberColumn(column, format="%,.1f")
         elif kind == spreadsheet.DATE:
@@ -101,12 +105,17 @@ def column_config(formats: Mapping[str, str], *, links: Mapping[str, str] | None
 
 
 def typed(frame: pd.DataFrame, formats: Mapping[str, str]) -> pd.DataFrame:
-    """frame ready for st.dataframe with column_config(formats): moments in local time; the rest
-    (Decimal, date, fractions) is sent as it is."""
+    """frame ready for st.dataframe with column_config(formats): moments in local time, shares as
+    percentages (a fraction 0.052 → 5.2, so that a printf format can show 5.2%); the rest
+    (Decimal, date) is sent as it is."""
     out = frame.copy()
     for column, kind in formats.items():
-        if kind == spreadsheet.MOMENT and column in out.columns:
+        if column not in out.columns:
+            continue
+        if kind == spreadsheet.MOMENT:
             _moment_column(out, column)
+        elif kind in (spreadsheet.PERCENT, spreadsheet.PERCENT_1):
+            out[column] = [None if v is None or pd.isna(v) else v * 100 for v in out[column]]
     return out
 
 
@@ -116,10 +125,12 @@ def show(frame: pd.DataFrame, formats: Mapping[str, str] | None = None, *,
     formats = dict(formats or {})
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
+    if len(frame) <= FULL_ROWS:  # a short table in full, not a scrolling box cut at row 10
+        kwargs.setdefault("height", "content")
     return st.dataframe(typed(frame, formats), column_config=column_config(formats, links=links), **kwargs)
 
 
 def record_link(page: str, **params: str | uuid.UUID) -> str:
     """The in-portal URL of a page with query parameters (a LinkColumn cell)."""
-    query = "&".join(f"{k}={v}" for k, v in params.items())
+    query = urlencode({k: str(v) for k, v in params.items()})
     return f"/{page}?{query}" if query else f"/{page}"
