@@ -28,7 +28,7 @@ from portal.core.regions import region_name
 from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
-from portal.ui import done, label, lang, refusals, t, tables, tmd, yuan
+from portal.ui import confirm, done, label, lang, refusals, t, tables, tmd, yuan
 from portal.ui.forms import form_key, instance, succeeded
 
 OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
@@ -147,9 +147,13 @@ def outcome_forms(me: Actor, c, actions: list[str]) -> None:  # noqa: ANN001
             note = st.text_input(t("field.contract_reason"), key="terminate_note")
             effective = st.date_input(t("field.contract_effective_date"), value=today())
             if st.form_submit_button(t("contracts.terminate")):
-                with refusals():
-                    terminate_trial(actor=me, trial_id=c.id, reason=code, note=note, effective_date=effective)
-                    done(t("contracts.terminated"))
+                confirm.ask(f"terminate_{c.id}", reason=code, note=note, effective=effective)
+        asked = confirm.asked(f"terminate_{c.id}")
+        confirm.dialog(f"terminate_{c.id}", title=t("confirm.terminate_title"), says=tmd(
+            "confirm.terminate_says", number=c.number, date=str(asked.get("effective", "")),
+            reason=label("termination_reason", asked.get("reason")) + (f"，{asked['note']}" if asked.get("note") else "")),
+            action=lambda v: terminate_trial(actor=me, trial_id=c.id, reason=v["reason"], note=v["note"],
+                                             effective_date=v["effective"]), then=t("contracts.terminated"))
 
 
 def objection_section(me: Actor, detail: listing.ContractDetail, actions: list[str]) -> None:
