@@ -108,3 +108,4 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         slot.success(message)
+        st.toast(message, icon=":material/check_circle:")  # seen too when the page is scrolled to the form
