@@ -24,7 +24,7 @@ with refusals():
     when, record, link = t("col.time"), t("audit.record"), t("audit.open")
     frame = pd.DataFrame([{
         when: e.at, t("col.user"): e.user, t("col.action"): e.action, t("col.entity"): e.kind, record: e.record,
-        link: e.link, t("audit.changes"): e.summary or "—", t("col.reason"): e.reason,
+        t("audit.changes"): e.summary or "—", t("col.reason"): e.reason, link: e.link or "",
     } for e in page.rows])
     event = tables.show(frame, {when: MOMENT, link: tables.LINK}, links={link: t("audit.open_text")},
                         on_select="rerun", selection_mode="single-row", key="audit_table")

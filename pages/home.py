@@ -3,11 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from portal.admin.audit_text import recent_lines
 from portal.core.auth import role_label
-from portal.core.clock import fmt
-from portal.core.i18n import action_label
 from portal.core.regions import region_name
-from portal.core.spreadsheet import DATE, MONEY
+from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.dashboards.home import home_figures
 from portal.ui import actor, label, lang, links, md_table, refusals, t, tables, tmd, wan, yuan
 
@@ -53,9 +52,9 @@ with refusals():
 
     if figures.recent:
         st.subheader(t("home.recent"))
-        frame = pd.DataFrame([
-            {t("col.time"): fmt(row.at), t("col.user"): row.user,
-             t("col.action"): action_label(row.action, lang()), t("col.entity"): t(f"entity.{row.entity}")}
-            for row in figures.recent
-        ])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        when, record, link = t("col.time"), t("audit.record"), t("audit.open")
+        tables.show(pd.DataFrame([
+            {when: line.at, t("col.user"): line.user, t("col.action"): line.action, t("col.entity"): line.kind,
+             record: line.record, t("audit.changes"): line.summary or "—", link: line.link or ""}
+            for line in recent_lines(actor=me, lang=lang())
+        ]), {when: MOMENT, link: tables.LINK}, links={link: t("audit.open_text")})

@@ -22,7 +22,7 @@ from sqlmodel import SQLModel
 
 from db.engine import read_session
 from db.models import AuditEntry
-from portal.admin.audit_log import list_audit
+from portal.admin.audit_log import COLUMNS, QUIET_ACTIONS, list_audit
 from portal.admin.rules import AUDIT
 from portal.core.actor import Actor
 from portal.core.clock import fmt
@@ -245,6 +245,17 @@ def _summary(changes: tuple[Change, ...], lang: str) -> str:
     return sep.join(f"{c.field}{colon}{c.before} → {c.after}" for c in changes)
 
 
+def _reason(text: str | None, lang: str) -> str:
+    """A reason in words: some steps record a fixed reason's code (a trial terminated as not_suitable)."""
+    if not text:
+        return ""
+    cat = catalogue()
+    for kind in ("termination_reason", "drop_reason", "exclusion_reason"):
+        if f"enum.{kind}.{text}" in cat:
+            return label(kind, text, lang)
+    return text
+
+
 def readable(entries: list[AuditEntry], lang: str) -> list[AuditLine]:
     """Entries as lines a person reads."""
     names = _Names(entries)
@@ -255,7 +266,7 @@ def readable(entries: list[AuditEntry], lang: str) -> list[AuditLine]:
         if not record and e.entity == "region":
             record = region_name(e.entity_id, lang)
         lines.append(AuditLine(e.at, e.actor_name, action_label(e.action, lang), t(f"entity.{e.entity}", lang),
-                               record or t("audit.unnamed", lang), _link(e, names), e.reason or "", changes,
+                               record or t("audit.unnamed", lang), _link(e, names), _reason(e.reason, lang), changes,
                                _summary(changes, lang)))
     return lines
 
@@ -266,3 +277,13 @@ def readable_audit(*, actor: Actor, lang: str = "zh", username: str | None = Non
     """One page of the audit trail (list_audit's scope and filters), each entry in words."""
     found = list_audit(actor=actor, username=username, since=since, until=until, page=page, page_size=page_size)
     return Page(rows=readable(found.rows, lang), total=found.total, number=found.number, size=found.size)
+
+
+@reader(AUDIT, "recent")
+def recent_lines(*, actor: Actor, lang: str = "zh", limit: int = 8) -> list[AuditLine]:
+    """The home page's latest entries of the city's trail (recent_activity's), each in words."""
+    stmt = AUDIT.scope_filter(select(AuditEntry), actor, COLUMNS, "recent").where(
+        AuditEntry.action.not_in(QUIET_ACTIONS)).order_by(AuditEntry.at.desc()).limit(limit)
+    with read_session() as s:
+        entries = list(s.scalars(stmt).all())
+    return readable(entries, lang)
