@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.policy import current_policy
+from portal.core.spreadsheet import DATE
 from portal.core.workflow import allowed_actions
 from portal.pool.approval import (
     advance_notices_if_due,
@@ -17,7 +18,7 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, done, label, links, md_table, refusals, show_flash, t
+from portal.ui import actor, done, label, links, md_table, refusals, show_flash, t, tables
 from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
@@ -37,10 +38,10 @@ def _table(rows, total: int, *, countdown: bool = False) -> None:  # noqa: ANN00
         st.caption(t("pool.desk.oldest", shown=len(rows), total=total))
     number, title, owner, status = t("pool.col.number"), t("pool.col.title"), t("pool.col.owner"), t("pool.col.status")
     left, end = t("pool.col.days_left"), t("pool.col.end_date")
-    st.dataframe(pd.DataFrame([{
+    tables.show(pd.DataFrame([{
         number: r.number, title: r.title, owner: r.owner, status: label("result_status", r.status),
-        **({left: r.days_left, end: r.end_date.isoformat()} if countdown else {}),
-    } for r in rows]), hide_index=True, width="stretch")
+        **({left: r.days_left, end: r.end_date} if countdown else {}),
+    } for r in rows]), {end: DATE} if countdown else {})
 
 
 def _may(rows, *actions: str) -> list:  # noqa: ANN001

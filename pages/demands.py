@@ -6,7 +6,7 @@ import streamlit as st
 from db.models.enums import Cooperation, DemandStatus, Field_
 from portal.core.clock import now
 from portal.core.regions import counties, region_name
-from portal.core.spreadsheet import ImportFailed, error_workbook
+from portal.core.spreadsheet import DATE, ImportFailed, error_workbook
 from portal.core.workflow import allowed_actions, may
 from portal.hub.demand_sheets import export_demands, import_demands, import_template
 from portal.hub.demands import (
@@ -67,14 +67,14 @@ with tabs[0], refusals():
             t("hub.col.demand"): r.title, t("hub.col.enterprise"): r.enterprise_name,
             t("field.city"): region_name(r.county_code or r.city_code, lang()),
             t("hub.col.field_of"): label("field", r.field), t("hub.col.budget"): _budget(r.budget_min, r.budget_max),
-            t("hub.col.wanted_by"): r.wanted_by.isoformat() if r.wanted_by else "",
+            t("hub.col.wanted_by"): r.wanted_by,
             t("hub.col.cooperation"): "、".join(label("cooperation", c) for c in r.cooperation.split(",") if c),
             t("col.status"): label("demand_status", r.status),
         } for r in result.rows])
         ids = [r.id for r in result.rows]
         tables.pick("demands_table", ids)
-        picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                              selection_mode="single-row", key="demands_table")
+        picked = tables.show(frame, {t("hub.col.wanted_by"): DATE}, on_select="rerun",
+                             selection_mode="single-row", key="demands_table")
         pager(result, "demands_page")
         chosen_id = tables.chosen(picked, ids, "demands_table")
         chosen = next((r for r in result.rows if r.id == chosen_id), None)
