@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.pages.conftest import signed_in, texts
+from tests.pages.conftest import texts
+from tests.pages.test_after_writes import _click, _open
 
 
 def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
@@ -14,21 +15,8 @@ def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
         return conn.execute(sql, args).fetchone()
 
 
-def _open(username: str, page: str):  # noqa: ANN202
-    at = signed_in(username)
-    at.switch_page(f"../pages/{page}").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _click(at, label: str):  # noqa: ANN001, ANN202
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_closing_a_roadshow_says_what_happens_and_waits_for_confirmation(own_demo: Path) -> None:
-    at = _open("hz_operator", "roadshows.py")
+    at = _open("hz_operator", "roadshows")
     [published] = _one(own_demo, "select count(*) from roadshow where city_code = '330100' and status = 'published'")
     box = at.selectbox(key="roadshow_pick")
     box.select_index(next(i for i, o in enumerate(box.options) if "已发布" in o)).run()
@@ -50,7 +38,7 @@ def test_cancelling_a_termination_keeps_the_trial_running(own_demo: Path) -> Non
 
     number = list_contracts(actor=load_actor("hz_operator"),
                             filters=ContractFilters(kind="trial", status="active")).rows[0].number
-    at = _open("hz_operator", "contract_detail.py")
+    at = _open("hz_operator", "contract_detail")
     next(w for w in at.text_input if w.label == "合同编号").set_value(number).run()
     _click(at, "终止试用")
     shown = texts(at)
@@ -64,7 +52,7 @@ def test_cancelling_a_termination_keeps_the_trial_running(own_demo: Path) -> Non
 
 
 def test_rejecting_a_claim_names_it_and_its_reason(own_demo: Path) -> None:
-    at = _open("zj_admin", "claims.py")  # the demo's claims were filed by the city operators themselves
+    at = _open("zj_admin", "claims")  # the demo's claims were filed by the city operators themselves
     box = at.selectbox(key="claims_open")
     index = next((i for i, o in enumerate(box.options) if o.endswith("已提交") or o.endswith("已初审")), None)
     assert index is not None
