@@ -125,8 +125,9 @@ def _monitoring(actor: Actor) -> HomeFigures:
     year = monthly_trends(actor=actor, start=date(today().year, 1, 1), end=today())
     ending = trials_ending(actor=actor)
     metrics = [
-        Metric("home.results_listed", _pool(actor, actor.city_code), "dashboard"),
-        Metric("home.trials_running", _trials_running(actor), "dashboard"),
+        Metric("home.results_listed", _pool(actor, actor.city_code), "pool",
+               query={"city": actor.city_code} if actor.city_code else {}),
+        Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
         Metric("home.conversions_year", sum(m["conversions"] for m in year), "dashboard"),
         Metric("home.deal_amount_year", sum((m["deal_amount"] for m in year), Decimal("0.00")), "dashboard",
                money=True),
