@@ -319,6 +319,8 @@ def _history(ctx: Ctx, r: Result, officer: UserAccount) -> None:
         if step == "list":
             when = ctx.at(start + timedelta(days=notice_days))
             r.listed_at = when
+        if step == "object":  # the day the notice paused (below), not after today
+            when = datetime.combine(ctx.day - timedelta(days=1), time(16, 0), tzinfo=TZ)
         frm, to = states[step]
         reason = {"return": "请补充技术成熟度佐证材料", "withdraw": "许可人决定暂不开放试用",
                   "object": "收到异议，公示暂停"}.get(step, "")

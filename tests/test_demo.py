@@ -81,3 +81,16 @@ def test_demo_claims_carry_the_times_of_the_steps_their_status_says(tmp_path) ->
         stamps = [x for x in (c.created_at, c.submitted_at, c.reviewed_at, c.decided_at) if x is not None]
         assert [x.replace(tzinfo=None) for x in stamps] == sorted(x.replace(tzinfo=None) for x in stamps)
         assert c.paid_on is None or c.decided_at.date() <= c.paid_on <= DAY
+
+
+def test_demo_history_is_never_in_the_future(tmp_path) -> None:  # noqa: ANN001
+    from datetime import datetime, time
+
+    from db.models import AuditEntry
+
+    engine, _ = _load(tmp_path, "d.db")
+    end = datetime.combine(DAY, time(23, 59))
+    with Session(engine) as s:
+        latest = s.exec(select(func.max(AuditEntry.at))).one()
+        claims = s.exec(select(func.max(FeeClaim.decided_at))).one()
+    assert latest.replace(tzinfo=None) <= end and claims.replace(tzinfo=None) <= end
