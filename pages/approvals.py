@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.policy import current_policy
-from portal.core.spreadsheet import DATE
+from portal.core.spreadsheet import DATE, MOMENT
 from portal.core.workflow import allowed_actions
 from portal.pool.approval import (
     advance_notices_if_due,
@@ -18,7 +18,7 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, done, label, links, md_table, refusals, show_flash, t, tables
+from portal.ui import actor, done, label, links, refusals, show_flash, t, tables
 from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
@@ -107,10 +107,10 @@ with refusals():
         if not d.objections:
             st.caption(t("pool.desk.empty"))
         else:
-            st.table(md_table(pd.DataFrame([{
+            tables.show(pd.DataFrame([{
                 t("pool.col.title"): o.title, t("pool.col.objector"): o.objector_name,
                 t("pool.col.contact"): o.objector_contact, t("pool.col.reason"): o.reason,
-                t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections])))
+                t("pool.col.filed"): o.created_at} for o in d.objections]), {t("pool.col.filed"): MOMENT})
             resolvable = _may(d.objections, "resolve")
             if resolvable:
                 with st.form("resolve"):
