@@ -18,7 +18,7 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, done, label, links, refusals, show_flash, t, tables, tmd
+from portal.ui import actor, confirm, done, label, links, refusals, show_flash, t, tables, tmd
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail, result_form
@@ -86,9 +86,12 @@ else:
             with st.form("withdraw"):
                 reason = st.text_input(t("field.pool_reason"))
                 if st.form_submit_button(t("pool.mine.withdraw")):
-                    with refusals():
-                        withdraw_result(actor=me, result_id=chosen, reason=reason)
-                        done(t("pool.mine.withdrawn"))
+                    confirm.ask(f"withdraw_{chosen}", reason=reason)
+            confirm.dialog(f"withdraw_{chosen}", title=t("confirm.withdraw_title"),
+                           says=tmd("confirm.withdraw_says", title=result.title,
+                                    reason=confirm.asked(f"withdraw_{chosen}").get("reason", "")),
+                           action=lambda v: withdraw_result(actor=me, result_id=chosen, reason=v["reason"]),
+                           then=t("pool.mine.withdrawn"))
         if "attach" in steps:
             name = f"upload_{chosen}"
             upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.pages.conftest import texts
-from tests.pages.test_after_writes import _click, _open
+from tests.pages.conftest import tables, texts
+from tests.pages.test_after_writes import _click, _open, _select
 
 
 def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
@@ -67,3 +67,16 @@ def test_rejecting_a_claim_names_it_and_its_reason(own_demo: Path) -> None:
     assert "已驳回。" in texts(at)
     assert _one(own_demo, "select status, reject_reason from fee_claim where reference = ?", reference) == (
         "rejected", "佐证材料缺合同原件")
+
+
+def test_withdrawing_a_listed_result_says_what_enterprises_lose(own_demo: Path) -> None:
+    at = _open("zju_officer", "my_results")
+    frame = tables(at)[0]
+    title = next(t for t, s in zip(frame["成果名称"], frame["状态"], strict=True) if s == "已上架")
+    _select(at, "mine_table", title)
+    next(w for w in at.text_input if w.label == "理由").input("许可人决定暂不开放试用")  # sent with the form
+    _click(at, "撤回成果")
+    assert "企业不能再申请试用" in texts(at) and "许可人决定暂不开放试用" in texts(at)
+    assert _one(own_demo, "select status from result where title = ?", title) == ("listed",)
+    _click(at, "确认")
+    assert _one(own_demo, "select status from result where title = ?", title) == ("withdrawn",)
