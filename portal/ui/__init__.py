@@ -108,4 +108,3 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         slot.success(message)
-        st.toast(message, icon=":material/check_circle:")  # seen too when the page is scrolled to the form
