@@ -11,32 +11,19 @@ one filled by `portal seed scale`); prints, not a test.
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.dashboards_bench import timed  # noqa: E402 — cold: the cache emptied before each run
 from db.engine import configure, read_session  # noqa: E402
 from portal.admin.audit_log import list_audit  # noqa: E402
 from portal.admin.audit_text import readable_audit, recent_lines  # noqa: E402
 from portal.contracts.listing import ContractFilters, list_contracts  # noqa: E402
-from portal.core import cache  # noqa: E402
 from portal.core.auth import load_actor  # noqa: E402
 from portal.dashboards import figures as dashboards  # noqa: E402
-
-
-def timed(label: str, fn, runs: int = 5) -> object:  # noqa: ANN001
-    times, out = [], None
-    for _ in range(runs):
-        cache.invalidate()
-        start = time.perf_counter()
-        out = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    print(f"  {label:<46} p50 {statistics.median(times):8.1f} ms   max {max(times):8.1f} ms")
-    return out
 
 
 def main() -> None:
