@@ -6,11 +6,12 @@ import streamlit as st
 from portal.admin.users import change_own_password
 from portal.core.auth import role_label
 from portal.core.regions import region_name
-from portal.ui import actor, lang, md, refusals, t
+from portal.ui import actor, done, lang, md, refusals, show_flash, t
 from portal.ui import notify as notify_ui
 
 me = actor()
 st.title(t("nav.account"))
+show_flash()
 st.markdown(f"**{t('field.username')}**: {md(me.username)}")
 st.markdown(f"**{t('field.role')}**: {role_label(me, lang())}")
 if me.city_code:
@@ -24,6 +25,6 @@ with st.form("change_password", clear_on_submit=True):
     if st.form_submit_button(t("account.save")):
         with refusals():
             change_own_password(actor=me, current=current, new_password=new, repeat=repeat)
-            st.success(t("account.password_changed"))
+            done(t("account.password_changed"))
 
 notify_ui.account_section(me)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.policy import current_policy
+from portal.core.spreadsheet import DATE, MOMENT
 from portal.core.workflow import allowed_actions
 from portal.pool.approval import (
     advance_notices_if_due,
@@ -17,7 +18,7 @@ from portal.pool.approval import (
     return_result,
     start_notice,
 )
-from portal.ui import actor, done, label, md_table, refusals, show_flash, t
+from portal.ui import actor, done, label, links, refusals, show_flash, t, tables
 from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
@@ -37,10 +38,10 @@ def _table(rows, total: int, *, countdown: bool = False) -> None:  # noqa: ANN00
         st.caption(t("pool.desk.oldest", shown=len(rows), total=total))
     number, title, owner, status = t("pool.col.number"), t("pool.col.title"), t("pool.col.owner"), t("pool.col.status")
     left, end = t("pool.col.days_left"), t("pool.col.end_date")
-    st.dataframe(pd.DataFrame([{
+    tables.show(pd.DataFrame([{
         number: r.number, title: r.title, owner: r.owner, status: label("result_status", r.status),
-        **({left: r.days_left, end: r.end_date.isoformat()} if countdown else {}),
-    } for r in rows]), hide_index=True, width="stretch")
+        **({left: r.days_left, end: r.end_date} if countdown else {}),
+    } for r in rows]), {end: DATE} if countdown else {})
 
 
 def _may(rows, *actions: str) -> list:  # noqa: ANN001
@@ -55,7 +56,9 @@ def _pick(rows, key: str):  # noqa: ANN001, ANN202
 with refusals():
     d = desk(actor=me)
     queues = ("to_approve", "to_notice", "in_notice", "objections")
-    tabs = st.tabs([t(f"pool.desk.{q}", n=d.totals[q]) for q in queues])
+    names = {q: t(f"pool.desk.{q}", n=d.totals[q]) for q in queues}
+    asked_queue = links.linked("queue", queues)  # a home figure's link opens its queue
+    tabs = st.tabs(list(names.values()), default=names[asked_queue] if asked_queue else None)
     with tabs[0]:
         _table(d.to_approve, d.totals["to_approve"])
         decidable = _may(d.to_approve, "approve", "return")
@@ -69,10 +72,10 @@ with refusals():
                     with refusals():
                         if ok:
                             approve_result(actor=me, result_id=row.result_id, reason=reason)
-                            st.success(t("pool.desk.approved"))
+                            done(t("pool.desk.approved"))
                         else:
                             return_result(actor=me, result_id=row.result_id, reason=reason)
-                            st.success(t("pool.desk.returned"))
+                            done(t("pool.desk.returned"))
     with tabs[1]:
         _table(d.to_notice, d.totals["to_notice"])
         publishable = _may(d.to_notice, "start_notice")
@@ -82,7 +85,7 @@ with refusals():
             if st.button(t("pool.desk.start_notice", days=days), type="primary", key="notice_go"):
                 with refusals():
                     notice = start_notice(actor=me, result_id=row.result_id)
-                    st.success(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
+                    done(t("pool.desk.notice_started", end=notice.end_date.isoformat()))
     with tabs[2]:
         _table(d.in_notice, d.totals["in_notice"], countdown=True)
         objectable = _may(d.in_notice, "file_objection")
@@ -104,10 +107,10 @@ with refusals():
         if not d.objections:
             st.caption(t("pool.desk.empty"))
         else:
-            st.table(md_table(pd.DataFrame([{
+            tables.show(pd.DataFrame([{
                 t("pool.col.title"): o.title, t("pool.col.objector"): o.objector_name,
                 t("pool.col.contact"): o.objector_contact, t("pool.col.reason"): o.reason,
-                t("pool.col.filed"): o.created_at.date().isoformat()} for o in d.objections])))
+                t("pool.col.filed"): o.created_at} for o in d.objections]), {t("pool.col.filed"): MOMENT})
             resolvable = _may(d.objections, "resolve")
             if resolvable:
                 with st.form("resolve"):
@@ -120,4 +123,4 @@ with refusals():
                         with refusals():
                             resolve_objection(actor=me, objection_id=obj.id, upheld=decision == "uphold",
                                               resolution=resolution)
-                            st.success(t("pool.desk.resolved"))
+                            done(t("pool.desk.resolved"))

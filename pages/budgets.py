@@ -35,7 +35,7 @@ with refusals():
             t("dash.col.pending"): u.pending, t("dash.col.remaining"): u.remaining,
             t("dash.col.used"): u.used_share} for u in rows]),
             {**dict.fromkeys(money, MONEY), t("dash.col.used"): PERCENT_1})
-        st.dataframe(table.shown(), hide_index=True, width="stretch")
+        table.show()
         downloads(table, f"budgets-{int(year)}", "budgets")
         per_region = budget_frame(rows, per_city=province_wide(me) and not city, kind=None)
         chart(lambda: budget_chart(per_region), key=fingerprint("budget", per_region))

@@ -5,7 +5,7 @@ import streamlit as st
 from db.models.enums import ClaimKind, ClaimStatus
 from portal.claims import listing
 from portal.core.workflow import may
-from portal.ui import actor, label, refusals, show_flash, t
+from portal.ui import actor, label, links, refusals, show_flash, t
 from portal.ui.claims import claims_table, detail, new_claim
 from portal.ui.downloads import downloads
 from portal.ui.paging import asked, pager
@@ -21,16 +21,18 @@ with refusals():
     panes = st.tabs(tabs)
     with panes[0]:
         a, b = st.columns(2)
-        status = a.selectbox(t("field.claim_status"), ["", *ClaimStatus], key="claims_status",
-                             format_func=lambda s: label("claim_status", s) if s else t("claims.all"))
+        statuses = ["", listing.WAITING, *ClaimStatus]
+        status = a.selectbox(t("field.claim_status"), statuses,  # a home figure's link: 待处理
+                             **links.filter_from_link("claims_status", "status", statuses),
+                             format_func=lambda s: (t("claims.waiting_any") if s == listing.WAITING
+                                                    else label("claim_status", s)) if s else t("claims.all"))
         kind = b.selectbox(t("field.claim_kind"), ["", *ClaimKind], key="claims_kind",
                            format_func=lambda k: label("claim_kind", k) if k else t("claims.all"))
         page = listing.list_claims(actor=me, status=status, kind=kind, page=asked("claims_page"))
         rows = page.rows
         if rows:
             table = claims_table(rows)
-            picked = st.dataframe(table.shown(), hide_index=True, width="stretch", on_select="rerun",
-                                  selection_mode="single-row", key="claims_table")
+            picked = table.show(on_select="rerun", selection_mode="single-row", key="claims_table")
             pager(page, "claims_page")
             downloads(table, "claims", "claims")
             chosen = picked.selection.rows if picked and picked.selection else []

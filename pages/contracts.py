@@ -4,14 +4,15 @@ import streamlit as st
 
 from db.models.enums import ContractKind, ContractStatus
 from portal.contracts.listing import (
+    RUNNING_ANY,
     ContractFilters,
     export_contracts_xlsx,
     list_contracts,
 )
 from portal.core.regions import cities, region_name
 from portal.core.workflow import may
-from portal.ui import actor, label, lang, refusals, show_flash, t
-from portal.ui.contracts import contracts_frame, new_trial_form, now_stamp
+from portal.ui import actor, label, lang, links, refusals, show_flash, t
+from portal.ui.contracts import contracts_table, new_trial_form, now_stamp
 from portal.ui.paging import asked, pager
 
 PAGE_SIZE = 50
@@ -29,9 +30,12 @@ with tabs[0], refusals():
                             format_func=lambda c: region_name(c, lang()) if c else t("contracts.any"))
     with st.expander(t("contracts.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
-        status = c1.selectbox(t("field.contract_status"), [None, *ContractStatus],
-                              format_func=lambda v: label("contract_status", v) if v else t("contracts.any"))
-        kind = c2.selectbox(t("contracts.col.kind"), [None, *ContractKind],
+        statuses, kinds = [None, RUNNING_ANY, *ContractStatus], [None, *ContractKind]
+        status = c1.selectbox(t("field.contract_status"), statuses,  # a home figure's link: 试用中
+                              **links.filter_from_link("contracts_status", "status", statuses),
+                              format_func=lambda v: (t("contracts.running_any") if v == RUNNING_ANY
+                                                     else label("contract_status", v)) if v else t("contracts.any"))
+        kind = c2.selectbox(t("contracts.col.kind"), kinds, **links.filter_from_link("contracts_kind", "kind", kinds),
                             format_func=lambda v: label("contract_kind", v) if v else t("contracts.any"))
         text = c3.text_input(t("contracts.result_search"))
         c4, c5, c6, c7 = st.columns(4)
@@ -49,8 +53,7 @@ with tabs[0], refusals():
         st.info(t("contracts.none"))
     else:
         st.caption(t("contracts.open_hint"))
-        picked = st.dataframe(contracts_frame(rows), hide_index=True, width="stretch", on_select="rerun",
-                              selection_mode="single-row", key="contracts_table")
+        picked = contracts_table(rows, on_select="rerun", selection_mode="single-row", key="contracts_table")
         pager(page, "contracts_page")
         selected = picked.selection.rows if picked is not None else []
         if selected:

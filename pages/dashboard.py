@@ -13,7 +13,7 @@ from portal.core.regions import region_name
 from portal.core.spreadsheet import DATE, MONEY, PERCENT_1, WAN
 from portal.dashboards import figures as dashboards
 from portal.dashboards.rules import province_wide
-from portal.ui import actor, label, lang, md_table, refusals, t
+from portal.ui import actor, label, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.dashboards import (
     budget_chart,
@@ -111,7 +111,7 @@ with refusals():
             t("dash.col.result"): e.result_title, t("dash.col.licensee"): e.licensee,
             t("dash.col.end_date"): e.end_date, t("dash.col.days_left"): e.days_left} for e in ending]),
             {t("dash.col.end_date"): DATE})
-        st.table(md_table(table.shown().set_index(t("dash.col.contract"))))
+        table.show()
         downloads(table, "trials_ending", "ending")
     else:
         st.info(t("dash.none_ending", days=window))
@@ -126,12 +126,14 @@ with refusals():
         compared = Table(pd.DataFrame([{
             t("field.city"): region_name(f.city_code, lang()), measures["listed"]: f.listed,
             measures["matched"]: f.matched, measures["trials"]: f.trials, measures["conversions"]: f.conversions,
-            measures["deal_amount_wan"]: round(float(f.deal_amount) / 10000, 1),
+            measures["deal_amount_wan"]: (f.deal_amount / 10000).quantize(Decimal("0.1")),
             measures["conversion_rate"]: f.conversion_rate} for f in figures]),
             {measures["deal_amount_wan"]: WAN, measures["conversion_rate"]: PERCENT_1})
-        table = compared.shown()
-        st.table(md_table(table.set_index(t("field.city"))))
+        compared.show()
+        st.caption(t("dash.conv_rate_help"))
         downloads(compared, "cities", "cities")
+        table = compared.frame.assign(**{measures["deal_amount_wan"]: [
+            float(v) for v in compared.frame[measures["deal_amount_wan"]]]})  # Vega-Lite draws floats
         measure = st.selectbox(t("dash.map_measure"), [k for k in measures if k != "conversion_rate"],
                                format_func=measures.get, key="dash_map_measure")
         values = {f.city_code: (float(f.deal_amount) / 10000 if measure == "deal_amount_wan" else getattr(f, measure))

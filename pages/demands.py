@@ -6,7 +6,7 @@ import streamlit as st
 from db.models.enums import Cooperation, DemandStatus, Field_
 from portal.core.clock import now
 from portal.core.regions import counties, region_name
-from portal.core.spreadsheet import ImportFailed, error_workbook
+from portal.core.spreadsheet import DATE, ImportFailed, error_workbook
 from portal.core.workflow import allowed_actions, may
 from portal.hub.demand_sheets import export_demands, import_demands, import_template
 from portal.hub.demands import (
@@ -16,7 +16,20 @@ from portal.hub.demands import (
     picks_enterprise,
     set_demand_status,
 )
-from portal.ui import actor, done, label, lang, md, refusal, refusals, show_flash, t, tmd, wan
+from portal.ui import (
+    actor,
+    done,
+    label,
+    lang,
+    md,
+    refusal,
+    refusals,
+    show_flash,
+    t,
+    tables,
+    tmd,
+    wan,
+)
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 
@@ -54,14 +67,17 @@ with tabs[0], refusals():
             t("hub.col.demand"): r.title, t("hub.col.enterprise"): r.enterprise_name,
             t("field.city"): region_name(r.county_code or r.city_code, lang()),
             t("hub.col.field_of"): label("field", r.field), t("hub.col.budget"): _budget(r.budget_min, r.budget_max),
-            t("hub.col.wanted_by"): r.wanted_by.isoformat() if r.wanted_by else "",
+            t("hub.col.wanted_by"): r.wanted_by,
             t("hub.col.cooperation"): "、".join(label("cooperation", c) for c in r.cooperation.split(",") if c),
             t("col.status"): label("demand_status", r.status),
         } for r in result.rows])
-        picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                              selection_mode="single-row", key="demands_table")
+        ids = [r.id for r in result.rows]
+        tables.pick("demands_table", ids)
+        picked = tables.show(frame, {t("hub.col.wanted_by"): DATE}, on_select="rerun",
+                             selection_mode="single-row", key="demands_table")
         pager(result, "demands_page")
-        chosen = result.rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
+        chosen_id = tables.chosen(picked, ids, "demands_table")
+        chosen = next((r for r in result.rows if r.id == chosen_id), None)
         if chosen is not None:
             st.subheader(md(chosen.title))
             st.markdown(md(chosen.description or "—"))
@@ -73,7 +89,7 @@ with tabs[0], refusals():
                 if action in actions and b2.button(t(f"hub.{action}")):
                     with refusals():
                         set_demand_status(actor=me, demand_id=chosen.id, status=target)
-                        st.success(t("hub.status_changed"))
+                        done(t("hub.status_changed"))
     if writer:
         # Build the file only when asked: a province-wide export is large, and a page run must stay quick.
         wanted = (status, field, text)

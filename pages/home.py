@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from portal.admin.audit_text import recent_lines
 from portal.core.auth import role_label
-from portal.core.clock import fmt
-from portal.core.i18n import action_label
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.dashboards.home import home_figures
-from portal.ui import actor, label, lang, md_table, refusals, t, tmd, yuan
+from portal.ui import actor, label, lang, links, md_table, refusals, t, tables, tmd, wan, yuan
 
 me = actor()
 st.title(tmd("home.title", name=me.display_name))
@@ -18,18 +18,21 @@ with refusals():
     st.caption(tmd("home.scope", scope=scope, role=role_label(me, lang())))
     columns = st.columns(min(len(figures.metrics), 6))
     for col, metric in zip(columns, figures.metrics, strict=False):
-        value = yuan(metric.value) if metric.money else f"{metric.value:,}"
-        col.metric(t(metric.key, days=figures.reminder_days), value)
+        # money in 万元 so that it fits a sixth of the page; the exact yuan on hover
+        value = wan(metric.value) if metric.money else f"{metric.value:,}"
+        col.metric(t(metric.key, days=figures.reminder_days), value,
+                   help=t("home.money_help", amount=yuan(metric.value)) if metric.money else None)
+        if metric.page:  # each figure opens the list it counts, filtered to those rows
+            links.page_link(me, metric.page, t("home.open_list"), metric.query, where=col)
 
     if figures.per_city:
         st.subheader(t("home.per_city"))
-        frame = pd.DataFrame([
+        tables.show(pd.DataFrame([
             {t("col.city"): region_name(row["city"], lang()), t("col.listed"): row["listed"],
              t("col.trials_running"): row["trials"], t("col.conversions"): row["conversions"],
-             t("col.deal_amount"): yuan(row["deal_amount"])}
+             t("col.deal_amount"): row["deal_amount"]}
             for row in figures.per_city
-        ])
-        st.table(md_table(frame.set_index(t("col.city"))))
+        ]), {t("col.deal_amount"): MONEY})
 
     if figures.pending:
         st.subheader(t("home.pending"))
@@ -41,18 +44,17 @@ with refusals():
 
     if figures.ending:
         st.subheader(t("home.ending_list", days=figures.reminder_days))
-        # a plain table (not a canvas grid): few rows, and readable by screen readers and tests
-        st.table(md_table(pd.DataFrame([
-            {t("col.contract"): row["number"], t("col.result"): row["result"], t("col.licensee"): row["licensee"],
-             t("col.end_date"): row["end_date"].isoformat(), t("col.days_left"): row["days_left"]}
+        tables.show(pd.DataFrame([
+            {t("col.contract"): tables.record_link("contract", no=row["number"]), t("col.result"): row["result"],
+             t("col.licensee"): row["licensee"], t("col.end_date"): row["end_date"], t("col.days_left"): row["days_left"]}
             for row in figures.ending
-        ]).set_index(t("col.contract"))))
+        ]), {t("col.contract"): tables.LINK, t("col.end_date"): DATE}, links={t("col.contract"): tables.BY_NUMBER})
 
     if figures.recent:
         st.subheader(t("home.recent"))
-        frame = pd.DataFrame([
-            {t("col.time"): fmt(row.at), t("col.user"): row.user,
-             t("col.action"): action_label(row.action, lang()), t("col.entity"): t(f"entity.{row.entity}")}
-            for row in figures.recent
-        ])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        when, record, link = t("col.time"), t("audit.record"), t("audit.open")
+        tables.show(pd.DataFrame([
+            {when: line.at, t("col.user"): line.user, t("col.action"): line.action, t("col.entity"): line.kind,
+             record: line.record, t("audit.changes"): line.summary or "—", link: line.link or ""}
+            for line in recent_lines(actor=me, lang=lang())
+        ]), {when: MOMENT, link: tables.LINK}, links={link: t("audit.open_text")})

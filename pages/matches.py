@@ -8,7 +8,7 @@ from portal.core import directory
 from portal.core.workflow import allowed_actions, may
 from portal.hub.matches import list_matches, log_follow_up, move_stage, next_stages, pipeline
 from portal.search.recommend import find_listed_results
-from portal.ui import actor, label, md, refusals, show_flash, t
+from portal.ui import actor, done, label, md, refusals, show_flash, t, tables
 from portal.ui.matching import record_form
 from portal.ui.paging import asked, pager
 
@@ -66,10 +66,13 @@ with refusals():
         styled = frame.style.apply(
             lambda row: ["background-color: #fdecea" if row[overdue_col] else "" for _ in row], axis=1)
         st.caption(t("pipeline.open_hint"))
+        ids = [r.id for r in rows]
+        tables.pick("matches_table", ids)  # the open match stays open when its move reorders the list
         picked = st.dataframe(styled, hide_index=True, width="stretch", on_select="rerun",
                               selection_mode="single-row", key="matches_table")
         pager(page, "matches_page")
-        chosen = rows[picked.selection.rows[0]] if picked is not None and picked.selection.rows else None
+        chosen_id = tables.chosen(picked, ids, "matches_table")
+        chosen = next((r for r in rows if r.id == chosen_id), None)
         if chosen is not None:
             st.markdown(f"**{md(chosen.result_title)}** · {md(chosen.enterprise_name)}")
             st.text(chosen.notes or "—")
@@ -87,11 +90,11 @@ with refusals():
                     if st.form_submit_button(t("pipeline.move")):
                         with refusals():
                             move_stage(actor=me, match_id=chosen.id, stage=target, drop_reason=reason, note=note)
-                            st.success(t("pipeline.moved"))
+                            done(t("pipeline.moved"))
                 with follow_col.form("follow_up"):
                     note = st.text_area(t("field.match_notes"))
                     nxt = st.date_input(t("field.match_next_follow_up"), value=None)
                     if st.form_submit_button(t("pipeline.follow")):
                         with refusals():
                             log_follow_up(actor=me, match_id=chosen.id, note=note, next_follow_up=nxt)
-                            st.success(t("pipeline.followed"))
+                            done(t("pipeline.followed"))

@@ -18,10 +18,10 @@ from portal.pool.disclosure import (
     result_form_values,
     save_result,
 )
-from portal.ui import actor, done, label, refusals, show_flash, t, tmd
+from portal.ui import actor, confirm, done, label, links, refusals, show_flash, t, tables, tmd
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
-from portal.ui.pool import render_detail, result_form, selected_row
+from portal.ui.pool import render_detail, result_form
 
 me = actor()
 st.title(t("nav.my_results"))
@@ -32,18 +32,22 @@ advance_notices_if_due()
 chosen = None
 with refusals():
     c1, c2 = st.columns([1, 2])
-    status = c1.selectbox(t("pool.mine.filter_status"), ["", *ResultStatus], key="mine_status",
+    statuses = ["", *ResultStatus]
+    status = c1.selectbox(t("pool.mine.filter_status"), statuses,  # a home figure's link: 已上架
+                          **links.filter_from_link("mine_status", "status", statuses),
                           format_func=lambda s: label("result_status", s) if s else t("pool.any"))
     text = c2.text_input(t("pool.mine.search"), key="mine_q")
     page = list_my_results(actor=me, status=status, text=text, page=asked("mine_page"))
     st.caption(t("pool.found", total=page.total))
+    ids = [r.id for r in page.rows]
+    tables.pick("mine_table", ids)  # the chosen result stays chosen when a write reorders the list
     event = st.dataframe(pd.DataFrame([{
         t("pool.col.number"): r.number, t("pool.col.title"): r.title, t("pool.col.owner"): r.owner,
         t("pool.col.field"): label("field", r.field), t("pool.col.status"): label("result_status", r.status),
         t("pool.col.updated"): fmt(r.updated_at)} for r in page.rows]), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key="mine_table")
     pager(page, "mine_page")
-    chosen = selected_row(event, [r.id for r in page.rows])
+    chosen = tables.chosen(event, ids, "mine_table")
 
 
 def _new_form() -> None:
@@ -71,20 +75,23 @@ else:
             if data is not None:
                 with refusals():
                     saved = save_result(actor=me, data=data, result_id=chosen)
-                    st.success(tmd("pool.mine.updated", title=saved.title))
+                    done(tmd("pool.mine.updated", title=saved.title))
         else:
             st.caption(t("pool.mine.not_editable"))
         if "submit" in steps and st.button(t("pool.mine.submit"), type="primary", key="mine_submit"):
             with refusals():
                 submit_result(actor=me, result_id=chosen)
-                st.success(t("pool.mine.submitted"))
+                done(t("pool.mine.submitted"))
         if "withdraw" in steps:
             with st.form("withdraw"):
                 reason = st.text_input(t("field.pool_reason"))
                 if st.form_submit_button(t("pool.mine.withdraw")):
-                    with refusals():
-                        withdraw_result(actor=me, result_id=chosen, reason=reason)
-                        st.success(t("pool.mine.withdrawn"))
+                    confirm.ask(f"withdraw_{chosen}", reason=reason)
+            confirm.dialog(f"withdraw_{chosen}", title=t("confirm.withdraw_title"),
+                           says=tmd("confirm.withdraw_says", title=result.title,
+                                    reason=confirm.asked(f"withdraw_{chosen}").get("reason", "")),
+                           action=lambda v: withdraw_result(actor=me, result_id=chosen, reason=v["reason"]),
+                           then=t("pool.mine.withdrawn"))
         if "attach" in steps:
             name = f"upload_{chosen}"
             upload = st.file_uploader(t("pool.upload", mb=get_settings().max_attachment_mb),

@@ -10,7 +10,7 @@ from portal.pilot.rules import BOOKING
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.notify import booking_ics_button
 from portal.ui.paging import asked, pager
-from portal.ui.pilot import booking_label, bookings_frame, city_choice
+from portal.ui.pilot import booking_label, bookings_table, city_choice
 from portal.ui.pilot_forms import act_on_booking, actions_for, new_booking_form
 
 me = actor()
@@ -41,7 +41,7 @@ with refusals():
                             page=asked("pilot_list_page"))
     rows = page.rows
     if rows:
-        st.dataframe(bookings_frame(rows, with_city=me.is_province), hide_index=True, width="stretch")
+        bookings_table(rows, with_city=me.is_province)
     else:
         st.info(t("pilot.no_bookings"))
     pager(page, "pilot_list_page")

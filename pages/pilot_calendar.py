@@ -8,13 +8,13 @@ from portal.pilot import platforms as pf
 from portal.ui import actor, lang, refusals, t
 from portal.ui.charts import chart, fingerprint
 from portal.ui.pilot import (
-    bookings_frame,
+    bookings_table,
     cached_utilization,
     calendar_chart,
     city_choice,
     today_range,
     utilization_charts,
-    utilization_frame,
+    utilization_table,
 )
 
 me = actor()
@@ -40,7 +40,7 @@ else:
         chart(lambda: calendar_chart(cal), key=fingerprint("pilot_calendar", cal.cells, lang()))
         st.subheader(t("pilot.bookings_in_view"))
         if cal.bookings:
-            st.dataframe(bookings_frame(cal.bookings), hide_index=True, width="stretch")
+            bookings_table(cal.bookings)
         else:
             st.caption(t("pilot.no_bookings"))
 
@@ -61,6 +61,6 @@ with refusals():
             st.subheader(t("pilot.utilization_by_platform"))
             chart(lambda: utilization_charts(rows)[0], key=fingerprint("utilization_platform", rows, lang()))
         with st.expander(t("pilot.utilization")):
-            st.dataframe(utilization_frame(rows), hide_index=True, width="stretch")
+            utilization_table(rows)
     else:
         st.info(t("pilot.no_platforms"))

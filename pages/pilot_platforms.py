@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from portal.core.regions import region_name
+from portal.core.spreadsheet import MONEY
 from portal.core.workflow import Subject, may
 from portal.pilot import platforms as pf
 from portal.pilot.rules import PLATFORM
-from portal.ui import actor, lang, md, refusals, show_flash, t, yuan
+from portal.ui import actor, lang, md, refusals, show_flash, t, tables
 from portal.ui.paging import asked, pager
 from portal.ui.pilot import city_choice, platform_form, resource_form
 
@@ -37,10 +38,10 @@ with refusals():
             st.caption(f"{t('pilot.hours')}：{md(p.opening_hours) or '—'} · "
                        f"{t('pilot.contact')}：{md(p.contact_name) or '—'} {md(p.contact_phone)}")
             if p.resources:
-                st.dataframe(pd.DataFrame([{
+                tables.show(pd.DataFrame([{
                     t("pilot.col.resource"): r.name, t("pilot.col.capacity"): r.capacity,
-                    t("pilot.col.price"): yuan(r.price_per_day),
-                } for r in p.resources]), hide_index=True, width="stretch")
+                    t("pilot.col.price"): r.price_per_day,
+                } for r in p.resources]), {t("pilot.col.price"): MONEY})
             else:
                 st.caption(t("pilot.no_resources"))
     pager(page, "pilot_platform_page")

@@ -8,18 +8,21 @@ from portal.core.regions import cities, region_name
 from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
-from portal.ui import actor, label, lang, refusals, t
+from portal.ui import actor, label, lang, links, refusals, t, tables
 from portal.ui.downloads import XLSX
 from portal.ui.paging import asked, pager
-from portal.ui.pool import render_detail, selected_row
+from portal.ui.pool import render_detail
 
 me = actor()
 st.title(t("nav.pool"))
 advance_notices_if_due()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"), key="pool_q")
-city = c2.selectbox(t("field.city"), ["", *[c.code for c in cities()]], key="pool_city",
+asked_text = st.query_params.get("q")  # a link to one result (the audit trail's) searches its number
+text = c1.text_input(t("pool.search"), placeholder=t("pool.search_placeholder"),
+                     key=f"pool_q@{asked_text}" if asked_text else "pool_q", value=asked_text or "")
+city_codes = ["", *[c.code for c in cities()]]
+city = c2.selectbox(t("field.city"), city_codes, **links.filter_from_link("pool_city", "city", city_codes),
                     format_func=lambda c: region_name(c, lang()) if c else t("pool.any"))
 field = c3.selectbox(t("field.result_field"), ["", *Field_], key="pool_field",
                      format_func=lambda f: label("field", f) if f else t("pool.any"))
@@ -48,11 +51,13 @@ with refusals():
             t("pool.col.slots"): t("pool.unlimited") if r.slots_left is None else str(r.slots_left),
             t("pool.col.number"): r.number,
         } for r in page.rows])
+        ids = [r.id for r in page.rows]
+        tables.pick("pool_table", ids)
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="pool_table")
         pager(page, "pool_page")
         st.caption(t("pool.select_hint"))
-        chosen = selected_row(event, [r.id for r in page.rows])
+        chosen = tables.chosen(event, ids, "pool_table")
         if chosen:
             st.divider()
             render_detail(me, chosen)

@@ -47,7 +47,7 @@ with refusals():
             y=alt.Y(f"{t('rank.col.name')}:N", sort="-x", title=None),
             x=alt.X(f"{t('rank.col.index')}:Q"), tooltip=list(head.columns)), height=max(160, 34 * len(head))),
             key=fingerprint("activity", head))
-        st.dataframe(frame, hide_index=True, width="stretch")
+        activity_table.show()
         downloads(activity_table, f"activity-{level}", "activity")
     else:
         st.info(t("rank.none"))

@@ -51,7 +51,7 @@ with refusals():
             **{label("points_kind", k): p.points_rules.get(k, 0) for k in PointsKind},
             t("settings.scheme_label"): p.labels.get("scheme", ""),
         } for code, p in overview.items()]), dict.fromkeys(rates, PERCENT))
-        st.dataframe(table.shown(), hide_index=True, width="stretch", height=35 * (len(table.frame) + 1) + 3)
+        table.show(height=35 * (len(table.frame) + 1) + 3)
         downloads(table, "city-settings", "overview")
     editable = settings.editable_cities(actor=me)
     if not editable:

@@ -47,7 +47,7 @@ with refusals():
     if not page.rows:
         st.info(t("pool.three.none"))
     else:
-        st.dataframe(table(page.rows).shown(), hide_index=True, width="stretch")
+        table(page.rows).show()
         pager(page, "three_page")
         # built on click, in its own thread: every flagged result in scope, not just this page
         st.download_button(t("pool.three.export"), file_name="三年未转化成果.xlsx", on_click="ignore",

@@ -86,4 +86,4 @@ with refusals():
                         users.unlock_user(actor=me, username=target)
                     else:
                         users.set_disabled(actor=me, username=target, disabled=action == "disable")
-                    st.success(tmd("users.changed", username=target))
+                    done(tmd("users.changed", username=target))

@@ -10,8 +10,9 @@ from portal.contracts.listing import enterprise_search
 from portal.contracts.vouchers import issue_voucher, list_vouchers, voucher_rate
 from portal.core.clock import today
 from portal.core.regions import cities, region_name
+from portal.core.spreadsheet import DATE, MONEY
 from portal.core.workflow import may
-from portal.ui import actor, done, label, lang, refusals, show_flash, t, yuan
+from portal.ui import actor, done, label, lang, refusals, show_flash, t, tables
 from portal.ui.forms import form_key, instance, succeeded
 
 me = actor()
@@ -43,10 +44,11 @@ with refusals():
                         done(t("vouchers.issued", code=v.code))
     st.subheader(t("vouchers.list"))
     rows = list_vouchers(actor=me)
-    st.dataframe(pd.DataFrame([{
+    tables.show(pd.DataFrame([{
         t("contracts.col.voucher"): v.code, t("contracts.col.enterprise"): v.enterprise,
-        t("contracts.col.amount"): yuan(v.amount), t("contracts.col.balance"): yuan(v.balance),
+        t("contracts.col.amount"): v.amount, t("contracts.col.balance"): v.balance,
         t("contracts.col.issued"): v.issued_on, t("contracts.col.expires"): v.expires_on,
         t("contracts.col.status"): label("voucher_status", v.status),
         t("contracts.col.city"): region_name(v.city_code, lang()),
-    } for v in rows]), hide_index=True, width="stretch")
+    } for v in rows]), {t("contracts.col.amount"): MONEY, t("contracts.col.balance"): MONEY,
+                        t("contracts.col.issued"): DATE, t("contracts.col.expires"): DATE})

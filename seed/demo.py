@@ -319,6 +319,8 @@ def _history(ctx: Ctx, r: Result, officer: UserAccount) -> None:
         if step == "list":
             when = ctx.at(start + timedelta(days=notice_days))
             r.listed_at = when
+        if step == "object":  # the day the notice paused (below), not after today
+            when = datetime.combine(ctx.day - timedelta(days=1), time(16, 0), tzinfo=TZ)
         frm, to = states[step]
         reason = {"return": "请补充技术成熟度佐证材料", "withdraw": "许可人决定暂不开放试用",
                   "object": "收到异议，公示暂停"}.get(step, "")
@@ -606,6 +608,36 @@ def _contracts(ctx: Ctx) -> None:
     ctx.flush()
 
 
+# how far each step of a claim's review comes after its creation (days), by the status it reached
+_CLAIM_STEPS = {"submitted": ("submitted",), "reviewed": ("submitted", "reviewed"),
+                "approved": ("submitted", "reviewed", "decided"), "rejected": ("submitted", "reviewed", "decided"),
+                "paid": ("submitted", "reviewed", "decided", "paid")}
+_CLAIM_DAYS = {"submitted": 1, "reviewed": 4, "decided": 8, "paid": 15}
+
+
+def _stamp_claim(ctx: Ctx, claim: FeeClaim, created: datetime) -> FeeClaim:
+    """Fill the times and people of the steps claim's status says it went through (a claim marked
+    已拨付 was submitted, reviewed and approved first), none after today. No random draws: the
+    demo's other records stay as they were."""
+    steps = _CLAIM_STEPS.get(claim.status, ())
+    if steps:  # a claim reviewed or paid by today was made long enough ago for its steps
+        latest = datetime.combine(ctx.day, time(9, 0), tzinfo=TZ)
+        created = min(created, latest - timedelta(days=_CLAIM_DAYS[steps[-1]] + 1))
+    claim.created_at = created
+    reviewer = ctx.operators[claim.city_code].id
+    for step in steps:
+        when = created + timedelta(days=_CLAIM_DAYS[step], hours=1)
+        if step == "submitted":
+            claim.submitted_at = when
+        elif step == "reviewed":
+            claim.reviewed_at, claim.reviewed_by = when, reviewer
+        elif step == "decided":
+            claim.decided_at, claim.decided_by = when, reviewer
+        elif claim.paid_on is None or claim.paid_on < when.date():
+            claim.paid_on = when.date()
+    return claim
+
+
 def _claims(ctx: Ctx) -> None:
     rng = ctx.rng
     year = ctx.day.year
@@ -630,7 +662,8 @@ def _claims(ctx: Ctx) -> None:
                          reject_reason="佐证材料不全" if status == "rejected" else "",
                          paid_on=ctx.day - timedelta(days=rng.randrange(1, 60)) if status == "paid" else None,
                          payment_ref=f"ZF{year}{n:05d}" if status == "paid" else "",
-                         created_by=ctx.operators[deal.city_code].id, created_at=ctx.at(deal.signing_date + timedelta(days=10)))
+                         created_by=ctx.operators[deal.city_code].id)
+        _stamp_claim(ctx, claim, ctx.at(deal.signing_date + timedelta(days=10)))
         ctx.add(claim)
         ctx.audit("claim.create", "fee_claim", claim.id, deal.city_code, claim.created_at, ctx.operators[deal.city_code])
         if status == "paid":
@@ -640,17 +673,21 @@ def _claims(ctx: Ctx) -> None:
     for red in ctx.redemptions[::2]:
         n += 1
         agency = ctx.agencies[red.city_code][0]
-        ctx.add(FeeClaim(id=ctx.uid(), reference=ctx.number("claim", red.city_code, year), kind="voucher_refund", agency_id=agency.id, city_code=red.city_code,
-                           budget_region_code=red.city_code, budget_year=year, redemption_id=red.id,
-                           basis_amount=red.amount, amount=red.amount, status=statuses[n % len(statuses)],
-                           justification="创新券兑付试用保险保费", created_by=ctx.operators[red.city_code].id))
+        ctx.add(_stamp_claim(ctx, FeeClaim(
+            id=ctx.uid(), reference=ctx.number("claim", red.city_code, year), kind="voucher_refund", agency_id=agency.id,
+            city_code=red.city_code, budget_region_code=red.city_code, budget_year=year, redemption_id=red.id,
+            basis_amount=red.amount, amount=red.amount, status=statuses[n % len(statuses)],
+            justification="创新券兑付试用保险保费", created_by=ctx.operators[red.city_code].id),
+            red.redeemed_at + timedelta(days=5)))
     for c in cities():
         agency = ctx.agencies[c.code][0]
-        ctx.add(FeeClaim(id=ctx.uid(), reference=ctx.number("claim", c.code, year), kind="operating_subsidy", agency_id=agency.id, city_code=c.code,
-                           budget_region_code=c.code, budget_year=year, programme=f"{c.name_zh}先用后转运营经费补贴",
-                           period_start=date(year, 1, 1), period_end=date(year, 6, 30),
-                           amount=Decimal(rng.choice([80000, 120000, 150000])), status=rng.choice(["submitted", "approved", "paid"]),
-                           justification="上半年组织路演、中试与撮合服务", created_by=ctx.operators[c.code].id))
+        ctx.add(_stamp_claim(ctx, FeeClaim(
+            id=ctx.uid(), reference=ctx.number("claim", c.code, year), kind="operating_subsidy", agency_id=agency.id,
+            city_code=c.code, budget_region_code=c.code, budget_year=year, programme=f"{c.name_zh}先用后转运营经费补贴",
+            period_start=date(year, 1, 1), period_end=date(year, 6, 30),
+            amount=Decimal(rng.choice([80000, 120000, 150000])), status=rng.choice(["submitted", "approved", "paid"]),
+            justification="上半年组织路演、中试与撮合服务", created_by=ctx.operators[c.code].id),
+            datetime.combine(date(year, 7, 6), time(10, 0), tzinfo=TZ)))
         for m in [m for m in ctx.matches if m.city_code == c.code][:4]:
             ctx.add(PointsEvent(id=ctx.uid(), agency_id=agency.id, user_id=ctx.operators[c.code].id, city_code=c.code,
                                   kind="match_recorded", points=1, entity="match_record", entity_id=str(m.id),

@@ -70,6 +70,25 @@ def test_fee_floor_follows_the_city_rate_and_the_province_floor(world) -> None:
     assert fees.fee_rate("330100") == Decimal("0.07")  # a higher province floor lifts the city
 
 
+def test_an_empty_rate_is_refused_not_filled_in(world) -> None:
+    deal = make_deal(world.hz, "100000.00")
+    for blank in ("", "   "):
+        with pytest.raises(ValidationError) as err:
+            fee(world, deal, rate=blank, submit=True)
+        assert (err.value.key, err.value.field) == ("error.required", "fee_rate")
+    assert count(FeeClaim) == 0
+
+
+def test_a_rate_above_the_citys_needs_a_justification(world) -> None:
+    deal = make_deal(world.hz, "100000.00")
+    with pytest.raises(ValidationError) as err:
+        fee(world, deal, rate="8%", submit=True)
+    assert (err.value.key, err.value.field) == ("claims.error.rate_needs_reason", "claim_justification")
+    assert count(FeeClaim) == 0
+    claim = fee(world, deal, rate="8%", justification="含两次中试组织与现场路演", submit=True)
+    assert (claim.rate, claim.amount, claim.status) == (Decimal("0.08"), Decimal("8000.00"), "submitted")
+
+
 def test_only_converted_deals_carry_a_fee(world) -> None:
     trial = make_trial(world.hz.result, world.hz.enterprise, world.hz.agency)
     with pytest.raises(ValidationError) as err:

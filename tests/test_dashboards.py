@@ -88,6 +88,23 @@ def test_trends_and_cities(fixture) -> None:
         dashboards.city_figures(actor=fixture.hz.manager, start=START, end=END)
 
 
+def test_conversion_rate_counts_conversions_of_the_periods_own_trials(world) -> None:
+    """湖州's 200 %: two deals in the period whose trials began the year before, over one trial
+    begun in the period. The rate is the period's trials that converted over the period's trials."""
+    hz = world.hz
+    old = [make_result(hz.licensor, title=f"old{i}") for i in range(2)]
+    new = [make_result(hz.licensor, title=f"new{i}") for i in range(3)]
+    for res in old:  # trials of 2025, converted in 2026: conversions of 2026, but not of its trials
+        _deal(hz, make_trial(res, hz.enterprise, hz.agency, start=date(2025, 9, 1)), date(2026, 2, 1), "100000")
+    begun = [make_trial(res, hz.enterprise, hz.agency, start=date(2026, 2, 1), months=1) for res in new]
+    _deal(hz, begun[0], date(2026, 3, 10), "50000")
+    city = {c.city_code: c for c in dashboards.city_figures(actor=world.admin, start=START, end=END)}["330100"]
+    assert (city.trials, city.conversions, city.trials_converted) == (3, 3, 1)
+    assert city.conversion_rate == pytest.approx(1 / 3)
+    quiet = {c.city_code: c for c in dashboards.city_figures(actor=world.admin, start=START, end=END)}["330200"]
+    assert quiet.conversion_rate is None  # no trial began: no rate, not 0 %
+
+
 def test_activity_index_follows_the_formula(fixture) -> None:
     rows = activity.activity_index(actor=fixture.hz.manager, level="institution", start=START, end=END)
     top = rows[0]

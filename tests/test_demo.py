@@ -64,3 +64,33 @@ def test_demo_is_deterministic_and_idempotent(tmp_path) -> None:  # noqa: ANN001
     with Session(first) as s:
         assert load_demo(s, day=DAY) == {}  # second load: nothing added
         assert s.exec(select(func.count()).select_from(Result)).one() == 300
+
+
+def test_demo_claims_carry_the_times_of_the_steps_their_status_says(tmp_path) -> None:  # noqa: ANN001
+    """A claim marked 已拨付 or 已提交 was submitted (and reviewed, approved…) at a time shown."""
+    engine, _ = _load(tmp_path, "c.db")
+    with Session(engine) as s:
+        claims = s.exec(select(FeeClaim)).all()
+    past = {"submitted": 1, "reviewed": 2, "approved": 3, "rejected": 3, "paid": 4}
+    for c in claims:
+        reached = past.get(c.status, 0)
+        assert (c.submitted_at is not None) == (reached >= 1), (c.reference, c.status)
+        assert (c.reviewed_at is not None and c.reviewed_by is not None) == (reached >= 2), (c.reference, c.status)
+        assert (c.decided_at is not None and c.decided_by is not None) == (reached >= 3), (c.reference, c.status)
+        assert (c.paid_on is not None) == (c.status == "paid"), (c.reference, c.status)
+        stamps = [x for x in (c.created_at, c.submitted_at, c.reviewed_at, c.decided_at) if x is not None]
+        assert [x.replace(tzinfo=None) for x in stamps] == sorted(x.replace(tzinfo=None) for x in stamps)
+        assert c.paid_on is None or c.decided_at.date() <= c.paid_on <= DAY
+
+
+def test_demo_history_is_never_in_the_future(tmp_path) -> None:  # noqa: ANN001
+    from datetime import datetime, time
+
+    from db.models import AuditEntry
+
+    engine, _ = _load(tmp_path, "d.db")
+    end = datetime.combine(DAY, time(23, 59))
+    with Session(engine) as s:
+        latest = s.exec(select(func.max(AuditEntry.at))).one()
+        claims = s.exec(select(func.max(FeeClaim.decided_at))).one()
+    assert latest.replace(tzinfo=None) <= end and claims.replace(tzinfo=None) <= end

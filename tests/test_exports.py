@@ -286,7 +286,8 @@ def test_the_claims_download_carries_numbers_and_guards_names(world) -> None:
                         password="Filer@2026x", role="city_operator", agency_id=hz.agency.id)
         filing.create_subsidy_claim(actor=actor_from_user(user), programme=payload, amount="12000.5",
                                     period_start="2026-01-01", period_end="2026-06-30", justification="路演")
-    filing.create_service_fee_claim(actor=hz.plain_operator, contract_id=deal.id, rate="5.25%")
+    filing.create_service_fee_claim(actor=hz.plain_operator, contract_id=deal.id, rate="5.25%",
+                                    justification="撮合与两轮谈判")
     rows = listing.list_claims(actor=hz.operator).rows
     table = claims_table(rows)
     header, cells, _ = xlsx_rows(table_xlsx(table))

@@ -81,11 +81,14 @@ def create_service_fee_claim(s: Session, *, actor: Actor, contract_id: uuid.UUID
                              justification: str = "", budget_region_code: str | None = None,
                              submit: bool = False, idempotency_key: str | None = None) -> FeeClaim:
     """A service-fee claim on a converted deal: rate ≥ the city's rate ≥ the province floor;
-    one per deal and agency."""
+    one per deal and agency. No rate (None) is the city's rate; a rate the form left empty is
+    refused rather than filled in, and a rate above the city's needs a justification."""
     _claimant(actor)
     region = _budget_region(actor, budget_region_code)
     why = validation.text(justification, field="claim_justification", max_length=2000, required=False)
-    given = None if rate is None or (isinstance(rate, str) and not rate.strip()) else parse_rate(rate)
+    if isinstance(rate, str) and not rate.strip():
+        raise ValidationError("error.required", field="fee_rate")
+    given = None if rate is None else parse_rate(rate)
     key = _key(idempotency_key)
     found = _existing(s, key, actor)
     if found is not None:
@@ -99,6 +102,9 @@ def create_service_fee_claim(s: Session, *, actor: Actor, contract_id: uuid.UUID
     use = given if given is not None else floor
     if use < floor:
         raise ValidationError("claims.error.rate_below_floor", field="fee_rate",
+                              rate=f"{use * 100:.2f}%", floor=f"{floor * 100:.2f}%")
+    if use > floor and not why:
+        raise ValidationError("claims.error.rate_needs_reason", field="claim_justification",
                               rate=f"{use * 100:.2f}%", floor=f"{floor * 100:.2f}%")
     duplicate = ValidationError("claims.error.duplicate_deal", field="claim_contract", number=deal.number)
     if s.exec(select(FeeClaim.id).where(FeeClaim.kind == ClaimKind.SERVICE_FEE, FeeClaim.contract_id == deal.id,

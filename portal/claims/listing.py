@@ -31,6 +31,8 @@ from portal.core.paging import Page, paginate
 from portal.core.service import reader
 from portal.core.workflow import Columns
 
+WAITING = "waiting"  # a status filter meaning every status that waits for a decision
+WAITING_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
 COLUMNS = Columns(city=FeeClaim.city_code, agency=FeeClaim.agency_id, status=FeeClaim.status,
                   creator=FeeClaim.created_by)
 
@@ -90,7 +92,9 @@ def list_claims(*, actor: Actor, status: str | None = None, kind: str | None = N
                 page: int = 1, page_size: int = 50) -> Page[ClaimRow]:
     """One page (from 1) of the claims the actor may see, newest first."""
     conds = []
-    if status:
+    if status == WAITING:
+        conds.append(FeeClaim.status.in_(WAITING_STATUSES))
+    elif status:
         conds.append(FeeClaim.status == validation.choice(status, ClaimStatus, field="claim_status"))
     if kind:
         conds.append(FeeClaim.kind == validation.choice(kind, ClaimKind, field="claim_kind"))

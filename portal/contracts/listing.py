@@ -29,7 +29,7 @@ from db.models import (
 )
 from db.models.enums import ContractKind, ObjectionStatus, ResultStatus
 from portal.contracts.common import COLUMNS, readable_contract
-from portal.contracts.rules import CONTRACT, INSURANCE
+from portal.contracts.rules import CONTRACT, INSURANCE, RUNNING
 from portal.contracts.vouchers import redeemable
 from portal.core import directory, validation
 from portal.core.actor import Actor
@@ -49,6 +49,7 @@ from portal.pilot.rules import BOOKING
 LICENSOR = Organization.__table__.alias("licensor")
 LICENSEE = Organization.__table__.alias("licensee")
 EXPORT_LIMIT = 50_000
+RUNNING_ANY = "running"  # a status filter meaning every running status (active, extended, disputed)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ContractFilters:
 
     status: str | None = None
     kind: str | None = None
-    result_text: str = ""  # part of the result's title or number
+    result_text: str = ""  # part of the result's title or number, or of the contract's number
     licensor_org_id: uuid.UUID | None = None
     licensee_org_id: uuid.UUID | None = None
     since: date | None = None  # start date on or after
@@ -106,14 +107,16 @@ def _base(actor: Actor, columns, *, joins: bool = True, action: str = "read"):  
 def _filtered(stmt, f: ContractFilters):  # noqa: ANN001, ANN202
     if f.city_code:
         stmt = stmt.where(Contract.city_code == f.city_code)
-    if f.status:
+    if f.status == RUNNING_ANY:
+        stmt = stmt.where(Contract.status.in_(RUNNING))
+    elif f.status:
         stmt = stmt.where(Contract.status == f.status)
     if f.kind:
         stmt = stmt.where(Contract.kind == f.kind)
     if f.result_text.strip():
         like = f"%{f.result_text.strip()}%"
         matching = select(Result.id).where(or_(Result.title.like(like), Result.number.like(like)))
-        stmt = stmt.where(Contract.result_id.in_(matching))
+        stmt = stmt.where(or_(Contract.result_id.in_(matching), Contract.number.like(like)))
     for text, col in ((f.licensor_text, Contract.licensor_org_id), (f.licensee_text, Contract.licensee_org_id)):
         if text.strip():
             stmt = stmt.where(col.in_(select(Organization.id).where(Organization.name.like(f"%{text.strip()}%"))))

@@ -106,10 +106,14 @@ class CityFigures:
     trials: int
     conversions: int
     deal_amount: Decimal
+    trials_converted: int = 0  # of the `trials` results, those whose trial has led to a paid deal (by now)
 
     @property
     def conversion_rate(self) -> float | None:
-        return self.conversions / self.trials if self.trials else None
+        """Trials started in the period that converted, over trials started in the period (so at
+        most 100 %): a deal signed in the period for a trial of an earlier year is a conversion of
+        that year, not of this one."""
+        return self.trials_converted / self.trials if self.trials else None
 
 
 @reader(DASHBOARD, "compare_cities")
@@ -136,9 +140,17 @@ def city_figures(*, actor: Actor, start: date, end: date) -> list[CityFigures]:
                 select(Contract.city_code, func.count(distinct(Contract.result_id)), _deal_fen())
                 .where(Contract.kind.in_(PAID_KINDS), Contract.start_date >= start, Contract.start_date <= end)
                 .group_by(Contract.city_code)).all()}
+            trial, deal = Contract.__table__.alias("trial"), Contract.__table__.alias("deal")
+            converted = dict(s.exec(
+                select(trial.c.city_code, func.count(distinct(trial.c.result_id)))
+                .join(deal, deal.c.parent_trial_id == trial.c.id)
+                .where(trial.c.kind == ContractKind.TRIAL, trial.c.start_date >= start, trial.c.start_date <= end,
+                       deal.c.kind.in_(PAID_KINDS))
+                .group_by(trial.c.city_code)).all())
         return [CityFigures(c.code, int(listed.get(c.code, 0)), int(matched.get(c.code, 0)),
                             int(trials.get(c.code, 0)), int(conv.get(c.code, (0, 0))[0]),
-                            _fen_to_yuan(conv.get(c.code, (0, 0))[1])) for c in cities()]
+                            _fen_to_yuan(conv.get(c.code, (0, 0))[1]), int(converted.get(c.code, 0)))
+                for c in cities()]
 
     return cached(("cities", start, end), compute, city=None)
 

@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Contract, Intent, Organization, PublicNotice, Result
-from db.models.enums import ClaimStatus, ContractKind, ResultStatus, RoadshowStatus
+from db.models.enums import ContractKind, ResultStatus, RoadshowStatus
 from portal.admin.audit_log import RecentEntry, recent_activity
 from portal.claims.fees import PAID_KINDS
-from portal.claims.listing import list_claims
+from portal.claims.listing import WAITING, list_claims
 from portal.contracts.common import RUNNING as RUNNING_TRIAL  # a disputed trial still runs
-from portal.contracts.listing import ContractFilters, expiring_trials, list_contracts
+from portal.contracts.listing import RUNNING_ANY, ContractFilters, expiring_trials, list_contracts
 from portal.core.actor import Actor
 from portal.core.cache import cached
 from portal.core.clock import today
@@ -43,7 +43,7 @@ from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
 from portal.roadshows.listing import list_roadshows
 
-WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
+TRIALS_RUNNING = {"kind": ContractKind.TRIAL, "status": RUNNING_ANY}
 UNDER_WAY = (ResultStatus.SUBMITTED, ResultStatus.RETURNED, ResultStatus.APPROVED,
              ResultStatus.NOTICE, ResultStatus.PAUSED)
 ENDING_ROWS = 8
@@ -51,12 +51,14 @@ ENDING_ROWS = 8
 
 @dataclass(frozen=True)
 class Metric:
-    """One figure: catalogue key of its label, the value, and the page that explains it."""
+    """One figure: catalogue key of its label, the value, and the page that lists what it counts,
+    with the filters (query parameters) that page needs to list exactly those rows."""
 
     key: str
     value: int | Decimal
     page: str | None = None
     money: bool = False
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,14 +85,14 @@ def _pool(actor: Actor, city_code: str | None) -> int:
 
 
 def _trials_running(actor: Actor) -> int:
-    """Running trials on the contracts page: the trials listed under each running status."""
-    return sum(_total(list_contracts(actor=actor, filters=ContractFilters(kind=ContractKind.TRIAL, status=status),
-                                     page_size=1)) for status in RUNNING_TRIAL)
+    """Running trials on the contracts page (kind trial, status 试用中: active or extended)."""
+    return _total(list_contracts(actor=actor, filters=ContractFilters(kind=ContractKind.TRIAL, status=RUNNING_ANY),
+                                 page_size=1))
 
 
 def _claims_waiting(actor: Actor) -> int:
-    """Claims waiting for a decision on the claims page (submitted, then reviewed)."""
-    return sum(list_claims(actor=actor, status=status, page_size=1).total for status in WAITING_CLAIM)
+    """Claims waiting for a decision on the claims page (status 待处理: submitted or reviewed)."""
+    return list_claims(actor=actor, status=WAITING, page_size=1).total
 
 
 # --- each kind of home page --------------------------------------------------------------------
@@ -101,12 +103,13 @@ def _operations(actor: Actor) -> HomeFigures:
     soonest = expiring_trials(actor=actor, include_overdue=False, page_size=ENDING_ROWS)
     queues = desk(actor=actor).totals
     metrics = [
-        Metric("home.results_listed", _pool(actor, actor.city_code), "pool"),
-        Metric("home.trials_running", _trials_running(actor), "contracts"),
+        Metric("home.results_listed", _pool(actor, actor.city_code), "pool",
+               query={"city": actor.city_code} if actor.city_code else {}),
+        Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
         Metric("home.trials_ending", expiring.total, "expiring"),
-        Metric("home.claims_waiting", _claims_waiting(actor), "claims"),
-        Metric("home.notices_running", queues["in_notice"], "approvals"),
-        Metric("home.objections_open", queues["objections"], "approvals"),
+        Metric("home.claims_waiting", _claims_waiting(actor), "claims", query={"status": WAITING}),
+        Metric("home.notices_running", queues["in_notice"], "approvals", query={"queue": "in_notice"}),
+        Metric("home.objections_open", queues["objections"], "approvals", query={"queue": "objections"}),
     ]
     ending = [dict(number=t.number, result=t.result_title, licensee=t.licensee, end_date=t.end_date,
                    days_left=t.days_left) for t in soonest.rows]
@@ -122,8 +125,9 @@ def _monitoring(actor: Actor) -> HomeFigures:
     year = monthly_trends(actor=actor, start=date(today().year, 1, 1), end=today())
     ending = trials_ending(actor=actor)
     metrics = [
-        Metric("home.results_listed", _pool(actor, actor.city_code), "dashboard"),
-        Metric("home.trials_running", _trials_running(actor), "dashboard"),
+        Metric("home.results_listed", _pool(actor, actor.city_code), "pool",
+               query={"city": actor.city_code} if actor.city_code else {}),
+        Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
         Metric("home.conversions_year", sum(m["conversions"] for m in year), "dashboard"),
         Metric("home.deal_amount_year", sum((m["deal_amount"] for m in year), Decimal("0.00")), "dashboard",
                money=True),
@@ -141,10 +145,11 @@ def _disclosure(actor: Actor) -> HomeFigures:
     metrics = [
         Metric("home.my_results", _total(list_my_results(actor=actor, page_size=1)), "my_results"),
         Metric("home.results_listed", _total(list_my_results(actor=actor, status=ResultStatus.LISTED,
-                                                             page_size=1)), "my_results"),
-        Metric("home.awaiting_approval", queues["to_approve"], "approvals"),
-        Metric("home.in_notice", queues["in_notice"], "approvals"),
-        Metric("home.trials_running", _trials_running(actor), "contracts"),
+                                                             page_size=1)), "my_results",
+               query={"status": ResultStatus.LISTED}),
+        Metric("home.awaiting_approval", queues["to_approve"], "approvals", query={"queue": "to_approve"}),
+        Metric("home.in_notice", queues["in_notice"], "approvals", query={"queue": "in_notice"}),
+        Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
     ]
     with read_session() as s:
         return HomeFigures(metrics, pending=_pending(s, actor), organization=_organization(s, actor),
@@ -165,7 +170,7 @@ def _enterprise(actor: Actor) -> HomeFigures:
     metrics = [
         Metric("home.my_demands", _total(list_demands(actor=actor, page_size=1)), "demands"),
         Metric("home.my_intents", intents, None),
-        Metric("home.trials_running", _trials_running(actor), "contracts"),
+        Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
         Metric("home.trials_ending", ending, None),
         Metric("home.results_in_pool", _pool(actor, None), "pool"),
     ]

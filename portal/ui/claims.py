@@ -18,7 +18,7 @@ from portal.core.policy import current_policy
 from portal.core.regions import counties, region_name
 from portal.core.spreadsheet import MOMENT, MONEY, PERCENT
 from portal.core.workflow import allowed_actions
-from portal.ui import done, label, lang, md, md_table, refusals, t, tmd, yuan
+from portal.ui import confirm, done, label, lang, md, md_table, refusals, t, tmd, yuan
 from portal.ui.downloads import Table
 
 KEY = "claim_form_key"
@@ -188,9 +188,12 @@ def _actions(me: Actor, row: ClaimRow, steps: list[str]) -> None:
     if "reject" in steps:
         reason = st.text_input(t("field.reject_reason"), key="act_reason")
         if st.button(t("claims.reject"), key="act_reject"):
-            with refusals():
-                review.reject_claim(actor=me, claim_id=row.id, reason=reason)
-                done(t("claims.done.reject"))
+            confirm.ask(f"reject_{row.id}", reason=reason)
+        asked = confirm.asked(f"reject_{row.id}")
+        confirm.dialog(f"reject_{row.id}", title=t("confirm.reject_title"), says=tmd(
+            "confirm.reject_says", reference=row.reference, amount=yuan(row.amount), reason=asked.get("reason", "")),
+            action=lambda v: review.reject_claim(actor=me, claim_id=row.id, reason=v["reason"]),
+            then=t("claims.done.reject"))
     if "pay" in steps:
         a, b = st.columns(2)
         paid_on = a.date_input(t("field.paid_on"), value=today(), key="act_paid_on")

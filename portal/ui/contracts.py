@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -24,9 +25,10 @@ from portal.contracts.vouchers import redeem_voucher, redemption_bounds
 from portal.core.actor import Actor
 from portal.core.clock import fmt, today
 from portal.core.regions import region_name
+from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.core.workflow import may
 from portal.hub.matches import agency_choices
-from portal.ui import done, label, lang, refusals, t, tmd, yuan
+from portal.ui import confirm, done, label, lang, refusals, t, tables, tmd, yuan
 from portal.ui.forms import form_key, instance, succeeded
 
 OUTCOMES = frozenset({"convert", "extend", "terminate"})  # what a trial may become (CONTRACT's steps)
@@ -38,15 +40,21 @@ def now_stamp() -> str:
 
 
 def contracts_frame(rows: list[listing.ContractRow]) -> pd.DataFrame:
-    """The contracts list as the table shows it."""
+    """The contracts list as the table shows it (typed: see contracts_table)."""
     return pd.DataFrame([{
         t("contracts.col.number"): r.number, t("contracts.col.kind"): label("contract_kind", r.kind),
         t("contracts.col.status"): label("contract_status", r.status), t("contracts.col.result"): r.result_title,
         t("contracts.col.licensor"): r.licensor, t("contracts.col.licensee"): r.licensee,
         t("contracts.col.start"): r.start_date, t("contracts.col.end"): r.end_date,
-        t("contracts.col.deal_amount"): yuan(r.deal_amount) if r.deal_amount else "",
+        t("contracts.col.deal_amount"): r.deal_amount or None,
         t("contracts.col.city"): region_name(r.city_code, lang()),
     } for r in rows])
+
+
+def contracts_table(rows: list[listing.ContractRow], **kwargs: Any) -> Any:
+    """st.dataframe of the contracts: dates as dates, the deal amount as money (sorted by amount)."""
+    return tables.show(contracts_frame(rows), {t("contracts.col.start"): DATE, t("contracts.col.end"): DATE,
+                                               t("contracts.col.deal_amount"): MONEY}, **kwargs)
 
 
 def match_label(m: MatchChoice | None) -> str:
@@ -139,9 +147,13 @@ def outcome_forms(me: Actor, c, actions: list[str]) -> None:  # noqa: ANN001
             note = st.text_input(t("field.contract_reason"), key="terminate_note")
             effective = st.date_input(t("field.contract_effective_date"), value=today())
             if st.form_submit_button(t("contracts.terminate")):
-                with refusals():
-                    terminate_trial(actor=me, trial_id=c.id, reason=code, note=note, effective_date=effective)
-                    done(t("contracts.terminated"))
+                confirm.ask(f"terminate_{c.id}", reason=code, note=note, effective=effective)
+        asked = confirm.asked(f"terminate_{c.id}")
+        confirm.dialog(f"terminate_{c.id}", title=t("confirm.terminate_title"), says=tmd(
+            "confirm.terminate_says", number=c.number, date=str(asked.get("effective", "")),
+            reason=label("termination_reason", asked.get("reason")) + (f"，{asked['note']}" if asked.get("note") else "")),
+            action=lambda v: terminate_trial(actor=me, trial_id=c.id, reason=v["reason"], note=v["note"],
+                                             effective_date=v["effective"]), then=t("contracts.terminated"))
 
 
 def objection_section(me: Actor, detail: listing.ContractDetail, actions: list[str]) -> None:
@@ -188,19 +200,21 @@ def insurance_section(me: Actor, detail: listing.ContractDetail) -> None:
     c = detail.contract
     st.subheader(t("contracts.insurance"))
     if detail.policies:
-        st.dataframe(pd.DataFrame([{
+        tables.show(pd.DataFrame([{
             t("contracts.col.policy"): p.policy_number, t("contracts.col.insurer"): insurer,
-            t("contracts.col.product"): p.product, t("contracts.col.premium"): yuan(p.premium),
-            t("contracts.col.coverage"): yuan(p.coverage), t("contracts.col.start"): p.start_date,
+            t("contracts.col.product"): p.product, t("contracts.col.premium"): p.premium,
+            t("contracts.col.coverage"): p.coverage, t("contracts.col.start"): p.start_date,
             t("contracts.col.end"): p.end_date,
-        } for p, insurer in detail.policies]), hide_index=True, width="stretch")
+        } for p, insurer in detail.policies]), {
+            t("contracts.col.premium"): MONEY, t("contracts.col.coverage"): MONEY,
+            t("contracts.col.start"): DATE, t("contracts.col.end"): DATE})
     else:
         st.caption(t("contracts.no_policies"))
     if detail.redemptions:
-        st.dataframe(pd.DataFrame([{
-            t("contracts.col.voucher"): code, t("contracts.col.amount"): yuan(r.amount),
-            t("contracts.col.redeemer"): who, t("col.time"): fmt(r.redeemed_at),
-        } for r, code, who in detail.redemptions]), hide_index=True, width="stretch")
+        tables.show(pd.DataFrame([{
+            t("contracts.col.voucher"): code, t("contracts.col.amount"): r.amount,
+            t("contracts.col.redeemer"): who, t("col.time"): r.redeemed_at,
+        } for r, code, who in detail.redemptions]), {t("contracts.col.amount"): MONEY, t("col.time"): MOMENT})
     if not may(me, "add", "insurance_policy"):
         return
     add_col, redeem_col = st.columns(2)

@@ -3,8 +3,10 @@ Chinese correctly), built only when clicked (a workbook costs 5–15 ms, on ever
 up front), through `portal.core.spreadsheet` (every text cell made safe to open).
 
 A page builds a `Table` of typed values (Decimal yuan, shares as fractions, dates, moments) and
-names the format of the columns that need one; it shows `table.shown()` (¥1,234.50, 5.25%) and
-offers the values themselves, so a download sums and sorts in Excel.
+names the format of the columns that need one; `table.show()` draws the values with a
+`st.column_config` display format (¥1,234.50, 5.25%), so the grid sorts by amount, and the
+downloads hold the values themselves, so Excel sums and sorts them too. (`table.shown()` is the
+same as text, for `st.table` print-outs.)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import streamlit as st
 from portal.core import spreadsheet
 from portal.core.clock import fmt
 from portal.core.spreadsheet import DATE, MOMENT, PERCENT, PERCENT_1
-from portal.ui import t, yuan
+from portal.ui import t, tables, yuan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "—"
@@ -62,6 +64,10 @@ class Table:
             if show is not None and column in out.columns:
                 out[column] = [MISSING if _missing(v) else show(v) for v in out[column]]
         return out
+
+    def show(self, **kwargs: Any) -> Any:
+        """st.dataframe of the typed values, each formatted column with its column_config."""
+        return tables.show(self.frame, self.formats, **kwargs)
 
     def header(self) -> list[str]:
         """The column headers."""

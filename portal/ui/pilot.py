@@ -12,6 +12,7 @@ from portal.core.actor import Actor
 from portal.core.errors import PermissionDenied
 from portal.core.regions import cities, region_name
 from portal.core.scope import scope_key
+from portal.core.spreadsheet import DATE, MONEY, PERCENT_1
 from portal.core.workflow import may
 from portal.pilot import platforms as pf
 from portal.pilot.bookings import BookingRow
@@ -24,7 +25,7 @@ from portal.pilot.calendar import (
     week_of,
 )
 from portal.pilot.rules import PLATFORM
-from portal.ui import done, label, lang, refusals, t, tmd, yuan
+from portal.ui import done, label, lang, refusals, t, tables, tmd
 from portal.ui.forms import form_key, instance, succeeded
 
 
@@ -50,13 +51,24 @@ def bookings_frame(rows: list[BookingRow], *, with_city: bool = False) -> pd.Dat
         row.update({
             t("pilot.col.platform"): r.platform_name, t("pilot.col.resource"): r.resource_name,
             t("pilot.col.enterprise"): r.enterprise_name, t("pilot.col.result"): r.result_title,
-            t("pilot.col.start"): r.start_date.isoformat(), t("pilot.col.end"): r.end_date.isoformat(),
+            t("pilot.col.start"): r.start_date, t("pilot.col.end"): r.end_date,
             t("pilot.col.days"): r.days, t("pilot.col.status"): label("booking_status", r.status),
-            t("pilot.col.cost"): yuan(r.cost),
+            t("pilot.col.cost"): r.cost,
             t("pilot.col.outcome"): r.outcome or r.cancel_reason,
         })
         out.append(row)
     return pd.DataFrame(out)
+
+
+def bookings_table(rows: list[BookingRow], *, with_city: bool = False) -> None:
+    """The bookings as a table: dates as dates, the cost as money (sorted by amount)."""
+    tables.show(bookings_frame(rows, with_city=with_city), {
+        t("pilot.col.start"): DATE, t("pilot.col.end"): DATE, t("pilot.col.cost"): MONEY})
+
+
+def utilization_table(rows: list[UtilizationRow]) -> None:
+    """The utilisation figures as a table, the rate as a percentage (sorted by value)."""
+    tables.show(utilization_frame(rows), {t("pilot.rate"): PERCENT_1})
 
 
 def booking_label(r: BookingRow) -> str:
@@ -139,7 +151,7 @@ def utilization_frame(rows: list[UtilizationRow]) -> pd.DataFrame:
         "pilot.month_col", "pilot.platform", "pilot.booked_days", "pilot.capacity_days", "pilot.rate"))
     return pd.DataFrame([{
         month: r.month.strftime("%Y-%m"), platform: r.platform_name, booked: r.booked_days,
-        capacity: r.capacity_days, rate: f"{r.rate * 100:.1f}%",
+        capacity: r.capacity_days, rate: r.rate,
     } for r in rows])
 
 

@@ -175,12 +175,3 @@ def _owner_picker(me: Actor, key: str) -> uuid.UUID | None:
     choice = st.selectbox(t("field.result_owner"), licensors, key=f"{key}_owner",
                           format_func=lambda o: f"{o.name}（{region_name(o.city_code, lang())}）")
     return choice.id if choice else None
-
-
-def selected_row(event: Any, ids: list[uuid.UUID]) -> uuid.UUID | None:
-    """The id of the row selected in a dataframe (on_select='rerun'), if any."""
-    try:
-        rows = event.selection.rows
-    except AttributeError:
-        return None
-    return ids[rows[0]] if rows and rows[0] < len(ids) else None

@@ -18,7 +18,7 @@ from portal.core.workflow import allowed_actions, may
 from portal.roadshows import attendance, cards, intents, items, merging, plans, summary
 from portal.roadshows.listing import RoadshowRow
 from portal.roadshows.plans import RoadshowInput
-from portal.ui import done, label, lang, md, refusals, t, tmd
+from portal.ui import confirm, done, label, lang, md, refusals, t, tmd
 from portal.ui.forms import form_key, instance, succeeded
 from portal.ui.paging import asked, pager
 from portal.ui.roadshows import deck_buttons, qr_warning, slot
@@ -89,9 +89,10 @@ def status_buttons(me: Actor, show: RoadshowRow) -> None:
             plans.publish_roadshow(actor=me, roadshow_id=show.id)
             done(t("roadshows.published"))
     if "close" in actions and st.button(t("roadshows.close"), key=f"close_{show.id}"):
-        with refusals():
-            plans.close_roadshow(actor=me, roadshow_id=show.id)
-            done(t("roadshows.closed"))
+        confirm.ask(f"close_{show.id}")
+    confirm.dialog(f"close_{show.id}", title=t("confirm.close_roadshow_title"),
+                   says=tmd("confirm.close_roadshow_says", title=show.title),
+                   action=lambda _: plans.close_roadshow(actor=me, roadshow_id=show.id), then=t("roadshows.closed"))
 
 
 # --- running order -----------------------------------------------------------------------------
@@ -126,8 +127,11 @@ def _order_controls(me: Actor, show: RoadshowRow, rows: list[items.ItemRow]) -> 
             items.move_item(actor=me, item_id=pick.id, step=1)
             done(t("roadshows.saved"))
         if remove.button(t("roadshows.remove"), key=f"remove_{show.id}"):
-            items.remove_item(actor=me, item_id=pick.id)
-            done(t("roadshows.removed"))
+            confirm.ask(f"remove_{show.id}", item_id=pick.id, title=pick.result_title)
+    asked = confirm.asked(f"remove_{show.id}")
+    confirm.dialog(f"remove_{show.id}", title=t("confirm.remove_item_title"),
+                   says=tmd("confirm.remove_item_says", title=asked.get("title", ""), show=show.title),
+                   action=lambda v: items.remove_item(actor=me, item_id=v["item_id"]), then=t("roadshows.removed"))
     with st.expander(t("roadshows.edit_item")):
         with st.form(f"edit_item_{show.id}_{pick.id}"):
             name, account, start, minutes = _presenter_inputs(me, show, pick.presenter_name,

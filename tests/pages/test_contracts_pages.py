@@ -221,3 +221,28 @@ def test_province_names_the_agency_of_a_new_trial(own_demo) -> None:  # noqa: AN
     assert len(_w(at.selectbox, "对接记录").options) == 2  # Hangzhou's match, for the Hangzhou agency
     _w(at.button, "签订试用合同").click().run()
     assert "已登记试用合同 XYSY-3301-" in texts(at)
+
+
+def test_contract_page_opened_from_the_menu_offers_a_search(app) -> None:
+    at = _open(app("hz_operator"), "contract_detail.py")
+    assert "选中一行即可打开" in texts(at)  # the latest contracts, not an empty box
+    assert len(tables(at)[0]) > 0
+    title = list_contracts(actor=load_actor("hz_operator"), filters=ContractFilters(kind="trial")).rows[0].result_title
+    _w(at.text_input, "合同编号").set_value(title[:6]).run()
+    found = tables(at)[0]
+    assert len(found) >= 1 and all(title[:6] in r for r in found["成果"])
+    # choosing a row opens that contract
+    at.session_state["contract_find"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params["no"] == [found["合同编号"].iloc[0]] or at.query_params["no"] == found["合同编号"].iloc[0]
+
+
+def test_a_transfer_page_names_assignor_and_assignee_and_no_licence_terms(app) -> None:
+    number = _first("hz_operator", kind="transfer")
+    at = _open(app("hz_operator"), "contract_detail.py")
+    _w(at.text_input, "合同编号").set_value(number).run()
+    page = texts(at)
+    assert "转让人" in page and "受让人" in page
+    assert "许可方式" not in [m.label for m in at.metric] and "许可地域" not in page
+    assert "普通许可" not in [m.value for m in at.metric]
