@@ -24,7 +24,7 @@ from portal.core.clock import now
 _SKIP = {"password_hash", "data"}  # never copy secrets or file bodies into the trail
 # Tables whose rows are written beside an audited record and are its history or a by-product:
 # the trail itself, a result's approval steps, search terms, numbering counters, submission keys.
-UNAUDITED_TABLES = frozenset({"audit_entry", "approval_step", "result_terms", "search_state",
+UNAUDITED_TABLES = frozenset({"audit_entry", "approval_step", "result_terms", "result_vector", "demand_vector", "search_state",
                               "number_counter", "action_key"})
 # Columns whose change alone is bookkeeping, not a change of the record's meaning.
 BOOKKEEPING = frozenset({"updated_at", "last_login_at"})

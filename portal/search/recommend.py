@@ -1,9 +1,13 @@
 """Recommendations both ways, with the reasons shown: for a demand the listed results that fit
 it, for a result the demands (and so the enterprises) that fit it.
 
-Ranking = BM25 over jieba terms (with the offline expansion of plain words), multiplied by a
-bonus for the same technology field and for maturity (TRL), and halved when the result has no
-trial slot left. The weights live here and nowhere else.
+Ranking = a fusion of BM25 over jieba terms (with the offline expansion of plain words) and the
+cosine of offline sentence embeddings (`portal.search.embed`), each scaled to this query's best
+(0.3 × BM25 + 0.7 × dense), multiplied by a bonus for the same technology field and for maturity
+(TRL), and halved when the result has no trial slot left. Without a model or stored vectors it is
+BM25 alone (and the page says so). Hits below a share of the best are not shown, and a demand whose
+best hit is weak gets none ("no good match yet"). A result the enterprise dropped is not offered
+to it again. The weights live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import numpy as np
 from sqlmodel import select
 
 from db.engine import read_session
-from db.models import Demand, Organization, Result, ResultTerms
-from db.models.enums import DemandStatus, ResultStatus
+from db.models import Demand, DemandVector, Match, Organization, Result, ResultTerms, SearchState
+from db.models.enums import DemandStatus, MatchStage, ResultStatus
 from portal.core.actor import Actor
 from portal.core.clock import today
 from portal.core.errors import NotFound, PermissionDenied
@@ -24,15 +28,22 @@ from portal.core.service import reader
 from portal.core.workflow import Columns
 from portal.hub.rules import DEMAND
 from portal.pool.common import running_trials, slots_left
-from portal.search import text
+from portal.search import embed, text, vectors
 from portal.search.index import FIELD_CODE, Bm25Index
-from portal.search.store import current_index
+from portal.search.store import current_index, current_indexes
+from portal.search.vectors import DenseIndex
 
 FIELD_BONUS = 0.25  # × (1 + bonus) when the fields agree
 TRL_SPAN = 0.10  # TRL 9 scores 10 % above TRL 1
 NO_SLOT_FACTOR = 0.5  # a result whose trial slots are all taken sinks, but stays visible
 SHORTLIST = 4  # re-rank this many times `limit` candidates with the database facts
 MAX_WHY = 8
+W_DENSE = 0.7  # share of the dense signal in the fusion (BM25 gets the rest)
+REL_FLOOR = 0.4  # hits scoring below this share of the best are not shown
+# a demand sharing no term with any result has a good match only when its best cosine stands this
+# far above the pool's mean cosine
+MIN_MARGIN = 0.03
+DENSE_REF_STD = 0.0  # the dense part is 0 at the pool's mean cosine + this many standard deviations
 DEMAND_POOL = 3000  # the most recent open demands considered for a result
 DEMAND_SCOPE = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
 
@@ -54,6 +65,15 @@ class Ranked:
     field_match: bool
     why: tuple[WhyTerm, ...]
     row: int = -1  # the index row (stable until the process restarts)
+    cosine: float | None = None  # the sentence vectors' cosine, when both have one
+
+
+class Hits(list):
+    """Ranked hits, and how they were ranked: `semantic` False means BM25 alone (no model or no
+    vectors); `weak` True means nothing cleared the floor (no good match yet)."""
+
+    semantic: bool = False
+    weak: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,7 @@ class Recommendation:
     field_match: bool
     slots_left: int | None  # None = no limit
     why: tuple[WhyTerm, ...]
+    sentence: str | None = None  # for a match of meaning: the abstract's sentence closest to the demand
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,7 @@ class DemandFit:
     score: float
     field_match: bool
     why: tuple[WhyTerm, ...]
+    semantic: bool = False  # the texts' meanings are close (sentence vectors)
 
 
 def demand_query(title: str, description: str, *, use_expansion: bool = True) -> dict[str, tuple[float, str | None]]:
@@ -131,12 +153,70 @@ def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None =
             for n, i in enumerate(order)]
 
 
+def fused_scores(index: Bm25Index, dense: DenseIndex | None, query: dict[str, tuple[float, str | None]],
+                 qvec: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """Per index row: 0.3 × BM25 / best BM25 + 0.7 × dense, where the dense part is the cosine scaled
+    between the pool's mean cosine (0) and this query's best (1). Returns (scores, cosines or None,
+    whether any result's cosine was above the pool's mean by MIN_MARGIN: a good match exists)."""
+    bm25 = index.score({term: weight for term, (weight, _via) in query.items()})
+    if qvec is None or dense is None or not len(dense):
+        return bm25, None, bool((bm25 > 0).any())
+    cos, has = dense.by_bm25_row(qvec, len(bm25))
+    live = cos[has]
+    mean, top = float(live.mean()), float(live.max())
+    ref = mean + DENSE_REF_STD * float(live.std())
+    scaled = np.where(has, np.clip((cos - ref) / max(top - ref, 1e-6), 0.0, 1.0), 0.0)
+    best_bm25 = float(bm25.max()) if len(bm25) else 0.0
+    lexical = bm25 / best_bm25 if best_bm25 > 0 else bm25
+    fused = (1.0 - W_DENSE) * lexical + W_DENSE * scaled
+    return fused.astype(np.float32), cos, top - mean >= MIN_MARGIN or best_bm25 > 0
+
+
+def rank(query: dict[str, tuple[float, str | None]], qvec: np.ndarray | None, *, field: str | None = None,
+         limit: int = 10, index: Bm25Index | None = None, dense: DenseIndex | None = None,
+         exclude: frozenset[uuid.UUID] = frozenset(), explain: int | None = None,
+         floor: float = REL_FLOOR) -> Hits:
+    """The best listed results for a demand's terms and vector: the fused score × TRL × same-field
+    bonus, hits below `floor` × the best left out, `exclude`d results (dropped by this enterprise)
+    never offered; reasons worked out for the first `explain` hits (all when None)."""
+    if index is None:
+        index, dense = current_indexes()
+    scores, cos, good = fused_scores(index, dense, query, qvec)
+    hits = Hits()
+    hits.semantic = cos is not None
+    for rid in exclude:
+        row = index.row_of.get(rid)
+        if row is not None:
+            scores[row] = 0.0
+    rows = np.flatnonzero(scores > 0)
+    if not len(rows) or not good:
+        hits.weak = True
+        return hits
+    combined = scores[rows] * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
+    code = FIELD_CODE.get(field) if field else None
+    same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+    combined = np.where(same, combined * (1.0 + FIELD_BONUS), combined)
+    if len(rows) > limit:
+        keep = np.argpartition(combined, -limit)[-limit:]
+        rows, combined, same = rows[keep], combined[keep], same[keep]
+    order = np.argsort(-combined, kind="stable")
+    cut = combined[order[0]] * floor
+    order = [i for i in order if combined[i] >= cut]
+    terms = _ordered_terms(index, query)
+    explain = len(order) if explain is None else explain
+    hits.extend(Ranked(index.ids[rows[i]], float(combined[i]), bool(same[i]),
+                       _why(index, int(rows[i]), terms) if n < explain else (), int(rows[i]),
+                       None if cos is None else float(cos[rows[i]]))
+                for n, i in enumerate(order))
+    return hits
+
+
 def explain_rows(ranked: list[Ranked], query: dict[str, tuple[float, str | None]],
                  index: Bm25Index | None = None) -> list[Ranked]:
     """The same hits with their reasons filled in (for a shortlist re-ranked after rank_text)."""
     index = index if index is not None else current_index()
     terms = _ordered_terms(index, query)
-    return [r if r.why else Ranked(r.result_id, r.score, r.field_match, _why(index, r.row, terms), r.row)
+    return [r if r.why else Ranked(r.result_id, r.score, r.field_match, _why(index, r.row, terms), r.row, r.cosine)
             for r in ranked]
 
 
@@ -162,21 +242,45 @@ def _load_demand(actor: Actor, demand_id: uuid.UUID) -> Demand:
     return DEMAND.readable(actor, demand)
 
 
+def _dropped_results(session, enterprise_org_id: uuid.UUID) -> frozenset[uuid.UUID]:  # noqa: ANN001
+    """Results this enterprise dropped (a match moved to dropped, for any reason)."""
+    return frozenset(session.exec(select(Match.result_id).where(
+        Match.enterprise_org_id == enterprise_org_id, Match.stage == MatchStage.DROPPED)).all())
+
+
+def _dropping_enterprises(session, result_id: uuid.UUID) -> frozenset[uuid.UUID]:  # noqa: ANN001
+    """Enterprises that dropped this result."""
+    return frozenset(session.exec(select(Match.enterprise_org_id).where(
+        Match.result_id == result_id, Match.stage == MatchStage.DROPPED)).all())
+
+
+def _meaning_only(why: tuple[WhyTerm, ...]) -> bool:
+    """No word of the demand's own is in the result: the match is one of meaning (or of expansions)."""
+    return not any(w.via is None for w in why)
+
+
 @reader(DEMAND)
 def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
-                         use_expansion: bool = True) -> list[Recommendation]:
-    """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons."""
+                         use_expansion: bool = True) -> Hits:
+    """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons;
+    results its enterprise dropped are left out. `.semantic` / `.weak` say how it was ranked."""
     demand = _load_demand(actor, demand_id)
     query = demand_query(demand.title, demand.description or "", use_expansion=use_expansion)
-    index = current_index()
-    ranked = rank_text(query, field=demand.field, limit=limit * SHORTLIST, index=index, explain=0)
+    index, dense = current_indexes()
+    with read_session() as s:
+        qvec = vectors.demand_vector(s, demand) if len(dense) else None
+        dropped = _dropped_results(s, demand.enterprise_org_id)
+    ranked = rank(query, qvec, field=demand.field, limit=limit * SHORTLIST, index=index, dense=dense,
+                  exclude=dropped, explain=0)
+    out = Hits()
+    out.semantic, out.weak = ranked.semantic, ranked.weak
     if not ranked:
-        return []
+        return out
     ids = [r.result_id for r in ranked]
     with read_session() as s:
         facts = {row[0]: row for row in s.exec(
             select(Result.id, Result.title, Result.number, Organization.name, Result.city_code, Result.field,
-                   Result.trl, Result.status, Result.max_trial_licensees)
+                   Result.trl, Result.status, Result.max_trial_licensees, Result.abstract)
             .join(Organization, Organization.id == Result.owner_org_id).where(Result.id.in_(ids))
         ).all()}
         slots = _slots_left(s, {rid: fact[8] for rid, fact in facts.items()})
@@ -192,11 +296,58 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
     explained = explain_rows([r for _s, r, _f, _l in scored], query, index)
     scored = [(sc, r, fact, left) for (sc, _r, fact, left), r in zip(scored, explained, strict=True)]
     best = scored[0][0] if scored else 1.0
-    return [
+    out.extend(
         Recommendation(r.result_id, fact[1], fact[2], fact[3], fact[4], fact[5], fact[6],
-                       round(100.0 * score / best, 1), r.field_match, left, r.why)
+                       round(100.0 * score / best, 1), r.field_match, left, r.why,
+                       embed.closest_sentence(fact[9] or "", qvec) if qvec is not None and _meaning_only(r.why)
+                       else None)
         for score, r, fact, left in scored
-    ]
+    )
+    return out
+
+
+def _good_matches(session, demand: Demand, qvec: np.ndarray | None) -> int:  # noqa: ANN001
+    """How many listed results clear the floor for a demand (0: no good match yet)."""
+    index, dense = current_indexes()
+    return len(rank(demand_query(demand.title, demand.description or ""), qvec, field=demand.field, limit=10,
+                    index=index, dense=dense, exclude=_dropped_results(session, demand.enterprise_org_id), explain=0))
+
+
+def on_demand_changed(session, demand: Demand) -> None:  # noqa: ANN001
+    """A demand was posted or its text edited (inside that transaction): store its vector and
+    whether anything fits it yet (an unmatched demand goes on the operator's list)."""
+    session.flush()
+    indexed = session.get(SearchState, 1) is not None
+    good = _good_matches(session, demand, vectors.demand_vector(session, demand)) if indexed else None
+    vectors.store_demand_vector(session, demand, good)
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """An open demand nothing fits yet (the operator was told on the recommendations page)."""
+
+    demand_id: uuid.UUID
+    title: str
+    enterprise_name: str
+    field: str
+
+
+@reader(DEMAND)
+def demands_without_match(*, actor: Actor, limit: int = 20) -> list[Unmatched]:
+    """Open demands in the actor's scope for which no result cleared the floor when they were
+    posted, and still none clears it now (results listed since may fit)."""
+    _reads_demands(actor)
+    stmt = DEMAND.scope_filter(
+        select(Demand, Organization.name).join(Organization, Organization.id == Demand.enterprise_org_id)
+        .join(DemandVector, DemandVector.demand_id == Demand.id)
+        .where(Demand.status == DemandStatus.OPEN, DemandVector.good_matches == 0),
+        actor, DEMAND_SCOPE).order_by(Demand.created_at.desc()).limit(limit)
+    out = []
+    with read_session() as s:
+        for demand, name in s.exec(stmt).all():
+            if not _good_matches(s, demand, vectors.demand_vector(s, demand)):
+                out.append(Unmatched(demand.id, demand.title, name, demand.field))
+    return out
 
 
 def demand_terms(title: str, description: str) -> str:
@@ -205,20 +356,27 @@ def demand_terms(title: str, description: str) -> str:
 
 
 @reader(DEMAND)
-def recommend_for_result(*, actor: Actor, result_id: uuid.UUID, limit: int = 10) -> list[DemandFit]:
-    """Open demands in the actor's scope that fit a listed result, best first, with the reasons."""
+def recommend_for_result(*, actor: Actor, result_id: uuid.UUID, limit: int = 10) -> Hits:
+    """Open demands in the actor's scope that fit a listed result, best first, with the reasons;
+    demands of enterprises that dropped this result are left out."""
     stmt = DEMAND.scope_filter(
         select(Demand.id, Demand.title, Demand.description, Demand.terms, Demand.field, Demand.city_code,
                Demand.enterprise_org_id, Organization.name)
         .join(Organization, Organization.id == Demand.enterprise_org_id)
         .where(Demand.status.in_((DemandStatus.OPEN, DemandStatus.MATCHED))),
         actor, DEMAND_SCOPE).order_by(Demand.created_at.desc()).limit(DEMAND_POOL)
+    _index, dense = current_indexes()
     with read_session() as s:
         result = s.get(Result, result_id) if result_id else None
         if result is None or result.status != ResultStatus.LISTED:
             raise NotFound()
         stored = s.get(ResultTerms, result.id)
-        rows = s.exec(stmt).all()
+        dropped_by = _dropping_enterprises(s, result.id)
+        rows = [row for row in s.exec(stmt).all() if row[6] not in dropped_by]
+        rvec = dense.vector(result.id)
+        if rvec is None:
+            rvec = vectors.stored_vector(s, result.id)
+        dvecs = vectors.demand_vectors(s, [row[0] for row in rows]) if rvec is not None else {}
     if stored is not None and stored.listed:
         counts = text.decode(stored.terms)
     else:
@@ -229,15 +387,22 @@ def recommend_for_result(*, actor: Actor, result_id: uuid.UUID, limit: int = 10)
         (row[0], text.decode(row[3]) if row[3] else text.decode(demand_terms(row[1], row[2] or "")), row[4], 5)
         for row in rows
     )
+    demand_dense = None
+    if dvecs:
+        demand_dense = DenseIndex()
+        demand_dense.bulk_load(list(dvecs), np.stack(list(dvecs.values())), index.row_of)
     by_id = {row[0]: row for row in rows}
-    ranked = rank_text(query, field=result.field, limit=limit, index=index)
+    ranked = rank(query, rvec, field=result.field, limit=limit, index=index, dense=demand_dense)
+    out = Hits()
+    out.semantic, out.weak = ranked.semantic, ranked.weak
     best = ranked[0].score if ranked else 1.0
-    return [
+    out.extend(
         DemandFit(r.result_id, by_id[r.result_id][1], by_id[r.result_id][6], by_id[r.result_id][7],
                   by_id[r.result_id][5], by_id[r.result_id][4], round(100.0 * r.score / best, 1),
-                  r.field_match, r.why)
+                  r.field_match, r.why, r.cosine is not None and _meaning_only(r.why))
         for r in ranked
-    ]
+    )
+    return out
 
 
 def search_result_ids(query_text: str, *, limit: int = 200, min_share: float = 0.0) -> list[uuid.UUID]:
@@ -246,10 +411,9 @@ def search_result_ids(query_text: str, *, limit: int = 200, min_share: float = 0
     query = text.expand(query_text or "")
     if not query:
         return []
-    ranked = rank_text(query, limit=limit, explain=0)
-    if ranked and min_share:
-        floor = ranked[0].score * min_share
-        ranked = [r for r in ranked if r.score >= floor]
+    index, dense = current_indexes()
+    qvec = embed.query(query_text) if len(dense) else None
+    ranked = rank(query, qvec, limit=limit, index=index, dense=dense, explain=0, floor=min_share)
     return [r.result_id for r in ranked]
 
 

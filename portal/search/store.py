@@ -27,8 +27,9 @@ from db.models.enums import ResultStatus
 from portal.core.clock import now
 from portal.core.errors import PortalError
 from portal.core.settings import get_settings
-from portal.search import text
+from portal.search import text, vectors
 from portal.search.index import Bm25Index, load_snapshot, save_snapshot
+from portal.search.vectors import DenseIndex
 
 _lock = threading.Lock()
 _indexes: dict[str, _Loaded] = {}
@@ -49,6 +50,7 @@ class _Loaded:
 
     def __init__(self) -> None:
         self.index = Bm25Index()
+        self.dense = DenseIndex()
         self.seq = -1
         self.epoch = ""
 
@@ -97,7 +99,16 @@ def on_result_changed(session: Session, result: Result) -> None:
             setattr(row, key, value)
         row.updated_at = now()
     session.add(row)
+    if listed:
+        vectors.store_result_vector(session, result, _take_seqs)
     session.flush()
+
+
+def embed_missing(*, everything: bool = False, progress=None) -> int:  # noqa: ANN001
+    """Embed listed results without a current vector (`portal search embed`); returns the count."""
+    with transaction() as s:
+        _state(s, create=True)
+    return vectors.embed_missing(_take_seqs, everything=everything, progress=progress)
 
 
 def reindex(*, only_missing: bool = True, batch: int = 2000, progress=None) -> int:  # noqa: ANN001
@@ -144,7 +155,12 @@ def _docs(rows: Iterable) -> Iterable[tuple[uuid.UUID, dict[str, float], str, in
 
 
 def current_index() -> Bm25Index:
-    """This process's index for the current database, brought up to date (one small read if nothing changed)."""
+    """This process's BM25 index for the current database, brought up to date (one small read if nothing changed)."""
+    return current_indexes()[0]
+
+
+def current_indexes() -> tuple[Bm25Index, DenseIndex]:
+    """This process's BM25 index and dense matrix for the current database, both up to date."""
     url = get_engine().url.render_as_string(hide_password=True)
     with _lock:
         loaded = _indexes.setdefault(url, _Loaded())
@@ -157,7 +173,7 @@ def current_index() -> Bm25Index:
             if waiting > AUTO_REINDEX_LIMIT:
                 raise IndexNotBuilt()
             if reindex() == 0:
-                return loaded.index
+                return loaded.index, loaded.dense
             with read_session() as s:
                 state = _state(s, create=False)
         if state.epoch != loaded.epoch:
@@ -166,9 +182,14 @@ def current_index() -> Bm25Index:
                 _save_snapshot(loaded)
             if state.seq > loaded.seq:
                 _apply_changes(loaded, state.seq)
+            loaded.dense.relink_all(loaded.index.row_of)
         elif state.seq != loaded.seq:
             _apply_changes(loaded, state.seq)
-        return loaded.index
+        if loaded.dense.seq < 0:
+            vectors.load_all(loaded.dense, loaded.index.row_of, loaded.seq)
+        elif loaded.seq > loaded.dense.seq:
+            vectors.apply_changes(loaded.dense, loaded.index.row_of, loaded.seq)
+        return loaded.index, loaded.dense
 
 
 def _full_load(loaded: _Loaded) -> None:
@@ -233,6 +254,7 @@ def _apply_changes(loaded: _Loaded, upto: int) -> None:
             loaded.index.upsert(row.result_id, text.decode(row.terms), row.field, row.trl)
         else:
             loaded.index.remove(row.result_id)
+        loaded.dense.relink(row.result_id, loaded.index.row_of.get(row.result_id))
     loaded.seq = upto  # a transaction that took a number committed its row with it
 
 

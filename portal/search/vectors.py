@@ -1,0 +1,263 @@
+"""Stored sentence vectors and the process's dense matrix, kept in step like the BM25 index.
+
+A result's vector is computed when it is listed or its listed text changes (inside the pool's
+transaction, through `portal.search.on_result_changed`) and stored in `result_vector` with a change
+number from `search_state`; `portal search embed` computes what is missing (a pool listed before
+the model was installed, or on a machine where it cannot load). Each process holds one float32
+matrix per database (`DenseIndex`), read from the stored vectors at first use and then brought up
+to date by reading only rows with a newer change number: nothing is re-embedded at start-up.
+
+Every dense row knows the BM25 index row of its result, so the two scores fuse by row number;
+a withdrawn result has no BM25 row and drops out of both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import read_session, transaction
+from db.models import Demand, DemandVector, Result, ResultVector
+from db.models.enums import ResultStatus
+from portal.core.clock import now
+from portal.search import embed
+
+EMBED_BATCH = 32
+
+
+class DenseIndex:
+    """Result id → unit vector, with each row's BM25 index row (-1 when not listed there)."""
+
+    def __init__(self, dim: int = embed.DIM) -> None:
+        self.dim = dim
+        self.ids: list[uuid.UUID] = []
+        self.row_of: dict[uuid.UUID, int] = {}
+        self.mat = np.zeros((0, dim), dtype=np.float32)
+        self.bm25_row = np.zeros(0, dtype=np.int64)
+        self.seq = -1
+
+    def __len__(self) -> int:
+        return int((self.bm25_row[: len(self.ids)] >= 0).sum())
+
+    def _grow(self, need: int) -> None:
+        if need <= len(self.mat):
+            return
+        cap = max(need, 2 * len(self.mat), 1024)
+        mat = np.zeros((cap, self.dim), dtype=np.float32)
+        mat[: len(self.ids)] = self.mat[: len(self.ids)]
+        rows = np.full(cap, -1, dtype=np.int64)
+        rows[: len(self.ids)] = self.bm25_row[: len(self.ids)]
+        self.mat, self.bm25_row = mat, rows
+
+    def bulk_load(self, ids: list[uuid.UUID], mat: np.ndarray, row_of_bm25: dict[uuid.UUID, int]) -> None:
+        """Replace the contents (mat rows in the order of ids)."""
+        self.ids = list(ids)
+        self.row_of = {rid: i for i, rid in enumerate(self.ids)}
+        self.mat = np.ascontiguousarray(mat, dtype=np.float32).reshape(len(self.ids), self.dim)
+        self.bm25_row = np.fromiter((row_of_bm25.get(rid, -1) for rid in self.ids), dtype=np.int64,
+                                    count=len(self.ids))
+
+    def set(self, result_id: uuid.UUID, vec: np.ndarray, bm25_row: int) -> None:
+        """Store (or replace in place) a result's vector."""
+        row = self.row_of.get(result_id)
+        if row is None:
+            row = len(self.ids)
+            self._grow(row + 1)
+            self.ids.append(result_id)
+            self.row_of[result_id] = row
+        self.mat[row] = vec
+        self.bm25_row[row] = bm25_row
+
+    def relink(self, result_id: uuid.UUID, bm25_row: int | None) -> None:
+        """The result moved to another BM25 row (re-listed) or left the index (None)."""
+        row = self.row_of.get(result_id)
+        if row is not None:
+            self.bm25_row[row] = -1 if bm25_row is None else bm25_row
+
+    def drop(self, result_id: uuid.UUID) -> None:
+        """The result's vector is stale (its text changed where no model could embed it)."""
+        row = self.row_of.pop(result_id, None)
+        if row is not None:
+            self.bm25_row[row] = -1
+
+    def relink_all(self, row_of_bm25: dict[uuid.UUID, int]) -> None:
+        """Every row's BM25 row again (the BM25 index was rebuilt)."""
+        n = len(self.ids)
+        for rid, row in self.row_of.items():
+            self.bm25_row[row] = row_of_bm25.get(rid, -1)
+        self.bm25_row[n:] = -1
+
+    def vector(self, result_id: uuid.UUID) -> np.ndarray | None:
+        row = self.row_of.get(result_id)
+        return None if row is None else self.mat[row]
+
+    def by_bm25_row(self, qvec: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of every BM25 row with the query vector, and which rows have a vector."""
+        n = len(self.ids)
+        cos = np.zeros(n_rows, dtype=np.float32)
+        has = np.zeros(n_rows, dtype=bool)
+        if not n:
+            return cos, has
+        rows = self.bm25_row[:n]
+        live = np.flatnonzero((rows >= 0) & (rows < n_rows))
+        if not len(live):
+            return cos, has
+        scores = self.mat[:n] @ qvec.astype(np.float32)
+        cos[rows[live]] = scores[live]
+        has[rows[live]] = True
+        return cos, has
+
+
+# ---- stored vectors ---------------------------------------------------------------------------
+
+def stored_vector(session: Session, result_id: uuid.UUID) -> np.ndarray | None:
+    row = session.get(ResultVector, result_id)
+    return embed.from_bytes(row.vector) if row is not None and row.model == embed.MODEL_ID else None
+
+
+def store_result_vector(session: Session, result: Result, take_seq: Callable[[Session, int], int]) -> None:
+    """Embed a listed result when its text (or the model) differs from the stored vector's; without
+    a model the old vector stays until `portal search embed` runs where the model loads."""
+    passage = embed.result_text(result.title or "", result.keywords or "", result.abstract or "")
+    digest = embed.digest(passage)
+    row = session.get(ResultVector, result.id)
+    if row is not None and row.digest == digest:
+        return
+    vecs = embed.passages([passage])
+    if vecs is None:
+        if row is not None:  # the old vector describes the old text: mark it stale for `portal search embed`
+            row.model, row.seq, row.updated_at = "stale", take_seq(session, 1), now()
+            session.add(row)
+        return
+    values = dict(model=embed.MODEL_ID, digest=digest, vector=embed.to_bytes(vecs[0]), seq=take_seq(session, 1))
+    if row is None:
+        session.add(ResultVector(result_id=result.id, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = now()
+        session.add(row)
+
+
+def store_demand_vector(session: Session, demand: Demand, good_matches: int | None = None) -> np.ndarray | None:
+    """Embed a posted or edited demand (when its text changed); returns its vector (None without a model)."""
+    q = embed.demand_text(demand.title or "", demand.description or "")
+    digest = embed.digest(q)
+    row = session.get(DemandVector, demand.id)
+    if row is not None and row.digest == digest:
+        vec = embed.from_bytes(row.vector)
+    else:
+        vec = embed.query(q)
+        if vec is None:
+            return None
+        if row is None:
+            row = DemandVector(demand_id=demand.id, model=embed.MODEL_ID, digest=digest, vector=embed.to_bytes(vec))
+        else:
+            row.model, row.digest, row.vector, row.updated_at = embed.MODEL_ID, digest, embed.to_bytes(vec), now()
+    if good_matches is not None:
+        row.good_matches = good_matches
+    session.add(row)
+    session.flush()
+    return vec
+
+
+def demand_vector(session: Session, demand: Demand) -> np.ndarray | None:
+    """A demand's stored vector, or computed now when it has none (an imported demand); None without a model."""
+    row = session.get(DemandVector, demand.id)
+    q = embed.demand_text(demand.title or "", demand.description or "")
+    if row is not None and row.model == embed.MODEL_ID and row.digest == embed.digest(q):
+        return embed.from_bytes(row.vector)
+    return embed.query(q)
+
+
+def demand_vectors(session: Session, demand_ids: list[uuid.UUID]) -> dict[uuid.UUID, np.ndarray]:
+    """Stored vectors of these demands (those that have one)."""
+    out: dict[uuid.UUID, np.ndarray] = {}
+    for start in range(0, len(demand_ids), 500):
+        chunk = demand_ids[start:start + 500]
+        for did, model, raw in session.exec(select(DemandVector.demand_id, DemandVector.model, DemandVector.vector)
+                                            .where(DemandVector.demand_id.in_(chunk))):
+            if model == embed.MODEL_ID:
+                out[did] = embed.from_bytes(raw)
+    return out
+
+
+def missing_counts() -> tuple[int, int]:
+    """(listed results without a current vector, listed results)."""
+    with read_session() as s:
+        listed = s.exec(select(func.count()).select_from(Result).where(Result.status == ResultStatus.LISTED)).one()
+        have = s.exec(select(func.count()).select_from(ResultVector).join(Result, Result.id == ResultVector.result_id)
+                      .where(Result.status == ResultStatus.LISTED, ResultVector.model == embed.MODEL_ID)).one()
+    return listed - have, listed
+
+
+def embed_missing(take_seq: Callable[[Session, int], int], *, everything: bool = False, batch: int = EMBED_BATCH,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Embed listed results whose vector is missing or stale, a batch per transaction (so an
+    interrupted run keeps what it did and the next one goes on from there); returns the count."""
+    if not embed.available():
+        return 0
+    done = 0
+    seen: set[uuid.UUID] = set()
+    while True:
+        with transaction() as s:
+            stmt = (select(Result).outerjoin(ResultVector, ResultVector.result_id == Result.id)
+                    .where(Result.status == ResultStatus.LISTED).order_by(Result.id))
+            if not everything:
+                stmt = stmt.where((ResultVector.result_id == None) | (ResultVector.model != embed.MODEL_ID))  # noqa: E711
+            elif seen:
+                stmt = stmt.where(Result.id > max(seen))
+            todo = s.exec(stmt.limit(batch)).all()
+            if not todo:
+                break
+            texts = [embed.result_text(r.title or "", r.keywords or "", r.abstract or "") for r in todo]
+            vecs = embed.passages(texts)
+            first = take_seq(s, len(todo))
+            for i, (result, passage, vec) in enumerate(zip(todo, texts, vecs, strict=True)):
+                seen.add(result.id)
+                row = s.get(ResultVector, result.id)
+                values = dict(model=embed.MODEL_ID, digest=embed.digest(passage), vector=embed.to_bytes(vec),
+                              seq=first + i)
+                if row is None:
+                    s.add(ResultVector(result_id=result.id, **values))
+                else:
+                    for key, value in values.items():
+                        setattr(row, key, value)
+                    row.updated_at = now()
+                    s.add(row)
+        done += len(todo)
+        if progress:
+            progress(len(todo))
+    return done
+
+
+def load_all(dense: DenseIndex, row_of_bm25: dict[uuid.UUID, int], upto: int) -> None:
+    """Fill the matrix from every stored vector of the current model (start-up: read, never recomputed)."""
+    ids: list[uuid.UUID] = []
+    chunks: list[bytes] = []
+    with read_session() as s:
+        for rid, raw in s.exec(select(ResultVector.result_id, ResultVector.vector)
+                               .where(ResultVector.model == embed.MODEL_ID, ResultVector.seq <= upto)):
+            ids.append(rid)
+            chunks.append(raw)
+    mat = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), embed.DIM) if ids else \
+        np.zeros((0, embed.DIM), dtype=np.float32)
+    dense.bulk_load(ids, mat, row_of_bm25)
+    dense.seq = upto
+
+
+def apply_changes(dense: DenseIndex, row_of_bm25: dict[uuid.UUID, int], upto: int) -> None:
+    """Read the vectors stored since the matrix last looked."""
+    with read_session() as s:
+        rows = s.exec(select(ResultVector.result_id, ResultVector.model, ResultVector.vector)
+                      .where(ResultVector.seq > dense.seq, ResultVector.seq <= upto)).all()
+    for rid, model, raw in rows:
+        if model == embed.MODEL_ID:
+            dense.set(rid, embed.from_bytes(raw), row_of_bm25.get(rid, -1))
+        else:
+            dense.drop(rid)
+    dense.seq = upto
