@@ -69,7 +69,7 @@ def build_pool(docs: list[dict], *, vectors: bool = True) -> Pool:
     dense = None
     if vectors and embed.available():
         mat = embed.passages([embed.result_text(d["title"], d.get("keywords", ""), d["abstract"]) for d in docs])
-        dense = DenseIndex()
+        dense = DenseIndex(mat.shape[1])
         dense.bulk_load(list(range(len(docs))), mat, index.row_of)
     return Pool(docs, index, dense, {d["title"]: i for i, d in enumerate(docs)})
 

@@ -37,13 +37,15 @@ FIELD_BONUS = 0.25  # × (1 + bonus) when the fields agree
 TRL_SPAN = 0.10  # TRL 9 scores 10 % above TRL 1
 NO_SLOT_FACTOR = 0.5  # a result whose trial slots are all taken sinks, but stays visible
 SHORTLIST = 4  # re-rank this many times `limit` candidates with the database facts
+SENTENCES = 3  # the first this many matches of meaning get their closest sentence (≈0.1 s each, then cached)
 MAX_WHY = 8
 W_DENSE = 0.7  # share of the dense signal in the fusion (BM25 gets the rest)
 REL_FLOOR = 0.4  # hits scoring below this share of the best are not shown
 # a demand sharing no term with any result has a good match only when its best cosine stands this
 # far above the pool's mean cosine
 MIN_MARGIN = 0.03
-DENSE_REF_STD = 0.0  # the dense part is 0 at the pool's mean cosine + this many standard deviations
+MIN_SPREAD = 0.03  # the dense part's 0 lies at most this far below the best cosine (small pools)
+CANDIDATES = 300  # each signal's best this many rows are fused: a row outside both lists cannot win
 DEMAND_POOL = 3000  # the most recent open demands considered for a result
 DEMAND_SCOPE = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
 
@@ -153,23 +155,38 @@ def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None =
             for n, i in enumerate(order)]
 
 
-def fused_scores(index: Bm25Index, dense: DenseIndex | None, query: dict[str, tuple[float, str | None]],
-                 qvec: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """Per index row: 0.3 × BM25 / best BM25 + 0.7 × dense, where the dense part is the cosine scaled
-    between the pool's mean cosine (0) and this query's best (1). Returns (scores, cosines or None,
-    whether any result's cosine was above the pool's mean by MIN_MARGIN: a good match exists)."""
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values (in no order)."""
+    return np.arange(len(values)) if len(values) <= k else np.argpartition(values, -k)[-k:]
+
+
+def fused_candidates(index: Bm25Index, dense: DenseIndex | None, query: dict[str, tuple[float, str | None]],
+                     qvec: np.ndarray | None, k: int = CANDIDATES,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """(index rows, fused scores, their cosines or None, whether a good match exists) for the union of
+    each signal's k best rows. Fused = 0.3 × BM25 / best BM25 + 0.7 × dense, the dense part being the
+    cosine scaled from the pool's mean cosine (0; at most MIN_SPREAD below the best) to this query's
+    best (1). A good match: a shared term, or a best cosine MIN_MARGIN above the pool's mean."""
     bm25 = index.score({term: weight for term, (weight, _via) in query.items()})
+    positive = np.flatnonzero(bm25 > 0)
+    b_rows = positive[_largest(bm25[positive], k)]
+    best_bm25 = float(bm25[b_rows].max()) if len(b_rows) else 0.0
     if qvec is None or dense is None or not len(dense):
-        return bm25, None, bool((bm25 > 0).any())
-    cos, has = dense.by_bm25_row(qvec, len(bm25))
-    live = cos[has]
-    mean, top = float(live.mean()), float(live.max())
-    ref = mean + DENSE_REF_STD * float(live.std())
-    scaled = np.where(has, np.clip((cos - ref) / max(top - ref, 1e-6), 0.0, 1.0), 0.0)
-    best_bm25 = float(bm25.max()) if len(bm25) else 0.0
-    lexical = bm25 / best_bm25 if best_bm25 > 0 else bm25
-    fused = (1.0 - W_DENSE) * lexical + W_DENSE * scaled
-    return fused.astype(np.float32), cos, top - mean >= MIN_MARGIN or best_bm25 > 0
+        return b_rows, bm25[b_rows].astype(np.float32), None, best_bm25 > 0
+    sims, linked = dense.similarities(qvec)
+    live = np.flatnonzero(linked)
+    mean, top = float(sims[live].mean()), float(sims[live].max())
+    d_rows = dense.bm25_row[live[_largest(sims[live], k)]]
+    rows = np.union1d(b_rows, d_rows)
+    inverse = np.full(len(rows), -1, dtype=np.int64)
+    inside = rows < len(dense.of_bm25)
+    inverse[inside] = dense.of_bm25[rows[inside]]
+    cos = np.where(inverse >= 0, sims[np.maximum(inverse, 0)], np.nan).astype(np.float32)
+    ref = min(mean, top - MIN_SPREAD)
+    scaled = np.nan_to_num(np.clip((cos - ref) / max(top - ref, 1e-6), 0.0, 1.0))
+    lexical = bm25[rows] / best_bm25 if best_bm25 > 0 else np.zeros(len(rows))
+    fused = ((1.0 - W_DENSE) * lexical + W_DENSE * scaled).astype(np.float32)
+    return rows, fused, cos, top - mean >= MIN_MARGIN or best_bm25 > 0
 
 
 def rank(query: dict[str, tuple[float, str | None]], qvec: np.ndarray | None, *, field: str | None = None,
@@ -181,24 +198,26 @@ def rank(query: dict[str, tuple[float, str | None]], qvec: np.ndarray | None, *,
     never offered; reasons worked out for the first `explain` hits (all when None)."""
     if index is None:
         index, dense = current_indexes()
-    scores, cos, good = fused_scores(index, dense, query, qvec)
+    rows, scores, cos, good = fused_candidates(index, dense, query, qvec, max(CANDIDATES, 4 * limit))
     hits = Hits()
     hits.semantic = cos is not None
-    for rid in exclude:
-        row = index.row_of.get(rid)
-        if row is not None:
-            scores[row] = 0.0
-    rows = np.flatnonzero(scores > 0)
+    if exclude:
+        banned = [index.row_of.get(rid, -1) for rid in exclude]
+        scores = np.where(np.isin(rows, banned), 0.0, scores)
+    keep = scores > 0
+    rows, scores = rows[keep], scores[keep]
+    cos = cos[keep] if cos is not None else None
     if not len(rows) or not good:
         hits.weak = True
         return hits
-    combined = scores[rows] * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
+    combined = scores * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
     code = FIELD_CODE.get(field) if field else None
     same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
     combined = np.where(same, combined * (1.0 + FIELD_BONUS), combined)
     if len(rows) > limit:
-        keep = np.argpartition(combined, -limit)[-limit:]
-        rows, combined, same = rows[keep], combined[keep], same[keep]
+        top = np.argpartition(combined, -limit)[-limit:]
+        rows, combined, same = rows[top], combined[top], same[top]
+        cos = cos[top] if cos is not None else None
     order = np.argsort(-combined, kind="stable")
     cut = combined[order[0]] * floor
     order = [i for i in order if combined[i] >= cut]
@@ -206,7 +225,7 @@ def rank(query: dict[str, tuple[float, str | None]], qvec: np.ndarray | None, *,
     explain = len(order) if explain is None else explain
     hits.extend(Ranked(index.ids[rows[i]], float(combined[i]), bool(same[i]),
                        _why(index, int(rows[i]), terms) if n < explain else (), int(rows[i]),
-                       None if cos is None else float(cos[rows[i]]))
+                       None if cos is None or np.isnan(cos[i]) else float(cos[i]))
                 for n, i in enumerate(order))
     return hits
 
@@ -255,15 +274,17 @@ def _dropping_enterprises(session, result_id: uuid.UUID) -> frozenset[uuid.UUID]
 
 
 def _meaning_only(why: tuple[WhyTerm, ...]) -> bool:
-    """No word of the demand's own is in the result: the match is one of meaning (or of expansions)."""
-    return not any(w.via is None for w in why)
+    """At most one word of the demand's own is in the result: the match is mostly one of meaning
+    (its reason is then the abstract's closest sentence too)."""
+    return sum(w.via is None for w in why) < 2
 
 
 @reader(DEMAND)
 def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
-                         use_expansion: bool = True) -> Hits:
-    """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons;
-    results its enterprise dropped are left out. `.semantic` / `.weak` say how it was ranked."""
+                         use_expansion: bool = True, closest_sentence: bool = True) -> Hits:
+    """Listed results (whole province) ranked for a demand in the actor's scope, with the reasons
+    (for a match mostly of meaning, the abstract's closest sentence unless closest_sentence is
+    False); results its enterprise dropped are left out. `.semantic` / `.weak` say how it was ranked."""
     demand = _load_demand(actor, demand_id)
     query = demand_query(demand.title, demand.description or "", use_expansion=use_expansion)
     index, dense = current_indexes()
@@ -296,12 +317,13 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
     explained = explain_rows([r for _s, r, _f, _l in scored], query, index)
     scored = [(sc, r, fact, left) for (sc, _r, fact, left), r in zip(scored, explained, strict=True)]
     best = scored[0][0] if scored else 1.0
+    explain = [n for n, (_sc, r, _f, _l) in enumerate(scored) if _meaning_only(r.why)][:SENTENCES] \
+        if closest_sentence and qvec is not None else []
     out.extend(
         Recommendation(r.result_id, fact[1], fact[2], fact[3], fact[4], fact[5], fact[6],
                        round(100.0 * score / best, 1), r.field_match, left, r.why,
-                       embed.closest_sentence(fact[9] or "", qvec) if qvec is not None and _meaning_only(r.why)
-                       else None)
-        for score, r, fact, left in scored
+                       embed.closest_sentence(fact[9] or "", qvec) if n in explain else None)
+        for n, (score, r, fact, left) in enumerate(scored)
     )
     return out
 

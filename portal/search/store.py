@@ -27,7 +27,7 @@ from db.models.enums import ResultStatus
 from portal.core.clock import now
 from portal.core.errors import PortalError
 from portal.core.settings import get_settings
-from portal.search import text, vectors
+from portal.search import embed, text, vectors
 from portal.search.index import Bm25Index, load_snapshot, save_snapshot
 from portal.search.vectors import DenseIndex
 
@@ -36,6 +36,7 @@ _indexes: dict[str, _Loaded] = {}
 log = logging.getLogger(__name__)
 SNAPSHOT_MIN = 20000  # smaller indexes rebuild from stored tokens in about a second
 AUTO_REINDEX_LIMIT = 5000  # a never-indexed pool larger than this is left to `portal search reindex`
+AUTO_EMBED_LIMIT = 200  # at a process's first use, up to this many vectors missing are embedded then (the demo's pool)
 
 
 class IndexNotBuilt(PortalError):
@@ -104,11 +105,11 @@ def on_result_changed(session: Session, result: Result) -> None:
     session.flush()
 
 
-def embed_missing(*, everything: bool = False, progress=None) -> int:  # noqa: ANN001
+def embed_missing(*, everything: bool = False, progress=None, batch: int = vectors.EMBED_BATCH) -> int:  # noqa: ANN001
     """Embed listed results without a current vector (`portal search embed`); returns the count."""
     with transaction() as s:
         _state(s, create=True)
-    return vectors.embed_missing(_take_seqs, everything=everything, progress=progress)
+    return vectors.embed_missing(_take_seqs, everything=everything, batch=batch, progress=progress)
 
 
 def reindex(*, only_missing: bool = True, batch: int = 2000, progress=None) -> int:  # noqa: ANN001
@@ -176,20 +177,47 @@ def current_indexes() -> tuple[Bm25Index, DenseIndex]:
                 return loaded.index, loaded.dense
             with read_session() as s:
                 state = _state(s, create=False)
+        if (loaded.dense.seq < 0 or state.epoch != loaded.epoch) and _auto_embed():
+            with read_session() as s:
+                state = _state(s, create=False)
         if state.epoch != loaded.epoch:
             if not _from_snapshot(loaded, state):
                 _full_load(loaded)
                 _save_snapshot(loaded)
             if state.seq > loaded.seq:
                 _apply_changes(loaded, state.seq)
-            loaded.dense.relink_all(loaded.index.row_of)
+            loaded.dense = DenseIndex()  # another numbering of changes (tokens rebuilt, a database replaced)
         elif state.seq != loaded.seq:
             _apply_changes(loaded, state.seq)
         if loaded.dense.seq < 0:
-            vectors.load_all(loaded.dense, loaded.index.row_of, loaded.seq)
-        elif loaded.seq > loaded.dense.seq:
+            _load_vectors(loaded)
+        if loaded.seq > loaded.dense.seq:
             vectors.apply_changes(loaded.dense, loaded.index.row_of, loaded.seq)
         return loaded.index, loaded.dense
+
+
+def _load_vectors(loaded: _Loaded) -> None:
+    """The matrix from its snapshot (a large pool) or from the stored vectors; never embedded."""
+    path = snapshot_path()
+    vpath = None if path is None else Path(f"{path}.vectors.npz")
+    if vpath is not None and vpath.exists() and vectors.load_snapshot(
+            loaded.dense, str(vpath), loaded.index.row_of, epoch=loaded.epoch, upto=loaded.seq):
+        return
+    vectors.load_all(loaded.dense, loaded.index.row_of, loaded.seq)
+    if vpath is not None and len(loaded.dense) >= SNAPSHOT_MIN:
+        try:
+            vectors.save_snapshot(loaded.dense, str(vpath), epoch=loaded.epoch)
+        except OSError as exc:  # a read-only folder only costs the next restart its speed
+            log.warning("vector snapshot not written to %s: %s", vpath, exc)
+
+
+def _auto_embed() -> bool:
+    """Embed the few listed results without a vector (a small pool listed before the model was
+    there, the demo's); a larger backlog is left to `portal search embed`. True if any was embedded."""
+    if not embed.available():
+        return False
+    missing, _listed = vectors.missing_counts()
+    return 0 < missing <= AUTO_EMBED_LIMIT and vectors.embed_missing(_take_seqs) > 0
 
 
 def _full_load(loaded: _Loaded) -> None:

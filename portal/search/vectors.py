@@ -13,6 +13,8 @@ a withdrawn result has no BM25 row and drops out of both.
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
 from collections.abc import Callable
 
@@ -27,10 +29,12 @@ from portal.core.clock import now
 from portal.search import embed
 
 EMBED_BATCH = 32
+log = logging.getLogger(__name__)
 
 
 class DenseIndex:
-    """Result id → unit vector, with each row's BM25 index row (-1 when not listed there)."""
+    """Result id → unit vector, with each row's BM25 index row (-1 when not listed there) and the
+    inverse (BM25 row → dense row), so the two signals meet on a shortlist without a scatter."""
 
     def __init__(self, dim: int = embed.DIM) -> None:
         self.dim = dim
@@ -38,6 +42,7 @@ class DenseIndex:
         self.row_of: dict[uuid.UUID, int] = {}
         self.mat = np.zeros((0, dim), dtype=np.float32)
         self.bm25_row = np.zeros(0, dtype=np.int64)
+        self.of_bm25 = np.zeros(0, dtype=np.int64)  # BM25 row → dense row, -1 none
         self.seq = -1
 
     def __len__(self) -> int:
@@ -53,13 +58,28 @@ class DenseIndex:
         rows[: len(self.ids)] = self.bm25_row[: len(self.ids)]
         self.mat, self.bm25_row = mat, rows
 
-    def bulk_load(self, ids: list[uuid.UUID], mat: np.ndarray, row_of_bm25: dict[uuid.UUID, int]) -> None:
+    def _link(self, row: int, bm25_row: int) -> None:
+        old = int(self.bm25_row[row])
+        if 0 <= old < len(self.of_bm25) and self.of_bm25[old] == row:
+            self.of_bm25[old] = -1
+        self.bm25_row[row] = bm25_row
+        if bm25_row >= 0:
+            if bm25_row >= len(self.of_bm25):
+                grown = np.full(max(bm25_row + 1, 2 * len(self.of_bm25), 1024), -1, dtype=np.int64)
+                grown[: len(self.of_bm25)] = self.of_bm25
+                self.of_bm25 = grown
+            self.of_bm25[bm25_row] = row
+
+    def bulk_load(self, ids: list, mat: np.ndarray, row_of_bm25: dict) -> None:
         """Replace the contents (mat rows in the order of ids)."""
         self.ids = list(ids)
         self.row_of = {rid: i for i, rid in enumerate(self.ids)}
         self.mat = np.ascontiguousarray(mat, dtype=np.float32).reshape(len(self.ids), self.dim)
         self.bm25_row = np.fromiter((row_of_bm25.get(rid, -1) for rid in self.ids), dtype=np.int64,
                                     count=len(self.ids))
+        self.of_bm25 = np.full(max(int(self.bm25_row.max(initial=-1)) + 1, 0), -1, dtype=np.int64)
+        linked = np.flatnonzero(self.bm25_row >= 0)
+        self.of_bm25[self.bm25_row[linked]] = linked
 
     def set(self, result_id: uuid.UUID, vec: np.ndarray, bm25_row: int) -> None:
         """Store (or replace in place) a result's vector."""
@@ -70,46 +90,28 @@ class DenseIndex:
             self.ids.append(result_id)
             self.row_of[result_id] = row
         self.mat[row] = vec
-        self.bm25_row[row] = bm25_row
+        self._link(row, bm25_row)
 
     def relink(self, result_id: uuid.UUID, bm25_row: int | None) -> None:
         """The result moved to another BM25 row (re-listed) or left the index (None)."""
         row = self.row_of.get(result_id)
         if row is not None:
-            self.bm25_row[row] = -1 if bm25_row is None else bm25_row
+            self._link(row, -1 if bm25_row is None else bm25_row)
 
     def drop(self, result_id: uuid.UUID) -> None:
         """The result's vector is stale (its text changed where no model could embed it)."""
         row = self.row_of.pop(result_id, None)
         if row is not None:
-            self.bm25_row[row] = -1
-
-    def relink_all(self, row_of_bm25: dict[uuid.UUID, int]) -> None:
-        """Every row's BM25 row again (the BM25 index was rebuilt)."""
-        n = len(self.ids)
-        for rid, row in self.row_of.items():
-            self.bm25_row[row] = row_of_bm25.get(rid, -1)
-        self.bm25_row[n:] = -1
+            self._link(row, -1)
 
     def vector(self, result_id: uuid.UUID) -> np.ndarray | None:
         row = self.row_of.get(result_id)
         return None if row is None else self.mat[row]
 
-    def by_bm25_row(self, qvec: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine of every BM25 row with the query vector, and which rows have a vector."""
+    def similarities(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cosine of every dense row with the query vector, which rows are listed in the BM25 index)."""
         n = len(self.ids)
-        cos = np.zeros(n_rows, dtype=np.float32)
-        has = np.zeros(n_rows, dtype=bool)
-        if not n:
-            return cos, has
-        rows = self.bm25_row[:n]
-        live = np.flatnonzero((rows >= 0) & (rows < n_rows))
-        if not len(live):
-            return cos, has
-        scores = self.mat[:n] @ qvec.astype(np.float32)
-        cos[rows[live]] = scores[live]
-        has[rows[live]] = True
-        return cos, has
+        return self.mat[:n] @ qvec.astype(np.float32), self.bm25_row[:n] >= 0
 
 
 # ---- stored vectors ---------------------------------------------------------------------------
@@ -261,3 +263,32 @@ def apply_changes(dense: DenseIndex, row_of_bm25: dict[uuid.UUID, int], upto: in
         else:
             dense.drop(rid)
     dense.seq = upto
+
+
+# ---- snapshots: a restart of a large pool reads one file instead of every stored row -------------
+
+def save_snapshot(dense: DenseIndex, path: str, *, epoch: str) -> None:
+    """Write the matrix (its current rows) to path atomically."""
+    live = [rid for rid in dense.ids if rid in dense.row_of]
+    rows = np.fromiter((dense.row_of[rid] for rid in live), dtype=np.int64, count=len(live))
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as fh:
+        np.savez(fh, epoch=np.array(epoch), seq=np.array(dense.seq, dtype=np.int64), model=np.array(embed.MODEL_ID),
+                 ids=np.frombuffer(b"".join(u.bytes for u in live), dtype=np.uint8), mat=dense.mat[rows])
+    os.replace(tmp, path)
+
+
+def load_snapshot(dense: DenseIndex, path: str, row_of_bm25: dict, *, epoch: str, upto: int) -> bool:
+    """Fill the matrix from the snapshot at path when it belongs to these tokens and this model."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["epoch"]) != epoch or str(z["model"]) != embed.MODEL_ID or int(z["seq"]) > upto:
+                return False
+            raw = z["ids"].tobytes()
+            ids = [uuid.UUID(bytes=raw[i:i + 16]) for i in range(0, len(raw), 16)]
+            dense.bulk_load(ids, z["mat"], row_of_bm25)
+            dense.seq = int(z["seq"])
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("vector snapshot %s unreadable: %s", path, exc)
+        return False
+    return True
