@@ -60,3 +60,22 @@ def embed_cmd(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     say(args, "semantic.embedded", n=done, seconds=f"{seconds:.0f}", per_second=f"{done / max(seconds, 1e-9):.1f}")
     return 0
+
+
+def embed_demo(args: argparse.Namespace) -> None:
+    """After the demo is loaded: tokens and sentence vectors of its results, so its recommendations
+    match by meaning from the first page (about 20 s on a quiet core; skipped without a model)."""
+    from tqdm import tqdm
+
+    from portal.search import embed, embed_missing, reindex
+    from portal.search.vectors import missing_counts
+
+    reindex()
+    if not embed.available():
+        say(args, "semantic.embed_no_model")
+        return
+    missing, listed = missing_counts()
+    say(args, "semantic.embed_start", n=missing, listed=listed)
+    sys.stdout.flush()
+    with tqdm(total=missing, unit=" results", file=sys.stderr, dynamic_ncols=True) as bar:
+        embed_missing(progress=bar.update)

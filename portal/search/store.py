@@ -36,7 +36,7 @@ _indexes: dict[str, _Loaded] = {}
 log = logging.getLogger(__name__)
 SNAPSHOT_MIN = 20000  # smaller indexes rebuild from stored tokens in about a second
 AUTO_REINDEX_LIMIT = 5000  # a never-indexed pool larger than this is left to `portal search reindex`
-AUTO_EMBED_LIMIT = 200  # at a process's first use, up to this many vectors missing are embedded then (the demo's pool)
+AUTO_EMBED_LIMIT = 20  # at a process's first use, up to this many missing vectors are embedded then (a new pool)
 
 
 class IndexNotBuilt(PortalError):

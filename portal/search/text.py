@@ -25,8 +25,8 @@ DATA = Path(__file__).parent / "data"
 SYNONYM_WEIGHT = 0.8
 BRIDGE_WEIGHT = 0.6
 TITLE_REPEAT = 2  # title and keyword tokens count twice: they say what a text is about
-# a part of a longer word counts on its own only when it is at least this common a word by itself
-# and at least as common as the whole ("摄像头" gives "摄像" but not the fragment "像头")
+# a part of a longer word counts on its own when it is at least this common a word by itself, or
+# at least as common as the whole ("摄像头" gives "摄像" but not the rare fragment "像头")
 PART_MIN_FREQ = 100
 # two or more characters, at least one a letter or a Chinese character ("x射线", "5g", "mes")
 _KEEP = re.compile(r"^(?=.*[\u4e00-\u9fffa-z])[\u4e00-\u9fffa-z0-9\-.]{2,}$")
@@ -103,11 +103,12 @@ def _words(text: str) -> list[str]:
     out = []
     for word in tk.cut(text, HMM=True):
         if len(word) > 2:
-            floor = max(PART_MIN_FREQ, freq.get(word) or 0)
+            whole = freq.get(word) or 0
             for n in (2, 3):
                 for i in range(len(word) - n + 1):
                     part = word[i:i + n]
-                    if part != word and (freq.get(part) or 0) >= floor:
+                    seen = freq.get(part) or 0
+                    if part != word and seen and (seen >= PART_MIN_FREQ or seen >= whole):
                         out.append(part)
         out.append(word)
     return out
