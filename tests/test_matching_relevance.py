@@ -13,7 +13,6 @@ from bench import matching_quality as mq
 from db.engine import get_engine
 from db.models import Organization, Result
 from portal.search import recommend, reindex
-from seed import texts
 from tests.factories import credit_code, patent_no
 
 LABELLED = tomllib.loads((Path(__file__).parent / "matching_labelled.toml").read_text(encoding="utf-8"))
@@ -21,13 +20,7 @@ LABELLED = tomllib.loads((Path(__file__).parent / "matching_labelled.toml").read
 
 def corpus() -> list[dict]:
     """The demo's result texts (with the demo's abstract template) and the labelled extras."""
-    docs = []
-    for fld, items in texts.RESULTS.items():
-        for title, keywords, application, advantage in items:
-            abstract = texts.ABSTRACT.format(title_tail=f"“{title}”", problem=keywords.split(",")[0] + "应用中的效率与成本",
-                                             advantage=advantage, application=application)
-            docs.append({"title": title, "keywords": keywords, "abstract": abstract, "field": fld})
-    return docs + LABELLED["result"]
+    return mq.corpus(LABELLED)
 
 
 @pytest.fixture

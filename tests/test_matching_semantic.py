@@ -9,30 +9,28 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from db.engine import get_engine, loading_session, read_session
-from db.models import DemandVector, Result, ResultVector
+from db.engine import get_engine, read_session
+from db.models import DemandVector, ResultVector
 from portal.cli import main
 from portal.core.clock import today
 from portal.hub import demands
 from portal.hub import matches as matching
-from portal.search import embed, embed_missing, on_result_changed, recommend, store, vectors
+from portal.search import (
+    embed,
+    embed_missing,
+    recommend,
+    reindex,
+    store,
+    vectors,
+)
 from tests.factories import make_result
+from tests.test_matching_search import _list  # list / withdraw / edit a result as the pool does
 
 COLD = dict(title="冷库门洞电伴热防冻胀地坪与热风幕除湿系统", field="high_end_equipment",
             keywords="电伴热,防冻胀,热风幕,除湿,地坪",
             abstract="在低温库门洞下方地坪敷设自限温电伴热带，配合门洞热风幕阻断室外湿热空气侵入，使出入口地面温度保持在3℃以上，消除结霜积水与地坪冻胀隆起。")
 ICE = "冻品仓门口地上老结一层冰"  # no technical word in common with COLD
 ICE_TEXT = "冷冻仓库门口的地面总是结冰，叉车进出老打滑，工人也摔过跤。"
-
-
-def _list(result: Result, status: str = "listed", **changes) -> None:
-    with loading_session() as s:
-        r = s.get(Result, result.id)
-        r.status = status
-        for key, value in changes.items():
-            setattr(r, key, value)
-        s.add(r)
-        on_result_changed(s, r)
 
 
 def _url() -> str:
@@ -191,3 +189,14 @@ def test_embed_is_resumable(world, monkeypatch) -> None:
     with read_session() as s:
         assert len(s.exec(select(ResultVector)).all()) == 6
     assert embed_missing() == 0
+
+
+def test_posting_a_demand_never_embeds_the_pool_inside_its_transaction(world) -> None:
+    reindex()  # tokens stored, no vectors yet, and this process has never ranked
+    store.forget_indexes()
+    d = demands.create_demand(actor=world.hz.enterprise_user, data={
+        "title": "锂电池正极材料表面包覆", "field": "new_materials", "cooperation": "trial"})
+    with read_session() as s:
+        assert s.exec(select(ResultVector)).all() == []  # left to the next read (or `portal search embed`)
+        assert s.get(DemandVector, d.id) is not None
+    assert recommend.recommend_for_demand(actor=world.hz.enterprise_user, demand_id=d.id).semantic

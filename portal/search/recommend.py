@@ -128,6 +128,14 @@ def _why(index: Bm25Index, row: int, terms: list[tuple[int, str, str | None]]) -
     return tuple(WhyTerm(term, via) for tid, term, via in terms if tid in present)[:MAX_WHY]
 
 
+def _boosted(index: Bm25Index, rows: np.ndarray, scores: np.ndarray, field: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Scores × the maturity factor × the same-field bonus, and which rows share the field."""
+    combined = scores * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
+    code = FIELD_CODE.get(field) if field else None
+    same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+    return np.where(same, combined * (1.0 + FIELD_BONUS), combined), same
+
+
 def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None = None, limit: int = 10,
               index: Bm25Index | None = None, explain: int | None = None) -> list[Ranked]:
     """The best listed results for query terms (index only: no database read beyond the sync).
@@ -140,10 +148,7 @@ def rank_text(query: dict[str, tuple[float, str | None]], *, field: str | None =
     rows = np.flatnonzero(bm25 > 0)
     if not len(rows):
         return []
-    combined = bm25[rows] * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
-    code = FIELD_CODE.get(field) if field else None
-    same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
-    combined = np.where(same, combined * (1.0 + FIELD_BONUS), combined)
+    combined, same = _boosted(index, rows, bm25[rows], field)
     if len(rows) > limit:
         keep = np.argpartition(combined, -limit)[-limit:]
         rows, combined, same = rows[keep], combined[keep], same[keep]
@@ -210,10 +215,7 @@ def rank(query: dict[str, tuple[float, str | None]], qvec: np.ndarray | None, *,
     if not len(rows) or not good:
         hits.weak = True
         return hits
-    combined = scores * (1.0 + TRL_SPAN * (index.trl[rows] - 1) / 8.0)
-    code = FIELD_CODE.get(field) if field else None
-    same = index.field[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
-    combined = np.where(same, combined * (1.0 + FIELD_BONUS), combined)
+    combined, same = _boosted(index, rows, scores, field)
     if len(rows) > limit:
         top = np.argpartition(combined, -limit)[-limit:]
         rows, combined, same = rows[top], combined[top], same[top]
@@ -330,7 +332,7 @@ def recommend_for_demand(*, actor: Actor, demand_id: uuid.UUID, limit: int = 10,
 
 def _good_matches(session, demand: Demand, qvec: np.ndarray | None) -> int:  # noqa: ANN001
     """How many listed results clear the floor for a demand (0: no good match yet)."""
-    index, dense = current_indexes()
+    index, dense = current_indexes(writes=False)  # maybe inside the demand's transaction
     return len(rank(demand_query(demand.title, demand.description or ""), qvec, field=demand.field, limit=10,
                     index=index, dense=dense, exclude=_dropped_results(session, demand.enterprise_org_id), explain=0))
 

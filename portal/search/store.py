@@ -160,13 +160,17 @@ def current_index() -> Bm25Index:
     return current_indexes()[0]
 
 
-def current_indexes() -> tuple[Bm25Index, DenseIndex]:
-    """This process's BM25 index and dense matrix for the current database, both up to date."""
+def current_indexes(*, writes: bool = True) -> tuple[Bm25Index, DenseIndex]:
+    """This process's BM25 index and dense matrix for the current database, both up to date.
+    With writes=False (called inside another transaction) a never-indexed pool is not tokenized
+    and missing vectors are not embedded now."""
     url = get_engine().url.render_as_string(hide_password=True)
     with _lock:
         loaded = _indexes.setdefault(url, _Loaded())
         with read_session() as s:
             state = _state(s, create=False)
+        if state is None and not writes:
+            return loaded.index, loaded.dense
         if state is None:
             with read_session() as s:
                 waiting = s.exec(select(func.count()).select_from(Result)
@@ -177,7 +181,7 @@ def current_indexes() -> tuple[Bm25Index, DenseIndex]:
                 return loaded.index, loaded.dense
             with read_session() as s:
                 state = _state(s, create=False)
-        if (loaded.dense.seq < 0 or state.epoch != loaded.epoch) and _auto_embed():
+        if writes and (loaded.dense.seq < 0 or state.epoch != loaded.epoch) and _auto_embed():
             with read_session() as s:
                 state = _state(s, create=False)
         if state.epoch != loaded.epoch:
@@ -190,6 +194,8 @@ def current_indexes() -> tuple[Bm25Index, DenseIndex]:
         elif state.seq != loaded.seq:
             _apply_changes(loaded, state.seq)
         if loaded.dense.seq < 0:
+            if not writes:  # the first read outside a transaction loads them (and embeds a few missing)
+                return loaded.index, loaded.dense
             _load_vectors(loaded)
         if loaded.seq > loaded.dense.seq:
             vectors.apply_changes(loaded.dense, loaded.index.row_of, loaded.seq)

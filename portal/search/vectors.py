@@ -135,9 +135,15 @@ def store_result_vector(session: Session, result: Result, take_seq: Callable[[Se
             row.model, row.seq, row.updated_at = "stale", take_seq(session, 1), now()
             session.add(row)
         return
-    values = dict(model=embed.MODEL_ID, digest=digest, vector=embed.to_bytes(vecs[0]), seq=take_seq(session, 1))
+    _put(session, result.id, row, digest, vecs[0], take_seq(session, 1))
+
+
+def _put(session: Session, result_id: uuid.UUID, row: ResultVector | None, digest: str, vec: np.ndarray,
+         seq: int) -> None:
+    """Insert or replace a result's stored vector."""
+    values = dict(model=embed.MODEL_ID, digest=digest, vector=embed.to_bytes(vec), seq=seq)
     if row is None:
-        session.add(ResultVector(result_id=result.id, **values))
+        session.add(ResultVector(result_id=result_id, **values))
     else:
         for key, value in values.items():
             setattr(row, key, value)
@@ -221,16 +227,7 @@ def embed_missing(take_seq: Callable[[Session, int], int], *, everything: bool =
             first = take_seq(s, len(todo))
             for i, (result, passage, vec) in enumerate(zip(todo, texts, vecs, strict=True)):
                 seen.add(result.id)
-                row = s.get(ResultVector, result.id)
-                values = dict(model=embed.MODEL_ID, digest=embed.digest(passage), vector=embed.to_bytes(vec),
-                              seq=first + i)
-                if row is None:
-                    s.add(ResultVector(result_id=result.id, **values))
-                else:
-                    for key, value in values.items():
-                        setattr(row, key, value)
-                    row.updated_at = now()
-                    s.add(row)
+                _put(s, result.id, s.get(ResultVector, result.id), embed.digest(passage), vec, first + i)
         done += len(todo)
         if progress:
             progress(len(todo))
