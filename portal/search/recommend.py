@@ -435,9 +435,8 @@ def search_result_ids(query_text: str, *, limit: int = 200, min_share: float = 0
     query = text.expand(query_text or "")
     if not query:
         return []
-    index, dense = current_indexes()
-    qvec = embed.query(query_text) if len(dense) else None
-    ranked = rank(query, qvec, limit=limit, index=index, dense=dense, explain=0, floor=min_share)
+    # a search box finds what was typed: the same tokens as the index and demands, BM25 alone
+    ranked = rank(query, None, limit=limit, index=current_index(), explain=0, floor=min_share)
     return [r.result_id for r in ranked]
 
 
