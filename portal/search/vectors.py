@@ -43,10 +43,11 @@ class DenseIndex:
         self.mat = np.zeros((0, dim), dtype=np.float32)
         self.bm25_row = np.zeros(0, dtype=np.int64)
         self.of_bm25 = np.zeros(0, dtype=np.int64)  # BM25 row → dense row, -1 none
+        self.linked = 0  # rows with a BM25 row (listed results with a vector)
         self.seq = -1
 
     def __len__(self) -> int:
-        return int((self.bm25_row[: len(self.ids)] >= 0).sum())
+        return self.linked
 
     def _grow(self, need: int) -> None:
         if need <= len(self.mat):
@@ -62,6 +63,7 @@ class DenseIndex:
         old = int(self.bm25_row[row])
         if 0 <= old < len(self.of_bm25) and self.of_bm25[old] == row:
             self.of_bm25[old] = -1
+        self.linked += (bm25_row >= 0) - (old >= 0)
         self.bm25_row[row] = bm25_row
         if bm25_row >= 0:
             if bm25_row >= len(self.of_bm25):
@@ -80,6 +82,7 @@ class DenseIndex:
         self.of_bm25 = np.full(max(int(self.bm25_row.max(initial=-1)) + 1, 0), -1, dtype=np.int64)
         linked = np.flatnonzero(self.bm25_row >= 0)
         self.of_bm25[self.bm25_row[linked]] = linked
+        self.linked = len(linked)
 
     def set(self, result_id: uuid.UUID, vec: np.ndarray, bm25_row: int) -> None:
         """Store (or replace in place) a result's vector."""
