@@ -45,7 +45,7 @@ REL_FLOOR = 0.4  # hits scoring below this share of the best are not shown
 # far above the pool's mean cosine
 MIN_MARGIN = 0.03
 MIN_SPREAD = 0.03  # the dense part's 0 lies at most this far below the best cosine (small pools)
-CANDIDATES = 300  # each signal's best this many rows are fused: a row outside both lists cannot win
+CANDIDATES = 300  # each signal's best this many rows are fused (a row outside both is far from the top 40)
 DEMAND_POOL = 3000  # the most recent open demands considered for a result
 DEMAND_SCOPE = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
 
@@ -357,7 +357,7 @@ class Unmatched:
 
 
 @reader(DEMAND)
-def demands_without_match(*, actor: Actor, limit: int = 20) -> list[Unmatched]:
+def demands_without_match(*, actor: Actor, limit: int = 10) -> list[Unmatched]:
     """Open demands in the actor's scope for which no result cleared the floor when they were
     posted, and still none clears it now (results listed since may fit)."""
     _reads_demands(actor)
