@@ -224,8 +224,9 @@ def main() -> None:
     vectors.load_all(vectors.DenseIndex(), index.row_of, 1 << 62)
     print(f"  of which reading the {len(dense)} stored vectors into the float32 matrix: {time.perf_counter() - t0:.1f} s")
     bm25_bytes = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (index.main, index.counts))
-    print(f"index memory: BM25 matrices {bm25_bytes / 2**20:.0f} MiB, dense matrix {dense.mat.nbytes / 2**20:.0f} MiB "
-          f"({embed.DIM} float32 per result)")
+    used = len(dense.ids) * embed.DIM * 4
+    print(f"index memory: BM25 matrices {bm25_bytes / 2**20:.0f} MiB, dense matrix {used / 2**20:.0f} MiB "
+          f"({embed.DIM} float32 per result; {dense.mat.nbytes / 2**20:.0f} MiB allocated)")
 
     # 3. recommendations
     queries = [(d["title"], d["description"], d["field"]) for d in LABELLED["demand"]]
@@ -284,8 +285,9 @@ def main() -> None:
                        abstract="层状氧化物正极材料，循环稳定", keywords="钠离子电池,正极材料")
             audited_add(s, SYSTEM, "result.listed", r)  # a listing is audited like any change (rule 10)
             on_result_changed(s, r)
+            rid = r.id
         hits = recommend.rank(text.expand(f"钠离子电池正极材料 {tag}"), None, limit=10, explain=0)
-        assert r.id in {h.result_id for h in hits}
+        assert rid in {h.result_id for h in hits}
         upd.append((time.perf_counter() - t0) * 1000)
     print(f"listing one result (tokens + its vector embedded) and the next recommendation seeing it, 50 runs: p50 {statistics.median(upd):.1f} ms, "
           f"p95 {pct(upd, 0.95):.1f} ms")
