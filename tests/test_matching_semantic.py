@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from db.engine import get_engine, read_session
-from db.models import DemandVector, ResultVector
+from db.engine import get_engine, loading_session, read_session
+from db.models import DemandVector, Result, ResultVector
 from portal.cli import main
 from portal.core.clock import today
 from portal.hub import demands
@@ -18,6 +18,7 @@ from portal.hub import matches as matching
 from portal.search import (
     embed,
     embed_missing,
+    on_result_changed,
     recommend,
     reindex,
     store,
@@ -200,3 +201,17 @@ def test_posting_a_demand_never_embeds_the_pool_inside_its_transaction(world) ->
         assert s.exec(select(ResultVector)).all() == []  # left to the next read (or `portal search embed`)
         assert s.get(DemandVector, d.id) is not None
     assert recommend.recommend_for_demand(actor=world.hz.enterprise_user, demand_id=d.id).semantic
+
+
+def test_a_bulk_change_leaves_most_vectors_to_embed(world) -> None:
+    store.current_indexes()
+    fresh = [make_result(world.hz.licensor, status="approved", title=f"第{i}代冷库地坪电伴热防冻胀技术")
+             for i in range(vectors.EMBED_PER_TRANSACTION + 3)]
+    with loading_session() as s:  # one transaction, as an Excel import's
+        for result in fresh:
+            r = s.get(Result, result.id)
+            r.status = "listed"
+            on_result_changed(s, r)
+    with read_session() as s:
+        assert len(s.exec(select(ResultVector)).all()) == 2 + vectors.EMBED_PER_TRANSACTION
+    assert embed_missing() == 3

@@ -29,6 +29,9 @@ from portal.core.clock import now
 from portal.search import embed
 
 EMBED_BATCH = 32
+# a transaction embeds at most this many results (a listing, an approval); a bulk change (an Excel
+# import updating thousands) marks the rest stale for `portal search embed` instead of waiting on them
+EMBED_PER_TRANSACTION = 20
 log = logging.getLogger(__name__)
 
 
@@ -126,13 +129,16 @@ def stored_vector(session: Session, result_id: uuid.UUID) -> np.ndarray | None:
 
 def store_result_vector(session: Session, result: Result, take_seq: Callable[[Session, int], int]) -> None:
     """Embed a listed result when its text (or the model) differs from the stored vector's; without
-    a model the old vector stays until `portal search embed` runs where the model loads."""
+    a model (or past EMBED_PER_TRANSACTION in one transaction) the old vector is marked stale and
+    the result ranks by BM25 until `portal search embed` runs where the model loads."""
     passage = embed.result_text(result.title or "", result.keywords or "", result.abstract or "")
     digest = embed.digest(passage)
     row = session.get(ResultVector, result.id)
     if row is not None and row.digest == digest:
         return
-    vecs = embed.passages([passage])
+    budget = session.info.get("vectors_embedded", 0)
+    vecs = embed.passages([passage]) if budget < EMBED_PER_TRANSACTION else None
+    session.info["vectors_embedded"] = budget + 1
     if vecs is None:
         if row is not None:  # the old vector describes the old text: mark it stale for `portal search embed`
             row.model, row.seq, row.updated_at = "stale", take_seq(session, 1), now()
