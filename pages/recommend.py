@@ -6,8 +6,14 @@ import streamlit as st
 
 from portal.core.regions import region_name
 from portal.hub.demands import get_demand, list_demands
-from portal.search.recommend import find_listed_results, recommend_for_demand, recommend_for_result
-from portal.ui import actor, label, lang, md, refusals, show_flash, t
+from portal.hub.matches import drop_reasons
+from portal.search.recommend import (
+    demands_without_match,
+    find_listed_results,
+    recommend_for_demand,
+    recommend_for_result,
+)
+from portal.ui import actor, label, lang, md, refusals, show_flash, t, tmd
 from portal.ui.matching import record_form, slots_text, why_text
 
 me = actor()
@@ -16,6 +22,11 @@ show_flash()
 for_demand, for_result = st.tabs([t("rec.for_demand"), t("rec.for_result")])
 
 with for_demand, refusals():
+    unmatched = demands_without_match(actor=me)
+    if unmatched:
+        with st.expander(t("semantic.unmatched", n=len(unmatched))):
+            for u in unmatched:
+                st.markdown(tmd("semantic.unmatched_line", title=u.title, enterprise=u.enterprise_name))
     options = list_demands(actor=me, page_size=200).rows
     wanted = st.query_params.get("demand")
     if wanted and not any(str(d.id) == wanted for d in options):
@@ -29,15 +40,19 @@ with for_demand, refusals():
         st.caption(f"{label('field', demand.field)} · {md(demand.description)}")
         expand = st.toggle(t("rec.expansion"), value=True)
         recs = recommend_for_demand(actor=me, demand_id=demand.id, use_expansion=expand)
+        if not recs.semantic:
+            st.caption(t("semantic.bm25_only"))
         if not recs:
-            st.info(t("rec.none"))
+            st.info(t("semantic.no_good_match") if recs.weak else t("rec.none"))
         for i, r in enumerate(recs, start=1):
             with st.container(border=True):
                 st.markdown(f"**{i}. {md(r.title)}**", help=md(r.number))
                 st.caption(" · ".join([md(r.owner_name), region_name(r.city_code, lang()), label("field", r.field),
                                        t("rec.trl", trl=r.trl), slots_text(r.slots_left),
                                        t("rec.score", score=f"{r.score:.0f}")]))
-                st.markdown(why_text(r.why, r.field_match, r.field))
+                st.markdown(why_text(r.why, r.field_match, r.field, semantic=r.sentence is not None))
+                if r.sentence:
+                    st.caption(tmd("semantic.closest", sentence=r.sentence))
                 record_form(key=f"d{i}", result_id=r.result_id, enterprise_org_id=demand.enterprise_org_id,
                             demand_id=demand.id)
 
@@ -48,8 +63,18 @@ with for_result, refusals():
         st.info(t("rec.no_results"))
     if choices:
         picked = st.selectbox(t("rec.pick_result"), choices, format_func=lambda c: f"{c.title} · {c.owner_name}")
+        drops = drop_reasons(actor=me, result_id=picked.id)
+        if drops:
+            with st.expander(t("semantic.drops")):
+                for d in drops:
+                    st.markdown(t("semantic.drop_line", reason=label("drop_reason", d.reason), n=d.count))
+                    if d.latest_note:
+                        st.caption(tmd("semantic.drop_note", note=d.latest_note))
+                st.caption(t("semantic.drops_kept_away"))
         fits = recommend_for_result(actor=me, result_id=picked.id)
         st.subheader(t("rec.fits"))
+        if not fits.semantic:
+            st.caption(t("semantic.bm25_only"))
         if not fits:
             st.info(t("rec.no_fits"))
         for i, f in enumerate(fits, start=1):
@@ -57,6 +82,6 @@ with for_result, refusals():
                 st.markdown(f"**{i}. {md(f.title)}**")
                 st.caption(" · ".join([md(f.enterprise_name), region_name(f.city_code, lang()), label("field", f.field),
                                        t("rec.score", score=f"{f.score:.0f}")]))
-                st.markdown(why_text(f.why, f.field_match, f.field))
+                st.markdown(why_text(f.why, f.field_match, f.field, semantic=f.semantic))
                 record_form(key=f"r{i}", result_id=picked.id, enterprise_org_id=f.enterprise_org_id,
                             demand_id=f.demand_id if isinstance(f.demand_id, uuid.UUID) else None)

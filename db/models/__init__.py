@@ -16,7 +16,15 @@ from db.models.core import (
     UserAccount,
 )
 from db.models.dashboards import DASHBOARD_INDEXES  # noqa: F401 — indexes on other tables
-from db.models.matching import Demand, Intent, Match, ResultTerms, SearchState
+from db.models.matching import (
+    Demand,
+    DemandVector,
+    Intent,
+    Match,
+    ResultTerms,
+    ResultVector,
+    SearchState,
+)
 from db.models.notify import NotifyPreference, NotifySetting, OutboxMessage
 from db.models.pilot import PilotBooking, PilotPlatform, PilotResource
 from db.models.pool import ApprovalStep, Objection, PublicNotice, Result
@@ -28,5 +36,5 @@ __all__ = [
     "Organization",
     "PilotBooking", "PilotPlatform", "PilotResource", "PointsEvent", "PolicyVersion",
     "PublicNotice", "Record", "Region", "Result", "Roadshow", "RoadshowAttendance",
-    "RoadshowItem", "ResultTerms", "SearchState", "UserAccount", "Voucher", "VoucherRedemption",
+    "RoadshowItem", "ResultTerms", "ResultVector", "DemandVector", "SearchState", "UserAccount", "Voucher", "VoucherRedemption",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Index,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -127,6 +128,39 @@ class ResultTerms(SQLModel, table=True):
     trl: int = Field(default=4, sa_type=SmallInteger)
     listed: bool = True
     seq: int = Field(sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=now, nullable=False)
+
+
+class ResultVector(SQLModel, table=True):
+    """A result's sentence embedding (portal.search.embed), stored beside its terms.
+
+    `digest` fingerprints the model and the embedded text: a listed text that changes gets a new
+    vector. `seq` (from `search_state`) orders changes so each process's matrix reads only new rows.
+    """
+
+    __tablename__ = "result_vector"
+    __table_args__ = (Index("ix_result_vector_seq", "seq"),)
+
+    result_id: uuid.UUID = Field(foreign_key="result.id", primary_key=True)
+    model: str = Field(sa_type=String(40))
+    digest: str = Field(sa_type=String(16))
+    vector: bytes = Field(sa_type=LargeBinary)  # little-endian float32
+    seq: int = Field(sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=now, nullable=False)
+
+
+class DemandVector(SQLModel, table=True):
+    """A demand's sentence embedding, computed when it is posted or edited."""
+
+    __tablename__ = "demand_vector"
+
+    demand_id: uuid.UUID = Field(foreign_key="demand.id", primary_key=True)
+    model: str = Field(sa_type=String(40))
+    digest: str = Field(sa_type=String(16))
+    vector: bytes = Field(sa_type=LargeBinary)
+    # results above the score floor when it was posted or edited: 0 puts it on the operator's
+    # "no good match yet" list (rechecked when the list is read, as new results arrive)
+    good_matches: int = Field(default=0, sa_type=SmallInteger)
     updated_at: datetime = Field(default_factory=now, nullable=False)
 
 

@@ -37,8 +37,9 @@ from portal.core.errors import ValidationError
 from portal.core.regions import region_name
 from portal.search.store import on_result_changed, reindex
 
-# Per-database state that is not data: the search index's counters are rebuilt by the province.
-SKIPPED = {"region", "search_state", "result_terms", "alembic_version",
+# Per-database state that is not data: the search index's counters are rebuilt by the province
+# (sentence vectors too: `portal search embed` after a roll-up computes the merged results' ones).
+SKIPPED = {"region", "search_state", "result_terms", "result_vector", "demand_vector", "alembic_version",
            "outbox_message", "notify_setting", "notify_preference"}  # a city's own messages, robots and feeds
 # Tables whose city_code is not "the city that owns this record" (shared reference data).
 CITY_EXEMPT = {"organization", "user_account", "policy_version", "contract_template", "audit_entry"}

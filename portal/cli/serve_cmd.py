@@ -105,6 +105,9 @@ def demo_cmd(args: argparse.Namespace) -> int:
     counts = prepare_demo(reset=args.reset)
     if counts:
         say(args, "cli.demo_loaded", results=counts["results"], cities=counts["cities"])
+        from portal.cli.matching_cmd import embed_demo
+
+        embed_demo(args)
     else:
         say(args, "cli.demo_kept", path=get_engine().url.render_as_string(hide_password=True))
     _say_ready(args)

@@ -23,10 +23,10 @@ from portal.core.clock import now
 
 _SKIP = {"password_hash", "data", "webhook_secret", "calendar_token"}  # never copy secrets or file bodies into the trail
 # Tables whose rows are written beside an audited record and are its history or a by-product:
-# the trail itself, a result's approval steps, search terms, numbering counters, submission keys,
-# the messages an entry calls for (portal.core.outbox).
-UNAUDITED_TABLES = frozenset({"audit_entry", "approval_step", "result_terms", "search_state",
-                              "number_counter", "action_key", "outbox_message"})
+# the trail itself, a result's approval steps, search terms and vectors, numbering counters,
+# submission keys, the messages an entry calls for (portal.core.outbox).
+UNAUDITED_TABLES = frozenset({"audit_entry", "approval_step", "result_terms", "result_vector", "demand_vector",
+                              "search_state", "number_counter", "action_key", "outbox_message"})
 # Columns whose change alone is bookkeeping, not a change of the record's meaning.
 BOOKKEEPING = frozenset({"updated_at", "last_login_at"})
 

@@ -30,7 +30,7 @@ from portal.core.scope import as_id
 from portal.core.service import reader, service
 from portal.core.workflow import Columns, Subject
 from portal.hub.rules import DEMAND, DEMAND_ACTIONS
-from portal.search.recommend import demand_terms
+from portal.search.recommend import demand_terms, on_demand_changed
 
 MAX_PAGE_SIZE = 200
 COLUMNS = Columns(city=Demand.city_code, orgs=(Demand.enterprise_org_id,), status=Demand.status)
@@ -151,8 +151,10 @@ def create_demand(s: Session, *, actor: Actor, data: Mapping[str, Any],
     clean = clean_demand(data)
     org = enterprise_for(s, actor, as_id(enterprise_org_id))
     check_county(clean, org.city_code)
-    return idempotency.once(s, actor, idempotency_key, "demand.create", Demand, lambda: audited_add(
+    demand = idempotency.once(s, actor, idempotency_key, "demand.create", Demand, lambda: audited_add(
         s, actor, "demand.create", new_demand(org, clean, created_by=actor.user_id)))
+    on_demand_changed(s, demand)
+    return demand
 
 
 def _locked(s: Session, actor: Actor, demand_id: uuid.UUID | str | None) -> Demand:
@@ -172,6 +174,7 @@ def update_demand(s: Session, *, actor: Actor, demand_id: uuid.UUID | str, data:
         for key, value in clean.items():
             setattr(demand, key, value)
         demand.terms = demand_terms(clean["title"], clean["description"])
+    on_demand_changed(s, demand)
     return demand
 
 

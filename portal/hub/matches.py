@@ -306,3 +306,30 @@ def pipeline(*, actor: Actor) -> list[StageCount]:
     day = today()
     key, city = scope_key(actor)  # the province's counts take 10–15 ms: kept until a match changes
     return cached(("pipeline", day, *key), compute, city=city)
+
+
+@dataclass(frozen=True)
+class DropCount:
+    """How many enterprises dropped a result for one reason, and the latest note given."""
+
+    reason: str
+    count: int
+    latest_note: str
+
+
+@reader(MATCH)
+def drop_reasons(*, actor: Actor, result_id: uuid.UUID) -> list[DropCount]:
+    """Why enterprises dropped a result (matches in the actor's scope), most frequent reason first.
+    The recommender already keeps a dropped result away from that enterprise, both ways."""
+    stmt = MATCH.scope_filter(
+        select(Match.drop_reason, Match.notes, Match.updated_at)
+        .where(Match.result_id == result_id, Match.stage == MatchStage.DROPPED), actor, COLUMNS)
+    counts: dict[str, list] = {}
+    with read_session() as s:
+        for reason, notes, when in s.exec(stmt).all():
+            entry = counts.setdefault(reason or DropReason.OTHER, [0, "", None])
+            entry[0] += 1
+            if notes and (entry[2] is None or when > entry[2]):
+                entry[1], entry[2] = notes.strip().splitlines()[-1] if notes.strip() else "", when
+    return sorted((DropCount(reason, n, note) for reason, (n, note, _when) in counts.items()),
+                  key=lambda d: (-d.count, d.reason))

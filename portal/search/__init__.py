@@ -5,6 +5,6 @@ The pool calls `on_result_changed(session, result)` inside its transaction whene
 listed, withdrawn or its listed text changes.
 """
 
-from portal.search.store import on_result_changed, reindex
+from portal.search.store import embed_missing, on_result_changed, reindex
 
-__all__ = ["on_result_changed", "reindex"]
+__all__ = ["embed_missing", "on_result_changed", "reindex"]

@@ -27,14 +27,16 @@ from db.models.enums import ResultStatus
 from portal.core.clock import now
 from portal.core.errors import PortalError
 from portal.core.settings import get_settings
-from portal.search import text
+from portal.search import embed, text, vectors
 from portal.search.index import Bm25Index, load_snapshot, save_snapshot
+from portal.search.vectors import DenseIndex
 
 _lock = threading.Lock()
 _indexes: dict[str, _Loaded] = {}
 log = logging.getLogger(__name__)
 SNAPSHOT_MIN = 20000  # smaller indexes rebuild from stored tokens in about a second
 AUTO_REINDEX_LIMIT = 5000  # a never-indexed pool larger than this is left to `portal search reindex`
+AUTO_EMBED_LIMIT = 20  # at a process's first use, up to this many missing vectors are embedded then (a new pool)
 
 
 class IndexNotBuilt(PortalError):
@@ -49,6 +51,7 @@ class _Loaded:
 
     def __init__(self) -> None:
         self.index = Bm25Index()
+        self.dense = DenseIndex()
         self.seq = -1
         self.epoch = ""
 
@@ -97,7 +100,16 @@ def on_result_changed(session: Session, result: Result) -> None:
             setattr(row, key, value)
         row.updated_at = now()
     session.add(row)
+    if listed:
+        vectors.store_result_vector(session, result, _take_seqs)
     session.flush()
+
+
+def embed_missing(*, everything: bool = False, progress=None, batch: int = vectors.EMBED_BATCH) -> int:  # noqa: ANN001
+    """Embed listed results without a current vector (`portal search embed`); returns the count."""
+    with transaction() as s:
+        _state(s, create=True)
+    return vectors.embed_missing(_take_seqs, everything=everything, batch=batch, progress=progress)
 
 
 def reindex(*, only_missing: bool = True, batch: int = 2000, progress=None) -> int:  # noqa: ANN001
@@ -144,12 +156,21 @@ def _docs(rows: Iterable) -> Iterable[tuple[uuid.UUID, dict[str, float], str, in
 
 
 def current_index() -> Bm25Index:
-    """This process's index for the current database, brought up to date (one small read if nothing changed)."""
+    """This process's BM25 index for the current database, brought up to date (one small read if nothing changed)."""
+    return current_indexes()[0]
+
+
+def current_indexes(*, writes: bool = True) -> tuple[Bm25Index, DenseIndex]:
+    """This process's BM25 index and dense matrix for the current database, both up to date.
+    With writes=False (called inside another transaction) a never-indexed pool is not tokenized
+    and missing vectors are not embedded now."""
     url = get_engine().url.render_as_string(hide_password=True)
     with _lock:
         loaded = _indexes.setdefault(url, _Loaded())
         with read_session() as s:
             state = _state(s, create=False)
+        if state is None and not writes:
+            return loaded.index, loaded.dense
         if state is None:
             with read_session() as s:
                 waiting = s.exec(select(func.count()).select_from(Result)
@@ -157,7 +178,10 @@ def current_index() -> Bm25Index:
             if waiting > AUTO_REINDEX_LIMIT:
                 raise IndexNotBuilt()
             if reindex() == 0:
-                return loaded.index
+                return loaded.index, loaded.dense
+            with read_session() as s:
+                state = _state(s, create=False)
+        if writes and (loaded.dense.seq < 0 or state.epoch != loaded.epoch) and _auto_embed():
             with read_session() as s:
                 state = _state(s, create=False)
         if state.epoch != loaded.epoch:
@@ -166,9 +190,40 @@ def current_index() -> Bm25Index:
                 _save_snapshot(loaded)
             if state.seq > loaded.seq:
                 _apply_changes(loaded, state.seq)
+            loaded.dense = DenseIndex()  # another numbering of changes (tokens rebuilt, a database replaced)
         elif state.seq != loaded.seq:
             _apply_changes(loaded, state.seq)
-        return loaded.index
+        if loaded.dense.seq < 0:
+            if not writes:  # the first read outside a transaction loads them (and embeds a few missing)
+                return loaded.index, loaded.dense
+            _load_vectors(loaded)
+        if loaded.seq > loaded.dense.seq:
+            vectors.apply_changes(loaded.dense, loaded.index.row_of, loaded.seq)
+        return loaded.index, loaded.dense
+
+
+def _load_vectors(loaded: _Loaded) -> None:
+    """The matrix from its snapshot (a large pool) or from the stored vectors; never embedded."""
+    path = snapshot_path()
+    vpath = None if path is None else Path(f"{path}.vectors.npz")
+    if vpath is not None and vpath.exists() and vectors.load_snapshot(
+            loaded.dense, str(vpath), loaded.index.row_of, epoch=loaded.epoch, upto=loaded.seq):
+        return
+    vectors.load_all(loaded.dense, loaded.index.row_of, loaded.seq)
+    if vpath is not None and len(loaded.dense) >= SNAPSHOT_MIN:
+        try:
+            vectors.save_snapshot(loaded.dense, str(vpath), epoch=loaded.epoch)
+        except OSError as exc:  # a read-only folder only costs the next restart its speed
+            log.warning("vector snapshot not written to %s: %s", vpath, exc)
+
+
+def _auto_embed() -> bool:
+    """Embed the few listed results without a vector (a small pool listed before the model was
+    there, the demo's); a larger backlog is left to `portal search embed`. True if any was embedded."""
+    if not embed.available():
+        return False
+    missing, _listed = vectors.missing_counts()
+    return 0 < missing <= AUTO_EMBED_LIMIT and vectors.embed_missing(_take_seqs) > 0
 
 
 def _full_load(loaded: _Loaded) -> None:
@@ -233,6 +288,7 @@ def _apply_changes(loaded: _Loaded, upto: int) -> None:
             loaded.index.upsert(row.result_id, text.decode(row.terms), row.field, row.trl)
         else:
             loaded.index.remove(row.result_id)
+        loaded.dense.relink(row.result_id, loaded.index.row_of.get(row.result_id))
     loaded.seq = upto  # a transaction that took a number committed its row with it
 
 

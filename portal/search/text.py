@@ -25,6 +25,9 @@ DATA = Path(__file__).parent / "data"
 SYNONYM_WEIGHT = 0.8
 BRIDGE_WEIGHT = 0.6
 TITLE_REPEAT = 2  # title and keyword tokens count twice: they say what a text is about
+# a part of a longer word counts on its own when it is at least this common a word by itself, or
+# at least as common as the whole ("摄像头" gives "摄像" but not the rare fragment "像头")
+PART_MIN_FREQ = 100
 # two or more characters, at least one a letter or a Chinese character ("x射线", "5g", "mes")
 _KEEP = re.compile(r"^(?=.*[\u4e00-\u9fffa-z])[\u4e00-\u9fffa-z0-9\-.]{2,}$")
 _lock = threading.Lock()
@@ -93,13 +96,33 @@ def vocabulary_terms() -> frozenset[str]:
     return frozenset(t for t in terms if len(t) >= 2)
 
 
+def _words(text: str) -> list[str]:
+    """jieba's words and, for a long word, its parts that are words in their own right."""
+    tk = _tokenizer()
+    freq = tk.FREQ
+    out = []
+    for word in tk.cut(text, HMM=True):
+        if len(word) > 2:
+            whole = freq.get(word) or 0
+            for n in (2, 3):
+                for i in range(len(word) - n + 1):
+                    part = word[i:i + n]
+                    seen = freq.get(part) or 0
+                    if part != word and seen and (seen >= PART_MIN_FREQ or seen >= whole):
+                        out.append(part)
+        out.append(word)
+    return out
+
+
 def tokens(text: str) -> list[str]:
-    """Search tokens of text: jieba search-mode words of two or more characters, no stop words."""
+    """Search tokens of text, the same for the index, the pool's search box and demands: jieba words
+    of two or more characters (with the parts of long words that are common words themselves),
+    no stop words."""
     if not text:
         return []
     stop = stopwords()
     out = []
-    for word in _tokenizer().lcut_for_search(text.lower()):
+    for word in _words(text.lower()):
         word = word.strip()
         if word and word not in stop and _KEEP.match(word):
             out.append(word)

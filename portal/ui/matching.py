@@ -17,10 +17,12 @@ from portal.ui import Markdown, actor, done, label, lang, md, refusals, t, tmd
 from portal.ui.forms import form_key, instance, succeeded
 
 
-def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str) -> Markdown:
+def why_text(why: tuple[WhyTerm, ...], field_match: bool, field: str, *, semantic: bool = False) -> Markdown:
     """'Why: 电池 · 正极材料（由“鼓起来”联想） · same field' for st.markdown: the terms are words of
-    users' own texts, escaped."""
+    users' own texts, escaped; `semantic` adds "close in meaning" (a match of the sentence vectors)."""
     parts = [tmd("rec.via", term=w.term, via=w.via) if w.via else md(w.term) for w in why]
+    if semantic:
+        parts.insert(0, t("semantic.meaning"))
     parts.append(t("rec.same_field") if field_match else t("rec.other_field", field=label("field", field)))
     return Markdown(t("rec.why") + " · ".join(parts))
 

@@ -37,7 +37,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update(PORTAL_DATA_DIR=str(data), PORTAL_LOGIN_SLEEP_TIME="0",
-               PORTAL_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+               PORTAL_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+               PORTAL_EMBEDDINGS="off")  # `portal demo` would embed its 300 results (tests/test_matching_semantic.py)
     prepare = subprocess.run([sys.executable, "-m", "portal.cli", "demo", "--no-serve"], env=env,
                              capture_output=True, text=True, timeout=180)
     assert prepare.returncode == 0, prepare.stderr

@@ -74,7 +74,7 @@ def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     data = tmp_path_factory.mktemp("poisoned")
     port = _free_port()
     env = _clean_env() | {"PORTAL_DATA_DIR": str(data), "PORTAL_LOGIN_SLEEP_TIME": "0",
-                          "PORTAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+                          "PORTAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_EMBEDDINGS": "off"}
     prepare = subprocess.run([sys.executable, "-m", "portal.cli", "demo", "--no-serve"], env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=180)
     assert prepare.returncode == 0, prepare.stderr

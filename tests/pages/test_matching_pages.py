@@ -4,6 +4,7 @@ their reasons, the pipeline with overdue follow-ups, and an enterprise's own vie
 from __future__ import annotations
 
 from portal.core.auth import load_actor
+from portal.hub import demands
 from portal.hub.demands import list_demands
 from portal.hub.matches import list_matches, pipeline
 from tests.pages.conftest import signed_in, tables, texts
@@ -161,3 +162,18 @@ def test_a_bad_import_is_refused_whole_and_offers_the_error_sheet(own_demo) -> N
     assert set(tables(at)[-1]["列"]) == {"统一社会信用代码", "需求标题", "技术领域"}
     assert [d for d in at.get("download_button") if d.proto.label == "下载错误清单"]
     assert list_demands(actor=me, page_size=1).total == before
+
+
+def test_recommendations_say_when_they_rank_by_keywords_and_when_nothing_fits(own_demo) -> None:
+    # the demo's 300 results have no vectors until `portal demo` / `portal search embed` computes them
+    me = load_actor("ent_demo")
+    demand = demands.create_demand(actor=me, data={
+        "title": "想找人设计婚礼请柬", "description": "下个月办婚礼，想找人设计请柬和喜糖盒。", "field": "digital",
+        "cooperation": "trial"})
+    at = _open("ent_demo", "recommend", {"demand": str(demand.id)})
+    page = texts(at)
+    assert "当前仅按关键词排序" in page
+    assert "暂时没有足够匹配的成果——已告知运营人员" in page and "匹配原因" not in page
+    at = _open("hz_operator", "recommend")
+    assert [e.label for e in at.expander][:1] == ["暂无合适成果的需求（1）"]  # the operator has been told
+    assert "想找人设计婚礼请柬 · 杭州恒拓智能科技有限公司" in texts(at)
