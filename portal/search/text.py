@@ -93,6 +93,12 @@ def vocabulary_terms() -> frozenset[str]:
     return frozenset(t for t in terms if len(t) >= 2)
 
 
+def words(text: str) -> list[str]:
+    """text cut into words, every character kept (joined they give text back): where a line may
+    break in a title on a projector without splitting a word."""
+    return list(_tokenizer().cut(text, HMM=False))
+
+
 def tokens(text: str) -> list[str]:
     """Search tokens of text: jieba search-mode words of two or more characters, no stop words."""
     if not text:
