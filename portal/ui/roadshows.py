@@ -26,14 +26,18 @@ PRESENTER_CSS = """
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"], footer, #MainMenu { display: none !important; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #eef1f5; }
+/* the sign-in cookie's component (extra-streamlit-components, key "init") keeps running, out of the way */
+.st-key-init { position: fixed !important; left: -10000px; top: 0; }
+:root { --rs-controls: clamp(40px, 4.6vh, 96px); }  /* the height of the paging buttons' row */
 [data-testid="stMainBlockContainer"], .block-container {
   padding: 1.6vh 2.2vw 0 2.2vw !important; max-width: 100% !important; }
 .rs-card { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
   background: #fff; border-radius: 1.2vw; box-shadow: 0 .4vh 2vh rgba(18,43,74,.12);
-  height: calc(100vh - 1.6vh - 76px); display: flex; flex-direction: column; overflow: hidden;
+  height: calc(100vh - 1.6vh - 1rem - var(--rs-controls) - 10px); display: flex; flex-direction: column; overflow: hidden;
   color: #122b4a; }
-/* Chinese breaks only between words (a <wbr> at each jieba word boundary), lines balanced: no
-   title ends on a line of two or three characters, no word is split across lines */
+/* Chinese breaks only between words (a wbr element at each jieba word boundary), lines balanced:
+   no title ends on a line of two or three characters, no word is split across lines. No tag may be
+   written in this sheet: st.html's sanitizer drops a style element whose text holds one. */
 .rs-title, .rs-summary, .rs-adv li, .rs-inst { word-break: keep-all; overflow-wrap: anywhere; }
 .rs-title { text-wrap: balance; }
 .rs-summary, .rs-adv li, .rs-inst { text-wrap: pretty; }
@@ -66,8 +70,10 @@ div.rs-qr { display: flex; align-items: center; justify-content: center; backgro
 .rs-foot { border-top: 1px solid #e3e8ef; padding: 1.2vh 2.8vw; color: #555f6d;
   font-size: clamp(12px, 1.15vw, 32px); display: flex; justify-content: space-between; }
 .st-key-presenter_controls { flex-wrap: nowrap !important; align-items: center; }
+.st-key-presenter_controls { height: var(--rs-controls); }
+.st-key-presenter_controls button { min-height: 0 !important; height: var(--rs-controls); padding: 0 1em; }
 .st-key-presenter_controls button, .st-key-presenter_controls button p {
-  font-size: clamp(15px, 1.3vw, 36px) !important; white-space: nowrap; }
+  font-size: clamp(15px, min(1.3vw, 2.4vh), 36px) !important; white-space: nowrap; }
 .st-key-presenter_controls [data-testid="stCaptionContainer"] { white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; min-width: 0; }
 </style>
@@ -150,10 +156,12 @@ def card_html(card: Card, qr_png: bytes | None) -> str:
         f'<div class="rs-scan">{_e(t("presenter.scan"))}</div>'
         f'<div class="rs-terms"><div class="rs-terms-h">{_e(t("presenter.trial_terms"))}</div>'
         f'<div>{_e(t("presenter.free_months", months=card.trial_months))}</div><div>{_e(slots)}</div></div>'
-        f'<div class="rs-contact">{_e(t("presenter.contact"))}：{_e(card.agency_name)}<br/>{_e(contact)}</div>'
+        + (f'<div class="rs-contact">{_e(t("presenter.contact"))}：{_e(card.agency_name)}<br/>{_e(contact)}</div>'
+           if card.agency_name or contact else "") +
         '</div></div>'
-        f'<div class="rs-foot"><span>{_e(t("presenter.presenter_line", name=card.presenter_name))}</span>'
-        f'<span>{_e(foot_right)}</span></div>'
+        '<div class="rs-foot"><span>'
+        + (_e(t("presenter.presenter_line", name=card.presenter_name)) if card.presenter_name else "") +
+        f'</span><span>{_e(foot_right)}</span></div>'
         '</div>'
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import SHOTS, shot, sign_in
 
@@ -119,7 +120,45 @@ def test_the_disclosure_form_previews_the_card_as_it_is_typed(live_server: str, 
     frame = page.frame_locator("iframe[title='st.iframe']").first.frame_locator("#card")
     frame.locator(".rs-title", has_text="布面瑕疵在线检测装置").wait_for(timeout=30_000)
     frame.locator(".rs-adv li", has_text="每台织机加装成本不到两千元").wait_for()
-    assert frame.locator(".rs-summary").inner_text() == "装在织机上的摄像头，边织边找布面毛病"
-    assert frame.locator(".rs-inst").inner_text().endswith("浙江大学")
+    expect(frame.locator(".rs-summary")).to_have_text("装在织机上的摄像头，边织边找布面毛病")
+    expect(frame.locator(".rs-inst")).to_have_text(re.compile("浙江大学$"))
     page.wait_for_timeout(500)
     shot(page, "disclosure_preview")
+
+
+LONG_TITLES = (
+    "一种基于深度学习的纺织品表面瑕疵在线视觉检测系统及其在印染车间的应用",
+    "锂离子电池高镍正极材料表面包覆改性方法及其产业化应用（第二代）",
+    "面向中小企业的轻量化制造执行系统软件（产业化版）",
+    "一种高导热石墨烯复合散热膜及其制备方法及其应用",
+    "基于CAR-T的实体瘤细胞治疗制备工艺（改进型）",
+)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_long_titles_wrap_between_words_with_no_stub_line(browser, width: int, height: int) -> None:  # noqa: ANN001
+    """The card's own HTML and CSS, long titles and the longest texts the form allows."""
+    from portal.roadshows.cards import preview_card
+    from portal.ui.roadshows import PRESENTER_CSS, card_html
+
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    for n, title in enumerate(LONG_TITLES):
+        card = preview_card(title=title, field="ai", trl=6, institution="浙江大学宁波“五位一体”校区研究院",
+                            summary="装" * 30 + "在织机上的摄像头，边织边找布面毛病" + "好" * 12,
+                            advantages="检出率98%，漏检率低于千分之五，误报少\n每台织机加装成本不到两千元，一天装完\n"
+                                       "已在绍兴三家印染企业现场试用半年",
+                            trial_months=12, max_licensees=3, roadshow_title="杭州“先用后转”人工智能专场路演")
+        page.set_content(f"<html><body style='margin:0'>{PRESENTER_CSS}{card_html(card, None)}</body></html>")
+        page.wait_for_timeout(200)
+        title_lines = page.locator(".rs-title").evaluate(LINES_JS)
+        assert title_lines["split"] == [], title_lines
+        assert len(title_lines["lines"]) == 1 or len(title_lines["lines"][-1]) >= 4, title_lines["lines"]
+        for part in (".rs-summary", ".rs-adv li"):
+            for el in page.locator(part).all():
+                assert el.evaluate(LINES_JS)["split"] == [], (part, el.inner_text())
+        card_box = page.locator(".rs-card").bounding_box()
+        last = page.locator(".rs-adv li").last.bounding_box()
+        assert last["y"] + last["height"] <= card_box["y"] + card_box["height"], (width, title)
+        page.screenshot(path=str(SHOTS / f"cards_long_{width}x{height}_{n}.png"))
+    context.close()
