@@ -8,7 +8,7 @@ from portal.contracts.documents import contract_risks, generate_document
 from portal.contracts.listing import contract_detail, find_contract_id
 from portal.core.clock import fmt
 from portal.core.workflow import allowed_actions
-from portal.ui import actor, label, md, refusals, show_flash, t, tmd, yuan
+from portal.ui import actor, label, lang, md, refusals, show_flash, t, tmd, yuan
 from portal.ui.contracts import OUTCOMES, insurance_section, objection_section, outcome_forms
 
 me = actor()
@@ -51,7 +51,7 @@ with refusals():
     st.subheader(t("contracts.risks"))
     hints = contract_risks(actor=me, contract_id=c.id)
     for hint in hints:
-        st.warning(tmd(hint.key, **hint.params))
+        st.warning(md(hint.text(lang())))  # a period in the reader's words; values escaped
     if not hints:
         st.success(t("contracts.no_risks"))
 

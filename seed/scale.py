@@ -321,6 +321,7 @@ def _platforms(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
 RESULT_COLS = RECORD + ("number", "type", "title", "inventors", "owner_org_id", "city_code", "field", "trl",
                         "abstract", "keywords", "summary_plain", "advantages", "fiscally_funded", "grant_date",
                         "exclusion_reason", "trial_months", "max_trial_licensees", "price_guidance", "status", "listed_at", "created_by", "last_pilot_on")
+STATUS_AT = RESULT_COLS.index("status")
 PATHS = {"draft": (), "submitted": ("submit",), "returned": ("submit", "return"),
          "approved": ("submit", "approve"), "notice": ("submit", "approve", "notice"),
          "paused": ("submit", "approve", "notice", "object"), "listed": ("submit", "approve", "notice", "list"),
@@ -419,7 +420,7 @@ def _history(w: World, rows: Rows) -> Iterator[tuple[str, tuple, Rows]]:
     objections: Rows = []
     base = date.fromisoformat(w.day(0)).toordinal()
     for row in rows:
-        rid, created, city, status = row[0], row[1], row[8], row[22]
+        rid, created, city, status = row[0], row[1], row[8], row[STATUS_AT]
         k = date.fromisoformat(created[:10]).toordinal() - base
         op_id, op_name = w.operator[city]
         notice_k = k + 5
@@ -537,7 +538,7 @@ def _result_terms(w: World, rows: Rows) -> Iterator[tuple[str, tuple, Rows]]:
         return
     terms: Rows = []
     for row in rows:
-        if row[22] == "listed":
+        if row[STATUS_AT] == "listed":
             terms.append((row[0], encode(row[5], row[11], row[12]), row[9], row[10], True, len(terms) + 1, row[2]))
     yield "result_terms", ("result_id", "terms", "field", "trl", "listed", "seq", "updated_at"), terms
     yield "search_state", ("id", "seq", "epoch"), [(1, len(terms), hexid(w.rng("search")))]
