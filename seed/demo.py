@@ -179,7 +179,8 @@ def _regions(ctx: Ctx) -> None:
 def _org(ctx: Ctx, name: str, kind: str, city: str, county: str | None = None, **kw) -> Organization:
     county = county or ctx.rng.choice(counties(city)).code
     org = Organization(id=ctx.uid(), name=name, kind=kind, credit_code=credit_code(ctx.rng, county, kind),
-                       city_code=city, county_code=county, contact_name=ctx.rng.choice(names.PEOPLE),
+                       city_code=city, county_code=county, address=names.address(name, city, county),
+                       contact_name=ctx.rng.choice(names.PEOPLE),
                        contact_phone=f"1{ctx.rng.choice('35789')}{ctx.rng.randrange(10**9):09d}", **kw)
     ctx.add(org)
     ctx.orgs[name] = org

@@ -93,9 +93,10 @@ def test_the_trial_document_is_a4_with_the_parties_addresses_and_contacts(world)
     assert "18 个月" not in text
     # the signatures: one column per party, its name, the signature and the date lines
     table = _doc(data).tables[-1]
-    cells = [c.text for c in table.rows[0].cells]
-    assert len(cells) == 3 and cells[0].startswith("甲方（盖章）：\nhz大学") and "hz恒拓科技有限公司" in cells[1]
-    assert all("法定代表人或授权代表（签字）：" in c and "日期：____年__月__日" in c for c in cells)
+    columns = [[row.cells[i].text for row in table.rows] for i in range(3)]
+    assert columns[0] == ["甲方（盖章）：", "hz大学", "法定代表人或授权代表（签字）：", "日期：____年__月__日"]
+    assert columns[1][:2] == ["乙方（盖章）：", "hz恒拓科技有限公司"] and columns[2][:2] == ["丙方（盖章）：", "hz技术转移中心"]
+    assert "（以下无正文）" in text
 
 
 def test_a_template_saved_before_the_exact_period_states_it_too(world) -> None:

@@ -176,7 +176,7 @@ def _style(doc: Document) -> None:
 # Templates saved before the exact period (a whole number of months, rounded up) still read right.
 OLD_PERIOD = ("{trial_months} 个月", "{trial_months}个月")
 SIGNATURE = re.compile(r"^\s*(\S+（盖章）：)")
-PARTY = re.compile(r"^(许可人|被许可人|转让人|受让人|运营服务机构|住所|联系人|合同编号|来源试用合同)")
+PARTY = re.compile(r"^(许可人|被许可人|转让人|受让人|运营服务机构|统一社会信用代码|住所|联系人|合同编号|来源试用合同)")
 
 
 def _body(body: str) -> str:
@@ -186,19 +186,28 @@ def _body(body: str) -> str:
 
 
 def _signatures(doc: Document, line: str, fields: dict[str, str]) -> None:
-    """'甲方（盖章）：   乙方（盖章）：   丙方（盖章）：' as one column per party: its name, the
-    signature line and the date, as contract forms lay it out."""
+    """'甲方（盖章）：   乙方（盖章）：   丙方（盖章）：' as one column per party across the page
+    (its seal line, name, signature and date, each a row so the columns line up), kept on one page
+    after the customary "（以下无正文）"."""
     names = {"甲方": fields.get("licensor_name", ""), "乙方": fields.get("licensee_name", ""),
              "丙方": fields.get("agency_name", "")}
     parties = [p for p in re.split(r"\s{2,}", line.strip()) if p]
-    table = doc.add_table(rows=1, cols=len(parties))
+    end = doc.add_paragraph("（以下无正文）")
+    end.paragraph_format.keep_with_next = True
+    end.paragraph_format.space_after = Pt(18)
+    rows = [parties, [names.get(p.split("（", 1)[0], "") for p in parties],
+            ["法定代表人或授权代表（签字）："] * len(parties), [f"日期：{BLANK_DATE}"] * len(parties)]
+    table = doc.add_table(rows=len(rows), cols=len(parties))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, party in zip(table.rows[0].cells, parties, strict=True):
-        who = party.split("（", 1)[0]
-        lines = [party, names.get(who, ""), "", "法定代表人或授权代表（签字）：", "", f"日期：{BLANK_DATE}"]
-        cell.paragraphs[0].add_run(lines[0]).bold = True
-        for text in lines[1:]:
-            cell.add_paragraph(text)
+    width = Cm(14.66 / len(parties))  # the A4 text width shared out
+    for n, (row, texts) in enumerate(zip(table.rows, rows, strict=True)):
+        row._tr.get_or_add_trPr().append(row._tr.makeelement(qn("w:cantSplit"), {}))
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.width = width
+            para = cell.paragraphs[0]
+            para.add_run(text).bold = n == 0
+            para.paragraph_format.keep_with_next = n < len(rows) - 1
+            para.paragraph_format.space_after = Pt(18 if n in (1, 2) else 6)
 
 
 def render_docx(title: str, body: str, fields: dict[str, str]) -> bytes:
@@ -214,16 +223,21 @@ def render_docx(title: str, body: str, fields: dict[str, str]) -> bytes:
     run = heading.add_run(lines[0].strip() if lines and lines[0].strip() else title)
     run.bold = True
     run.font.size = Pt(18)
+    gap = False
     for line in lines[1:]:
         if SIGNATURE.match(line) and line.count("（盖章）") > 1:
-            doc.add_paragraph()
             _signatures(doc, line, fields)
+            continue
+        if not line.strip():  # a blank line between blocks: space before the next one instead
+            gap = True
             continue
         para = doc.add_paragraph()
         run = para.add_run(line)
+        if gap:
+            para.paragraph_format.space_before = Pt(9)
+            gap = False
         if line.startswith("第") and "条" in line[:6]:
             run.bold = True
-            para.paragraph_format.space_before = Pt(6)
             para.paragraph_format.keep_with_next = True
         elif line.strip() and not PARTY.match(line) and not line.startswith("签订"):
             para.paragraph_format.first_line_indent = Pt(24)  # two characters of 小四

@@ -56,9 +56,11 @@ DEFAULT_TRIAL_TEMPLATE = """\
 
 合同编号：{contract_number}
 
-许可人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
+许可人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
 住所：{licensor_address}；联系人：{licensor_contact}
-被许可人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+被许可人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
 住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
 联系人：{agency_contact}
@@ -110,9 +112,11 @@ DEFAULT_LICENCE_TEMPLATE = """\
 合同编号：{contract_number}
 来源试用合同：{parent_trial_number}
 
-许可人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
+许可人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
 住所：{licensor_address}；联系人：{licensor_contact}
-被许可人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+被许可人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
 住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
 
@@ -172,9 +176,11 @@ DEFAULT_TRANSFER_TEMPLATE = """\
 合同编号：{contract_number}
 来源试用合同：{parent_trial_number}
 
-转让人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
+转让人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
 住所：{licensor_address}；联系人：{licensor_contact}
-受让人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+受让人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
 住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
 
