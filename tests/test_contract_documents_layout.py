@@ -19,6 +19,7 @@ from portal.contracts.documents import contract_risks, generate_document, period
 from portal.contracts.texts import DEFAULT_TRIAL_TEMPLATE
 from portal.contracts.trials import create_trial
 from tests.factories import make_org, save
+from tests.test_contracts_documents import _set
 
 
 def _doc(data: bytes) -> Document:
@@ -29,15 +30,6 @@ def _text(data: bytes) -> str:
     doc = _doc(data)
     cells = [c.text for table in doc.tables for row in table.rows for c in row.cells]
     return "\n".join([p.text for p in doc.paragraphs] + cells)
-
-
-def _set(model, id_, **values) -> None:  # noqa: ANN001
-    with Session(get_engine(), expire_on_commit=False) as s:
-        row = s.get(model, id_)
-        for k, v in values.items():
-            setattr(row, k, v)
-        s.add(row)
-        s.commit()
 
 
 @pytest.mark.parametrize(("start", "end", "months", "days", "text"), [

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SHOTS, shot, sign_in
+from tests.browser.test_presenter import start_presenting
 
 pytestmark = pytest.mark.browser
 
@@ -53,13 +54,7 @@ def _whole(page, locator, width: int, height: int) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_cards_read_well_on_every_projector(live_server: str, browser, width: int, height: int) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    sign_in(page, live_server, "presenter", path="presenter")
-    page.get_by_role("button", name="开始演示").click()
-    card = page.locator(".rs-card")
-    card.wait_for()
+    context, page, card = start_presenting(browser, live_server, width, height)
     total = int(re.fullmatch(r"1 / (\d+)", page.locator(".rs-progress").inner_text().strip()).group(1))
     seen = []
     for n in range(1, total + 1):
