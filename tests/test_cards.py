@@ -5,6 +5,8 @@ validated, imported, exported and shown on the card and in the decks."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 
 import pytest
 from openpyxl import Workbook
@@ -17,9 +19,12 @@ from portal.core.i18n import field_label
 from portal.core.spreadsheet import ImportFailed
 from portal.pool import disclosure, excel
 from portal.pool.browse import PoolFilter
-from portal.roadshows.cards import advantage_lines
+from portal.roadshows import decks
+from portal.roadshows.cards import advantage_lines, cards
+from tests.conftest import unavailable
 from tests.factories import make_result, patent_no
-from tests.test_pool_rules import row
+from tests.test_pool_rules import row, workbook
+from tests.test_roadshows import plan
 
 
 def _count(model, *where) -> int:  # noqa: ANN001
@@ -88,8 +93,6 @@ def test_an_old_template_asking_for_a_paid_trial_is_refused_and_nothing_written(
 
 
 def test_a_current_template_notes_nothing(world) -> None:
-    from tests.test_pool_rules import workbook
-
     report = excel.import_results(actor=world.hz.operator, data=workbook([row(world.hz.licensor.credit_code)]))
     assert (report.created, report.ignored_free_trial) == (1, False)
 
@@ -136,8 +139,6 @@ def test_card_texts_round_trip_through_excel_and_an_older_sheet_keeps_them(world
 
 
 def test_imported_card_texts_are_validated_like_the_form(world) -> None:
-    from tests.test_pool_rules import workbook
-
     data = workbook([row(world.hz.licensor.credit_code, result_advantages="一\n二\n三\n四")])
     with pytest.raises(ImportFailed) as err:
         excel.import_results(actor=world.hz.operator, data=data)
@@ -147,3 +148,29 @@ def test_imported_card_texts_are_validated_like_the_form(world) -> None:
 def _result_number(title: str) -> str:
     with Session(get_engine()) as s:
         return s.exec(select(Result.number).where(Result.title == title)).one()
+
+
+# --- the decks print the card's texts ------------------------------------------------------------
+
+def test_both_decks_print_each_cards_summary_and_advantages(world, tmp_path) -> None:  # noqa: ANN001
+    from pptx import Presentation  # heavy: only here
+
+    show, _items = plan(world.hz, title="卡片文字路演", n_items=1, publish=True)
+    card = cards(actor=world.hz.operator, roadshow_id=show.id)[0]
+    with Session(get_engine()) as s:
+        r = s.exec(select(Result).where(Result.title == card.title, Result.city_code == "330100")).first()
+        r.summary_plain, r.advantages = "装在验布机上的摄像头", "检出率98%\n每分钟验布60米\n已在企业现场试用"
+        s.add(r)
+        s.commit()
+    prs = Presentation(io.BytesIO(decks.deck_pptx(actor=world.hz.operator, roadshow_id=show.id)))
+    slide = " ".join(sh.text_frame.text for sh in list(prs.slides)[1].shapes if sh.has_text_frame)
+    for text in ("装在验布机上的摄像头", "• 检出率98%", "• 每分钟验布60米", "• 已在企业现场试用", "核心优势"):
+        assert text in slide, text
+    if not shutil.which("pdftotext"):
+        unavailable("pdftotext (apt-get install poppler-utils)")
+    pdf = tmp_path / "deck.pdf"
+    pdf.write_bytes(decks.deck_pdf(actor=world.hz.operator, roadshow_id=show.id))
+    page = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for text in ("装在验布机上的摄像头", "检出率98%", "每分钟验布60米", "已在企业现场试用"):
+        assert text in page, text
