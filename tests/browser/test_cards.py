@@ -105,17 +105,19 @@ def test_the_presenter_downloads_the_deck(live_server: str, page) -> None:  # no
 
 def test_the_disclosure_form_previews_the_card_as_it_is_typed(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "zju_officer", path="my_results")
-    title = page.get_by_role("textbox", name="成果名称")
-    title.fill("一种用于纺织车间的低成本布面瑕疵在线检测装置")
-    summary = page.get_by_role("textbox", name="一句话介绍（路演卡片）")
-    summary.fill("装在织机上的摄像头，边织边找布面毛病")
+    frame = page.frame_locator("iframe[title='st.iframe']").first.frame_locator("#card")
+    # each field as a user fills it: type, leave it, see the card follow
+    page.get_by_role("textbox", name="成果名称").fill("一种用于纺织车间的低成本布面瑕疵在线检测装置")
+    page.keyboard.press("Tab")
+    frame.locator(".rs-title", has_text="布面瑕疵在线检测装置").wait_for(timeout=30_000)
+    page.get_by_role("textbox", name="一句话介绍（路演卡片）").fill("装在织机上的摄像头，边织边找布面毛病")
+    page.keyboard.press("Tab")
+    expect(frame.locator(".rs-summary")).to_have_text("装在织机上的摄像头，边织边找布面毛病", timeout=30_000)
     advantages = page.get_by_role("textbox", name=re.compile("核心优势"))
     advantages.fill("检出率98%\n每台织机加装成本不到两千元\n已在企业现场试用")
     advantages.blur()
-    frame = page.frame_locator("iframe[title='st.iframe']").first.frame_locator("#card")
-    frame.locator(".rs-title", has_text="布面瑕疵在线检测装置").wait_for(timeout=30_000)
-    frame.locator(".rs-adv li", has_text="每台织机加装成本不到两千元").wait_for()
-    expect(frame.locator(".rs-summary")).to_have_text("装在织机上的摄像头，边织边找布面毛病")
+    frame.locator(".rs-adv li", has_text="每台织机加装成本不到两千元").wait_for(timeout=30_000)
+    assert frame.locator(".rs-adv li").all_inner_texts() == ["检出率98%", "每台织机加装成本不到两千元", "已在企业现场试用"]
     expect(frame.locator(".rs-inst")).to_have_text(re.compile("浙江大学$"))
     page.wait_for_timeout(500)
     shot(page, "disclosure_preview")
