@@ -70,3 +70,21 @@ def test_select_boxes_speak_the_users_language(demo_db) -> None:
         assert at.selectbox(key="own").proto.placeholder == "自定义"
         many = at.multiselect(key="many").proto
         assert many.placeholder in ("请选择（可多选）", "Choose options")
+
+
+def test_portal_serve_gives_streamlit_the_portals_upload_limit(monkeypatch) -> None:  # noqa: ANN001
+    import argparse
+
+    from portal.cli import serve_cmd
+    from portal.core.settings import get_settings
+
+    monkeypatch.setenv("PORTAL_MAX_ATTACHMENT_MB", "12")
+    get_settings.cache_clear()
+    started: list[list[str]] = []
+    monkeypatch.setattr(serve_cmd.os, "execve", lambda _exe, cmd, _env: started.append(cmd))
+    try:
+        serve_cmd._run_streamlit(argparse.Namespace(port=8599, host="127.0.0.1"))
+    finally:
+        get_settings.cache_clear()
+    cmd = started[0]
+    assert cmd[cmd.index("--server.maxUploadSize") + 1] == "12"
