@@ -21,6 +21,7 @@ from portal.pool import disclosure, excel
 from portal.pool.browse import PoolFilter
 from portal.roadshows import decks
 from portal.roadshows.cards import advantage_lines, cards
+from portal.search.text import words
 from tests.conftest import unavailable
 from tests.factories import make_result, patent_no
 from tests.test_pool_rules import row, workbook
@@ -174,3 +175,20 @@ def test_both_decks_print_each_cards_summary_and_advantages(world, tmp_path) -> 
                           check=True).stdout
     for text in ("装在验布机上的摄像头", "检出率98%", "每分钟验布60米", "已在企业现场试用"):
         assert text in page, text
+
+
+@pytest.mark.parametrize("title", [
+    "一种基于深度学习的纺织品表面瑕疵在线视觉检测系统及其在印染车间的应用",
+    "锂离子电池高镍正极材料表面包覆改性方法及其产业化应用（第二代）",
+    "一种高导热石墨烯复合散热膜及其制备方法及其应用", "中药铁皮石斛多糖提取纯化工艺",
+])
+def test_the_pdf_title_breaks_between_words_into_balanced_lines(title: str) -> None:
+    measure = lambda s: 28.0 * len(s)  # noqa: E731 — CJK glyphs are square
+    lines = decks.balanced_lines(title, 608, measure)
+    assert "".join(lines) == title and all(measure(line) <= 608 for line in lines)
+    ends = {len("".join(lines[: n + 1])) for n in range(len(lines))}
+    cuts = {len("".join(words(title)[: n + 1])) for n in range(len(words(title)))}
+    assert ends <= cuts  # every line ends at a word end
+    assert len(lines) == -(-int(measure(title)) // 608) or len(lines) == 1 + -(-int(measure(title)) // 608)
+    if len(lines) > 1:
+        assert min(map(len, lines)) >= 4 and max(map(len, lines)) - min(map(len, lines)) <= 6
