@@ -103,7 +103,7 @@ def synthetic(n: int, rng: random.Random):  # noqa: ANN201
                    title=title + variant, inventors="", owner_org_id=None, city_code="330100", field=fld,
                    trl=rng.randint(2, 9), abstract=abstract, keywords=keywords, summary_plain="", advantages="",
                    fiscally_funded=False, trial_months=12, max_trial_licensees=rng.choice([None, None, 3, 5]),
-                   free_during_trial=True, price_guidance="", status="listed", listed_at=now, last_pilot_on=None)
+                   price_guidance="", status="listed", listed_at=now, last_pilot_on=None)
         yield row, counts
 
 

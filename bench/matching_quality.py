@@ -42,7 +42,8 @@ def corpus(labelled: dict) -> list[dict]:
     for fld, items in texts.RESULTS.items():
         for title, keywords, application, advantage in items:
             abstract = texts.ABSTRACT.format(title_tail=f"“{title}”", problem=keywords.split(",")[0] + "应用中的效率与成本",
-                                             advantage=advantage, application=application)
+                                             advantage=advantage, application=application,
+                                             stage=texts.stage_sentence(texts.CARDS[title][0]))
             docs.append({"title": title, "keywords": keywords, "abstract": abstract, "field": fld})
     seen = {d["title"] for d in docs}
     return docs + [r for r in labelled.get("result", []) if r["title"] not in seen]

@@ -14,7 +14,7 @@ from portal.contracts.listing import (
 from portal.core.clock import fmt
 from portal.core.errors import NotFound
 from portal.core.workflow import allowed_actions
-from portal.ui import actor, label, md, refusals, show_flash, t, tables, tmd, yuan
+from portal.ui import actor, label, lang, md, refusals, show_flash, t, tables, tmd, yuan
 from portal.ui.contracts import (
     OUTCOMES,
     contracts_table,
@@ -98,7 +98,7 @@ with refusals():
     st.subheader(t("contracts.risks"))
     hints = contract_risks(actor=me, contract_id=c.id)
     for hint in hints:
-        st.warning(tmd(hint.key, **hint.params))
+        st.warning(md(hint.text(lang())))  # a period in the reader's words; values escaped
     if not hints:
         st.success(t("contracts.no_risks"))
 

@@ -71,7 +71,8 @@ else:
         result = get_result(actor=me, result_id=chosen)
         steps = allowed_actions(me, result)
         if "edit" in steps:
-            data = result_form(me, result_form_values(result), key=f"edit_{chosen}")
+            owner = next((r.owner for r in page.rows if r.id == chosen), "")  # the card preview names it
+            data = result_form(me, result_form_values(result) | {"result_owner_name": owner}, key=f"edit_{chosen}")
             if data is not None:
                 with refusals():
                     saved = save_result(actor=me, data=data, result_id=chosen)

@@ -33,6 +33,8 @@ if upload is not None and st.button(t("pool.io.run"), type="primary"):
             report = import_results(actor=me, data=upload.getvalue(), city_code=city or None, lang=lang(),
                                     progress=lambda f: bar.progress(min(1.0, f), text=t("pool.io.progress")))
             st.success(t("pool.io.done", created=report.created, updated=report.updated, unchanged=report.unchanged))
+            if report.ignored_free_trial:
+                st.info(t("cards.import_free_ignored"))
         except ImportFailed as err:
             st.error(refusal(err, lang()))
             st.dataframe([{t("import.col_row"): e.row, t("import.col_column"): e.column, t("import.col_reason"): e.reason}

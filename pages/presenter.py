@@ -44,13 +44,15 @@ def _present(show_id: uuid.UUID) -> None:
     card = deck[position - 1]
     st.html(PRESENTER_CSS)
     st.html(card_html(card, qr_png(card.url, box=8)))
-    left, mid, right, gap, out = st.columns([1.2, 1.2, 1.2, 5, 1])
-    left.button(t("presenter.prev"), key="presenter_prev", on_click=_go, args=(position - 1,),
-                disabled=position <= 1, width="stretch")
-    mid.button(t("presenter.next"), key="presenter_next", on_click=_go, args=(position + 1,),
-               disabled=position >= len(deck), width="stretch")
-    right.caption(t("presenter.keys_hint"))
-    out.button(t("presenter.exit"), key="presenter_exit", on_click=_go, args=(None,), width="stretch")
+    # one row sized to its buttons' text, so none is cut at 1024×768; the hint gives way first
+    with st.container(horizontal=True, key="presenter_controls", vertical_alignment="center"):
+        st.button(t("presenter.prev"), key="presenter_prev", on_click=_go, args=(position - 1,),
+                  disabled=position <= 1, width="content")
+        st.button(t("presenter.next"), key="presenter_next", on_click=_go, args=(position + 1,),
+                  disabled=position >= len(deck), width="content")
+        st.caption(t("presenter.keys_hint"))
+        st.space("stretch")
+        st.button(t("presenter.exit"), key="presenter_exit", on_click=_go, args=(None,), width="content")
     # below the controls, naming the very address the QR code encodes: the setup screen already warned
     # loudly, and a banner above the card would push it off the projector
     qr_warning(card.url)

@@ -19,7 +19,8 @@ from db.engine import check_connection, configure  # noqa: E402
 from portal import navigation  # noqa: E402
 from portal.core.errors import PortalError  # noqa: E402
 from portal.core.settings import get_settings  # noqa: E402
-from portal.ui import lang, refusal, remember_language, settle_heap, t  # noqa: E402
+from portal.ui import lang, refusal, settle_heap, t  # noqa: E402
+from portal.ui.language import choose_language, speak_streamlit, streamlit_in_chinese  # noqa: E402
 from portal.ui.signin import sign_in_gate  # noqa: E402
 
 PAGES_DIR = ROOT / "pages"
@@ -28,12 +29,7 @@ log = logging.getLogger("portal")
 st.set_page_config(page_title="先用后转 Portal", page_icon=":material/handshake:", layout="wide")
 
 
-def _language_toggle() -> None:
-    """Chinese by default; the choice persists for the session."""
-    st.session_state.setdefault("lang", "zh")
-    english = st.sidebar.toggle("English", value=st.session_state["lang"] == "en", key="lang_toggle")
-    st.session_state["lang"] = "en" if english else "zh"
-    remember_language(st.session_state["lang"])
+speak_streamlit()  # Streamlit's select boxes take the catalogue's placeholders
 
 
 def _refusal() -> None:
@@ -44,11 +40,17 @@ def _nothing() -> None:
     """The body of every page while signed out: the login form above is all there is."""
 
 
+# The default page is served at "/" while its url_path stays reserved and unserved: "/home" (typed, or
+# a link) showed Streamlit's English "Page not found". The default page reserves this path instead,
+# and "/home" is a hidden page of its own.
+ROOT_PATH = "start"
+
+
 def _page(spec: navigation.PageSpec, *, allowed: bool, default: bool = False, hidden: bool = False) -> st.Page:
     title = t(f"nav.{spec.key}")
     if allowed:
-        return st.Page(PAGES_DIR / spec.file, title=title, icon=spec.icon, url_path=spec.key, default=default,
-                       visibility="hidden" if hidden else "visible")
+        return st.Page(PAGES_DIR / spec.file, title=title, icon=spec.icon, url_path=ROOT_PATH if default else spec.key,
+                       default=default, visibility="hidden" if hidden else "visible")
     return st.Page(_refusal, title=title, url_path=spec.key, visibility="hidden")
 
 
@@ -59,6 +61,8 @@ def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
         sections.setdefault(t(f"nav.section.{spec.section}"), []).append(
             _page(spec, allowed=True, default=spec.key == "home"))
     hidden = [_page(spec, allowed=False) for spec in navigation.PAGES if spec not in allowed]
+    # "/home" is the home page too (not a redirect: a switch in the run that signs in loses the cookie)
+    hidden += [_page(spec, allowed=True, hidden=True) for spec in allowed if spec.key == "home"]
     public = [_page(spec, allowed=True, hidden=True) for spec in navigation.PUBLIC_PAGES]  # opened by QR link
     if hidden or public:
         sections.setdefault(t("nav.section.main"), []).extend(hidden + public)
@@ -67,9 +71,9 @@ def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
 
 def _signed_out_navigation() -> st.navigation:
     # Every known URL path stays registered, so a deep link survives signing in.
-    pages = [st.Page(_nothing, title=t("auth.form_name"), url_path="home", default=True)]
+    pages = [st.Page(_nothing, title=t("auth.form_name"), url_path=ROOT_PATH, default=True)]
     pages += [st.Page(_nothing, title=t(f"nav.{p.key}"), url_path=p.key, visibility="hidden")
-              for p in navigation.PAGES if p.key != "home"]
+              for p in navigation.PAGES]
     pages += [_page(p, allowed=True) for p in navigation.PUBLIC_PAGES]
     return st.navigation(pages, position="hidden")
 
@@ -88,7 +92,8 @@ def _run(nav) -> None:  # noqa: ANN001
 
 
 def main() -> None:
-    _language_toggle()
+    choose_language()
+    streamlit_in_chinese()
     try:
         configure()
         check_connection()

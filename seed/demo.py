@@ -179,7 +179,8 @@ def _regions(ctx: Ctx) -> None:
 def _org(ctx: Ctx, name: str, kind: str, city: str, county: str | None = None, **kw) -> Organization:
     county = county or ctx.rng.choice(counties(city)).code
     org = Organization(id=ctx.uid(), name=name, kind=kind, credit_code=credit_code(ctx.rng, county, kind),
-                       city_code=city, county_code=county, contact_name=ctx.rng.choice(names.PEOPLE),
+                       city_code=city, county_code=county, address=names.address(name, city, county),
+                       contact_name=ctx.rng.choice(names.PEOPLE),
                        contact_phone=f"1{ctx.rng.choice('35789')}{ctx.rng.randrange(10**9):09d}", **kw)
     ctx.add(org)
     ctx.orgs[name] = org
@@ -275,15 +276,20 @@ def _pool(ctx: Ctx) -> None:
         grant = ctx.day - timedelta(days=rng.randrange(60, 2400))
         status = RESULT_STATUS_MIX[i % len(RESULT_STATUS_MIX)]
         officer = ctx.operators[city]
+        uid, number = ctx.uid(), result_number(rng, kind, grant.year)
+        inventors = "、".join(rng.sample(names.PEOPLE, rng.randint(2, 4)))
+        # the TRL near the result's typical one, drawn as before so the rest of the demo is unchanged
+        trl = texts.result_trl(title, (rng.randint(3, 8) - 3) % 3 - 1)
+        summary, card = texts.card_texts(title, advantage, trl)
         result = Result(
-            id=ctx.uid(), number=result_number(rng, kind, grant.year), type=kind,
+            id=uid, number=number, type=kind,
             title=title + variants[(i // len(pairs)) % len(variants)],
-            inventors="、".join(rng.sample(names.PEOPLE, rng.randint(2, 4))), owner_org_id=owner.id,
-            city_code=city, field=fld, trl=rng.randint(3, 8),
+            inventors=inventors, owner_org_id=owner.id,
+            city_code=city, field=fld, trl=trl,
             abstract=texts.ABSTRACT.format(title_tail=f"“{title}”", problem=keywords.split(",")[0] + "应用中的效率与成本",
-                                           advantage=advantage, application=application),
-            keywords=keywords, summary_plain=f"{advantage}。适合{application}。",
-            advantages="\n".join([advantage, "技术成熟度高，可现场演示", "许可人提供技术指导"]),
+                                           advantage=advantage, application=application,
+                                           stage=texts.stage_sentence(trl)),
+            keywords=keywords, summary_plain=summary, advantages=card,
             fiscally_funded=rng.random() < 0.45, grant_date=grant, trial_months=rng.choice([6, 12, 12, 18]),
             max_trial_licensees=owner.max_trial_licensees, price_guidance=rng.choice(
                 ["转化价格面议", "许可费20–50万元", "转让价100万元起", "按销售额3%提成"]),

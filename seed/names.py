@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
+
+from portal.core.regions import region_name
+
 # city code → licensors (name, kind, county code)
 LICENSORS: dict[str, list[tuple[str, str, str]]] = {
     "330100": [("浙江大学", "university", "330106"), ("浙江工业大学", "university", "330105"),
@@ -81,3 +85,13 @@ PLATFORMS: dict[str, list[tuple[str, str, list[tuple[str, int, int]]]]] = {
     "331000": [("台州医药化工中试基地", "原料药与中间体工艺放大", [("多功能反应釜", 2, 5000)])],
     "331100": [("丽水生态农业技术验证基地", "农产品加工与品种区域试验", [("试验田", 4, 300), ("农产品加工线", 1, 1500)])],
 }
+
+
+ROADS = ("文一西路", "学院路", "科技大道", "创新路", "滨江大道", "人民路", "解放路", "建设路", "中山路", "环城北路")
+
+
+def address(name: str, city: str, county: str) -> str:
+    """A street address in the organization's county, the same for the same name (no random draw,
+    so the rest of the demo stays as it was)."""
+    n = zlib.crc32(name.encode())
+    return f"{region_name(city, 'zh')}{region_name(county, 'zh')}{ROADS[n % len(ROADS)]}{n % 900 + 100}号"

@@ -320,8 +320,8 @@ def _platforms(w: World, n: int) -> Iterator[tuple[str, tuple, Rows]]:
 # --- the pool --------------------------------------------------------------------------------
 RESULT_COLS = RECORD + ("number", "type", "title", "inventors", "owner_org_id", "city_code", "field", "trl",
                         "abstract", "keywords", "summary_plain", "advantages", "fiscally_funded", "grant_date",
-                        "exclusion_reason", "trial_months", "max_trial_licensees", "free_during_trial",
-                        "price_guidance", "status", "listed_at", "created_by", "last_pilot_on")
+                        "exclusion_reason", "trial_months", "max_trial_licensees", "price_guidance", "status", "listed_at", "created_by", "last_pilot_on")
+STATUS_AT = RESULT_COLS.index("status")
 PATHS = {"draft": (), "submitted": ("submit",), "returned": ("submit", "return"),
          "approved": ("submit", "approve"), "notice": ("submit", "approve", "notice"),
          "paused": ("submit", "approve", "notice", "object"), "listed": ("submit", "approve", "notice", "list"),
@@ -350,9 +350,11 @@ def _results(w: World, n: int) -> Rows:
     city_of = rng.choices(codes, weights=weights, k=n)
     types = ["invention"] * 6 + ["utility_model"] * 2 + ["software", "design", "ic_layout", "other"]
     titles = {(f, t, v): t + v for f, items in texts.RESULTS.items() for t, *_ in items for v in VARIANTS}
-    abstracts = {(f, it[0]): texts.ABSTRACT.format(title_tail=f"“{it[0]}”", problem=it[1].split(",")[0] + "应用中的效率与成本",
-                                                    advantage=it[3], application=it[2]) for f, it in PAIRS}
-    advantages = {it[0]: "\n".join([it[3], "技术成熟度高，可现场演示", "许可人提供技术指导"]) for _f, it in PAIRS}
+    # the abstract and the card say what the TRL says: one text per result and TRL, made once
+    abstracts = {(it[0], trl): texts.ABSTRACT.format(
+        title_tail=f"“{it[0]}”", problem=it[1].split(",")[0] + "应用中的效率与成本", advantage=it[3],
+        application=it[2], stage=texts.stage_sentence(trl)) for _f, it in PAIRS for trl in range(3, 9)}
+    cards = {(it[0], trl): texts.card_texts(it[0], it[3], trl) for _f, it in PAIRS for trl in range(3, 9)}
     prices = ["转化价格面议", "许可费20–50万元", "转让价100万元起", "按销售额3%提成"]
     rows: Rows = []
     span = w.span
@@ -361,7 +363,7 @@ def _results(w: World, n: int) -> Rows:
     for i in range(n):
         city = city_of[i]
         owner, _county, cap = rng.choice(w.lic[city])
-        fld, (title, keywords, application, advantage) = PAIRS[int(rng.random() * len(PAIRS))]
+        fld, (title, keywords, _application, _advantage) = PAIRS[int(rng.random() * len(PAIRS))]
         kind = "plant_variety" if "品种" in title else types[int(rng.random() * len(types))]
         k = int(span * rng.random() ** 0.7)  # more results in recent years
         age = span - k
@@ -383,13 +385,14 @@ def _results(w: World, n: int) -> Rows:
         updated = listed_at or created
         rid = hexid(rng)
         months = rng.choice((6, 12, 12, 18))
+        inventors = "、".join(rng.sample(names.PEOPLE, 3))
+        trl = texts.result_trl(title, (rng.randint(3, 8) - 3) % 3 - 1)  # drawn as before: the rest is unchanged
         rows.append((rid, created, updated, number, kind, titles[(fld, title, VARIANTS[i % len(VARIANTS)])],
-                     "、".join(rng.sample(names.PEOPLE, 3)), owner, city, fld, rng.randint(3, 8),
-                     abstracts[(fld, title)], keywords, f"{advantage}。适合{application}。", advantages[title],
+                     inventors, owner, city, fld, trl, abstracts[(title, trl)], keywords, *cards[(title, trl)],
                      funded, w.day(grant_k),
                      rng.choice(["national_defence", "national_security", "national_interest", "public_interest"])
                      if funded and rng.random() < 0.12 else None,
-                     months, cap, True, prices[i % 4], status, listed_at, w.operator[city][0], None))
+                     months, cap, prices[i % 4], status, listed_at, w.operator[city][0], None))
         w.r_id.append(rid)
         w.r_city.append(city)
         w.r_owner.append(owner)
@@ -417,7 +420,7 @@ def _history(w: World, rows: Rows) -> Iterator[tuple[str, tuple, Rows]]:
     objections: Rows = []
     base = date.fromisoformat(w.day(0)).toordinal()
     for row in rows:
-        rid, created, city, status = row[0], row[1], row[8], row[22]
+        rid, created, city, status = row[0], row[1], row[8], row[STATUS_AT]
         k = date.fromisoformat(created[:10]).toordinal() - base
         op_id, op_name = w.operator[city]
         notice_k = k + 5
@@ -535,7 +538,7 @@ def _result_terms(w: World, rows: Rows) -> Iterator[tuple[str, tuple, Rows]]:
         return
     terms: Rows = []
     for row in rows:
-        if row[22] == "listed":
+        if row[STATUS_AT] == "listed":
             terms.append((row[0], encode(row[5], row[11], row[12]), row[9], row[10], True, len(terms) + 1, row[2]))
     yield "result_terms", ("result_id", "terms", "field", "trl", "listed", "seq", "updated_at"), terms
     yield "search_state", ("id", "seq", "epoch"), [(1, len(terms), hexid(w.rng("search")))]

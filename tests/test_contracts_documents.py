@@ -68,7 +68,7 @@ def test_risk_hints_follow_the_data(world) -> None:
     assert {"contracts.risk.not_granted", "contracts.risk.long_trial", "contracts.risk.slots_low",
             "contracts.risk.not_sme", "contracts.risk.no_insurance"} <= keys
     text = _text(generate_document(actor=hz.operator, contract_id=trial.id).data)
-    assert "尚未获得授权" in text and "13 个月" in text and "上限 2 家" in text
+    assert "尚未获得授权" in text and "试用期 12 个月 1 天，超过 12 个月" in text and "上限 2 家" in text
 
 
 def test_exactly_twelve_months_is_not_a_long_trial(world) -> None:

@@ -166,8 +166,12 @@ def test_only_operators_of_the_agency_city_and_the_province_write(world) -> None
 
 
 def test_trial_end_is_the_day_before_the_same_date_n_months_later() -> None:
-    assert trial_end(date(2026, 1, 31), 1) == date(2026, 2, 27)
     assert trial_end(date(2026, 3, 1), 12) == date(2027, 2, 28)
+    assert trial_end(date(2026, 1, 28), 1) == date(2026, 2, 27)
+    # no 31 February: the month's last day ends it (Civil Code art. 202), not the 27th
+    assert trial_end(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert trial_end(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert trial_end(date(2025, 8, 31), 6) == date(2026, 2, 28)
 
 
 def test_unknown_result_is_refused_with_its_field(world) -> None:

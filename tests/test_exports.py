@@ -113,7 +113,7 @@ def plant_for(operator: Actor) -> list[Planted]:
         form = {"result_type": "software", "number": f"{payload}{i}", "result_title": payload,
                 "result_inventors": payload, "result_owner": licensor.id, "result_field": "new_materials",
                 "result_trl": 5, "result_abstract": payload, "result_keywords": payload, "result_fiscal": True,
-                "result_grant_date": date(2020, 1, 2), "result_trial_months": 12, "result_free_trial": True,
+                "result_grant_date": date(2020, 1, 2), "result_trial_months": 12,
                 "result_price_guidance": payload}
         result = _listed(save_result(actor=operator, data=form).id)
         idle = _listed(save_result(actor=operator, data={**form, "number": f"{payload}-idle{i}"}).id)
@@ -194,7 +194,7 @@ def test_the_pool_export_holds_every_payload_as_text_and_imports_back_unchanged(
 def test_a_title_that_starts_with_the_guard_itself_survives_the_round_trip(world) -> None:
     result = save_result(actor=world.hz.operator, data={
         "result_type": "other", "number": "QT-2026-1", "result_title": "'=不是公式", "result_owner": world.hz.licensor.id,
-        "result_field": "new_materials", "result_trl": 4, "result_trial_months": 6, "result_free_trial": True})
+        "result_field": "new_materials", "result_trl": 4, "result_trial_months": 6})
     _listed(result.id)
     data = excel.export_workbook(actor=world.hz.operator, filters=PoolFilter(city_code="330100"))
     assert "''=不是公式" in [c.value for c in xlsx_rows(data)[2]]

@@ -38,6 +38,9 @@ BACKFILLED: dict[tuple[str, str], Any] = {
 }
 NEW_TABLES = {"number_counter", "action_key", "outbox_message", "notify_setting", "notify_preference",
               "result_vector", "demand_vector"}
+# Columns of 0001 a later migration drops (what the rows held is not kept): a trial is free by
+# rule, so "free during trial" was never a choice (0007).
+DROPPED = {("result", "free_during_trial"): True}  # column → what the 0001 rows hold in it
 SERIES_PREFIX = {"pilot_booking": "ZSYY", "fee_claim": "FYSQ"}
 DASHED = re.compile(r"^(XYSY|XYZH|ZSYY|FYSQ)-(\d{4})-(\d{4})-(\d+)$")
 VOUCHER = re.compile(r"^CXQ(\d{4})(\d{4})(\d{5,})$")
@@ -179,11 +182,16 @@ def _fill_at_oldest(target: Engine, source: Engine) -> None:
         if table.name == "alembic_version":
             continue
         model = SQLModel.metadata.tables[table.name]
-        typed = Table(table.name, MetaData(), *[Column(c.name, model.columns[c.name].type) for c in table.columns])
+        kept = [c for c in table.columns if (table.name, c.name) not in DROPPED]
+        typed = Table(table.name, MetaData(), *[Column(c.name, model.columns[c.name].type) for c in kept])
         with source.connect() as src:
             rows = [dict(r._mapping) for r in src.execute(typed.select())]
+        gone = {c.name: DROPPED[(table.name, c.name)] for c in table.columns if (table.name, c.name) in DROPPED}
+        rows = [{**r, **gone} for r in rows]  # what 0001 held there (the models no longer have it)
+        writing = Table(table.name, MetaData(), *[Column(c.name, c.type) for c in typed.columns],
+                        *[Column(name, table.columns[name].type) for name in gone])
         with target.begin() as dst:
-            dst.execute(typed.insert(), _parents_first(rows, table))
+            dst.execute(writing.insert(), _parents_first(rows, table))
 
 
 def _snapshot(engine: Engine) -> dict[str, dict[tuple, dict[str, Any]]]:
@@ -260,7 +268,11 @@ def test_upgrade_from_0001_keeps_every_row_and_fills_the_new_columns(empty_url: 
     assert set(after) == set(before) | NEW_TABLES
     added = {(t, c) for t in old_tables for r in after[t].values() for c in r.keys() - next(iter(before[t].values())).keys()}
     assert added == set(BACKFILLED), "state what upgrading gives the rows already stored in BACKFILLED"
-    assert _differences(before, after, old_tables)[:10] == []
+    kept = {t: {k: {c: v for c, v in r.items() if (t, c) not in DROPPED} for k, r in rows.items()}
+            for t, rows in before.items()}
+    assert _differences(kept, after, old_tables)[:10] == []
+    gone = {(t, c) for t in old_tables for r in before[t].values() for c in r.keys() - next(iter(after[t].values())).keys()}
+    assert gone == set(DROPPED)
     problems = []
     for (table, column), value in BACKFILLED.items():
         if value == "series":

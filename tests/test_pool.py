@@ -21,7 +21,7 @@ def form(**over) -> dict:
             "result_inventors": "张三、李四", "result_field": "new_energy", "result_trl": 5,
             "result_abstract": "通过原子层沉积在正极颗粒表面形成纳米包覆层，抑制产气。",
             "result_keywords": "锂电池，正极、包覆", "result_fiscal": False, "result_trial_months": 12,
-            "result_max_licensees": 2, "result_free_trial": True, "result_price_guidance": "面议"}
+            "result_max_licensees": 2, "result_price_guidance": "面议"}
     data.update(over)
     return data
 

@@ -99,7 +99,8 @@ def row(code: str, number: str | None = None, **over) -> list:
               "result_inventors": "张三", "result_owner_code": code, "result_owner_name": "", "result_field": "高端装备",
               "result_trl": 6, "result_abstract": "摘要", "result_keywords": "巡检,机器人", "result_fiscal": "是",
               "result_grant_date": date(2022, 1, 5), "result_exclusion": "", "result_trial_months": 12,
-              "result_max_licensees": 3, "result_free_trial": "是", "result_price_guidance": "面议"}
+              "result_max_licensees": 3, "result_price_guidance": "面议", "result_summary": "巡检机器人替人爬管廊",
+              "result_advantages": "24小时巡检\n发现隐患自动报警"}
     values.update(over)
     return [values[c.key] for c in excel.COLUMNS]
 

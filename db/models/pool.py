@@ -50,7 +50,6 @@ class Result(Record, table=True):
     exclusion_reason: str | None = Field(default=None, sa_type=String(24))  # ExclusionReason
     trial_months: int = 12
     max_trial_licensees: int | None = None  # None = unlimited
-    free_during_trial: bool = True
     price_guidance: str = Field(default="", sa_type=String(200))
     status: str = Field(default="draft", sa_type=String(12))  # ResultStatus
     listed_at: datetime | None = None

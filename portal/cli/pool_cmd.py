@@ -53,6 +53,8 @@ def import_results_cmd(args: argparse.Namespace) -> int:
         say(args, "cli.pool.import_errors", path=str(target))
         raise
     say(args, "cli.pool.imported", created=report.created, updated=report.updated, unchanged=report.unchanged)
+    if report.ignored_free_trial:
+        say(args, "cards.import_free_ignored")
     return 0
 
 

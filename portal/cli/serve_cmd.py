@@ -75,12 +75,20 @@ def _say_ready(args: argparse.Namespace) -> None:
         say(args, "cli.qr_local", url=base, port=args.port)
 
 
+def _upload_mb() -> int:
+    """The portal's upload limit in MB (PORTAL_MAX_ATTACHMENT_MB), which the server enforces too."""
+    from portal.core.settings import get_settings
+
+    return get_settings().max_attachment_mb
+
+
 def _run_streamlit(args: argparse.Namespace) -> int:
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
            "--server.address", args.host, "--server.headless", "true" if headless else "false",
            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
            "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
+    cmd += ["--server.maxUploadSize", str(_upload_mb())]  # the uploader states the portal's limit, not 200 MB
     # a PORTAL_PUBLIC_BASE_URL from .env is kept (it used to be overridden by localhost here)
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=public_base_url(args.port))
     # Become the server (no child left behind when a supervisor or a test stops us by PID).

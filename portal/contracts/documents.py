@@ -7,15 +7,16 @@ changes the text of a contract already signed.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from sqlmodel import Session, select
 
 from db.engine import read_session
@@ -29,7 +30,7 @@ from db.models import (
     Result,
 )
 from db.models.enums import ContractKind, EnterpriseSize, LicenceType, ObjectionStatus, ResultStatus
-from portal.contracts.common import months_between, percent, readable_contract
+from portal.contracts.common import percent, period, readable_contract, trial_end
 from portal.contracts.rules import CONTRACT
 from portal.contracts.templates import template_for
 from portal.contracts.texts import rmb_upper
@@ -40,6 +41,7 @@ from portal.core.clock import today
 from portal.core.i18n import label, t
 from portal.core.policy import current_policy
 from portal.core.service import reader, service
+from portal.pool.three_year import due_date
 
 FONT = "宋体"
 BLANK_DATE = "____年__月__日"
@@ -59,11 +61,22 @@ class RiskHint:
     params: dict
 
     def text(self, lang: str = "zh") -> str:
-        return t(self.key, lang, **self.params)
+        params = dict(self.params)
+        if "span" in params:  # a period, stated in the reader's language
+            params["period"] = period_text(*params.pop("span"), lang)
+        return t(self.key, lang, **params)
 
 
 def _cn_date(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else BLANK_DATE
+
+
+def period_text(start: date, end: date, lang: str = "zh") -> str:
+    """[start, end] as a contract states its length: '12 个月', '17 个月 23 天', '23 天'."""
+    months, days = period(start, end)
+    if months and days:
+        return t("contracts.period.both", lang, months=months, days=days)
+    return t("contracts.period.months", lang, n=months) if months else t("contracts.period.days", lang, n=days)
 
 
 def risk_hints(s: Session, contract: Contract) -> list[RiskHint]:
@@ -75,17 +88,24 @@ def risk_hints(s: Session, contract: Contract) -> list[RiskHint]:
         hints.append(RiskHint("contracts.risk.not_granted", {}))
     if result.status != ResultStatus.LISTED:
         hints.append(RiskHint("contracts.risk.not_listed", {"status": label("result_status", result.status)}))
+    policies = s.exec(select(InsurancePolicy).where(InsurancePolicy.contract_id == contract.id)).all()
     if contract.kind == ContractKind.TRIAL and contract.end_date:
-        months = months_between(contract.start_date, contract.end_date)
-        if contract.end_date > contract.start_date + relativedelta(months=12) - relativedelta(days=1):
-            hints.append(RiskHint("contracts.risk.long_trial", {"months": months}))
+        start, end = contract.start_date, contract.end_date
+        if end > trial_end(start, 12):  # why it matters: the licensor waits unpaid, the slot is held
+            hints.append(RiskHint("contracts.risk.long_trial", {"span": (start, end)}))
+        covered = max((p.end_date for p in policies), default=None)
+        if covered is not None and covered < end:
+            hints.append(RiskHint("contracts.risk.insurance_short", {
+                "covered": _cn_date(covered), "end": _cn_date(end), "days": (end - covered).days}))
+        if result.fiscally_funded and result.grant_date and not result.exclusion_reason \
+                and due_date(result.grant_date) < end:
+            hints.append(RiskHint("contracts.risk.three_year", {"due": _cn_date(due_date(result.grant_date))}))
         limit = max_licensees(result)
         if limit is not None:
             used = peak_running(s, result.id, contract.start_date, contract.end_date)
             if limit - used <= 1:
                 hints.append(RiskHint("contracts.risk.slots_low", {"limit": limit, "used": used}))
-        has_policy = s.exec(select(InsurancePolicy.id).where(InsurancePolicy.contract_id == contract.id)).first()
-        if not has_policy:
+        if not policies:
             hints.append(RiskHint("contracts.risk.no_insurance", {}))
     if licensee.size == EnterpriseSize.LARGE:
         hints.append(RiskHint("contracts.risk.not_sme", {}))
@@ -116,12 +136,16 @@ def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> di
         "licensee_name": lee.name, "licensee_credit_code": lee.credit_code,
         "licensee_address": lee.address or "—", "licensee_contact": _contact(lee),
         "agency_name": agency.name if agency else "—",
+        "agency_contact": " ".join(x for x in (agency.contact_name, agency.contact_phone) if x) or "—"
+        if agency else "—",
         "result_title": result.title, "result_number": result.number,
         "result_type": label("result_type", result.type),
         "licence_type": label("licence_type", contract.licence_type),
         "territory": contract.territory,
         "start_date": _cn_date(contract.start_date), "end_date": _cn_date(end),
-        "trial_months": str(months_between(contract.start_date, end)) if end else "—",
+        # whole months, as templates before the exact period wrote it ("共 {trial_months} 个月")
+        "trial_months": str(period(contract.start_date, end)[0]) if end else "—",
+        "trial_period": period_text(contract.start_date, end) if end else "—",
         "fee": f"{contract.fee:.2f}",
         "service_fee_rate": f"{percent(rate)}%",
         "risk_hints": "\n".join(f"{i}. {h.text('zh')}" for i, h in enumerate(hints, 1))
@@ -136,28 +160,87 @@ def document_fields(s: Session, contract: Contract, hints: list[RiskHint]) -> di
 
 
 def _style(doc: Document) -> None:
+    """A4 with the margins of Chinese contract forms; 宋体 小四 at 1.5 lines."""
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.top_margin = section.bottom_margin = Cm(2.54)
+        section.left_margin = section.right_margin = Cm(3.17)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
-    normal.font.size = Pt(11)
+    normal.font.size = Pt(12)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    normal.paragraph_format.line_spacing = 1.5
+    normal.paragraph_format.space_after = Pt(0)
+
+
+# Templates saved before the exact period (a whole number of months, rounded up) still read right.
+OLD_PERIOD = ("{trial_months} 个月", "{trial_months}个月")
+SIGNATURE = re.compile(r"^\s*(\S+（盖章）：)")
+PARTY = re.compile(r"^(许可人|被许可人|转让人|受让人|运营服务机构|统一社会信用代码|住所|联系人|合同编号|来源试用合同)")
+
+
+def _body(body: str) -> str:
+    for old in OLD_PERIOD:
+        body = body.replace(old, "{trial_period}")
+    return body
+
+
+def _signatures(doc: Document, line: str, fields: dict[str, str]) -> None:
+    """'甲方（盖章）：   乙方（盖章）：   丙方（盖章）：' as one column per party across the page
+    (its seal line, name, signature and date, each a row so the columns line up), kept on one page
+    after the customary "（以下无正文）"."""
+    names = {"甲方": fields.get("licensor_name", ""), "乙方": fields.get("licensee_name", ""),
+             "丙方": fields.get("agency_name", "")}
+    parties = [p for p in re.split(r"\s{2,}", line.strip()) if p]
+    end = doc.add_paragraph("（以下无正文）")
+    end.paragraph_format.keep_with_next = True
+    end.paragraph_format.space_after = Pt(18)
+    rows = [parties, [names.get(p.split("（", 1)[0], "") for p in parties],
+            ["法定代表人或授权代表（签字）："] * len(parties), [f"日期：{BLANK_DATE}"] * len(parties)]
+    table = doc.add_table(rows=len(rows), cols=len(parties))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    width = Cm(14.66 / len(parties))  # the A4 text width shared out
+    for n, (row, texts) in enumerate(zip(table.rows, rows, strict=True)):
+        row._tr.get_or_add_trPr().append(row._tr.makeelement(qn("w:cantSplit"), {}))
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.width = width
+            para = cell.paragraphs[0]
+            para.add_run(text).bold = n == 0
+            para.paragraph_format.keep_with_next = n < len(rows) - 1
+            para.paragraph_format.space_after = Pt(18 if n in (1, 2) else 6)
 
 
 def render_docx(title: str, body: str, fields: dict[str, str]) -> bytes:
-    """The filled text as a .docx: the first line as the title, then one paragraph per line."""
+    """The filled text as an A4 .docx: the first line as the title, clause headings bold, the
+    parties' lines flush, clauses indented two characters, the signatures side by side."""
     doc = Document()
     _style(doc)
-    text = body.format_map(fields)
+    text = _body(body).format_map(fields)
     lines = text.splitlines()
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_after = Pt(12)
     run = heading.add_run(lines[0].strip() if lines and lines[0].strip() else title)
     run.bold = True
-    run.font.size = Pt(16)
+    run.font.size = Pt(18)
+    gap = False
     for line in lines[1:]:
+        if SIGNATURE.match(line) and line.count("（盖章）") > 1:
+            _signatures(doc, line, fields)
+            continue
+        if not line.strip():  # a blank line between blocks: space before the next one instead
+            gap = True
+            continue
         para = doc.add_paragraph()
         run = para.add_run(line)
+        if gap:
+            para.paragraph_format.space_before = Pt(9)
+            gap = False
         if line.startswith("第") and "条" in line[:6]:
             run.bold = True
+            para.paragraph_format.keep_with_next = True
+        elif line.strip() and not PARTY.match(line) and not line.startswith("签订"):
+            para.paragraph_format.first_line_indent = Pt(24)  # two characters of 小四
     doc.core_properties.title = title
     out = io.BytesIO()
     doc.save(out)

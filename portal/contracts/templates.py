@@ -42,7 +42,8 @@ PLACEHOLDERS = (
     "contract_number", "licensor_name", "licensor_credit_code", "licensor_address", "licensor_contact",
     "licensee_name", "licensee_credit_code", "licensee_address", "licensee_contact", "agency_name",
     "result_title", "result_number", "result_type", "licence_type", "territory", "start_date",
-    "end_date", "trial_months", "fee", "service_fee_rate", "risk_hints", "signing_date",
+    "end_date", "trial_months", "trial_period", "fee", "service_fee_rate", "risk_hints", "signing_date",
+    "agency_contact",
     # paid licences and transfers ("—" in a trial's document)
     "licence_scope", "deal_amount", "deal_amount_upper", "payment_terms", "parent_trial_number",
 )

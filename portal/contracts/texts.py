@@ -56,9 +56,16 @@ DEFAULT_TRIAL_TEMPLATE = """\
 
 合同编号：{contract_number}
 
-许可人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
-被许可人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+许可人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
+住所：{licensor_address}；联系人：{licensor_contact}
+被许可人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
+住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
+联系人：{agency_contact}
+
+甲方按照科技成果“先用后转”的规定，将下列成果以普通许可方式面向企业免费试用；乙方有意试用，丙方提供对接服务。三方经平等协商，订立本合同。
 
 第一条 许可标的
 甲方将其合法持有的科技成果“{result_title}”（编号：{result_number}，类型：{result_type}）以普通许可方式许可乙方试用。
@@ -67,7 +74,7 @@ DEFAULT_TRIAL_TEMPLATE = """\
 本合同为普通许可。甲方有权自行实施，并有权许可第三方实施该成果。许可地域：{territory}。
 
 第三条 试用期限
-试用期自 {start_date} 起至 {end_date} 止，共 {trial_months} 个月。
+试用期自 {start_date} 起至 {end_date} 止，共 {trial_period}。
 
 第四条 试用费用
 试用期内乙方无需向甲方支付许可使用费（试用费用：{fee} 元）。
@@ -105,9 +112,11 @@ DEFAULT_LICENCE_TEMPLATE = """\
 合同编号：{contract_number}
 来源试用合同：{parent_trial_number}
 
-许可人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
+许可人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
 住所：{licensor_address}；联系人：{licensor_contact}
-被许可人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+被许可人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
 住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
 
@@ -167,9 +176,11 @@ DEFAULT_TRANSFER_TEMPLATE = """\
 合同编号：{contract_number}
 来源试用合同：{parent_trial_number}
 
-转让人（甲方）：{licensor_name}，统一社会信用代码：{licensor_credit_code}
+转让人（甲方）：{licensor_name}
+统一社会信用代码：{licensor_credit_code}
 住所：{licensor_address}；联系人：{licensor_contact}
-受让人（乙方）：{licensee_name}，统一社会信用代码：{licensee_credit_code}
+受让人（乙方）：{licensee_name}
+统一社会信用代码：{licensee_credit_code}
 住所：{licensee_address}；联系人：{licensee_contact}
 运营服务机构（丙方）：{agency_name}
 

@@ -39,8 +39,13 @@ OWNER_REFUSALS = {"error.no_such_organization": "pool.error.owner_not_licensor",
 # The fields of a result a discloser types, in form (and template) order.
 FIELDS = ("number", "result_type", "result_title", "result_inventors", "result_owner", "result_field",
           "result_trl", "result_abstract", "result_keywords", "result_fiscal", "result_grant_date",
-          "result_exclusion", "result_trial_months", "result_max_licensees", "result_free_trial",
-          "result_price_guidance")
+          "result_exclusion", "result_trial_months", "result_max_licensees", "result_price_guidance",
+          "result_summary", "result_advantages")
+# What a roadshow card prints (DOMAIN.md: presenters show one result at a time): one line for
+# people who are not specialists, and a few short advantages, each a line of a projector slide.
+SUMMARY_MAX = 60
+ADVANTAGES_MAX = 3
+ADVANTAGE_MAX = 24
 
 
 def _yes_no(value: Any, *, field: str, default: bool) -> bool:
@@ -108,14 +113,36 @@ def clean_result(raw: Mapping[str, Any], *, errors: list[PortalError] | None = N
                                     minimum=1, maximum=60), "trial_months")
     take(lambda: validation.integer(raw.get("result_max_licensees"), field="result_max_licensees",
                                     minimum=1, maximum=999, required=False), "max_trial_licensees")
-    take(lambda: _yes_no(raw.get("result_free_trial"), field="result_free_trial", default=True),
-         "free_during_trial")
     take(lambda: validation.text(raw.get("result_price_guidance"), field="result_price_guidance",
                                  max_length=200, required=False), "price_guidance")
+    take(lambda: _summary(raw.get("result_summary")), "summary_plain")
+    take(lambda: _advantages(raw.get("result_advantages")), "advantages")
     grant = out.get("grant_date")
     if isinstance(grant, date) and grant > today():
         _fail(errors, ValidationError("pool.error.grant_in_future", field="result_grant_date"))
     return out
+
+
+def _summary(raw: Any) -> str:
+    """The card's one-line plain summary: line breaks become spaces, at most SUMMARY_MAX characters."""
+    text = " ".join(validation.printable(str(raw or "")).split())
+    return validation.text(text, field="result_summary", max_length=SUMMARY_MAX, required=False)
+
+
+def _advantages(raw: Any) -> str:
+    """The card's key advantages, one a line (bullets typed in front dropped): at most
+    ADVANTAGES_MAX lines of ADVANTAGE_MAX characters each."""
+    text = str(raw or "").replace("\r\n", "\n").replace("\r", "\n").replace("；", "\n")
+    lines = [" ".join(validation.printable(line).strip(" -•·*\t").split()) for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    if len(lines) > ADVANTAGES_MAX:
+        raise ValidationError("cards.error.too_many_advantages", field="result_advantages", max=ADVANTAGES_MAX,
+                              n=len(lines))
+    for n, line in enumerate(lines, start=1):
+        if len(line) > ADVANTAGE_MAX:
+            raise ValidationError("cards.error.advantage_too_long", field="result_advantages", n=n,
+                                  max=ADVANTAGE_MAX, length=len(line))
+    return "\n".join(lines)
 
 
 def _fail(errors: list[PortalError] | None, err: PortalError) -> None:
@@ -182,7 +209,8 @@ def result_form_values(result: Result) -> dict[str, Any]:
         "result_keywords": result.keywords, "result_fiscal": result.fiscally_funded,
         "result_grant_date": result.grant_date, "result_exclusion": result.exclusion_reason,
         "result_trial_months": result.trial_months, "result_max_licensees": result.max_trial_licensees,
-        "result_free_trial": result.free_during_trial, "result_price_guidance": result.price_guidance,
+        "result_price_guidance": result.price_guidance, "result_summary": result.summary_plain,
+        "result_advantages": result.advantages,
     }
 
 

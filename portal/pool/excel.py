@@ -40,13 +40,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("result_abstract", width=50), Column("result_keywords", width=24), Column("result_fiscal", width=12),
     Column("result_grant_date"), Column("result_exclusion", enum="exclusion_reason", width=18),
     Column("result_trial_months", required=True, width=12), Column("result_max_licensees"),
-    Column("result_free_trial", width=12), Column("result_price_guidance", width=22),
+    Column("result_price_guidance", width=22), Column("result_summary", width=36),
+    Column("result_advantages", width=36),
 )
+# Templates before 0006 had a "试用期内免费" column. A trial is free by rule (DOMAIN.md rule 2):
+# the column is read only to be checked. "是" or empty is what the rule says anyway, and the
+# import notes that the column was ignored; a row saying "否" asks for a paid trial the scheme does
+# not allow, and is refused rather than quietly made free.
+LEGACY_FREE = Column("result_free_trial")
+# The card's texts came after the first templates: a file without their columns leaves them as
+# they are (a result's summary is not wiped by an update from an older sheet).
+CARD_ATTRS = {"summary_plain": "result_summary", "advantages": "result_advantages"}
 BY_KEY = {c.key: c for c in COLUMNS}
 # Result attributes an import may set; anything else (status, owner, dates of steps) it never touches.
 IMPORTED_ATTRS = ("type", "title", "inventors", "field", "trl", "abstract", "keywords", "fiscally_funded",
-                  "grant_date", "exclusion_reason", "trial_months", "max_trial_licensees", "free_during_trial",
-                  "price_guidance")
+                  "grant_date", "exclusion_reason", "trial_months", "max_trial_licensees", "price_guidance",
+                  "summary_plain", "advantages")
 MAX_ROWS = 20000
 FILE_FIELD = "pool_import_file"
 # The directory's refusals of a row's owner, in the pool's own words.
@@ -69,7 +78,7 @@ def _row_values(r: Result, owner: Organization | None, lang: str) -> list[Any]:
         owner.credit_code if owner else "", owner.name if owner else "",
         i18n.label("field", r.field, lang), r.trl, r.abstract, r.keywords, _yes_no(r.fiscally_funded, lang),
         r.grant_date, i18n.label("exclusion_reason", r.exclusion_reason, lang) if r.exclusion_reason else "",
-        r.trial_months, r.max_trial_licensees, _yes_no(r.free_during_trial, lang), r.price_guidance,
+        r.trial_months, r.max_trial_licensees, r.price_guidance, r.summary_plain, r.advantages,
     ]
 
 
@@ -79,7 +88,8 @@ def template_workbook(lang: str = "zh") -> bytes:
     sample = [f"{digits}.{patent_check_char(digits)}", i18n.label("result_type", "invention", lang),
               "一种高导热石墨烯复合散热膜的制备方法", "张三、李四", "91330106MA27XXXXXX", "示例大学",
               i18n.label("field", "new_materials", lang), 6, "本发明公开了一种……", "石墨烯,散热膜,导热",
-              _yes_no(True, lang), date(2022, 6, 30), "", 12, 3, _yes_no(True, lang), "许可费20–50万元"]
+              _yes_no(True, lang), date(2022, 6, 30), "", 12, 3, "许可费20–50万元",
+              "手机和电源模块的散热膜，导热是普通石墨片的3倍", "导热系数提升3倍\n厚度仅25微米\n成本低于进口产品"]
     data = spreadsheet.workbook(COLUMNS, [sample], lang=lang, title=i18n.t("pool.sheet_results", lang),
                                 template=True)
     wb = load_workbook(io.BytesIO(data))  # the pipeline writes one sheet; the allowed values go beside it
@@ -103,6 +113,7 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
+    ignored_free_trial: bool = False  # an old template's "试用期内免费" column was read and ignored
 
 
 def _owner(s: Session, actor: Actor, code: str, org: Organization | None, city_code: str | None, row: int,
@@ -134,8 +145,13 @@ def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | No
     if not RESULT.may(actor, "import"):
         raise PermissionDenied()
     report = progress or (lambda _f: None)
-    rows = spreadsheet.read(data, COLUMNS, field=FILE_FIELD, lang=lang, max_rows=MAX_ROWS)
+    rows = spreadsheet.read(data, (*COLUMNS, LEGACY_FREE), field=FILE_FIELD, lang=lang, max_rows=MAX_ROWS)
     errors: list[RowError] = []
+    legacy = any(LEGACY_FREE.key in raw for _, raw in rows)
+    present = set().union(*(raw.keys() for _, raw in rows)) if rows else set()
+    attrs = [a for a in IMPORTED_ATTRS if a not in CARD_ATTRS or CARD_ATTRS[a] in present]
+    errors += [RowError(n, LEGACY_FREE.header(lang), i18n.t("cards.error.paid_trial", lang))
+               for n, raw in rows if _asks_paid_trial(raw.get(LEGACY_FREE.key))]
     cleaned: list[tuple[int, dict[str, Any], str]] = []
     for i, (n, raw) in enumerate(rows):
         row_errors: list[PortalError] = []
@@ -182,12 +198,12 @@ def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | No
         if current is None:
             result = Result(number=clean["number"], owner_org_id=org.id, city_code=org.city_code,
                             status=ResultStatus.DRAFT, created_by=actor.user_id,
-                            **{a: clean.get(a) for a in IMPORTED_ATTRS})
+                            **{a: clean.get(a) for a in attrs})
             s.add(result)
             changed.append((result, None, "result.import_create"))
             created += 1
         else:
-            diff = {a: clean.get(a) for a in IMPORTED_ATTRS if getattr(current, a) != clean.get(a)}
+            diff = {a: clean.get(a) for a in attrs if getattr(current, a) != clean.get(a)}
             if not diff:
                 unchanged += 1
                 continue
@@ -204,7 +220,14 @@ def import_results(s: Session, *, actor: Actor, data: bytes, city_code: str | No
         if before is not None and result.status == ResultStatus.LISTED:
             notify_search(s, result)
     report(1.0)
-    return ImportReport(created, updated, unchanged)
+    return ImportReport(created, updated, unchanged, ignored_free_trial=legacy)
+
+
+def _asks_paid_trial(value: Any) -> bool:
+    """Whether an old template's "试用期内免费" cell says no (anything but yes or empty is a refusal)."""
+    if value is None or value == "" or value is True:
+        return False
+    return str(value).strip().lower() not in ("是", "yes", "y", "true", "1", "免费", "free")
 
 
 @reader(RESULT, "import")

@@ -38,7 +38,6 @@ class Card:
     summary: str
     advantages: list[str]
     trial_months: int
-    free_during_trial: bool
     max_licensees: int | None
     slots_left: int | None  # None = unlimited
     agency_name: str
@@ -50,6 +49,22 @@ class Card:
     slot_end: datetime | None
     token: str
     url: str = ""
+
+
+def advantage_lines(text: str | None, limit: int = 3) -> list[str]:
+    """The advantages typed one a line (bullets typed in front dropped), at most limit of them."""
+    lines = [line.strip(" -•·*\t") for line in (text or "").splitlines()]
+    return [line for line in lines if line][:limit]
+
+
+def preview_card(*, title: str, field: str, trl: int, institution: str, summary: str, advantages: str,
+                 trial_months: int, max_licensees: int | None, roadshow_title: str) -> Card:
+    """The card a result being disclosed would show at a roadshow (no item, no QR link yet)."""
+    return Card(position=1, total=1, roadshow_title=roadshow_title, title=title, number="", institution=institution,
+                field=field, trl=trl, summary=summary, advantages=advantage_lines(advantages),
+                trial_months=trial_months, max_licensees=max_licensees, slots_left=max_licensees,
+                agency_name="", contact_name="", contact_phone="", contact_email="", presenter_name="",
+                slot_start=None, slot_end=None, token="")
 
 
 def summary_text(result: Result, limit: int = 160) -> str:
@@ -79,12 +94,11 @@ def cards_of(s: Session, show: Roadshow) -> list[Card]:
     for n, (item, result, owner) in enumerate(rows, start=1):
         limit = max_licensees(result)
         slots = None if limit is None else max(0, limit - running.get(result.id, 0))
-        advantages = [line.strip(" -•·\t") for line in (result.advantages or "").splitlines()]
         out.append(Card(
             position=n, total=len(rows), roadshow_title=show.title, title=result.title,
             number=result.number, institution=owner.name, field=result.field, trl=result.trl,
-            summary=summary_text(result), advantages=[a for a in advantages if a][:4],
-            trial_months=result.trial_months, free_during_trial=result.free_during_trial,
+            summary=summary_text(result), advantages=advantage_lines(result.advantages),
+            trial_months=result.trial_months,
             max_licensees=limit, slots_left=slots, agency_name=agency.name if agency else "",
             contact_name=(agency.contact_name if agency else "") or "",
             contact_phone=(agency.contact_phone if agency else "") or "",

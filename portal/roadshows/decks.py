@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -31,6 +32,7 @@ from portal.roadshows.links import phones_cannot_open, public_base_url
 from portal.roadshows.listing import RoadshowRow, row_of
 from portal.roadshows.records import load_show
 from portal.roadshows.rules import ROADSHOW
+from portal.search.text import words
 
 # python-pptx and reportlab are imported inside the functions that build a deck: they are heavy,
 # and most page runs never build one.
@@ -43,6 +45,8 @@ CJK_FONT_CANDIDATES = (
 )
 PPTX_EA_FONT = "Microsoft YaHei"
 PDF_FONT = "PortalCJK"
+TEXT_FRAME_WIDTH = 620.0  # the PDF card's text column, in points
+TITLE_WIDTH = TEXT_FRAME_WIDTH - 12  # what a Frame leaves a paragraph (its 6 pt padding each side)
 NAVY, ACCENT, GREY, WHITE = (0x12, 0x2B, 0x4A), (0xC8, 0x10, 0x2E), (0x55, 0x5F, 0x6D), (0xFF, 0xFF, 0xFF)
 
 
@@ -214,12 +218,36 @@ def _register_font() -> str:
     return PDF_FONT
 
 
+def balanced_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """text broken between words only (jieba) into as few lines of at most width as it needs, each
+    as long as the others can make it: the PDF's title, which reportlab would otherwise break
+    anywhere and end on a stub of two characters. A word wider than a line stays whole."""
+    parts = words(text)
+
+    def fill(limit: float) -> list[str]:
+        lines = [""]
+        for part in parts:
+            if lines[-1] and measure(lines[-1] + part) > limit:
+                lines.append(part.lstrip())
+            else:
+                lines[-1] += part
+        return lines
+
+    fewest = len(fill(width))
+    low, high = 0.0, width  # the narrowest limit that still needs no more lines
+    for _ in range(20):
+        mid = (low + high) / 2
+        low, high = (low, mid) if len(fill(mid)) <= fewest else (mid, high)
+    return fill(high)
+
+
 @reader(ROADSHOW, "deck")
 def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes:
     """The roadshow as a landscape 16:9 PDF: a cover, then one page per result card."""
     from reportlab.lib.colors import Color
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
     from reportlab.platypus import Frame, Paragraph
 
@@ -235,6 +263,11 @@ def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes
 
     def para(text: str, st: ParagraphStyle) -> Paragraph:
         return Paragraph(escape(text), st)
+
+    def title(text: str) -> Paragraph:
+        st = style(28)
+        lines = balanced_lines(text, TITLE_WIDTH, lambda s: stringWidth(s, font, st.fontSize))
+        return Paragraph("<br/>".join(escape(line) for line in lines), st)
 
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=(W, H))
@@ -259,12 +292,12 @@ def deck_pdf(*, actor: Actor, roadshow_id: uuid.UUID, lang: str = "zh") -> bytes
         pdf.setFont(font, 20)
         pdf.drawRightString(W - 40, H - 35, f"{card.position} / {card.total}")
         story = [para(f"{i18n.label('field', card.field, lang)} · TRL {card.trl}", style(13, accent)),
-                 para(card.title, style(28)), para(card.institution, style(16, grey)),
+                 title(card.title), para(card.institution, style(16, grey)),
                  para(card.summary, style(17))]
         if card.advantages:
             story.append(para(tr("decks.advantages"), style(15, accent)))
             story += [para(f"• {a}", style(15)) for a in card.advantages]
-        Frame(40, 40, 620, H - 110, showBoundary=0).addFromList(story, pdf)
+        Frame(40, 40, TEXT_FRAME_WIDTH, H - 110, showBoundary=0).addFromList(story, pdf)
         qr = ImageReader(io.BytesIO(qr_png(card.url)))
         pdf.drawImage(qr, 705, H - 285, width=200, height=200)
         pdf.setFont(font, 14)

@@ -114,6 +114,12 @@ def _words(text: str) -> list[str]:
     return out
 
 
+def words(text: str) -> list[str]:
+    """text cut into words, every character kept (joined they give text back): where a line may
+    break in a title on a projector without splitting a word."""
+    return list(_tokenizer().cut(text, HMM=False))
+
+
 def tokens(text: str) -> list[str]:
     """Search tokens of text, the same for the index, the pool's search box and demands: jieba words
     of two or more characters (with the parts of long words that are common words themselves),

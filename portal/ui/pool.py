@@ -14,7 +14,9 @@ from portal.core.actor import Actor
 from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.pool import approval, browse, disclosure
+from portal.roadshows.cards import preview_card
 from portal.ui import label, lang, md, md_table, refusals, t, tmd
+from portal.ui.roadshows import card_preview
 
 
 def notice_text(view: approval.NoticeView | None) -> str | None:
@@ -58,8 +60,8 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
         st.markdown(md(r.abstract))
         if r.keywords:
             st.markdown(tmd("pool.keywords", words=r.keywords.replace(",", "、")))
-        st.markdown(t("pool.trial_terms", months=r.trial_months, free=t("pool.free") if r.free_during_trial
-                      else t("pool.not_free")) + (f" · {t('pool.price')}：{md(r.price_guidance)}" if r.price_guidance else ""))
+        st.markdown(t("pool.trial_terms", months=r.trial_months)
+                    + (f" · {t('pool.price')}：{md(r.price_guidance)}" if r.price_guidance else ""))
         if r.fiscally_funded and r.grant_date:
             st.caption(t("pool.fiscal_yes", date=r.grant_date.isoformat()) +
                        (f" · {label('exclusion_reason', r.exclusion_reason)}" if r.exclusion_reason else ""))
@@ -120,58 +122,77 @@ def _download_button(me: Actor, result_id: uuid.UUID, att_id: uuid.UUID, name: s
 
 
 def result_form(me: Actor, values: dict[str, Any] | None, *, key: str) -> dict[str, Any] | None:
-    """The disclosure form; returns the raw values when saved (validation happens in the service)."""
+    """The disclosure form, with the roadshow card it makes previewed live beside it; returns the
+    raw values when saved (validation happens in the service). Plain widgets rather than an
+    st.form, so the preview follows what is typed; `key` keeps one instance's widgets apart."""
     v = values or {}
-    owner = None
+    owner, owner_name = None, v.get("result_owner_name", "")
     if values is None:  # a new result names its owner; an existing one keeps it
-        owner = _owner_picker(me, key)
-    with st.form(key):
+        owner, owner_name = _owner_picker(me, key)
+    k = lambda name: f"{key}:{name}"  # noqa: E731
+    facts, card = st.columns([3, 2], gap="large")
+    with facts:
         c1, c2 = st.columns(2)
         types = list(ResultType)
-        kind = c1.selectbox(t("field.result_type"), types, format_func=lambda x: label("result_type", x),
+        kind = c1.selectbox(t("field.result_type"), types, format_func=lambda x: label("result_type", x), key=k("type"),
                             index=types.index(v["result_type"]) if v.get("result_type") in types else 0)
-        number = c2.text_input(t("field.number"), value=v.get("number", ""))
-        title = st.text_input(t("field.result_title"), value=v.get("result_title", ""))
+        number = c2.text_input(t("field.number"), value=v.get("number", ""), key=k("number"))
+        title = st.text_input(t("field.result_title"), value=v.get("result_title", ""), key=k("title"))
         c1, c2, c3 = st.columns(3)
-        inventors = c1.text_input(t("field.result_inventors"), value=v.get("result_inventors", ""))
+        inventors = c1.text_input(t("field.result_inventors"), value=v.get("result_inventors", ""), key=k("inventors"))
         fields = list(Field_)
-        fld = c2.selectbox(t("field.result_field"), fields, format_func=lambda x: label("field", x),
+        fld = c2.selectbox(t("field.result_field"), fields, format_func=lambda x: label("field", x), key=k("field"),
                            index=fields.index(v["result_field"]) if v.get("result_field") in fields else 0)
-        trl = c3.number_input(t("field.result_trl"), min_value=1, max_value=9, step=1, value=int(v.get("result_trl") or 4))
-        abstract = st.text_area(t("field.result_abstract"), value=v.get("result_abstract", ""))
-        keywords = st.text_input(t("field.result_keywords"), value=v.get("result_keywords", ""))
+        trl = c3.number_input(t("field.result_trl"), min_value=1, max_value=9, step=1, key=k("trl"),
+                              value=int(v.get("result_trl") or 4))
+        abstract = st.text_area(t("field.result_abstract"), value=v.get("result_abstract", ""), key=k("abstract"))
+        keywords = st.text_input(t("field.result_keywords"), value=v.get("result_keywords", ""), key=k("keywords"))
         c1, c2, c3 = st.columns(3)
-        fiscal = c1.checkbox(t("field.result_fiscal"), value=bool(v.get("result_fiscal")))
-        grant = c2.date_input(t("field.result_grant_date"), value=v.get("result_grant_date"), min_value=date(1985, 1, 1))
+        fiscal = c1.checkbox(t("field.result_fiscal"), value=bool(v.get("result_fiscal")), key=k("fiscal"))
+        grant = c2.date_input(t("field.result_grant_date"), value=v.get("result_grant_date"), key=k("grant"),
+                              min_value=date(1985, 1, 1))
         reasons = ["", *ExclusionReason]
-        exclusion = c3.selectbox(t("field.result_exclusion"), reasons,
+        exclusion = c3.selectbox(t("field.result_exclusion"), reasons, key=k("exclusion"),
                                  format_func=lambda x: label("exclusion_reason", x) if x else "—",
                                  index=reasons.index(v.get("result_exclusion") or "") if (v.get("result_exclusion") or "") in reasons else 0)
-        c1, c2, c3 = st.columns(3)
-        months = c1.number_input(t("field.result_trial_months"), min_value=1, max_value=60, step=1,
+        c1, c2 = st.columns(2)
+        months = c1.number_input(t("field.result_trial_months"), min_value=1, max_value=60, step=1, key=k("months"),
                                  value=int(v.get("result_trial_months") or 12))
         max_lic = c2.number_input(t("field.result_max_licensees"), min_value=1, max_value=999, step=1,
-                                  value=v.get("result_max_licensees"), placeholder=t("pool.unlimited"))
-        free = c3.checkbox(t("field.result_free_trial"), value=v.get("result_free_trial", True))
-        price = st.text_input(t("field.result_price_guidance"), value=v.get("result_price_guidance", ""))
-        if not st.form_submit_button(t("pool.mine.save"), type="primary"):
-            return None
+                                  value=v.get("result_max_licensees"), placeholder=t("pool.unlimited"), key=k("max"))
+        st.caption(t("cards.free_trial_rule"))  # rule 2: nothing to tick
+        price = st.text_input(t("field.result_price_guidance"), value=v.get("result_price_guidance", ""), key=k("price"))
+    with card:
+        st.markdown(f"**{t('cards.section')}**")
+        st.caption(t("cards.section_hint"))
+        summary = st.text_input(t("field.result_summary"), value=v.get("result_summary", ""), key=k("summary"),
+                                max_chars=disclosure.SUMMARY_MAX, placeholder=t("cards.summary_placeholder"))
+        advantages = st.text_area(t("field.result_advantages"), value=v.get("result_advantages", ""), height=110,
+                                  key=k("advantages"), placeholder=t("cards.advantages_placeholder"))
+        st.markdown(f"**{t('cards.preview')}**")
+        card_preview(preview_card(
+            title=title or t("cards.preview_title"), field=fld, trl=int(trl), summary=summary, advantages=advantages,
+            institution=owner_name or t("cards.preview_institution"), trial_months=int(months),
+            max_licensees=int(max_lic) if max_lic else None, roadshow_title=t("cards.preview_roadshow")))
+        st.caption(t("cards.preview_hint"))
+    if not facts.button(t("pool.mine.save"), type="primary", key=k("save")):
+        return None
     return {"number": number, "result_type": kind, "result_title": title, "result_inventors": inventors,
             "result_owner": owner, "result_field": fld, "result_trl": trl, "result_abstract": abstract,
             "result_keywords": keywords, "result_fiscal": fiscal, "result_grant_date": grant,
             "result_exclusion": exclusion, "result_trial_months": months, "result_max_licensees": max_lic,
-            "result_free_trial": free, "result_price_guidance": price}
+            "result_price_guidance": price, "result_summary": summary, "result_advantages": advantages}
 
 
-def _owner_picker(me: Actor, key: str) -> uuid.UUID | None:
-    """The licensor a new result is disclosed for: the only one the actor may name (an
+def _owner_picker(me: Actor, key: str) -> tuple[uuid.UUID | None, str]:
+    """The licensor a new result is disclosed for (id, name): the only one the actor may name (an
     institution's officer: its own), or one picked from those, narrowed by a search."""
     licensors = disclosure.licensor_options(actor=me)
     if len(licensors) <= 1:
-        return licensors[0].id if licensors else None
+        return (licensors[0].id, licensors[0].name) if licensors else (None, "")
     query = st.text_input(t("pool.mine.owner_search"), key=f"{key}_owner_q")
     if query.strip():
         licensors = disclosure.licensor_options(actor=me, query=query)
     choice = st.selectbox(t("field.result_owner"), licensors, key=f"{key}_owner",
                           format_func=lambda o: f"{o.name}（{region_name(o.city_code, lang())}）")
-    return choice.id if choice else None
+    return (choice.id, choice.name) if choice else (None, "")

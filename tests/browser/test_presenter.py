@@ -37,14 +37,21 @@ def _press_until(page, key: str, progress: str) -> None:  # noqa: ANN001
                 raise
 
 
-def test_presenter_mode_fills_a_projector_and_its_qr_opens_the_intent_page(live_server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+def start_presenting(browser, base_url: str, width: int, height: int):  # noqa: ANN001, ANN201
+    """A presenter signed in at width×height, on the first card of the published roadshow:
+    (context, page, the card's locator)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(30_000)
-    sign_in(page, live_server, "presenter", path="presenter")
+    sign_in(page, base_url, "presenter", path="presenter")
     page.get_by_role("button", name="开始演示").click()
     card = page.locator(".rs-card")
     card.wait_for()
+    return context, page, card
+
+
+def test_presenter_mode_fills_a_projector_and_its_qr_opens_the_intent_page(live_server: str, browser) -> None:  # noqa: ANN001
+    context, page, card = start_presenting(browser, live_server, 1920, 1080)
     progress = page.locator(".rs-progress")
     first = progress.inner_text()
     match = re.fullmatch(r"1 / (\d+)", first.strip())
