@@ -20,6 +20,8 @@ with refusals():
     for col, metric in zip(columns, figures.metrics, strict=False):
         value = yuan(metric.value) if metric.money else f"{metric.value:,}"
         col.metric(t(metric.key, days=figures.reminder_days), value)
+        if metric.page == "my_requests":  # the enterprise's requests, each with its status
+            col.page_link("../pages/my_requests.py", label=t("requests.open_mine"), icon=":material/arrow_forward:")
 
     if figures.per_city:
         st.subheader(t("home.per_city"))

@@ -9,6 +9,7 @@ from portal.hub.demands import get_demand, list_demands
 from portal.search.recommend import find_listed_results, recommend_for_demand, recommend_for_result
 from portal.ui import actor, label, lang, md, refusals, show_flash, t
 from portal.ui.matching import record_form, slots_text, why_text
+from portal.ui.requests import request_actions, result_link
 
 me = actor()
 st.title(t("nav.recommend"))
@@ -38,6 +39,8 @@ with for_demand, refusals():
                                        t("rec.trl", trl=r.trl), slots_text(r.slots_left),
                                        t("rec.score", score=f"{r.score:.0f}")]))
                 st.markdown(why_text(r.why, r.field_match, r.field))
+                result_link(r.result_id)
+                request_actions(me, r.result_id, key=f"d{i}")  # the enterprise: 申请试用 / 登记意向
                 record_form(key=f"d{i}", result_id=r.result_id, enterprise_org_id=demand.enterprise_org_id,
                             demand_id=demand.id)
 

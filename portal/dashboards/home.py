@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Contract, Intent, Organization, PublicNotice, Result
+from db.models import Contract, Intent, Organization, PilotBooking, PublicNotice, Result
 from db.models.enums import ClaimStatus, ContractKind, ResultStatus, RoadshowStatus
 from portal.admin.audit_log import RecentEntry, recent_activity
 from portal.claims.fees import PAID_KINDS
@@ -155,8 +155,11 @@ def _enterprise(actor: Actor) -> HomeFigures:
     """Enterprise users: their demands, intents and trials, and the pool they may draw on."""
     days = current_policy(actor.city_code).trial_reminder_days
     with read_session() as s:
-        intents = _count(s, select(func.count()).select_from(Intent)
-                         .where(Intent.enterprise_org_id == actor.organization_id))
+        # what 我的申请 lists: its trial / interest requests and its pilot bookings
+        intents = _count(s, select(func.count()).select_from(Intent).where(
+            Intent.enterprise_org_id == actor.organization_id, Intent.request_status.is_not(None)))
+        intents += _count(s, select(func.count()).select_from(PilotBooking).where(
+            PilotBooking.enterprise_org_id == actor.organization_id))
         ending = _count(s, select(func.count()).select_from(Contract).where(
             Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
             Contract.licensee_org_id == actor.organization_id,
@@ -164,7 +167,7 @@ def _enterprise(actor: Actor) -> HomeFigures:
         organization = _organization(s, actor)
     metrics = [
         Metric("home.my_demands", _total(list_demands(actor=actor, page_size=1)), "demands"),
-        Metric("home.my_intents", intents, None),
+        Metric("home.my_requests", intents, "my_requests"),
         Metric("home.trials_running", _trials_running(actor), "contracts"),
         Metric("home.trials_ending", ending, None),
         Metric("home.results_in_pool", _pool(actor, None), "pool"),
