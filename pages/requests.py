@@ -7,9 +7,8 @@ from db.models.enums import RequestStatus
 from portal.requests.listing import list_requests
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.paging import asked, pager
-from portal.ui.pool import selected_row
 from portal.ui.request_answers import answer_forms
-from portal.ui.requests import requests_frame
+from portal.ui.requests import request_label, requests_frame
 
 me = actor()
 st.title(t("nav.requests"))
@@ -24,11 +23,8 @@ with refusals():
     if not page.rows:
         st.info(t("requests.inbox_none"))
     else:
-        event = st.dataframe(requests_frame(page.rows, for_staff=True), hide_index=True, width="stretch",
-                             on_select="rerun", selection_mode="single-row", key="requests_table")
-        st.caption(t("requests.select_hint"))
-        chosen = selected_row(event, [r.id for r in page.rows])
-        row = next((r for r in page.rows if r.id == chosen), page.rows[0] if len(page.rows) == 1 else None)
+        st.dataframe(requests_frame(page.rows, for_staff=True), hide_index=True, width="stretch")
+        row = st.selectbox(t("requests.pick"), page.rows, format_func=request_label, key="requests_pick")
         if row is not None:
             st.divider()
             answer_forms(me, row)
