@@ -98,14 +98,22 @@ def request_label(r: RequestRow) -> str:
 
 def request_summary(r: RequestRow) -> None:
     """The request's facts above the operator's answer."""
-    st.markdown(tmd("requests.summary", enterprise=r.enterprise_name, contact=r.contact, result=r.result_title,
-                    number=r.result_number, kind=label("request_kind", r.kind)))
+    st.markdown(tmd("requests.summary", enterprise=r.enterprise_name, contact=r.contact, number=r.result_number,
+                    kind=label("request_kind", r.kind), at=fmt(r.created_at)))
     if r.message:
         st.caption(md(r.message))
 
 
 BADGE = {"open": "blue", "matched": "orange", "trial": "green", "declined": "red", "withdrawn": "gray",
          "requested": "blue", "confirmed": "green", "in_progress": "green", "done": "violet", "cancelled": "gray"}
+
+
+def _badge(slot, kind: str, status: str) -> None:  # noqa: ANN001
+    """The status as a coloured badge; only a status the table knows (a badge's text is Markdown
+    that escaping cannot keep closed)."""
+    color = BADGE.get(status)
+    if color:
+        slot.badge(label(kind, status), color=color)
 
 
 def _withdraw_button(key: str) -> bool:
@@ -122,10 +130,9 @@ def request_card(row: RequestRow, *, withdraw: bool) -> bool:
     with st.container(border=True):
         head, badge = st.columns([5, 1])
         head.markdown(f"**{md(row.result_title)}**")
-        head.caption(" · ".join([label("request_kind", row.kind), md(row.result_number),
+        head.caption(" · ".join([md(label("request_kind", row.kind)), md(row.result_number),
                                  t("requests.to_city", city=city), t("requests.asked_on", at=fmt(row.created_at))]))
-        with badge:
-            st.badge(label("request_status", row.request_status), color=BADGE.get(row.request_status, "gray"))
+        _badge(badge, "request_status", row.request_status)
         if row.message:
             st.markdown(tmd("requests.your_message", text=row.message))
         outcome = {"open": st.info, "matched": st.info, "trial": st.success, "declined": st.warning}.get(
@@ -155,8 +162,7 @@ def booking_card(row: BookingRow, *, withdraw: bool) -> bool:
         head.markdown(f"**{md(row.platform_name)} · {md(row.resource_name)}**")
         head.caption(" · ".join([md(row.ref), md(row.result_title), f"{row.start_date} ~ {row.end_date}",
                                  t("requests.asked_on", at=fmt(row.requested_at))]))
-        with badge:
-            st.badge(label("booking_status", row.status), color=BADGE.get(row.status, "gray"))
+        _badge(badge, "booking_status", row.status)
         if row.request_note:
             st.markdown(tmd("requests.your_message", text=row.request_note))
         waiting = {"requested": st.info, "confirmed": st.success}.get(row.status)  # what happens next

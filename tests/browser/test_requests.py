@@ -37,6 +37,8 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     op.get_by_text("企业从成果池、推荐结果提交的申请").wait_for()
     # the newest open request is picked first: the one just sent
     op.get_by_role("heading", name=title).wait_for()
+    op.get_by_role("button", name="签订试用").wait_for()
+    op.get_by_role("heading", name=title).scroll_into_view_if_needed()
     shot(op, "requests_inbox")
     op.get_by_role("button", name="签订试用").click()
     op.get_by_text("已签订试用合同 XYSY-3301-").wait_for()
@@ -56,6 +58,7 @@ def test_an_enterprise_asks_for_pilot_testing_and_sees_a_results_page(live_serve
     sign_in(page, live_server, "ent_demo", path="pilot_bookings")
     page.get_by_role("tab", name="申请中试").click()
     page.get_by_role("button", name="提交中试申请").wait_for()
+    page.get_by_role("button", name="提交中试申请").scroll_into_view_if_needed()
     shot(page, "requests_pilot_form")
     page.goto(f"{live_server}/pool")
     page.get_by_text("项成果").first.wait_for()
