@@ -10,16 +10,7 @@ from portal.navigation import page_keys_for
 from portal.requests.listing import list_requests
 from portal.search.recommend import recommend_for_demand
 from tests.pages.conftest import signed_in, texts
-
-
-def _open(user: str, page: str, params: dict | None = None):  # noqa: ANN202
-    at = signed_in(user)
-    at.switch_page(f"../pages/{page}.py")
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.pages.test_matching_pages import _open
 
 
 def _popovers(at) -> list[str]:  # noqa: ANN001
