@@ -10,18 +10,21 @@ from portal.core.regions import region_name
 from portal.dashboards.home import home_figures
 from portal.ui import actor, label, lang, md_table, refusals, t, tmd, yuan
 
+REQUEST_PAGES = {"my_requests": "requests.open_mine", "requests": "requests.open_inbox"}
 me = actor()
 st.title(tmd("home.title", name=me.display_name))
 with refusals():
     figures = home_figures(actor=me)
     scope = figures.organization or (region_name(me.city_code, lang()) if me.city_code else t("home.scope_province"))
     st.caption(tmd("home.scope", scope=scope, role=role_label(me, lang())))
-    columns = st.columns(min(len(figures.metrics), 6))
+    per_row = max(1, min(len(figures.metrics), 6))  # rows of up to six, so no figure is dropped
+    columns = [c for start in range(0, len(figures.metrics), per_row) for c in st.columns(per_row)]
     for col, metric in zip(columns, figures.metrics, strict=False):
         value = yuan(metric.value) if metric.money else f"{metric.value:,}"
         col.metric(t(metric.key, days=figures.reminder_days), value)
-        if metric.page == "my_requests":  # the enterprise's requests, each with its status
-            col.page_link("../pages/my_requests.py", label=t("requests.open_mine"), icon=":material/arrow_forward:")
+        if metric.page in REQUEST_PAGES:  # the enterprise's requests, the city's inbox of them
+            col.page_link(f"../pages/{metric.page}.py", label=t(REQUEST_PAGES[metric.page]),
+                          icon=":material/arrow_forward:")
 
     if figures.per_city:
         st.subheader(t("home.per_city"))

@@ -41,6 +41,7 @@ from portal.hub.demands import list_demands
 from portal.pool.approval import desk
 from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
+from portal.requests.listing import open_request_count
 from portal.roadshows.listing import list_roadshows
 
 WAITING_CLAIM = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWED)
@@ -107,6 +108,7 @@ def _operations(actor: Actor) -> HomeFigures:
         Metric("home.claims_waiting", _claims_waiting(actor), "claims"),
         Metric("home.notices_running", queues["in_notice"], "approvals"),
         Metric("home.objections_open", queues["objections"], "approvals"),
+        Metric("home.requests_open", open_request_count(actor=actor), "requests"),  # enterprises wait for these
     ]
     ending = [dict(number=t.number, result=t.result_title, licensee=t.licensee, end_date=t.end_date,
                    days_left=t.days_left) for t in soonest.rows]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from portal.core.auth import load_actor
 from portal.hub.demands import list_demands
 from portal.navigation import page_keys_for
-from portal.requests.listing import list_requests
+from portal.requests.listing import list_requests, open_request_count
 from portal.search.recommend import recommend_for_demand
 from tests.pages.conftest import signed_in, texts
 from tests.pages.test_matching_pages import _open
@@ -114,3 +114,10 @@ def test_an_enterprise_asks_for_pilot_testing(own_demo) -> None:
     assert not at.exception, at.exception
     assert "已提交，等待运营机构确认。" in texts(at)
     assert texts(_open("ent_demo", "my_requests")).count("等待杭州市中试平台所在运营机构确认") >= 2
+
+
+def test_the_operators_home_counts_the_requests_waiting(demo_db) -> None:
+    at = signed_in("hz_operator")
+    metric = next(m for m in at.metric if m.label == "待答复企业申请")
+    assert int(metric.value) == open_request_count(actor=load_actor("hz_operator")) > 0
+    assert "去答复" in [link.label for link in at.get("page_link")]
