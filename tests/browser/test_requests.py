@@ -19,11 +19,15 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     ent.set_default_timeout(30_000)
     sign_in(ent, live_server, "ent_demo", path="recommend")
     ent.get_by_text("匹配原因：").first.wait_for()
-    # the first Hangzhou recommendation the enterprise has not asked about yet
-    card = (ent.locator(CARD).filter(has_text="杭州市").filter(has_text="匹配原因")
-            .filter(has=ent.get_by_role("button", name="申请试用")).last)
-    title = re.sub(r"^\d+\.\s*", "", card.locator("strong").first.inner_text()).strip()
-    assert card.get_by_role("link", name="查看成果详情").is_visible()
+    ent.get_by_role("link", name="查看成果详情").nth(4).wait_for()  # the cards stream in: let them stand
+    ent.wait_for_timeout(1000)
+    # the last Hangzhou recommendation the enterprise has not asked about yet, found again by its title
+    # (a locator is resolved on every use)
+    first = (ent.locator(CARD).filter(has_text="杭州市").filter(has_text="匹配原因")
+             .filter(has=ent.get_by_role("button", name="申请试用")).last)
+    title = re.sub(r"^\d+\.\s*", "", first.locator("strong").first.inner_text()).strip()
+    card = ent.locator(CARD).filter(has_text=title).filter(has=ent.get_by_role("button", name="申请试用")).last
+    card.get_by_role("link", name="查看成果详情").wait_for()
     card.get_by_role("button", name="申请试用").click()
     ent.get_by_role("textbox", name="想说明的情况（选填）").fill("用于新一代智能分拣机，试用期内提供工况数据")
     shot(ent, "requests_ask_trial")
@@ -38,7 +42,7 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     # the newest open request is picked first: the one just sent
     op.get_by_role("heading", name=title).wait_for()
     op.get_by_role("button", name="签订试用").wait_for()
-    op.get_by_role("heading", name=title).scroll_into_view_if_needed()
+    op.wait_for_timeout(1000)
     shot(op, "requests_inbox")
     op.get_by_role("button", name="签订试用").click()
     op.get_by_text("已签订试用合同 XYSY-3301-").wait_for()
@@ -58,6 +62,7 @@ def test_an_enterprise_asks_for_pilot_testing_and_sees_a_results_page(live_serve
     sign_in(page, live_server, "ent_demo", path="pilot_bookings")
     page.get_by_role("tab", name="申请中试").click()
     page.get_by_role("button", name="提交中试申请").wait_for()
+    page.wait_for_timeout(1000)
     page.get_by_role("button", name="提交中试申请").scroll_into_view_if_needed()
     shot(page, "requests_pilot_form")
     page.goto(f"{live_server}/pool")
