@@ -97,6 +97,7 @@ class Intent(Record, table=True):
         # an enterprise's own requests (我的申请), newest first; the city's open requests
         Index("ix_intent_enterprise_created", "enterprise_org_id", "created_at"),
         Index("ix_intent_city_request", "city_code", "request_status", "created_at"),
+        Index("ix_intent_created", "created_at"),  # the province's list of requests, newest first
     )
 
     result_id: uuid.UUID = Field(foreign_key="result.id")

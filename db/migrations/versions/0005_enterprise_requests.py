@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch.create_foreign_key(op.f("fk_intent_decided_by_user_account"), "user_account", ["decided_by"], ["id"])
         batch.create_index("ix_intent_enterprise_created", ["enterprise_org_id", "created_at"], unique=False)
         batch.create_index("ix_intent_city_request", ["city_code", "request_status", "created_at"], unique=False)
+        batch.create_index("ix_intent_created", ["created_at"], unique=False)
     with op.batch_alter_table("pilot_booking") as batch:
         batch.add_column(sa.Column("request_note", sa.Text(), nullable=False, server_default=""))
 
@@ -41,6 +42,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pilot_booking") as batch:
         batch.drop_column("request_note")
     with op.batch_alter_table("intent") as batch:
+        batch.drop_index("ix_intent_created")
         batch.drop_index("ix_intent_city_request")
         batch.drop_index("ix_intent_enterprise_created")
         batch.drop_constraint(op.f("fk_intent_decided_by_user_account"), type_="foreignkey")
