@@ -21,7 +21,14 @@ from sqlmodel import Session, select
 
 from db.engine import read_session
 from db.models import Contract, Intent, Organization, PilotBooking, PublicNotice, Result
-from db.models.enums import ClaimStatus, ContractKind, ResultStatus, RoadshowStatus
+from db.models.enums import (
+    BookingStatus,
+    ClaimStatus,
+    ContractKind,
+    RequestStatus,
+    ResultStatus,
+    RoadshowStatus,
+)
 from portal.admin.audit_log import RecentEntry, recent_activity
 from portal.claims.fees import PAID_KINDS
 from portal.claims.listing import list_claims
@@ -157,11 +164,12 @@ def _enterprise(actor: Actor) -> HomeFigures:
     """Enterprise users: their demands, intents and trials, and the pool they may draw on."""
     days = current_policy(actor.city_code).trial_reminder_days
     with read_session() as s:
-        # what 我的申请 lists: its trial / interest requests and its pilot bookings
+        # what 我的申请 shows still under way: requests not yet answered for good, bookings not confirmed
         intents = _count(s, select(func.count()).select_from(Intent).where(
-            Intent.enterprise_org_id == actor.organization_id, Intent.request_status.is_not(None)))
+            Intent.enterprise_org_id == actor.organization_id,
+            Intent.request_status.in_((RequestStatus.OPEN, RequestStatus.MATCHED))))
         intents += _count(s, select(func.count()).select_from(PilotBooking).where(
-            PilotBooking.enterprise_org_id == actor.organization_id))
+            PilotBooking.enterprise_org_id == actor.organization_id, PilotBooking.status == BookingStatus.REQUESTED))
         ending = _count(s, select(func.count()).select_from(Contract).where(
             Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
             Contract.licensee_org_id == actor.organization_id,

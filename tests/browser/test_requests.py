@@ -59,7 +59,10 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
 
 
 def test_an_enterprise_asks_for_pilot_testing_and_sees_a_results_page(live_server: str, page) -> None:  # noqa: ANN001
-    sign_in(page, live_server, "ent_demo", path="pilot_bookings")
+    sign_in(page, live_server, "ent_demo")
+    page.get_by_role("link", name="查看我的申请").wait_for()  # home's 我的申请 figure leads there
+    shot(page, "requests_home")
+    page.goto(f"{live_server}/pilot_bookings")
     page.get_by_role("tab", name="申请中试").click()
     page.get_by_role("button", name="提交中试申请").wait_for()
     page.wait_for_timeout(1000)

@@ -43,9 +43,11 @@ def test_my_requests_shows_every_state_with_the_operators_reply(demo_db) -> None
 
 def test_the_home_figure_counts_and_links_the_requests(demo_db) -> None:
     at = signed_in("ent_demo")
-    metric = next(m for m in at.metric if m.label == "我的申请")
+    metric = next(m for m in at.metric if m.label == "我的申请（处理中）")
     me = load_actor("ent_demo")
-    assert int(metric.value) >= list_requests(actor=me).total > 0
+    waiting = sum(list_requests(actor=me, status=s).total for s in ("open", "matched"))
+    assert int(metric.value) >= waiting > 0  # and the bookings still waiting for confirmation
+    assert "查看我的申请" in [link.label for link in at.get("page_link")]
 
 
 def test_an_enterprise_asks_for_a_trial_from_a_recommendation(own_demo) -> None:
@@ -121,3 +123,12 @@ def test_the_operators_home_counts_the_requests_waiting(demo_db) -> None:
     metric = next(m for m in at.metric if m.label == "待答复企业申请")
     assert int(metric.value) == open_request_count(actor=load_actor("hz_operator")) > 0
     assert "去答复" in [link.label for link in at.get("page_link")]
+
+
+def test_my_requests_reads_in_english(demo_db) -> None:
+    at = signed_in("ent_demo", lang="en")
+    at.switch_page("../pages/my_requests.py").run()
+    assert not at.exception, at.exception
+    page = texts(at)
+    assert "My requests" in page and "Waiting for an answer" in page and "Declined" in page
+    assert "requests." not in page and "enum." not in page  # no catalogue key shows through
