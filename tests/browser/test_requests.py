@@ -52,7 +52,7 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     mine = ent.locator(CARD).filter(has_text=title).filter(has_text="已转试用").last
     mine.wait_for()
     assert "已为您签订试用合同" in mine.inner_text()
-    assert mine.get_by_role("link", name="查看试用合同").is_visible()
+    mine.get_by_role("link", name="查看试用合同").wait_for()
     shot(ent, "requests_my_requests")
     ent.context.close()
     op.context.close()
