@@ -16,7 +16,8 @@ with refusals():
     figures = home_figures(actor=me)
     scope = figures.organization or (region_name(me.city_code, lang()) if me.city_code else t("home.scope_province"))
     st.caption(tmd("home.scope", scope=scope, role=role_label(me, lang())))
-    columns = st.columns(min(len(figures.metrics), 6))
+    per_row = max(1, min(len(figures.metrics), 6))  # rows of up to six, so no figure is dropped
+    columns = [c for start in range(0, len(figures.metrics), per_row) for c in st.columns(per_row)]
     for col, metric in zip(columns, figures.metrics, strict=False):
         # money in 万元 so that it fits a sixth of the page; the exact yuan on hover
         value = wan(metric.value) if metric.money else f"{metric.value:,}"

@@ -11,7 +11,12 @@ from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.notify import booking_ics_button
 from portal.ui.paging import asked, pager
 from portal.ui.pilot import booking_label, bookings_table, city_choice
-from portal.ui.pilot_forms import act_on_booking, actions_for, new_booking_form
+from portal.ui.pilot_forms import (
+    act_on_booking,
+    actions_for,
+    new_booking_form,
+    request_booking_form,
+)
 
 me = actor()
 st.title(t("nav.pilot_bookings"))
@@ -58,9 +63,13 @@ with refusals():
                            mime=report.content_type)
 
 books = may(me, "book", BOOKING.entity)
+asks = may(me, "request", BOOKING.entity)  # an enterprise asks; the platform's city confirms
 acts = books or any(actions_for(me, r) for r in rows)  # whoever may move some booking of the list
-panes = iter(st.tabs([t(k) for k, shown in (("pilot.new_booking", books), ("pilot.act", acts)) if shown])
-             if books or acts else ())
+shown = [k for k, on in (("pilot.request_booking", asks), ("pilot.new_booking", books), ("pilot.act", acts)) if on]
+panes = iter(st.tabs([t(k) for k in shown]) if shown else ())
+if asks:
+    with next(panes), refusals():
+        request_booking_form(me)
 if books:
     with next(panes), refusals():
         new_booking_form(me)

@@ -5,10 +5,11 @@ import streamlit as st
 
 from db.models.enums import Field_, ResultType
 from portal.core.regions import cities, region_name
+from portal.core.scope import as_id
 from portal.pool.approval import advance_notices_if_due
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.pool.excel import export_market_csv, export_workbook
-from portal.ui import actor, label, lang, links, refusals, t, tables
+from portal.ui import actor, label, lang, links, refusals, show_flash, t, tables
 from portal.ui.downloads import XLSX
 from portal.ui.paging import asked, pager
 from portal.ui.pool import render_detail
@@ -16,6 +17,16 @@ from portal.ui.pool import render_detail
 me = actor()
 st.title(t("nav.pool"))
 advance_notices_if_due()
+show_flash()
+
+linked = st.query_params.get("result")  # a result's own page: pool?result=<id> (cards, 我的申请)
+if linked:
+    with st.container(border=True):
+        with refusals():
+            render_detail(me, as_id(linked))
+        if st.button(t("pool.back_to_list"), icon=":material/arrow_back:", key="pool_back"):
+            del st.query_params["result"]
+            st.rerun()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
 asked_text = st.query_params.get("q")  # a link to one result (the audit trail's) searches its number

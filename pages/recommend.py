@@ -15,6 +15,7 @@ from portal.search.recommend import (
 )
 from portal.ui import actor, label, lang, md, refusals, show_flash, t, tmd
 from portal.ui.matching import record_form, slots_text, why_text
+from portal.ui.requests import request_actions, result_link
 
 me = actor()
 st.title(t("nav.recommend"))
@@ -53,6 +54,8 @@ with for_demand, refusals():
                 st.markdown(why_text(r.why, r.field_match, r.field, semantic=r.sentence is not None))
                 if r.sentence:
                     st.caption(tmd("semantic.closest", sentence=r.sentence))
+                result_link(r.result_id)
+                request_actions(me, r.result_id, key=f"d{i}")  # the enterprise: 申请试用 / 登记意向
                 record_form(key=f"d{i}", result_id=r.result_id, enterprise_org_id=demand.enterprise_org_id,
                             demand_id=demand.id)
 

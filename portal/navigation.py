@@ -19,6 +19,7 @@ from portal.dashboards import rules as _dashboards  # noqa: F401
 from portal.hub import rules as _hub  # noqa: F401
 from portal.pilot import rules as _pilot  # noqa: F401
 from portal.pool import rules as _pool  # noqa: F401
+from portal.requests import rules as _requests  # noqa: F401
 from portal.roadshows import rules as _roadshows  # noqa: F401
 
 Need = tuple[str, str]  # (entity, action) of a workflow: the page opens for whoever may take it
@@ -53,6 +54,9 @@ PAGES: list[PageSpec] = [
     PageSpec("demands", "demands.py", ":material/lightbulb:", "hub", (("demand", "read"),)),
     PageSpec("recommend", "recommend.py", ":material/auto_awesome:", "hub", (("demand", "read"),)),
     PageSpec("matches", "matches.py", ":material/handshake:", "hub", (("match_record", "pipeline"),)),
+    # the enterprise's own requests; the city's inbox of them (DOMAIN.md rule 12)
+    PageSpec("my_requests", "my_requests.py", ":material/assignment:", "hub", (("enterprise_request", "submit"),)),
+    PageSpec("requests", "requests.py", ":material/inbox:", "hub", (("enterprise_request", "decline"),)),
     PageSpec("pilot_platforms", "pilot_platforms.py", ":material/factory:", "pilot", (("pilot_platform", "read"),)),
     PageSpec("pilot_bookings", "pilot_bookings.py", ":material/event_available:", "pilot",
              (("pilot_booking", "read"),)),

@@ -53,6 +53,7 @@ from portal.core.clock import TZ, today
 from portal.core.regions import PROVINCE_CODE, cities, counties
 from portal.core.validation import credit_check_char, patent_check_char
 from seed import names, texts
+from seed.demo_requests import load_requests
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -166,6 +167,7 @@ def load_demo(s: Session, *, day: date | None = None, seed: int = 2026) -> dict[
     _pilot(ctx)
     _contracts(ctx)
     _claims(ctx)
+    load_requests(ctx)
     for entry in ctx.audits:
         ctx.add(entry)
     ctx.flush()

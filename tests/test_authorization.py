@@ -178,6 +178,11 @@ PICKS: dict[str, Callable[..., Any]] = {  # (session, city, actor[, the argument
     "attendance_id": lambda s, c, a: _first(s, select(m.RoadshowAttendance.id).where(
         m.RoadshowAttendance.roadshow_id == _roadshow(s, c))),
     "intent_id": lambda s, c, a: _first(s, select(m.Intent.id).where(m.Intent.city_code == c)),
+    # an enterprise's request (portal/requests): the actor's own first, open ones first
+    "request_id": lambda s, c, a: _first(s, select(m.Intent.id).where(
+        m.Intent.city_code == c, m.Intent.request_status.is_not(None))
+        .order_by(*_org_first(m.Intent, a, m.Intent.enterprise_org_id)[:-1], m.Intent.request_status != "open",
+                  m.Intent.id)),
     "platform_id": lambda s, c, a: _first(s, select(m.PilotPlatform.id).where(m.PilotPlatform.city_code == c)),
     "resource_id": lambda s, c, a: _first(s, select(m.PilotResource.id).join(
         m.PilotPlatform, m.PilotPlatform.id == m.PilotResource.platform_id).where(m.PilotPlatform.city_code == c)),
@@ -289,6 +294,7 @@ def _arguments(fn: Callable, s: Session, actor: Actor, city: str) -> dict[str, A
 MODELS_BY_PARAM = {"result_id": m.Result, "contract_id": m.Contract, "trial_id": m.Contract, "deal_id": m.Contract,
                    "claim_id": m.FeeClaim, "booking_id": m.PilotBooking, "match_id": m.Match, "demand_id": m.Demand,
                    "roadshow_id": m.Roadshow, "item_id": m.RoadshowItem, "intent_id": m.Intent,
+                   "request_id": m.Intent,
                    "platform_id": m.PilotPlatform, "resource_id": m.PilotResource, "voucher_id": m.Voucher,
                    "policy_id": m.InsurancePolicy, "redemption_id": m.VoucherRedemption, "objection_id": m.Objection,
                    "attachment_id": m.Attachment, "agency_id": m.Agency, "enterprise_org_id": m.Organization,

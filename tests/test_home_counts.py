@@ -20,9 +20,11 @@ from portal.core.errors import PermissionDenied
 from portal.dashboards import figures
 from portal.dashboards.home import home_figures
 from portal.hub.demands import list_demands
+from portal.pilot.bookings import list_bookings
 from portal.pool.approval import desk
 from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
+from portal.requests.listing import list_requests
 from portal.roadshows.listing import list_roadshows
 from portal.scoring import activity, points
 from tests.factories import make_result, make_trial, save
@@ -129,7 +131,12 @@ def test_officer_enterprise_and_presenter_homes(busy) -> None:
     assert officer["home.in_notice"] == desk(actor=busy.hz.officer).totals["in_notice"] == 3
     enterprise = _metrics(busy.hz.enterprise_user)
     assert enterprise["home.my_demands"] == list_demands(actor=busy.hz.enterprise_user).total
-    assert (enterprise["home.my_intents"], enterprise["home.trials_ending"]) == (1, 1)
+    # what 我的申请 shows under way: requests open or in contact, bookings still requested (a roadshow
+    # QR submission is not a request)
+    user = busy.hz.enterprise_user
+    assert enterprise["home.my_requests"] == sum(list_requests(actor=user, status=s).total for s in ("open", "matched")) \
+        + list_bookings(actor=user, status="requested").total
+    assert enterprise["home.trials_ending"] == 1
     assert enterprise["home.results_in_pool"] == search_pool(actor=busy.hz.enterprise_user).total
     presenter = _metrics(busy.hz.presenter)
     # a presenter sees its city's published roadshows, and nothing of the pool

@@ -35,6 +35,13 @@ BACKFILLED: dict[tuple[str, str], Any] = {
     ("user_account", "failed_logins"): 0,
     ("user_account", "first_failed_at"): None,
     ("user_account", "locked_until"): None,
+    ("intent", "kind"): None,
+    ("intent", "request_status"): None,
+    ("intent", "requested_by"): None,
+    ("intent", "reply"): "",
+    ("intent", "decided_by"): None,
+    ("intent", "decided_at"): None,
+    ("pilot_booking", "request_note"): "",
 }
 NEW_TABLES = {"number_counter", "action_key", "outbox_message", "notify_setting", "notify_preference",
               "result_vector", "demand_vector"}

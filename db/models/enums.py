@@ -212,3 +212,20 @@ class PointsKind(StrEnum):
     TRIAL_SIGNED = "trial_signed"
     CONVERSION = "conversion"
     CLAIM_PAID = "claim_paid"
+
+
+class RequestKind(StrEnum):
+    """What an enterprise asks for from a result (portal/requests)."""
+
+    TRIAL = "trial"  # 申请试用
+    INTEREST = "interest"  # 登记意向
+
+
+class RequestStatus(StrEnum):
+    """Where an enterprise's request stands (portal/requests/rules.py)."""
+
+    OPEN = "open"  # 待处理
+    MATCHED = "matched"  # 已对接: the operator recorded a match
+    TRIAL = "trial"  # 已转试用: a trial contract was signed
+    DECLINED = "declined"  # 未受理, with the operator's reason
+    WITHDRAWN = "withdrawn"  # 已撤回 by the enterprise

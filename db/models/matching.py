@@ -95,6 +95,10 @@ class Intent(Record, table=True):
         Index("ix_intent_city_created", "city_code", "created_at"),
         Index("ix_intent_result", "result_id"),
         Index("ix_intent_roadshow", "roadshow_id"),
+        # an enterprise's own requests (我的申请), newest first; the city's open requests
+        Index("ix_intent_enterprise_created", "enterprise_org_id", "created_at"),
+        Index("ix_intent_city_request", "city_code", "request_status", "created_at"),
+        Index("ix_intent_created", "created_at"),  # the province's list of requests, newest first
     )
 
     result_id: uuid.UUID = Field(foreign_key="result.id")
@@ -110,6 +114,14 @@ class Intent(Record, table=True):
     note: str = Field(default="", sa_type=Text)
     enterprise_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="intent.id")  # the operator's merge
+    # an enterprise's own request from the portal (source "hub"; portal/requests): empty for QR submissions.
+    # The trial it became is found through its match (Contract.match_id), not stored twice.
+    kind: str | None = Field(default=None, sa_type=String(10))  # RequestKind
+    request_status: str | None = Field(default=None, sa_type=String(10))  # RequestStatus
+    requested_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    reply: str = Field(default="", sa_type=Text)  # the operator's word: why declined, what comes next
+    decided_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = None
 
 
 class ResultTerms(SQLModel, table=True):

@@ -73,4 +73,5 @@ class PilotBooking(Record, table=True):
     cancel_reason: str = Field(default="", sa_type=Text)
     report_attachment_id: uuid.UUID | None = Field(default=None, foreign_key="attachment.id")
     finished_on: date | None = None
+    request_note: str = Field(default="", sa_type=Text)  # what an enterprise asking for the booking wants tested
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")

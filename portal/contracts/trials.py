@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Contract, Organization, Result
+from db.models import Contract, Match, Organization, Result
 from db.models.enums import ContractKind, ContractStatus, LicenceType, MatchStage, ResultStatus
 from portal.contracts.common import trial_end
 from portal.contracts.rules import CONTRACT, RUNNING
@@ -21,8 +21,10 @@ from portal.core.actor import Actor
 from portal.core.audit import audited_add
 from portal.core.clock import today
 from portal.core.errors import PermissionDenied, ValidationError
+from portal.core.scope import as_id
 from portal.core.service import reader, service
 from portal.core.workflow import Subject
+from portal.hub.rules import MATCH
 from portal.scoring import points
 
 
@@ -112,8 +114,17 @@ def _listed_result(s: Session, result_id: uuid.UUID | None, *, lock: bool = Fals
     return result
 
 
-def _licensee(s: Session, actor: Actor, org_id: uuid.UUID | None) -> Organization:
-    """The enterprise a trial names, as the picker offers it (`directory.enterprises`)."""
+def _licensee(s: Session, actor: Actor, org_id: uuid.UUID | None,
+              match_id: uuid.UUID | str | None = None) -> Organization:
+    """The enterprise a trial names, as the picker offers it (`directory.enterprises`); or the
+    enterprise of the match it comes from, wherever that enterprise is registered (one of another
+    city asked for the trial: portal/requests). The match itself is checked by `linked_match`."""
+    match = s.get(Match, as_id(match_id)) if match_id else None
+    if match is not None and org_id is not None and match.enterprise_org_id == as_id(org_id) \
+            and MATCH.may(actor, "read", match):
+        org = s.get(Organization, match.enterprise_org_id)
+        if org is not None and org.kind in directory.ENTERPRISES:
+            return org
     return directory.named(s, actor, org_id, kinds=directory.ENTERPRISES, field="contract_licensee")
 
 
@@ -159,7 +170,7 @@ def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org
     agency = directory.acting_agency(s, actor, agency_id)
     CONTRACT.require(actor, "create_trial", Subject(city_code=agency.city_code, agency_id=agency.id))
     result = _listed_result(s, result_id, lock=True)  # serializes trials of one result (PostgreSQL)
-    licensee = _licensee(s, actor, licensee_org_id)
+    licensee = _licensee(s, actor, licensee_org_id, match_id)
     end = validation.a_date(end_date, field="contract_end_date", required=False) \
         or trial_end(start, result.trial_months)
     if end < start:

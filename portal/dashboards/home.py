@@ -20,8 +20,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import read_session
-from db.models import Contract, Intent, Organization, PublicNotice, Result
-from db.models.enums import ContractKind, ResultStatus, RoadshowStatus
+from db.models import Contract, Intent, Organization, PilotBooking, PublicNotice, Result
+from db.models.enums import (
+    BookingStatus,
+    ContractKind,
+    RequestStatus,
+    ResultStatus,
+    RoadshowStatus,
+)
 from portal.admin.audit_log import RecentEntry, recent_activity
 from portal.claims.fees import PAID_KINDS
 from portal.claims.listing import WAITING, list_claims
@@ -41,6 +47,7 @@ from portal.hub.demands import list_demands
 from portal.pool.approval import desk
 from portal.pool.browse import PoolFilter, search_pool
 from portal.pool.disclosure import list_my_results
+from portal.requests.listing import open_request_count
 from portal.roadshows.listing import list_roadshows
 
 TRIALS_RUNNING = {"kind": ContractKind.TRIAL, "status": RUNNING_ANY}
@@ -110,6 +117,7 @@ def _operations(actor: Actor) -> HomeFigures:
         Metric("home.claims_waiting", _claims_waiting(actor), "claims", query={"status": WAITING}),
         Metric("home.notices_running", queues["in_notice"], "approvals", query={"queue": "in_notice"}),
         Metric("home.objections_open", queues["objections"], "approvals", query={"queue": "objections"}),
+        Metric("home.requests_open", open_request_count(actor=actor), "requests"),  # enterprises wait for these
     ]
     ending = [dict(number=t.number, result=t.result_title, licensee=t.licensee, end_date=t.end_date,
                    days_left=t.days_left) for t in soonest.rows]
@@ -160,8 +168,12 @@ def _enterprise(actor: Actor) -> HomeFigures:
     """Enterprise users: their demands, intents and trials, and the pool they may draw on."""
     days = current_policy(actor.city_code).trial_reminder_days
     with read_session() as s:
-        intents = _count(s, select(func.count()).select_from(Intent)
-                         .where(Intent.enterprise_org_id == actor.organization_id))
+        # what 我的申请 shows still under way: requests not yet answered for good, bookings not confirmed
+        intents = _count(s, select(func.count()).select_from(Intent).where(
+            Intent.enterprise_org_id == actor.organization_id,
+            Intent.request_status.in_((RequestStatus.OPEN, RequestStatus.MATCHED))))
+        intents += _count(s, select(func.count()).select_from(PilotBooking).where(
+            PilotBooking.enterprise_org_id == actor.organization_id, PilotBooking.status == BookingStatus.REQUESTED))
         ending = _count(s, select(func.count()).select_from(Contract).where(
             Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING_TRIAL),
             Contract.licensee_org_id == actor.organization_id,
@@ -169,7 +181,7 @@ def _enterprise(actor: Actor) -> HomeFigures:
         organization = _organization(s, actor)
     metrics = [
         Metric("home.my_demands", _total(list_demands(actor=actor, page_size=1)), "demands"),
-        Metric("home.my_intents", intents, None),
+        Metric("home.my_requests", intents, "my_requests"),
         Metric("home.trials_running", _trials_running(actor), "contracts", query=TRIALS_RUNNING),
         Metric("home.trials_ending", ending, None),
         Metric("home.results_in_pool", _pool(actor, None), "pool"),

@@ -207,6 +207,8 @@ class MatchRow:
     next_follow_up: date | None
     drop_reason: str | None
     city_code: str
+    # the match's enterprise, so the table reaches the enterprise's own matches in any city
+    enterprise_org_id: uuid.UUID | None = None
 
     @property
     def overdue(self) -> bool:
@@ -230,7 +232,7 @@ def _rows_stmt(actor: Actor):  # noqa: ANN202
 
 def _row(m: Match, title: str, ent: str, demand: str | None) -> MatchRow:
     return MatchRow(m.id, m.stage, m.result_id, title, ent, demand, m.channel, m.contact_date, m.people,
-                    m.notes, m.next_follow_up, m.drop_reason, m.city_code)
+                    m.notes, m.next_follow_up, m.drop_reason, m.city_code, m.enterprise_org_id)
 
 
 @reader(MATCH)

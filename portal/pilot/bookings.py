@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_
@@ -44,6 +44,7 @@ from portal.pilot import capacity as cap
 from portal.pilot import platforms as pf
 from portal.pilot.rules import BOOKING, PLATFORM
 from portal.pool.common import notify_search
+from portal.roadshows.moments import aware
 from portal.scoring import points
 
 MAX_DAYS = cap.MAX_SPAN_DAYS
@@ -81,6 +82,9 @@ class BookingRow:
     finished_on: date | None
     report_attachment_id: uuid.UUID | None
     price_per_day: Decimal
+    request_note: str = ""  # what an enterprise asking for the booking wants tested
+    requested_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def days(self) -> int:
@@ -115,7 +119,8 @@ def _to_row(row) -> BookingRow:  # noqa: ANN001
     b, platform, resource, enterprise, title, price = row
     return BookingRow(b.id, b.reference, b.platform_id, platform, b.resource_id, resource, b.city_code,
                       b.enterprise_org_id, enterprise, b.result_id, title, b.start_date, b.end_date, b.status,
-                      b.outcome, b.cancel_reason, b.finished_on, b.report_attachment_id, price)
+                      b.outcome, b.cancel_reason, b.finished_on, b.report_attachment_id, price, b.request_note,
+                      aware(b.created_at), aware(b.updated_at))
 
 
 @reader(BOOKING)

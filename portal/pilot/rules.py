@@ -6,6 +6,12 @@ the city's managers. A booking goes requested → confirmed → in progress → 
 (with a reason) from any open state; requested and confirmed ones may be rescheduled, and a done
 one may raise its result's TRL. The platform's city's operators and the province take every step;
 the city's managers read its bookings, an enterprise its own (DOMAIN.md rule 9).
+
+An enterprise asks for a booking itself (DOMAIN.md rule 12): "request" on any platform for a result
+it can see, always for its own organization (the step reaches any platform; the booking names the
+actor's enterprise, never one a form picks); the request is a booking in the requested state that
+the platform's city's operators confirm (or cancel with a reason), and the enterprise may withdraw
+it while it is still requested.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ BOOKING = register(Workflow(
         # an institution officer follows its results' pilots through read_history, not the bookings list
         Step("read", {**STAFF_READ, Role.ENTERPRISE: Reach.ORG}),
         Step("book", STAFF),  # measured against the platform's city
+        Step("request", {Role.ENTERPRISE: Reach.ANY}),  # for the actor's own enterprise, on any platform
+        Step("withdraw", {Role.ENTERPRISE: Reach.ORG}, (S.REQUESTED,), S.CANCELLED,
+             refusal="pilot.error.not_requested"),
         # a result not yet listed (approved, in notice, paused) only by its own city's staff
         Step("book_unlisted", STAFF),  # measured against the result's city
         Step("confirm", STAFF, (S.REQUESTED,), S.CONFIRMED),

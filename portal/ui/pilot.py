@@ -55,6 +55,7 @@ def bookings_frame(rows: list[BookingRow], *, with_city: bool = False) -> pd.Dat
             t("pilot.col.days"): r.days, t("pilot.col.status"): label("booking_status", r.status),
             t("pilot.col.cost"): r.cost,
             t("pilot.col.outcome"): r.outcome or r.cancel_reason,
+            t("pilot.col.request_note"): r.request_note,  # what an enterprise asking for it wants tested
         })
         out.append(row)
     return pd.DataFrame(out)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from portal.core.actor import Actor
 from portal.core.attachments import Upload
 from portal.core.clock import today
+from portal.core.regions import region_name
 from portal.core.workflow import allowed_actions
 from portal.pilot import bookings as bk
+from portal.pilot import platforms as pf
+from portal.pilot.requests import request_pilot, request_result_options
 from portal.pilot.rules import LIFECYCLE
-from portal.ui import done, label, refusals, t
+from portal.ui import done, label, lang, refusals, t
 from portal.ui.forms import form_key, instance, succeeded
-from portal.ui.pilot import booking_label
+from portal.ui.pilot import booking_label, city_choice
 
 
 def new_booking_form(me: Actor) -> None:
@@ -124,3 +129,39 @@ def _apply(me: Actor, booking: bk.BookingRow, action: str, v: dict) -> None:
         done(t("pilot.trl_raised", trl=result.trl))
         return
     done(t("pilot.changed", ref=booking.ref, status=label("booking_status", changed.status)))
+
+
+def request_booking_form(me: Actor) -> None:
+    """An enterprise asks for pilot testing: a platform's resource (any city), one of the results
+    it deals with (or found by title), dates and what it wants tested; the city's operator confirms."""
+    st.caption(t("pilot.request_hint"))
+    c1, c2 = st.columns(2)
+    with c1:
+        city = city_choice(me, key="pilot_req_city")
+    query = c2.text_input(t("pilot.find_result"), key="pilot_req_res_q")
+    platforms = [p for p in pf.list_platforms(actor=me, city_code=city) if p.resources]
+    if not platforms:
+        st.info(t("pilot.no_platforms"))
+        return
+    c3, c4 = st.columns(2)
+    platform = c3.selectbox(t("pilot.platform"), platforms, key="pilot_req_platform",
+                            format_func=lambda p: f"{p.name}（{region_name(p.city_code, lang())}）")
+    resource = c4.selectbox(t("field.pilot_resource"), platform.resources, key="pilot_req_resource",
+                            format_func=lambda r: f"{r.name}（{t('pilot.col.capacity')} {r.capacity}）")
+    results = request_result_options(actor=me, query=query)
+    if not results:
+        st.info(t("pilot.request_no_results"))
+        return
+    with st.form(instance("pilot_request")):
+        result = st.selectbox(t("field.pilot_result"), results, format_func=lambda o: o.label)
+        f1, f2 = st.columns(2)
+        start = f1.date_input(t("field.pilot_start_date"), value=today() + timedelta(days=14))
+        end = f2.date_input(t("field.pilot_end_date"), value=today() + timedelta(days=16))
+        note = st.text_area(t("field.pilot_request_note"), placeholder=t("pilot.request_note_placeholder"))
+        if st.form_submit_button(t("pilot.request_send"), type="primary"):
+            with refusals():
+                booking = request_pilot(actor=me, resource_id=resource.id, result_id=result.id if result else None,
+                                        start_date=start, end_date=end, note=note,
+                                        idempotency_key=form_key("pilot_request"))
+                succeeded("pilot_request")
+                done(t("pilot.request_sent", ref=booking.reference))

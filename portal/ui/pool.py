@@ -16,6 +16,7 @@ from portal.core.regions import region_name
 from portal.pool import approval, browse, disclosure
 from portal.roadshows.cards import preview_card
 from portal.ui import label, lang, md, md_table, refusals, t, tmd
+from portal.ui.requests import request_actions
 from portal.ui.roadshows import card_preview
 
 
@@ -62,6 +63,7 @@ def render_detail(me: Actor, result_id: uuid.UUID) -> None:
             st.markdown(tmd("pool.keywords", words=r.keywords.replace(",", "、")))
         st.markdown(t("pool.trial_terms", months=r.trial_months)
                     + (f" · {t('pool.price')}：{md(r.price_guidance)}" if r.price_guidance else ""))
+        request_actions(me, r.id, key="detail")  # an enterprise asks for a trial or registers interest
         if r.fiscally_funded and r.grant_date:
             st.caption(t("pool.fiscal_yes", date=r.grant_date.isoformat()) +
                        (f" · {label('exclusion_reason', r.exclusion_reason)}" if r.exclusion_reason else ""))

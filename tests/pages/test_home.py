@@ -32,7 +32,7 @@ def test_manager_and_enterprise_figures(app) -> None:
     manager = {m.label for m in app("hz_manager").metric}
     assert {"本年转化", "本年合作金额"} <= manager
     enterprise = {m.label for m in app("ent_demo").metric}
-    assert {"我的需求", "我的意向", "成果池成果"} <= enterprise
+    assert {"我的需求", "我的申请（处理中）", "成果池成果"} <= enterprise
 
 
 def test_language_toggle_switches_to_english_and_persists(app) -> None:
