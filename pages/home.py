@@ -10,6 +10,9 @@ from portal.core.spreadsheet import DATE, MOMENT, MONEY
 from portal.dashboards.home import home_figures
 from portal.ui import actor, label, lang, links, md_table, refusals, t, tables, tmd, wan, yuan
 
+# the requests' figures say what the link is for; every other figure opens the rows it counts
+LINK_LABELS = {"my_requests": "requests.open_mine", "requests": "requests.open_inbox"}
+
 me = actor()
 st.title(tmd("home.title", name=me.display_name))
 with refusals():
@@ -24,7 +27,8 @@ with refusals():
         col.metric(t(metric.key, days=figures.reminder_days), value,
                    help=t("home.money_help", amount=yuan(metric.value)) if metric.money else None)
         if metric.page:  # each figure opens the list it counts, filtered to those rows
-            links.page_link(me, metric.page, t("home.open_list"), metric.query, where=col)
+            links.page_link(me, metric.page, t(LINK_LABELS.get(metric.page, "home.open_list")), metric.query,
+                            where=col)
 
     if figures.per_city:
         st.subheader(t("home.per_city"))
