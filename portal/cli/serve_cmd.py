@@ -10,6 +10,12 @@ from pathlib import Path
 from portal.cli.common import add_database_options, apply_database_options, say
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = Path(__file__).resolve().parent.parent / "server.py"  # app.py + the public page + gzip
+# What a server needs that a developer's `streamlit run` does not (measured in bench/RESULTS.md):
+# no file watcher (it rescans every imported module), no full gc.collect after every script run
+# (the router freezes the long-lived heap instead: portal.ui.settle_heap).
+PRODUCTION = ["--server.fileWatcherType", "none", "--server.runOnSave", "false",
+              "--runner.postScriptGC", "false"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     for p in (demo, serve):
         p.add_argument("--port", type=int, default=8501)
         p.add_argument("--host", default="0.0.0.0", help="address to listen on")
+        p.add_argument("--development", action="store_true",
+                       help="serve as `streamlit run` does: file watcher and per-run garbage collection on")
         add_database_options(p)
     demo.set_defaults(handler=demo_cmd)
     serve.set_defaults(handler=serve_cmd)
@@ -75,12 +83,19 @@ def _say_ready(args: argparse.Namespace) -> None:
         say(args, "cli.qr_local", url=base, port=args.port)
 
 
-def _run_streamlit(args: argparse.Namespace) -> int:
+def streamlit_command(port: int, host: str, *, development: bool = False) -> list[str]:
+    """The command line of one Streamlit server process on port."""
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-           "--server.address", args.host, "--server.headless", "true" if headless else "false",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
-           "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
+    return [sys.executable, "-m", "streamlit", "run", str(APP if development else SERVER),
+            "--server.port", str(port), "--server.address", host,
+            "--server.headless", "true" if headless else "false",
+            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+            "--client.showErrorDetails", "none",  # users read messages, never tracebacks
+            *([] if development else PRODUCTION)]
+
+
+def _run_streamlit(args: argparse.Namespace) -> int:
+    cmd = streamlit_command(args.port, args.host, development=getattr(args, "development", False))
     # a PORTAL_PUBLIC_BASE_URL from .env is kept (it used to be overridden by localhost here)
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=public_base_url(args.port))
     # Become the server (no child left behind when a supervisor or a test stops us by PID).

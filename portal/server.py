@@ -1,0 +1,22 @@
+"""The server `portal serve` runs: the Streamlit app (portal/app.py) as an ASGI application, with
+the public intent page answered as plain HTML beside it and Streamlit's static bundles sent
+compressed. `streamlit run portal/server.py` finds `app` and serves it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run portal/server.py` from a source checkout
+    sys.path.insert(0, str(ROOT))
+
+from portal.web.static import GzipStatic  # noqa: E402
+
+APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+
+app = st.App(APP_SCRIPT, middleware=[Middleware(GzipStatic)])
