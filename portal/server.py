@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run portal/server.py` from a source checkout
     sys.path.insert(0, str(ROOT))
 
+from portal.web.public import routes as public_routes  # noqa: E402
 from portal.web.static import GzipStatic  # noqa: E402
 
 APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
 
-app = st.App(APP_SCRIPT, middleware=[Middleware(GzipStatic)])
+app = st.App(APP_SCRIPT, routes=public_routes, middleware=[Middleware(GzipStatic)])

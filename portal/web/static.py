@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from streamlit import file_util
 
 COMPRESSIBLE = {".js", ".css", ".svg", ".json", ".map", ".html", ".txt", ".ttf", ".otf"}
 MIN_BYTES = 1024
@@ -26,8 +27,6 @@ _packed: dict[Path, tuple[bytes, str]] = {}
 
 def streamlit_static_dir() -> Path:
     """Where Streamlit keeps its frontend build."""
-    from streamlit import file_util
-
     return Path(file_util.get_static_dir()).resolve()
 
 
