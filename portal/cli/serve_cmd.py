@@ -29,6 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--development", action="store_true",
                        help="serve as `streamlit run` does: file watcher and per-run garbage collection on")
         add_database_options(p)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="Streamlit processes (several need PostgreSQL); the public page gets the next port")
+    serve.add_argument("--backend-port", type=int,
+                       help="first process's port (default: --port, or --port + 1 behind --proxy)")
+    serve.add_argument("--proxy", choices=["nginx"], help="run a private nginx on --port in front of the processes")
+    serve.add_argument("--proxy-dir", help="folder of that nginx's configuration, logs and cache (default: a temporary one)")
+    serve.add_argument("--debug-headers", action="store_true", help=argparse.SUPPRESS)  # X-Portal-Upstream, for tests
     demo.set_defaults(handler=demo_cmd)
     serve.set_defaults(handler=serve_cmd)
 
@@ -144,6 +151,15 @@ def serve_cmd(args: argparse.Namespace) -> int:
     check_connection()
     if current_revision(get_engine()) != head_revision():
         raise ConfigError("error.schema_outdated")
+    if args.workers < 1:
+        raise ConfigError("web.error.workers", field="workers")
+    if args.workers > 1 and get_engine().dialect.name != "postgresql":
+        # their caches agree through PostgreSQL's LISTEN/NOTIFY, and SQLite serializes writers anyway
+        raise ConfigError("web.error.workers_need_postgresql", field="workers")
     _say_ready(args)
     sys.stdout.flush()
+    if args.workers > 1 or args.proxy:
+        from portal.cli.workers import serve_workers
+
+        return serve_workers(args, streamlit_command, public_base_url(args.port))
     return _run_streamlit(args)
