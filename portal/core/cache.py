@@ -11,7 +11,9 @@ the same commit hook sends `NOTIFY portal_cache` with the cities changed, and ev
 caches figures of that database listens on a connection of its own and drops the same entries
 (within milliseconds; tests/test_cache_processes.py). While that listener is connected, entries
 live LISTENING_SECONDS; a lost connection (or SQLite, which has no such mechanism) falls back to
-CACHE_SECONDS, and a reconnect drops everything, since notifications may have been missed.
+CACHE_SECONDS, and a reconnect drops everything, since notifications may have been missed. (The
+listener starts with the first cached value; `listening(timeout=…)` starts it ahead, as the
+start-up warm-up does.)
 
 The key must carry everything the value depends on besides the data: the scope, the period, the
 filters. A user never reads a value computed for a scope wider than the key says.
@@ -89,12 +91,14 @@ class _Listener(threading.Thread):
         self.connected = threading.Event()
 
     def run(self) -> None:
-        pause = 1.0
+        pause, first = 1.0, True
         while True:
             try:
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=10) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    invalidate(None, database=self.url)  # whatever was cached or missed before
+                    if not first:
+                        invalidate(None, database=self.url)  # notifications may have been missed
+                    first = False
                     self.connected.set()
                     pause = 1.0
                     for note in conn.notifies():
