@@ -17,9 +17,9 @@ def test_every_step_runs_and_leaves_the_province_figures_cached(world, monkeypat
     monkeypatch.setattr(warm, "configure", lambda: None)  # keep the test's engine
     cache.invalidate()
     took = warm.warm()
-    assert set(took) == {"database", "imports", "tokenizer", "search index", "province figures"}
+    assert set(took) == {"database", "imports", "tokenizer", "search index", "province figures", "pool"}
     held = {k[2] for k in cache.cached_keys() if k[1] is None}
-    assert {"funnel", "cities", "trends", "home_per_city"} <= held
+    assert {"funnel", "cities", "trends", "home_per_city", "pool_owners", "pool_count"} <= held
 
 
 def test_it_can_be_switched_off(monkeypatch) -> None:  # noqa: ANN001

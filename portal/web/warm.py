@@ -1,8 +1,8 @@
 """Warm a server process in the background as it starts, so that nobody's first visit pays for
 what every first visitor would: the modules the pages import, the router's and pages' compiled
-bytecode, the Chinese tokenizer's dictionary, the search index, and the province's dashboard
-figures for the default period (computed as a province manager: province-wide figures are cached
-by scope, not by user, so every province reader's first visit finds them).
+bytecode, the Chinese tokenizer's dictionary, the search index, the province's dashboard figures
+for the default period and the pool's first view (computed as a province manager: province-wide
+figures are cached by scope, not by user, so every province reader's first visit finds them).
 
 Each step is timed and logged; a step that fails is logged and skipped (the page then pays as
 before, nothing else changes).
@@ -25,6 +25,7 @@ from portal.core import cache
 from portal.core.actor import Actor
 from portal.dashboards import figures, home
 from portal.dashboards.period import period_presets
+from portal.pool.browse import PoolFilter, pool_owners, search_pool
 from portal.search.store import current_index
 from portal.search.text import tokens
 
@@ -67,6 +68,12 @@ def _province_figures() -> None:
     home.per_city()
 
 
+def _pool() -> None:
+    # the pool page's first view: every city, no filter (the same key the page asks with)
+    pool_owners(actor=PROVINCE_READER, city_code="")
+    search_pool(actor=PROVINCE_READER, filters=PoolFilter(field="", type=""), page=1, page_size=25)
+
+
 def warm(script_cache: object | None = None) -> dict[str, float]:
     """Run every step; seconds each took (a failed step is missing)."""
     steps: list[tuple[str, Callable[[], object]]] = [
@@ -75,6 +82,7 @@ def warm(script_cache: object | None = None) -> dict[str, float]:
         ("tokenizer", lambda: tokens("预热新材料电池")),
         ("search index", current_index),
         ("province figures", _province_figures),
+        ("pool", _pool),
     ]
     if script_cache is not None:
         steps.insert(2, ("compiled scripts", lambda: [script_cache.get_bytecode(str(p)) for p in SCRIPTS]))
