@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from tests.browser.conftest import _free_port, sign_in, wait_for_cookie
+from tests.browser.conftest import _free_port, sign_in, stop_server, wait_for_cookie
 from tests.conftest import pg_database, unavailable
 
 pytestmark = pytest.mark.browser
@@ -72,11 +72,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail("the proxied portal did not start: " + (data / "serve.log").read_text())
         time.sleep(3)  # both processes up (the health check answers from either)
         yield base
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_server(proc, timeout=30)
 
 
 def _upstream(response) -> str:  # noqa: ANN001
