@@ -19,7 +19,7 @@ def test_every_step_runs_and_leaves_the_province_figures_cached(world, monkeypat
     took = warm.warm()
     assert set(took) == {"database", "imports", "tokenizer", "search index", "province figures", "pool"}
     held = {k[2] for k in cache.cached_keys() if k[1] is None}
-    assert {"funnel", "cities", "trends", "home_per_city", "pool_owners", "pool_count"} <= held
+    assert {"funnel", "cities", "trends", "home_per_city", "pool_owners", "pool_count", "activity"} <= held
 
 
 def test_it_can_be_switched_off(monkeypatch) -> None:  # noqa: ANN001

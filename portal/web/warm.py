@@ -26,6 +26,7 @@ from portal.core.actor import Actor
 from portal.dashboards import figures, home
 from portal.dashboards.period import period_presets
 from portal.pool.browse import PoolFilter, pool_owners, search_pool
+from portal.scoring import activity
 from portal.search.store import current_index
 from portal.search.text import tokens
 
@@ -66,6 +67,7 @@ def _province_figures() -> None:
     figures.city_figures(actor=PROVINCE_READER, start=start, end=end)
     figures.monthly_trends(actor=PROVINCE_READER, start=start, end=end)
     home.per_city()
+    activity.activity_index(actor=PROVINCE_READER, level=activity.LEVELS[0], start=start, end=end)  # rankings' first view
 
 
 def _pool() -> None:
