@@ -11,6 +11,7 @@ def test_it_finds_the_pages_imports() -> None:
     modules = warm.page_modules()
     assert "portal.ui" in modules and "streamlit" in modules and "pandas" in modules
     assert all(not m.startswith(".") for m in modules)
+    assert "portal.ui.signin" not in modules  # its cookie component must be declared inside a script run
 
 
 def test_every_step_runs_and_leaves_the_province_figures_cached(world, monkeypatch) -> None:  # noqa: ANN001

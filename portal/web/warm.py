@@ -34,6 +34,9 @@ log = logging.getLogger("portal.warm")
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [ROOT / "portal" / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 # a reader of the whole province, for figures cached per scope (no user, no audit: reads only)
+# Imported at a session's first run only: streamlit-authenticator's cookie component declares
+# itself when imported, and declared outside a script run its frame never loads (no sign-in cookie).
+NOT_AHEAD = ("portal.ui.signin", "streamlit_authenticator", "extra_streamlit_components")
 PROVINCE_READER = Actor(user_id=None, username="warm-up", display_name="warm-up", role=Role.MANAGER)
 
 
@@ -46,7 +49,7 @@ def page_modules(scripts: list[Path] = SCRIPTS) -> list[str]:
                 names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module)
-    return sorted(names)
+    return sorted(n for n in names if not n.startswith(NOT_AHEAD))
 
 
 def _imports() -> None:
