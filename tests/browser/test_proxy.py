@@ -115,13 +115,21 @@ def test_killing_one_process_sends_new_sessions_to_the_other(proxied: str, brows
     (pid,) = _pids_listening_on(int(victim.rsplit(":", 1)[1]))
     os.kill(pid, signal.SIGKILL)
     others = {f"127.0.0.1:{port + n}" for n in (1, 2)} - {victim}
-    for n in range(3):  # new visitors, the first with the dead process's route cookie
+    # new visitors right away (before the supervisor has started it again), the first with the dead
+    # process's route cookie: each is answered by the other process
+    contexts = []
+    for n in range(3):
         context = browser.new_context(locale="zh-CN")
         if n == 0:
             context.add_cookies([pinned])
+        contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
         assert _upstream(page.goto(f"{proxied}/")) in others
-        sign_in(page, proxied, "nb_operator")
-        page.get_by_text("您好，宁波运营专员").first.wait_for()
+    page = contexts[0].pages[0]
+    page.get_by_role("textbox", name="用户名").fill("nb_operator")
+    page.get_by_role("textbox", name="密码").fill("Demo@2026")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("您好，宁波运营专员").first.wait_for()  # and signs in there
+    for context in contexts:
         context.close()
