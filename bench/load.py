@@ -4,6 +4,7 @@ operators clicking through the portal. Prints; asserts nothing.
     python -m bench.load --scenario qr-burst --visitors 200 --spread 60 [--db postgresql]
     python -m bench.load --scenario operators --users 30 --think 5 --duration 60 --db postgresql --workers 2
     python -m bench.load --scenario qr-burst --page streamlit --visitors 50 --spread 0 [--development]
+    python -m bench.load --scenario sessions --visitors 30 [--development]
 
 qr-burst: each visitor opens the intent link as a phone does and submits the form once.
 `--page html` (default) is the plain page (`portal.web.public`): GET /intent?t=…, then POST the
@@ -15,6 +16,9 @@ time to the confirmation = from the tap to the receipt.
 operators: each user signs in through the real form over Streamlit's websocket (no browser), then
 every `--think` seconds (±50 %) opens one of its navigation's pages and waits until the run has
 finished (the server's part of a click; the browser's own drawing is in bench/browser_pages.py).
+
+sessions: new browser sessions one after the other, each opening the sign-in page: what the
+first run of every new session costs the server.
 
 The server runs on a fresh demo database (SQLite, or a new PostgreSQL database that is dropped
 afterwards), or on `--database-url` as it is. `--workers N` starts N Streamlit processes behind
@@ -400,6 +404,24 @@ async def operator(base: str, username: str, args: argparse.Namespace, until: fl
             await session.close()
 
 
+async def new_sessions(args: argparse.Namespace, base: str) -> Tally:
+    """args.visitors new browser sessions one after the other, each only opening the sign-in page:
+    the first run every session pays before anything of its own."""
+    tally = Tally()
+    for _ in range(args.visitors):
+        session = Session(base, client())
+        try:
+            await session.open()
+            start = time.perf_counter()
+            await session.run()
+            tally.done.append(time.perf_counter() - start)
+        except (OSError, TimeoutError, httpx.HTTPError, websockets.WebSocketException) as exc:
+            tally.errors.append(type(exc).__name__)
+        finally:
+            await session.close()
+    return tally
+
+
 async def operators(args: argparse.Namespace, base: str) -> Tally:
     """args.users signed-in users clicking for args.duration seconds."""
     tally = Tally()
@@ -437,7 +459,7 @@ def stored_intents(env: dict) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=["qr-burst", "operators"], required=True)
+    parser.add_argument("--scenario", choices=["qr-burst", "operators", "sessions"], required=True)
     parser.add_argument("--visitors", type=int, default=200)
     parser.add_argument("--spread", type=float, default=60, help="seconds over which visitors arrive")
     parser.add_argument("--page", choices=["html", "streamlit"], default="html")
@@ -461,6 +483,9 @@ def main() -> None:
         if args.scenario == "qr-burst":
             tally = asyncio.run(qr_burst(args, server.base, token))
             sessions = args.visitors
+        elif args.scenario == "sessions":
+            tally = asyncio.run(new_sessions(args, server.base))
+            sessions = args.visitors
         else:
             tally = asyncio.run(operators(args, server.base))
             sessions = args.users
@@ -474,6 +499,8 @@ def main() -> None:
             print(stats("time to the form", tally.form))
             print(stats("time to the confirmation", tally.done))
             print(f"intents stored: {stored_intents(server.env) - before_intents} of {len(tally.done)} confirmed")
+        elif args.scenario == "sessions":
+            print(stats(f"{args.visitors} new sessions one after another, first run", tally.done))
         else:
             print(f"{args.users} users, a click every {args.think:g} s (±50 %), {args.duration:g} s")
             print(stats("sign-in (first page)", tally.form))
