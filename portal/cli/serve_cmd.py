@@ -9,8 +9,7 @@ from pathlib import Path
 
 from portal.cli.common import add_database_options, apply_database_options, say
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-SERVER = Path(__file__).resolve().parent.parent / "server.py"  # app.py + the public page + gzip
+SERVER = Path(__file__).resolve().parent.parent / "server.py"  # app.py + the public page + gzip + warm-up
 # What a server needs that a developer's `streamlit run` does not (measured in bench/RESULTS.md):
 # no file watcher (it rescans every imported module), no full gc.collect after every script run
 # (the router freezes the long-lived heap instead: portal.ui.settle_heap).
@@ -93,7 +92,7 @@ def _say_ready(args: argparse.Namespace) -> None:
 def streamlit_command(port: int, host: str, *, development: bool = False) -> list[str]:
     """The command line of one Streamlit server process on port."""
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
-    return [sys.executable, "-m", "streamlit", "run", str(APP if development else SERVER),
+    return [sys.executable, "-m", "streamlit", "run", str(SERVER),
             "--server.port", str(port), "--server.address", host,
             "--server.headless", "true" if headless else "false",
             "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
