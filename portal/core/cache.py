@@ -7,7 +7,8 @@ drops the cached values of that city and every province-wide one (a SQLAlchemy s
 no service has to remember it).
 
 Other processes (the other `portal serve --workers`, a CLI import, `portal tick`): on PostgreSQL
-the same commit hook sends `NOTIFY portal_cache` with the cities changed, and every process that
+the same flush hook sends `NOTIFY portal_cache` with the cities changed inside the transaction
+(delivered at its commit, dropped by a rollback), and every process that
 caches figures of that database listens on a connection of its own and drops the same entries
 (within milliseconds; tests/test_cache_processes.py). While that listener is connected, entries
 live LISTENING_SECONDS; a lost connection (or SQLite, which has no such mechanism) falls back to
@@ -55,9 +56,16 @@ _generation = 0  # bumped by every invalidation: a value computed across one is 
 
 @event.listens_for(OrmSession, "after_flush")
 def _note_writes(session: OrmSession, _ctx: Any) -> None:
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if getattr(obj, "__tablename__", None) in WATCHED:
-            session.info.setdefault("cache_stale", set()).add(getattr(obj, "city_code", None) or _ALL)
+    cities = {getattr(obj, "city_code", None) or _ALL for obj in chain(session.new, session.dirty, session.deleted)
+              if getattr(obj, "__tablename__", None) in WATCHED}
+    if not cities:
+        return
+    session.info.setdefault("cache_stale", set()).update(cities)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # NOTIFY is transactional: the other processes hear it when (and only if) this commits
+        payload = json.dumps({"from": SENDER, "cities": sorted(cities)})
+        connection.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -65,21 +73,6 @@ def _invalidate(session: OrmSession) -> None:
     cities_changed = session.info.pop("cache_stale", None)
     if cities_changed:
         invalidate(cities_changed)
-        bind = session.get_bind()
-        if bind.dialect.name == "postgresql":
-            announce(bind.engine if hasattr(bind, "engine") else bind, cities_changed)
-
-
-def announce(engine: Engine, cities_changed: set[str]) -> None:
-    """Tell the other processes on engine's PostgreSQL database which cities changed (after the
-    commit: a listener that reads at once sees the new rows). A failure only costs freshness."""
-    payload = json.dumps({"from": SENDER, "cities": sorted(cities_changed)})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
-            conn.commit()
-    except Exception:  # noqa: BLE001 — the time-based expiry still holds
-        log.warning("cache invalidation not announced", exc_info=True)
 
 
 class _Listener(threading.Thread):
