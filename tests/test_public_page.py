@@ -176,3 +176,13 @@ def test_operator_text_on_the_card_is_shown_as_text(world) -> None:  # noqa: ANN
     page = _client().get("/intent", params={"t": item.token}).text
     assert "<img" not in page and "onerror=alert(1)&gt;" in page
     assert html.escape(payload, quote=True) in page
+
+
+def test_a_trailing_slash_and_an_oversized_post(item) -> None:  # noqa: ANN001
+    client = _client()
+    moved = client.get("/intent/", params={"t": item.token}, follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == f"/intent?t={item.token}"
+    keys = _hidden(client.get("/intent", params={"t": item.token}).text)
+    huge = client.post("/intent", params={"t": item.token}, data={**_fields(note="长" * 20_000), **keys})
+    assert huge.status_code == 413 and "提交的内容过长" in huge.text
+    assert _count() == 0
