@@ -33,6 +33,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -123,9 +124,10 @@ class Server:
     proc: subprocess.Popen
     env: dict
     drop_db: str | None = None
+    data_dir: Path | None = None
 
     def stop(self) -> None:
-        """Stop the server by its process group; drop the database made for it."""
+        """Stop the server by its process group; drop the database and the folder made for it."""
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=20)
@@ -133,6 +135,8 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         if self.drop_db:
             _admin_sql(f'DROP DATABASE IF EXISTS "{self.drop_db}" WITH (FORCE)')
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _admin_sql(sql: str) -> None:
@@ -172,7 +176,7 @@ def start_server(args: argparse.Namespace) -> Server:
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_healthy(f"{base}/_stcore/health", proc)
-    return Server(base, proc, env, drop)
+    return Server(base, proc, env, drop, data)
 
 
 def any_token(env: dict) -> str:
