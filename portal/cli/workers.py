@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,8 +76,10 @@ def serve_workers(args: argparse.Namespace, streamlit_command, base_url: str) ->
     commands = {f"streamlit:{port}": streamlit_command(port, layout.host, development=args.development)
                 for port in layout.streamlit_ports}
     commands[f"public:{layout.public_port}"] = public_command(layout.public_port, layout.host)
+    made = None
     if args.proxy:
         prefix = Path(args.proxy_dir or tempfile.mkdtemp(prefix="portal-nginx-"))
+        made = None if args.proxy_dir else prefix
         nginx = private_nginx(layout, prefix, listen=f"{args.host}:{args.port}", debug=args.debug_headers)
         check_config(nginx)
         commands["nginx"] = nginx
@@ -85,7 +88,11 @@ def serve_workers(args: argparse.Namespace, streamlit_command, base_url: str) ->
         say(args, "web.workers_started", first=layout.streamlit_ports[0], last=layout.streamlit_ports[-1],
             public=layout.public_port)
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=base_url)
-    return supervise(commands, env)
+    try:
+        return supervise(commands, env)
+    finally:
+        if made is not None:  # a temporary folder of ours: its logs and cache go with it
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
