@@ -77,10 +77,9 @@ PAGES: list[PageSpec] = [
     PageSpec("account", "account.py", ":material/person:", "admin"),
 ]
 
-# Pages anyone may open without signing in (e.g. a roadshow's QR intent page).
-PUBLIC_PAGES: list[PageSpec] = [
-    PageSpec("intent", "intent.py", ":material/qr_code_2:", "roadshow"),  # a roadshow card's QR code
-]
+# Streamlit pages anyone may open without signing in. None now: a roadshow card's QR code opens
+# the intent page, which is plain HTML served beside Streamlit (portal/web/public.py, /intent?t=…).
+PUBLIC_PAGES: list[PageSpec] = []
 
 SECTION_ORDER = ("main", "pool", "roadshow", "hub", "pilot", "contracts", "claims", "dashboard", "admin")
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from icalendar import Calendar
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from db.models import PilotBooking, PilotPlatform, PilotResource, Roadshow
@@ -15,7 +16,7 @@ from portal.core.clock import TZ, today
 from portal.core.errors import NotFound
 from portal.notify import preferences
 from portal.notify.calendar import booking_ics, roadshow_ics
-from portal.notify.calendar_feed import app
+from portal.web import public
 from tests.factories import make_org, save
 
 
@@ -74,7 +75,7 @@ def test_a_roadshow_downloads_with_its_shanghai_time(world) -> None:
 
 def test_the_feed_serves_what_its_user_may_read_behind_a_secret_token(world) -> None:
     booking, show = casts(world)
-    client = TestClient(app)
+    client = TestClient(Starlette(routes=public.routes))  # where the portal serves it, beside the QR page
     url = preferences.renew_calendar_feed(actor=world.hz.operator)
     path = url.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path)

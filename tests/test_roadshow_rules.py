@@ -336,7 +336,8 @@ def test_a_refusal_changes_nothing_and_a_move_is_one_action(world) -> None:  # n
 
 # --- layering -----------------------------------------------------------------------------------
 
-UI_FILES = ("pages/roadshows.py", "pages/presenter.py", "pages/intent.py", "portal/ui/roadshows.py",
+UI_FILES = ("pages/roadshows.py", "pages/presenter.py", "portal/web/public.py", "portal/web/intent_page.py",
+            "portal/ui/roadshows.py",
             "portal/ui/roadshow_admin.py")
 LAZY_OK = ("pptx", "reportlab")  # heavy libraries, imported when a deck is built
 

@@ -16,7 +16,8 @@ from portal.core.errors import PortalError
 # Each sub-command module exposes register(subparsers) and sets `handler` on its parsers.
 COMMAND_MODULES = ["portal.cli.db_cmd", "portal.cli.users_cmd", "portal.cli.serve_cmd",
                    "portal.cli.scale_cmd", "portal.cli.pool_cmd", "portal.cli.tick_cmd",
-                   "portal.cli.matching_cmd", "portal.cli.backup_cmd", "portal.cli.notify_cmd"]
+                   "portal.cli.matching_cmd", "portal.cli.backup_cmd", "portal.cli.notify_cmd",
+                   "portal.cli.workers"]
 
 
 def build_parser() -> argparse.ArgumentParser:

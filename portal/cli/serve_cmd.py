@@ -9,7 +9,12 @@ from pathlib import Path
 
 from portal.cli.common import add_database_options, apply_database_options, say
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = Path(__file__).resolve().parent.parent / "server.py"  # app.py + the public page + gzip + warm-up
+# What a server needs that a developer's `streamlit run` does not (measured in bench/RESULTS.md):
+# no file watcher (it rescans every imported module), no full gc.collect after every script run
+# (the router freezes the long-lived heap instead: portal.ui.settle_heap).
+PRODUCTION = ["--server.fileWatcherType", "none", "--server.runOnSave", "false",
+              "--runner.postScriptGC", "false"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     for p in (demo, serve):
         p.add_argument("--port", type=int, default=8501)
         p.add_argument("--host", default="0.0.0.0", help="address to listen on")
+        p.add_argument("--development", action="store_true",
+                       help="serve as `streamlit run` does: file watcher and per-run garbage collection on")
         add_database_options(p)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="Streamlit processes (several need PostgreSQL); the public page gets the next port")
+    serve.add_argument("--backend-port", type=int,
+                       help="first process's port (default: --port, or --port + 1 behind --proxy)")
+    serve.add_argument("--proxy", choices=["nginx"], help="run a private nginx on --port in front of the processes")
+    serve.add_argument("--proxy-dir", help="folder of that nginx's configuration, logs and cache (default: a temporary one)")
+    serve.add_argument("--debug-headers", action="store_true", help=argparse.SUPPRESS)  # X-Portal-Upstream, for tests
     demo.set_defaults(handler=demo_cmd)
     serve.set_defaults(handler=serve_cmd)
 
@@ -82,13 +96,20 @@ def _upload_mb() -> int:
     return get_settings().max_attachment_mb
 
 
-def _run_streamlit(args: argparse.Namespace) -> int:
+def streamlit_command(port: int, host: str, *, development: bool = False) -> list[str]:
+    """The command line of one Streamlit server process on port."""
     headless = not os.environ.get("DISPLAY") and sys.platform.startswith("linux")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-           "--server.address", args.host, "--server.headless", "true" if headless else "false",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
-           "--client.showErrorDetails", "none"]  # users read messages, never tracebacks
-    cmd += ["--server.maxUploadSize", str(_upload_mb())]  # the uploader states the portal's limit, not 200 MB
+    return [sys.executable, "-m", "streamlit", "run", str(SERVER),
+            "--server.port", str(port), "--server.address", host,
+            "--server.headless", "true" if headless else "false",
+            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+            "--client.showErrorDetails", "none",  # users read messages, never tracebacks
+            "--server.maxUploadSize", str(_upload_mb()),  # the uploader states the portal's limit, not 200 MB
+            *([] if development else PRODUCTION)]
+
+
+def _run_streamlit(args: argparse.Namespace) -> int:
+    cmd = streamlit_command(args.port, args.host, development=getattr(args, "development", False))
     # a PORTAL_PUBLIC_BASE_URL from .env is kept (it used to be overridden by localhost here)
     env = dict(os.environ, PORTAL_PUBLIC_BASE_URL=public_base_url(args.port))
     # Become the server (no child left behind when a supervisor or a test stops us by PID).
@@ -140,6 +161,15 @@ def serve_cmd(args: argparse.Namespace) -> int:
     check_connection()
     if current_revision(get_engine()) != head_revision():
         raise ConfigError("error.schema_outdated")
+    if args.workers < 1:
+        raise ConfigError("web.error.workers", field="workers")
+    if args.workers > 1 and get_engine().dialect.name != "postgresql":
+        # their caches agree through PostgreSQL's LISTEN/NOTIFY, and SQLite serializes writers anyway
+        raise ConfigError("web.error.workers_need_postgresql", field="workers")
     _say_ready(args)
     sys.stdout.flush()
+    if args.workers > 1 or args.proxy:
+        from portal.cli.workers import serve_workers
+
+        return serve_workers(args, streamlit_command, public_base_url(args.port))
     return _run_streamlit(args)

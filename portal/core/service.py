@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from db.engine import transaction
+from portal.core import cache  # noqa: F401 — its commit hooks tell every process (and this one) what changed
 from portal.core.workflow import Workflow
 
 P = ParamSpec("P")

@@ -57,9 +57,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
         pytest.fail("the portal did not start: " + (proc.stdout.read().decode() if proc.stdout else ""))
     yield url
+    stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started in its own session by its process group (SIGKILL if it lingers)."""
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
 

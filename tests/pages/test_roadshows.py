@@ -1,5 +1,5 @@
-"""Roadshow pages through AppTest: the operator's list and refusals, presenter mode, and the public
-QR intent page (signed out)."""
+"""Roadshow pages through AppTest: the operator's list and refusals, presenter mode, and the
+operator's follow-up of intents (the public QR page is plain HTML: tests/test_public_page.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from portal.core.settings import get_settings
-from tests.pages.conftest import APP, signed_in, texts
+from portal.roadshows.intents import submit_intent
+from tests.pages.conftest import signed_in, texts
 
 
 def _one(db: Path, sql: str, *args) -> tuple:  # noqa: ANN002
@@ -87,101 +88,10 @@ def test_presenter_cannot_open_a_draft_by_url(app) -> None:  # noqa: ANN001
     assert not at.get("html") or "rs-card" not in "".join(str(h.proto.body) for h in at.get("html"))
 
 
-def _public(token: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["t"] = token
-    at.run()
-    at.switch_page("../pages/intent.py")
-    at.query_params["t"] = token
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _fill(at: AppTest, code: str, company: str = "杭州扫码测试科技有限公司", person: str = "王经理") -> None:
-    at.text_input[0].input(company)
-    at.text_input[1].input(code)
-    at.text_input[2].input(person)
-    at.text_input[3].input("13812345678")
-    at.form_submit_button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-
-
 def _published_item(db: Path) -> tuple[str, str]:
     return _one(db, "select i.token, r.title from roadshow_item i join result r on r.id = i.result_id "
                     "join roadshow s on s.id = i.roadshow_id where s.status = 'published' "
                     "and s.city_code = '330100' order by i.position")
-
-
-def test_public_intent_page_refuses_bad_input_then_shows_only_the_visitors_receipt(own_demo: Path) -> None:
-    from tests.factories import credit_code
-
-    token, title = _published_item(own_demo)
-    at = _public(token)
-    body = texts(at)
-    assert "登记合作意向" in body and title in body
-    assert "用户名" not in [t.label for t in at.text_input]  # no sign-in form
-    (before,) = _one(own_demo, "select count(*) from intent")
-    _fill(at, "91330106MA2B3C4D5X")
-    assert "【统一社会信用代码】校验位不正确，请核对。" in texts(at)
-    code = credit_code("330106")
-    _fill(at, code, company="<script>alert(1)</script>")
-    assert "【企业名称】不能包含网页标记或链接" in texts(at)
-    _fill(at, code, person="12345")
-    assert "【联系人】应包含汉字或英文字母。" in texts(at)
-    assert _one(own_demo, "select count(*) from intent") == (before,)
-    _fill(at, code)
-    assert f"已收到杭州扫码测试科技有限公司对“{title}”的意向：申请试用。" in texts(at)
-    assert "联系人：王经理" in texts(at) and not at.text_input  # the receipt replaces the form
-    assert _one(own_demo, "select count(*) from intent") == (before + 1,)
-
-    # another visitor types the same (public) credit code: a row of their own, their own receipt only
-    other = _public(token)
-    _fill(other, code.lower(), company="杭州扫码测试科技有限公司（冒名）", person="王五")
-    seen = texts(other)
-    assert "杭州扫码测试科技有限公司（冒名）" in seen and "联系人：王五" in seen
-    assert "王经理" not in seen and "合并" not in seen and "更新" not in seen
-    assert _one(own_demo, "select count(*) from intent") == (before + 2,)
-    assert _one(own_demo, "select contact_person, company_name from intent where credit_code = ? "
-                          "order by contact_person desc", code) == ("王经理", "杭州扫码测试科技有限公司")
-    # the first visitor's page still shows their own receipt, and nothing of the second one
-    at.run()
-    assert "联系人：王经理" in texts(at) and "王五" not in texts(at) and "冒名" not in texts(at)
-    next(b for b in at.button if b.label == "再登记一项意向").click().run()
-    assert [w.value for w in at.text_input] == ["", "", "", ""]  # a fresh, empty form
-
-
-def test_a_double_tap_on_the_public_page_is_one_submission(own_demo: Path) -> None:
-    """The second tap's rerun can arrive before the first one has drawn its receipt: it carries
-    the same form key, and the page makes no second row."""
-    from tests.factories import credit_code
-
-    token, _ = _published_item(own_demo)
-    (before,) = _one(own_demo, "select count(*) from intent")
-    at = _public(token)
-    slot = f"form_key:intent:{token}"
-    at.session_state[slot] = "tap-tap-0001"
-    at.run()
-    code = credit_code("330106")
-    _fill(at, code)
-    assert "联系人：王经理" in texts(at)
-    at.session_state[slot] = "tap-tap-0001"  # as if the second tap had come in before the receipt
-    del at.session_state[f"intent_receipt:{token}"]
-    at.run()
-    assert [w.value for w in at.text_input][:3] == ["杭州扫码测试科技有限公司", code, "王经理"]  # the same values
-    at.form_submit_button[0].click().run()
-    assert "联系人：王经理" in texts(at) and not at.error
-    assert _one(own_demo, "select count(*) from intent") == (before + 1,)
-    next(b for b in at.button if b.label == "再登记一项意向").click().run()
-    _fill(at, code)  # a new form instance: a new submission
-    assert _one(own_demo, "select count(*) from intent") == (before + 2,)
-
-
-def test_public_intent_page_with_a_guessed_token(demo_db) -> None:  # noqa: ANN001
-    at = _public("00000000-0000-0000-0000-000000000000")
-    assert "链接无效或已失效，请重新扫描现场二维码。" in texts(at)
-    assert not at.text_input
 
 
 def test_operator_turns_an_intent_into_a_match(own_demo: Path) -> None:
@@ -228,8 +138,9 @@ def _two_from_one_company(db: Path) -> str:
 
     token, _ = _published_item(db)
     code = credit_code("330106")
-    for person in ("王经理", "王五"):
-        _fill(_public(token), code, person=person)
+    for person in ("王经理", "王五"):  # the public page (portal/web/public.py) calls this service
+        submit_intent(token=token, company_name="杭州扫码测试科技有限公司", credit_code=code,
+                      contact_person=person, phone="13812345678", wants=["trial"])
     return code
 
 
