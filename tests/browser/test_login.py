@@ -17,8 +17,12 @@ def test_hz_operator_home_shows_hangzhou_not_ningbo(live_server: str, page) -> N
     page.get_by_text("范围：杭州市").first.wait_for()
     page.get_by_text("30天内到期的试用").first.wait_for()
     page.get_by_test_id("stMetricLabel").first.wait_for()
-    page.get_by_test_id("stTable").first.wait_for()
-    body = page.get_by_test_id("stMain").inner_text()
+    grid = page.get_by_test_id("stDataFrame").first  # trials ending soon: a typed, sortable table
+    grid.wait_for()
+    # the grid draws on a canvas; its cells are also in the page for screen readers
+    cells = grid.locator("[role=gridcell]")
+    cells.first.wait_for(state="attached")
+    body = page.get_by_test_id("stMain").inner_text() + "\n".join(cells.all_text_contents())
     assert "已上架成果" in body and "试用中" in body
     assert re.search(r"杭州\S+有限公司", body)  # licensees of Hangzhou trials ending soon
     assert "宁波" not in body and "温州" not in body
