@@ -19,14 +19,18 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     ent.set_default_timeout(30_000)
     sign_in(ent, live_server, "ent_demo", path="recommend")
     ent.get_by_text("匹配原因：").first.wait_for()
-    ent.get_by_role("link", name="查看成果详情").nth(4).wait_for()  # the cards stream in: let them stand
+    # the cards stream in: let them stand (the relative score floor leaves the demo's first demand
+    # its three close hits, one of them in Hangzhou)
+    ent.get_by_role("link", name="查看成果详情").nth(2).wait_for()
     ent.wait_for_timeout(1000)
     # the last Hangzhou recommendation the enterprise has not asked about yet, found again by its title
-    # (a locator is resolved on every use)
+    # (a locator is resolved on every use); by its whole title, as near-twins share the same words
+    # ("…检测系统" beside "…检测系统（第二代）" of another city)
     first = (ent.locator(CARD).filter(has_text="杭州市").filter(has_text="匹配原因")
              .filter(has=ent.get_by_role("button", name="申请试用")).last)
     title = re.sub(r"^\d+\.\s*", "", first.locator("strong").first.inner_text()).strip()
-    card = ent.locator(CARD).filter(has_text=title).filter(has=ent.get_by_role("button", name="申请试用")).last
+    heading = ent.locator("strong").filter(has_text=re.compile(rf"^\d+\.\s*{re.escape(title)}$"))
+    card = ent.locator(CARD).filter(has=heading).filter(has=ent.get_by_role("button", name="申请试用")).last
     card.get_by_role("link", name="查看成果详情").wait_for()
     card.get_by_role("button", name="申请试用").click()
     ent.get_by_role("textbox", name="想说明的情况（选填）").fill("用于新一代智能分拣机，试用期内提供工况数据")
@@ -40,7 +44,7 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     sign_in(op, live_server, "hz_operator", path="requests")
     op.get_by_text("企业从成果池、推荐结果提交的申请").wait_for()
     # the newest open request is picked first: the one just sent
-    op.get_by_role("heading", name=title).wait_for()
+    op.get_by_role("heading", name=title, exact=True).wait_for()
     op.get_by_role("button", name="签订试用").wait_for()
     op.wait_for_timeout(1000)
     shot(op, "requests_inbox")
@@ -49,7 +53,8 @@ def test_trial_request_from_a_recommendation_to_a_signed_trial(live_server: str,
     shot(op, "requests_inbox_after")
 
     ent.goto(f"{live_server}/my_requests")
-    mine = ent.locator(CARD).filter(has_text=title).filter(has_text="已转试用").last
+    mine = (ent.locator(CARD).filter(has=ent.locator("strong").filter(has_text=re.compile(rf"^{re.escape(title)}$")))
+            .filter(has_text="已转试用").last)
     mine.wait_for()
     assert "已为您签订试用合同" in mine.inner_text()
     mine.get_by_role("link", name="查看试用合同").wait_for()
