@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from portal.core import i18n
 from portal.core.actor import Actor
@@ -74,6 +76,7 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except PortalError as err:
+        st.session_state.pop(FLASH, None)  # the last success is not news beside a refusal
         st.error(refusal(err, lang()))
 
 
@@ -92,19 +95,33 @@ def wan(amount: Decimal | int | None) -> str:
 
 
 FLASH = "flash_message"
+# A success message outlives reruns of its page for this long: a rerun the browser sends right after
+# a write (a widget that lost focus, a form drawn anew) would otherwise take it away unread.
+FLASH_SECONDS = 6.0
+
+
+def _page() -> str:
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "page_script_hash", "") if ctx else ""
 
 
 def done(message: str) -> None:
     """Keep a success message across the rerun that redraws the page with the change (Markdown:
     build it with tmd() when it names user text)."""
-    st.session_state[FLASH] = message
+    st.session_state[FLASH] = (message, _page(), time.monotonic())
     st.rerun()
 
 
 def show_flash() -> None:
-    """The message a previous run left (shown once), in a slot drawn on every run: what follows
-    keeps its place, so the tab a form sits in stays open when the message comes and goes."""
+    """The message a write on this page left, for a few seconds of reruns, in a slot drawn on every
+    run: what follows keeps its place, so the tab a form sits in stays open when the message comes
+    and goes. Another page, or a later run, does not show it."""
     slot = st.container()
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message)
+    kept = st.session_state.get(FLASH)
+    if not kept:
+        return
+    message, page, at = kept if isinstance(kept, tuple) else (kept, _page(), time.monotonic())
+    if page != _page() or time.monotonic() - at > FLASH_SECONDS:
+        st.session_state.pop(FLASH, None)
+        return
+    slot.success(message)

@@ -134,7 +134,6 @@ def test_no_page_reports_a_write_below_a_list_read_before_it() -> None:
     root = Path(__file__).resolve().parents[2]
     allowed = {"pages/approvals.py": 1,  # notices that ended were listed before the queues are read
                "pages/contract_detail.py": 1,  # "no risks found": not a write
-               "pages/intent.py": 1,  # the public receipt is the new state
                "pages/pool_import.py": 1,  # the import report is the page's only content
                "portal/ui/notify.py": 1,  # a test message went out: nothing on the page changed
                "portal/ui/requests.py": 1}  # a finished pilot's outcome, read, not written
