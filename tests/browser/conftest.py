@@ -114,6 +114,16 @@ def wait_for_cookie(page, name: str = "xianyong_portal", timeout: float = 20) ->
     raise AssertionError(f"cookie {name} was not set within {timeout} s")
 
 
+def wait_signed_in(page, timeout: float = 30) -> None:  # noqa: ANN001
+    """Wait until the sign-in has settled: the cookie written, and the rerun its component's report
+    starts has finished (the hidden login form is gone only then). A click before that may land on an
+    element that rerun replaces: a tab opened meanwhile closes again, the first tab shown."""
+    from playwright.sync_api import expect
+
+    wait_for_cookie(page, timeout=timeout)
+    expect(page.locator(".st-key-signin")).to_have_count(0, timeout=timeout * 1000)
+
+
 def shot(page, name: str) -> Path:  # noqa: ANN001
     """Save a full-page screenshot under tests/browser/screenshots/ (kept out of git)."""
     SHOTS.mkdir(exist_ok=True)
