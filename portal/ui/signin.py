@@ -78,6 +78,17 @@ def _password_form() -> tuple[str, str] | None:
     return None
 
 
+HIDE_FORM = "<style>.st-key-signin{display:none}</style>"
+
+
+def _keep_places() -> None:
+    """Draw, empty, what the run that signed in drew above the page: the page's elements keep
+    their places in the next run, so a tab the user opened meanwhile is not reset."""
+    with st.container(key="signin"):
+        pass
+    st.html(HIDE_FORM)
+
+
 def _form(authenticator: stauth.Authenticate) -> Actor | None:
     """Draw the login form; the actor when this run's submission (or cookie) signed someone in.
 
@@ -111,7 +122,7 @@ def _form(authenticator: stauth.Authenticate) -> Actor | None:
         st.session_state.pop(_REFUSAL, None)
         # Hide the spent form with CSS rather than removing it: the cookie component drawn inside
         # it must stay mounted to write the cookie.
-        st.html("<style>.st-key-signin{display:none}</style>")
+        st.html(HIDE_FORM)
         record_login(actor=current)
         st.session_state["actor"] = current
         return current
@@ -132,6 +143,8 @@ def sign_in_gate(*, form: bool = True) -> Actor | None:
         credentials = {"usernames": {username: {"name": username, "password": "", "roles": []}}}
         authenticator = _authenticator(credentials)
         current = _signed_in(authenticator)
+        if current is not None:
+            _keep_places()
         if current is not None or not form:
             return current
         return _form(authenticator)  # signed out in this run: offer the form again

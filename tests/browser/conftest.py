@@ -116,12 +116,11 @@ def wait_for_cookie(page, name: str = "xianyong_portal", timeout: float = 20) ->
 
 def wait_signed_in(page, timeout: float = 30) -> None:  # noqa: ANN001
     """Wait until the sign-in has settled: the cookie written, and the rerun its component's report
-    starts has finished (the hidden login form is gone only then). A click before that may land on an
-    element that rerun replaces: a tab opened meanwhile closes again, the first tab shown."""
+    starts has finished (the hidden login form's place is empty only then)."""
     from playwright.sync_api import expect
 
     wait_for_cookie(page, timeout=timeout)
-    expect(page.locator(".st-key-signin")).to_have_count(0, timeout=timeout * 1000)
+    expect(page.locator(".st-key-signin [data-testid=stForm]")).to_have_count(0, timeout=timeout * 1000)
 
 
 def shot(page, name: str) -> Path:  # noqa: ANN001

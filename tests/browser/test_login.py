@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot, sign_in, wait_for_cookie
+from tests.browser.conftest import shot, sign_in, wait_for_cookie, wait_signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +88,14 @@ def test_guessing_makes_the_account_wait_in_every_session(live_server: str, page
         shot(other, "login_waiting")
     finally:
         other.context.close()
+
+
+def test_a_tab_opened_right_after_signing_in_stays_open(live_server: str, page) -> None:  # noqa: ANN001
+    """The run the cookie's report starts draws the page in the same places as the run that signed
+    in, so the tab the user opened in between is not closed again."""
+    sign_in(page, live_server, "hz_operator", path="demands")
+    page.get_by_role("tab", name="发布需求").click()  # at once, before the sign-in has settled
+    wait_signed_in(page)
+    page.wait_for_timeout(1000)
+    assert page.get_by_role("tab", name="发布需求").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("textbox", name="需求标题").is_visible()
