@@ -3,7 +3,7 @@
     python -m bench.run --results 20000 200000 --db sqlite postgresql --runs 7 --write bench/RESULTS.md
 
 For each size and database it builds (or reuses) a scale database, then for each page in
-`portal.navigation.PAGES` (and `PUBLIC_PAGES`, signed out) and each demo account whose role may
+`portal.navigation.PAGES` and each demo account whose role may
 open it, runs the real router through AppTest: one cold run (its SQL statements are captured),
 then `--runs` timed reruns (p50 / p95). The captured SELECTs are re-run bare on the database
 (their p50, summed: what the page's data costs without Streamlit). An empty Streamlit page timed
@@ -163,14 +163,13 @@ class Capture:
                 self.statements.append((statement, parameters))
 
 
-def _signed_in(username: str | None):  # noqa: ANN202
+def _signed_in(username: str):  # noqa: ANN202
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
-    if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
     at.session_state["lang"] = "zh"
     return at
 
@@ -193,9 +192,9 @@ def _bare(statements: list[tuple[str, object]], runs: int) -> tuple[float, tuple
     return sum(medians), (slowest[0], " ".join(slowest[1].split())[:160])
 
 
-def time_page(spec, username: str | None, role: str, runs: int, capture: Capture) -> Row:  # noqa: ANN001
+def time_page(spec, username: str, role: str, runs: int, capture: Capture) -> Row:  # noqa: ANN001
     """Cold run with SQL capture, then `runs` timed reruns of one page as one user."""
-    row = Row(page=spec.key, user=username or "-", role=role)
+    row = Row(page=spec.key, user=username, role=role)
     try:
         at = _signed_in(username)
         at.run()
@@ -364,9 +363,6 @@ def targets(pages: set[str] | None = None, max_roles: int | None = None) -> list
         allowed = [(u, a) for u, a in actors if a is not None and spec.allows(a)]
         for username, actor in allowed[:max_roles]:
             out.append((spec, username, actor.role + ("/province" if actor.role == "manager" and actor.is_province else "")))
-    for spec in navigation.PUBLIC_PAGES:
-        if not pages or spec.key in pages:
-            out.append((spec, None, "public"))
     return out
 
 

@@ -63,9 +63,8 @@ def _signed_in_navigation(actor) -> st.navigation:  # noqa: ANN001
     hidden = [_page(spec, allowed=False) for spec in navigation.PAGES if spec not in allowed]
     # "/home" is the home page too (not a redirect: a switch in the run that signs in loses the cookie)
     hidden += [_page(spec, allowed=True, hidden=True) for spec in allowed if spec.key == "home"]
-    public = [_page(spec, allowed=True, hidden=True) for spec in navigation.PUBLIC_PAGES]  # opened by QR link
-    if hidden or public:
-        sections.setdefault(t("nav.section.main"), []).extend(hidden + public)
+    if hidden:
+        sections.setdefault(t("nav.section.main"), []).extend(hidden)
     return st.navigation(sections, expanded=True)  # every page in view, no "View more" link
 
 
@@ -74,7 +73,6 @@ def _signed_out_navigation() -> st.navigation:
     pages = [st.Page(_nothing, title=t("auth.form_name"), url_path=ROOT_PATH, default=True)]
     pages += [st.Page(_nothing, title=t(f"nav.{p.key}"), url_path=p.key, visibility="hidden")
               for p in navigation.PAGES]
-    pages += [_page(p, allowed=True) for p in navigation.PUBLIC_PAGES]
     return st.navigation(pages, position="hidden")
 
 
@@ -104,9 +102,6 @@ def main() -> None:
     nav = None
     if not st.session_state.get("authentication_status"):
         nav = _signed_out_navigation()
-        if nav.url_path in {p.key for p in navigation.PUBLIC_PAGES}:
-            _run(nav)  # public pages need no sign-in
-            return
     actor = sign_in_gate()
     if actor is None:
         _run(nav or _signed_out_navigation())

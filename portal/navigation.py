@@ -77,9 +77,8 @@ PAGES: list[PageSpec] = [
     PageSpec("account", "account.py", ":material/person:", "admin"),
 ]
 
-# Streamlit pages anyone may open without signing in. None now: a roadshow card's QR code opens
-# the intent page, which is plain HTML served beside Streamlit (portal/web/public.py, /intent?t=…).
-PUBLIC_PAGES: list[PageSpec] = []
+# Every page needs a signed-in user: a roadshow card's QR code opens the intent page, which is plain
+# HTML served beside Streamlit (portal/web/public.py, /intent?t=…).
 
 SECTION_ORDER = ("main", "pool", "roadshow", "hub", "pilot", "contracts", "claims", "dashboard", "admin")
 

@@ -27,14 +27,14 @@ def test_bench_covers_every_page_for_every_role_that_may_open_it(bench_env: Path
     by_page: dict[str, set[str]] = {}
     for spec, username, _role in planned:
         by_page.setdefault(spec.key, set()).add(username)
-    assert set(by_page) == {p.key for p in navigation.PAGES + navigation.PUBLIC_PAGES}
+    assert set(by_page) == {p.key for p in navigation.PAGES}
     assert by_page["home"] == set(run.BENCH_USERS)
     assert by_page["audit"] == {"zj_admin", "hz_operator"}
 
 
 def test_bench_command_writes_the_report(bench_env: Path) -> None:
     out = bench_env / "RESULTS.md"
-    pages = "home,audit" + "".join(f",{p.key}" for p in navigation.PUBLIC_PAGES[:1])
+    pages = "home,audit"
     assert run.main(["--results", "150", "--db", "sqlite", "--runs", "2", "--pages", pages, "--no-start",
                      "--data-dir", str(bench_env), "--write", str(out)]) == 0
     report = out.read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from portal.core.settings import get_settings
 
-INTENT_PAGE = "intent"  # the public page's URL path (portal.navigation.PUBLIC_PAGES)
+INTENT_PAGE = "intent"  # the public page's URL path (portal/web/public.py)
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 

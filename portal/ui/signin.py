@@ -134,9 +134,9 @@ def _form(authenticator: stauth.Authenticate) -> Actor | None:
     return None
 
 
-def sign_in_gate(*, form: bool = True) -> Actor | None:
-    """The signed-in actor, or None. Signed out, the login form is drawn unless form=False
-    (public pages). A signed-in run loads only its own account, not every password hash."""
+def sign_in_gate() -> Actor | None:
+    """The signed-in actor, or None with the login form drawn. A signed-in run loads only its own
+    account, not every password hash."""
     signed_in = bool(st.session_state.get("authentication_status"))
     if signed_in:
         username = st.session_state.get("username") or ""
@@ -145,8 +145,6 @@ def sign_in_gate(*, form: bool = True) -> Actor | None:
         current = _signed_in(authenticator)
         if current is not None:
             _keep_places()
-        if current is not None or not form:
             return current
         return _form(authenticator)  # signed out in this run: offer the form again
-    authenticator = _authenticator(authenticator_credentials())
-    return _form(authenticator) if form else None
+    return _form(_authenticator(authenticator_credentials()))
