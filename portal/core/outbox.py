@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, or_
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from db.models import (
@@ -36,6 +36,7 @@ from db.models import (
 from db.models.enums import Role
 from portal.core.clock import fmt, now
 from portal.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, action_label, catalogue, t
+from portal.core.scope import as_id
 from portal.core.settings import get_settings
 
 # Who an event may reach. "creator": the user who made the record (a claim's filer); "institution" /
@@ -113,30 +114,21 @@ def language_of(pref: NotifyPreference | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-# --- collecting the transaction's audit entries ---------------------------------------------------
-
-@event.listens_for(Session, "before_flush")
-def _collect(session: Session, _ctx: object, _instances: object) -> None:
-    """Remember the audit entries a user action's flush writes (only in `transaction()` sessions)."""
-    if not session.info.get("audit_check"):
-        return
-    new = [obj for obj in session.new if isinstance(obj, AuditEntry)]
-    if new:
-        session.info.setdefault("new_entries", []).extend(new)
-
-
 def derive(session: Session) -> int:
-    """Write the messages this transaction's audit entries call for; returns how many."""
-    entries: list[AuditEntry] = session.info.pop("new_entries", [])
+    """Write the messages this transaction's audit entries call for; returns how many. The entries
+    are among the records the transaction's flushes wrote (`audit.note_changes`)."""
+    entries = [o for o in session.info.get("changed", {}).values() if isinstance(o, AuditEntry)]
     routes: dict[str | None, dict[str, tuple[str, ...]]] = {}
     rows: list[OutboxMessage] = []
     for entry in entries:
+        # an entry whose savepoint rolled back (a duplicate refused by a unique key) is no longer
+        # persistent: its change did not happen, so neither does its message
+        if not sa_inspect(entry).persistent:
+            continue
         if entry.city_code not in routes:
             routes[entry.city_code] = routes_for(session, entry.city_code)
         kinds = routes[entry.city_code].get(entry.action, ())
-        # an entry whose savepoint rolled back (a duplicate refused by a unique key) is no longer
-        # persistent: its change did not happen, so neither does its message
-        if kinds and sa_inspect(entry).persistent:
+        if kinds:
             rows += _messages_for(session, entry, kinds)
     if rows:
         session.add_all(rows)
@@ -148,14 +140,20 @@ def _messages_for(s: Session, entry: AuditEntry, kinds: Iterable[str]) -> list[O
     kinds = set(kinds)
     record = entry.after or entry.before or {}
     rows = []
+    rendered: dict[str, Message] = {}  # the text depends on the language only, not on the reader
+
+    def text(lang: str) -> Message:
+        if lang not in rendered:
+            rendered[lang] = _render(s, entry, record, lang)
+        return rendered[lang]
+
     for user, pref in recipients(s, city_code=entry.city_code, kinds=kinds, record=record):
         if user.id == entry.actor_id:
             continue  # who made the change knows of it
-        lang = language_of(pref)
-        rows.append(message_row(user, pref, _render(s, entry, record, lang), city_code=entry.city_code,
+        rows.append(message_row(user, pref, text(language_of(pref)), city_code=entry.city_code,
                                 event=entry.action, entity=entry.entity, entity_id=entry.entity_id))
     if GROUP in kinds and entry.city_code:
-        msg = _render(s, entry, record, get_settings().default_language)
+        msg = text(get_settings().default_language)
         rows.append(group_row(msg, city_code=entry.city_code, event=entry.action, entity=entry.entity,
                               entity_id=entry.entity_id))
     return rows
@@ -173,7 +171,7 @@ def recipients(s: Session, *, city_code: str | None, kinds: set[str],
                           & UserAccount.is_city_admin)
     if "province" in kinds:
         conditions.append(UserAccount.role == Role.PROVINCE_ADMIN)
-    creator = _uuid(record.get("created_by"))
+    creator = as_id(record.get("created_by"))
     if "creator" in kinds and creator is not None:
         conditions.append(UserAccount.id == creator)
     orgs = _orgs(s, record) if kinds & {"institution", "enterprise"} else set()
@@ -247,29 +245,21 @@ def _label(s: Session, record: dict[str, Any]) -> str:
     for key in LABEL_KEYS:
         if record.get(key):
             return str(record[key])[:120]
-    result_id = _uuid(record.get("result_id"))
+    result_id = as_id(record.get("result_id"))
     result = s.get(Result, result_id) if result_id else None
     return result.title[:120] if result is not None else ""
 
 
 def _orgs(s: Session, record: dict[str, Any]) -> set[uuid.UUID]:
     """The organizations a record names, directly or through its result or contract."""
-    orgs = {u for k in ORG_KEYS if (u := _uuid(record.get(k)))}
-    if result_id := _uuid(record.get("result_id")):
+    orgs = {u for k in ORG_KEYS if (u := as_id(record.get(k)))}
+    if result_id := as_id(record.get("result_id")):
         result = s.get(Result, result_id)
         if result is not None:
             orgs.add(result.owner_org_id)
-    if contract_id := _uuid(record.get("contract_id")):
+    if contract_id := as_id(record.get("contract_id")):
         contract = s.get(Contract, contract_id)
         if contract is not None:
             orgs |= {contract.licensor_org_id, contract.licensee_org_id}
     return orgs
 
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
