@@ -23,7 +23,7 @@ with refusals():
     if not page.rows:
         st.info(t("requests.inbox_none"))
     else:
-        st.dataframe(requests_frame(page.rows, for_staff=True), hide_index=True, width="stretch")
+        st.dataframe(requests_frame(page.rows), hide_index=True, width="stretch")
         row = st.selectbox(t("requests.pick"), page.rows, format_func=request_label, key="requests_pick")
         if row is not None:
             st.divider()

@@ -120,7 +120,7 @@ def show_flash() -> None:
     kept = st.session_state.get(FLASH)
     if not kept:
         return
-    message, page, at = kept if isinstance(kept, tuple) else (kept, _page(), time.monotonic())
+    message, page, at = kept
     if page != _page() or time.monotonic() - at > FLASH_SECONDS:
         st.session_state.pop(FLASH, None)
         return

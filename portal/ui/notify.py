@@ -148,9 +148,9 @@ def account_section(me: Actor) -> None:
 
 
 def _ics_button(make: Callable[[], bytes], filename: str, key: str) -> None:
-    with refusals():
-        st.download_button(t("outbox.cal.download"), data=make(), file_name=filename, mime="text/calendar",
-                           key=key, icon=":material/event:")
+    # built when clicked, not on every rerun of the list it sits in
+    st.download_button(t("outbox.cal.download"), data=make, file_name=filename, mime="text/calendar",
+                       key=key, icon=":material/event:", on_click="ignore")
 
 
 def booking_ics_button(me: Actor, booking_id: uuid.UUID, reference: str) -> None:

@@ -63,32 +63,14 @@ def status_text(row: RequestRow) -> str:
     return f"{text}（{row.contract_number}）" if row.contract_number else text
 
 
-def requests_frame(rows: list[RequestRow], *, for_staff: bool) -> pd.DataFrame:
-    """The requests as a table in the user's language (raw values: st.dataframe renders no Markdown)."""
-    out = []
-    for r in rows:
-        row = {t("requests.col.created"): fmt(r.created_at), t("requests.col.kind"): label("request_kind", r.kind),
-               t("requests.col.result"): r.result_title}
-        if for_staff:
-            row[t("requests.col.enterprise")] = r.enterprise_name
-            row[t("requests.col.contact")] = r.contact
-        else:
-            row[t("requests.col.city")] = region_name(r.city_code, lang())
-        row.update({t("requests.col.status"): status_text(r), t("requests.col.message"): r.message,
-                    t("requests.col.reply"): r.reply, t("requests.col.decided"): fmt(r.decided_at)})
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def bookings_requested_frame(rows: list[BookingRow]) -> pd.DataFrame:
-    """The enterprise's pilot bookings as 我的申请 shows them."""
+def requests_frame(rows: list[RequestRow]) -> pd.DataFrame:
+    """The requests as the city's staff list them (raw values: st.dataframe renders no Markdown)."""
     return pd.DataFrame([{
-        t("pilot.col.ref"): r.ref, t("requests.col.created"): fmt(r.requested_at),
-        t("pilot.col.platform"): f"{r.platform_name} · {r.resource_name}", t("pilot.col.result"): r.result_title,
-        t("pilot.col.start"): r.start_date.isoformat(), t("pilot.col.end"): r.end_date.isoformat(),
-        t("requests.col.status"): label("booking_status", r.status),
-        t("requests.col.message"): r.request_note, t("requests.col.reply"): r.outcome or r.cancel_reason,
-    } for r in rows])
+        t("requests.col.created"): fmt(r.created_at), t("requests.col.kind"): label("request_kind", r.kind),
+        t("requests.col.result"): r.result_title, t("requests.col.enterprise"): r.enterprise_name,
+        t("requests.col.contact"): r.contact, t("requests.col.status"): status_text(r),
+        t("requests.col.message"): r.message, t("requests.col.reply"): r.reply,
+        t("requests.col.decided"): fmt(r.decided_at)} for r in rows])
 
 
 def request_label(r: RequestRow) -> str:
