@@ -58,9 +58,17 @@ _generation = 0  # bumped by every invalidation: a value computed across one is 
 def _note_writes(session: OrmSession, _ctx: Any) -> None:
     cities = {getattr(obj, "city_code", None) or _ALL for obj in chain(session.new, session.dirty, session.deleted)
               if getattr(obj, "__tablename__", None) in WATCHED}
+    if cities:
+        session.info.setdefault("cache_stale", set()).update(cities)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _tell_other_processes(session: OrmSession) -> None:
+    """One NOTIFY per transaction, naming every city its flushes touched (not one per flush)."""
+    session.flush()  # what is still pending is written, and noted, before the message goes
+    cities = session.info.get("cache_stale")
     if not cities:
         return
-    session.info.setdefault("cache_stale", set()).update(cities)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # NOTIFY is transactional: the other processes hear it when (and only if) this commits
