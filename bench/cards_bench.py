@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from a checkout
 
 
 def _median_ms(fn, runs: int) -> float:  # noqa: ANN001
@@ -39,19 +40,12 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     import db.models  # noqa: F401
-    from db import engine as db_engine
-    from db.reference import ensure_regions
+    from bench.common import demo_database
     from portal.roadshows.cards import preview_card
     from portal.search.text import words
     from portal.ui.roadshows import card_html, preview_document
-    from seed.demo import load_demo
 
-    eng = db_engine.configure(url)
-    SQLModel.metadata.create_all(eng)
-    with Session(eng) as s:
-        ensure_regions(s)
-        load_demo(s)
-        s.commit()
+    demo_database(url)
     card = preview_card(title="一种基于深度学习的纺织品表面瑕疵在线视觉检测系统及其在印染车间的应用", field="ai", trl=6,
                         institution="浙江大学", summary="装在织机上的摄像头，边织边找布面毛病",
                         advantages="检出率98%\n每台织机加装成本不到两千元\n已在企业现场试用", trial_months=12,

@@ -17,12 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlmodel import Session, SQLModel, func, select  # noqa: E402
+from sqlmodel import Session, func, select  # noqa: E402
 
 import db.models  # noqa: E402,F401
-from db import engine as db_engine  # noqa: E402
+from bench.common import demo_database  # noqa: E402
 from db.models import OutboxMessage, PublicNotice, Result, UserAccount  # noqa: E402
-from db.reference import ensure_regions  # noqa: E402
 from portal.core.auth import actor_from_user  # noqa: E402
 from portal.core.clock import today  # noqa: E402
 from portal.core.outbox import Message, message_row  # noqa: E402
@@ -31,7 +30,6 @@ from portal.notify import policy as notify_policy  # noqa: E402
 from portal.notify.digest import morning_digest  # noqa: E402
 from portal.notify.sender import send_pending  # noqa: E402
 from portal.pool import approval  # noqa: E402
-from seed.demo import load_demo  # noqa: E402
 
 ACTIONS = 200
 MESSAGES = 1000
@@ -59,12 +57,8 @@ def _in_notice(s: Session, n: int) -> list:
 
 
 def main(url: str) -> None:
-    eng = db_engine.configure(url)
-    SQLModel.metadata.create_all(eng)
+    eng = demo_database(url)
     with Session(eng) as s:
-        ensure_regions(s)
-        load_demo(s)
-        s.commit()
         ids = _in_notice(s, 40)
         staff = s.exec(select(UserAccount).where(UserAccount.username == "hz_operator")).one()
     me = actor_from_user(staff)

@@ -19,16 +19,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text  # noqa: E402
-from sqlmodel import Session, SQLModel, select  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
 import db.models  # noqa: E402,F401
+from bench.common import demo_database  # noqa: E402
 from db import engine as db_engine  # noqa: E402
 from db.models import Intent, Organization, Result, UserAccount  # noqa: E402
-from db.reference import ensure_regions  # noqa: E402
 from portal.core.auth import actor_from_user  # noqa: E402
 from portal.core.clock import now  # noqa: E402
 from portal.requests import listing, requests  # noqa: E402
-from seed.demo import load_demo  # noqa: E402
 
 STATUSES = ("open", "matched", "trial", "declined", "withdrawn", "declined", "withdrawn", "trial")
 
@@ -43,13 +42,8 @@ def timed(label: str, fn, repeat: int = 7) -> None:  # noqa: ANN001
 
 
 def build(url: str, n: int) -> None:
-    eng = db_engine.configure(url)
-    SQLModel.metadata.drop_all(eng)
-    SQLModel.metadata.create_all(eng)
+    eng = demo_database(url, fresh=True)
     with Session(eng) as s:
-        ensure_regions(s)
-        load_demo(s)
-        s.commit()
         ents = s.exec(select(Organization.id, Organization.name, Organization.credit_code)
                       .where(Organization.kind == "enterprise")).all()
         asked = select(Intent.result_id).where(Intent.request_status.is_not(None))
