@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pandas as pd
 import streamlit as st
 
@@ -20,8 +18,7 @@ from portal.core.spreadsheet import MOMENT, MONEY, PERCENT
 from portal.core.workflow import allowed_actions
 from portal.ui import confirm, done, label, lang, md, md_table, refusals, t, tmd, yuan
 from portal.ui.downloads import Table
-
-KEY = "claim_form_key"
+from portal.ui.forms import form_key, succeeded
 
 
 def claims_table(rows: list[ClaimRow]) -> Table:
@@ -37,15 +34,8 @@ def claims_table(rows: list[ClaimRow]) -> Table:
     } for r in rows]), {**dict.fromkeys(money, MONEY), t("claims.col.rate"): PERCENT, t("claims.col.created"): MOMENT})
 
 
-def _form_key() -> str:
-    """One idempotency key per form instance: a double click or a retry reuses it."""
-    if KEY not in st.session_state:
-        st.session_state[KEY] = uuid.uuid4().hex
-    return st.session_state[KEY]
-
-
 def _created(claim, submitted: bool) -> None:  # noqa: ANN001
-    st.session_state.pop(KEY, None)  # the next form is a new claim
+    succeeded("new_claim")  # the next form is a new claim
     done(t("claims.submitted" if submitted else "claims.saved", amount=yuan(claim.amount)))
 
 
@@ -63,7 +53,7 @@ def new_claim(me: Actor) -> None:
 
     kind = st.radio(t("field.claim_kind"), list(ClaimKind), format_func=kind_label, horizontal=True,
                     key="new_claim_kind")
-    key = _form_key()
+    key = form_key("new_claim")  # a double click or a retry reuses it
     if kind == ClaimKind.SERVICE_FEE:
         deals = listing.claimable_deals(actor=me)
         if not deals:
