@@ -36,27 +36,35 @@ def reindex_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def embed_cmd(args: argparse.Namespace) -> int:
-    import os
-
+def _embed_with_bar(args: argparse.Namespace, *, everything: bool, quiet: bool = False) -> int | None:
+    """Embed what is missing (everything: every listed result) under a progress bar; how many, or
+    None when the model cannot load. tqdm's rate and remaining time are the estimate; an interrupted
+    run keeps every finished batch."""
     from tqdm import tqdm
 
-    os.environ.setdefault("PORTAL_EMBED_THREADS", str(args.threads or os.cpu_count() or 1))
     from portal.search import embed, embed_missing
     from portal.search.vectors import missing_counts
 
-    apply_database_options(args)
     if not embed.available():
         say(args, "semantic.embed_no_model")
-        return 2
+        return None
     missing, listed = missing_counts()
-    todo = listed if args.all else missing
+    todo = listed if everything else missing
     say(args, "semantic.embed_start", n=todo, listed=listed)
     sys.stdout.flush()
+    with tqdm(total=todo, unit=" results", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
+        return embed_missing(everything=everything, progress=bar.update)
+
+
+def embed_cmd(args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("PORTAL_EMBED_THREADS", str(args.threads or os.cpu_count() or 1))
+    apply_database_options(args)
     started = time.perf_counter()
-    # tqdm's rate and remaining time are the estimate; an interrupted run keeps every finished batch
-    with tqdm(total=todo, unit=" results", disable=args.quiet, file=sys.stderr, dynamic_ncols=True) as bar:
-        done = embed_missing(everything=args.all, progress=bar.update)
+    done = _embed_with_bar(args, everything=args.all, quiet=args.quiet)
+    if done is None:
+        return 2
     seconds = time.perf_counter() - started
     say(args, "semantic.embedded", n=done, seconds=f"{seconds:.0f}", per_second=f"{done / max(seconds, 1e-9):.1f}")
     return 0
@@ -65,17 +73,7 @@ def embed_cmd(args: argparse.Namespace) -> int:
 def embed_demo(args: argparse.Namespace) -> None:
     """After the demo is loaded: tokens and sentence vectors of its results, so its recommendations
     match by meaning from the first page (about 20 s on a quiet core; skipped without a model)."""
-    from tqdm import tqdm
-
-    from portal.search import embed, embed_missing, reindex
-    from portal.search.vectors import missing_counts
+    from portal.search import reindex
 
     reindex()
-    if not embed.available():
-        say(args, "semantic.embed_no_model")
-        return
-    missing, listed = missing_counts()
-    say(args, "semantic.embed_start", n=missing, listed=listed)
-    sys.stdout.flush()
-    with tqdm(total=missing, unit=" results", file=sys.stderr, dynamic_ncols=True) as bar:
-        embed_missing(progress=bar.update)
+    _embed_with_bar(args, everything=False)
