@@ -341,9 +341,11 @@ def on_demand_changed(session, demand: Demand) -> None:  # noqa: ANN001
     """A demand was posted or its text edited (inside that transaction): store its vector and
     whether anything fits it yet (an unmatched demand goes on the operator's list)."""
     session.flush()
-    indexed = session.get(SearchState, 1) is not None
-    good = _good_matches(session, demand, vectors.demand_vector(session, demand)) if indexed else None
-    vectors.store_demand_vector(session, demand, good)
+    vec = vectors.store_demand_vector(session, demand)  # the text embedded once, its row kept
+    row = session.get(DemandVector, demand.id)  # from the session, no query
+    if vec is not None and row is not None and session.get(SearchState, 1) is not None:
+        row.good_matches = _good_matches(session, demand, vec)
+        session.flush()
 
 
 @dataclass(frozen=True)
