@@ -57,6 +57,6 @@ def test_a_submitted_draft_stays_chosen_and_reads_awaiting_approval(live_server:
     page.get_by_role("button", name="提交单位审批").click()
     expect(page.get_by_text("已提交审批。").first).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="提交单位审批")).to_have_count(0)
-    expect(page.get_by_role("heading", name="浏览器测试草稿甲")).to_be_visible()  # the same result, now on top
+    expect(page.get_by_role("heading", name="浏览器测试草稿甲")).to_be_visible(timeout=30_000)  # the same result, now on top
     page.mouse.wheel(0, -5000)
     shot(page, "screens_submitted_draft")
