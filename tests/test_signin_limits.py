@@ -77,10 +77,11 @@ def _refusal(username: str, password: str, lang: str = "zh") -> str:
 
 
 def _minute(moment: datetime) -> str:
-    """The local minute from which a try succeeds, as the message shows it."""
+    """The local minute from which a try succeeds, as the message shows it: with its date when
+    that is not today (a wait begun before midnight ends tomorrow)."""
     local = moment.astimezone(TZ)
     ceiling = local.replace(second=0) + (timedelta(minutes=1) if local.second else timedelta())
-    return ceiling.strftime("%H:%M")
+    return ceiling.strftime("%H:%M" if ceiling.date() == now().date() else "%Y-%m-%d %H:%M")
 
 
 def _lock(username: str = TARGET, times: int = 5) -> None:
@@ -137,6 +138,22 @@ def test_the_fifth_failure_makes_the_account_wait_even_for_the_right_password(wo
     with Session(get_engine()) as s:
         lock = s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).one()
     assert lock.after["failed_logins"] == 5 and lock.after["locked_until"] and lock.before["locked_until"] is None
+
+
+@pytest.mark.parametrize(("clock", "until", "said"), [
+    ("2026-12-01 10:30:00", "2026-12-01 10:45:00", "10:45"),
+    ("2026-12-01 10:30:20", "2026-12-01 10:45:20", "10:46"),  # from the whole minute on
+    ("2026-12-01 23:50:00", "2026-12-02 00:05:00", "2026-12-02 00:05"),  # begun before midnight
+])
+def test_the_wait_names_its_end_with_the_date_when_it_is_not_today(
+        monkeypatch: pytest.MonkeyPatch, clock: str, until: str, said: str) -> None:
+    from portal.core import auth
+
+    def local_time(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+    monkeypatch.setattr(auth, "now", lambda: local_time(clock))
+    assert auth.wait_ends_text(local_time(until)) == said
 
 
 def test_limits_come_from_the_settings(world, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,12 +96,17 @@ def page(browser):  # noqa: ANN001, ANN201
     context.close()
 
 
-def sign_in(page, base_url: str, username: str, password: str = "Demo@2026", path: str = "") -> None:  # noqa: ANN001
-    """Open base_url/path and sign in through the real login form."""
+def sign_in(page, base_url: str, username: str, password: str = "Demo@2026", path: str = "",  # noqa: ANN001
+            settle: bool = True) -> None:
+    """Open base_url/path and sign in through the real login form; unless settle is False, wait
+    until the sign-in has settled (a click in the instant the cookie's report reruns the page can
+    be lost to a Streamlit race, which a loaded CI machine widens to seconds)."""
     page.goto(f"{base_url}/{path}")
     page.get_by_role("textbox", name="用户名").fill(username)
     page.get_by_role("textbox", name="密码").fill(password)
     page.get_by_role("button", name="登录").click()
+    if settle:
+        wait_signed_in(page)
 
 
 def wait_for_cookie(page, name: str = "xianyong_portal", timeout: float = 20) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_signed_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,6 @@ TITLE = "双击只发布一次的需求"
 
 def test_posting_a_demand_twice_makes_one(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "hz_operator", path="demands")
-    wait_signed_in(page)  # else the sign-in's second run may close the tab opened below
     new = page.get_by_role("tab", name="发布需求")
     new.click()
     expect(new).to_have_attribute("aria-selected", "true")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core.validation import patent_check_char
-from tests.browser.conftest import shot, sign_in, wait_for_cookie, wait_signed_in
+from tests.browser.conftest import shot, sign_in, wait_for_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,6 @@ def test_terminating_a_trial_asks_first_and_cancel_changes_nothing(live_server: 
 def test_a_submitted_draft_stays_chosen_and_reads_awaiting_approval(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "zju_officer", path="my_results")
     page.get_by_text("项成果").first.wait_for()
-    wait_signed_in(page)  # the run the sign-in cookie starts has drawn the page before we type
     for digits, title in (("209310654321", "浏览器测试草稿甲"), ("209310111222", "浏览器测试草稿乙")):
         if page.get_by_text("新登记成果").count() and not page.get_by_role("textbox", name="成果名称").count():
             page.get_by_text("新登记成果").click()
