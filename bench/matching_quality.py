@@ -29,7 +29,8 @@ from portal.search.index import Bm25Index  # noqa: E402
 from portal.search.vectors import DenseIndex  # noqa: E402
 from seed import texts  # noqa: E402
 
-SETS = (ROOT / "tests" / "matching_labelled.toml", ROOT / "tests" / "matching_heldout.toml")
+SETS = (ROOT / "tests" / "matching_labelled.toml", ROOT / "tests" / "matching_heldout.toml",
+        ROOT / "tests" / "matching_fresh.toml")
 
 
 def load(path: Path) -> dict:

