@@ -91,7 +91,7 @@ def main() -> None:
     timed("inbox, every status, first page (province)", lambda: listing.list_requests(actor=admin))
     timed("我的申请, first page (ent_demo)", lambda: listing.list_requests(actor=ent, page_size=20))
     timed("open count (hz_operator home)", lambda: listing.open_request_count(actor=hz))
-    timed("open kinds of one result (a card's buttons)", lambda: listing.my_open_kinds(actor=ent, result_id=result))
+    timed("standing on one result (a card's buttons)", lambda: listing.my_standing(actor=ent, result_id=result))
 
     def submit_and_withdraw() -> None:
         req = requests.submit_request(actor=ent, result_id=result, kind="interest", message="基准")

@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 from db.engine import get_engine
 from db.models import AuditEntry, Contract, Intent, Match
 from db.models.enums import MatchStage, RequestKind, RequestStatus
+from portal.contracts import outcomes as contracts_outcomes
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.workflow import allowed_actions
 from portal.requests import listing, requests
@@ -56,7 +57,8 @@ def test_a_second_open_request_of_the_same_kind_is_refused_but_another_kind_is_n
     ask(world, RequestKind.INTEREST)  # interest in the same result is another request
     ask(world, result=world.hz.result)  # and so is a trial of another result
     assert rows(Intent) == 3
-    assert listing.my_open_kinds(actor=world.hz.enterprise_user, result_id=world.nb.result.id) == ["interest", "trial"]
+    standing = listing.my_standing(actor=world.hz.enterprise_user, result_id=world.nb.result.id)
+    assert standing.waiting == ("interest", "trial") and standing.trial_number is None
 
 
 def test_the_same_submission_key_returns_the_first_request(world) -> None:  # noqa: ANN001
@@ -104,6 +106,22 @@ def test_the_operator_turns_a_request_into_a_trial_through_a_match(world) -> Non
     with pytest.raises(ValidationError) as err:  # answered: no second trial from it
         requests.trial_from_request(actor=world.nb.operator, request_id=req.id)
     assert err.value.field == "request_status"
+
+
+def test_a_running_trial_is_shown_instead_of_asking_for_another(world) -> None:  # noqa: ANN001
+    me = world.hz.enterprise_user
+    trial = requests.trial_from_request(actor=world.nb.operator, request_id=ask(world).id)
+    standing = listing.my_standing(actor=me, result_id=world.nb.result.id)
+    assert (standing.waiting, standing.trial_number, standing.trial_end) == ((), trial.number, trial.end_date)
+    before = rows(Intent)
+    with pytest.raises(ValidationError) as err:
+        ask(world)
+    assert (err.value.field, err.value.key) == ("request_kind", "requests.error.trial_running")
+    assert trial.number in err.value.message("zh") and rows(Intent) == before
+    ask(world, RequestKind.INTEREST)  # interest (a paid licence, say) may still be registered
+    contracts_outcomes.terminate_trial(actor=world.nb.operator, trial_id=trial.id, reason="not_suitable")
+    assert listing.my_standing(actor=me, result_id=world.nb.result.id).trial_number is None
+    assert ask(world).request_status == "open"  # the trial has ended: a new one may be asked for
 
 
 def test_a_matched_request_can_still_become_a_trial_with_the_same_match(world) -> None:  # noqa: ANN001

@@ -104,6 +104,18 @@ def check_capacity(s: Session, result: Result, start: date, end: date,
                               limit=limit, running=running)
 
 
+def running_trial(s: Session, result_id: uuid.UUID, licensee_org_id: uuid.UUID, start: date | None = None,
+                  end: date | None = None) -> tuple[str, date | None] | None:
+    """(number, end date) of the licensee's trial of the result that runs during start..end (today
+    when not given), if any: one enterprise holds one trial of a result at a time."""
+    start = start or today()
+    end = end or start
+    return s.exec(select(Contract.number, Contract.end_date).where(
+        Contract.result_id == result_id, Contract.licensee_org_id == licensee_org_id,
+        Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
+        Contract.start_date <= end, Contract.end_date >= start).order_by(Contract.end_date.desc())).first()
+
+
 def _listed_result(s: Session, result_id: uuid.UUID | None, *, lock: bool = False) -> Result:
     stmt = select(Result).where(Result.id == result_id)
     result = s.exec(stmt.with_for_update() if lock else stmt).first() if result_id else None
@@ -179,12 +191,9 @@ def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org
         raise ValidationError("contracts.error.signing_in_future", field="contract_signing_date")
 
     def make() -> Contract:  # a second click would find its own trial a duplicate: not refused, the same
-        same = s.exec(select(Contract.number).where(
-            Contract.result_id == result.id, Contract.licensee_org_id == licensee.id,
-            Contract.kind == ContractKind.TRIAL, Contract.status.in_(RUNNING),
-            Contract.start_date <= end, Contract.end_date >= start)).first()
+        same = running_trial(s, result.id, licensee.id, start, end)
         if same:
-            raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same)
+            raise ValidationError("contracts.error.duplicate_trial", field="contract_licensee", number=same[0])
         check_capacity(s, result, start, end)
         match = None if match_id is None else linked_match(
             s, actor, match_id, result_id=result.id, licensee_org_id=licensee.id, city_code=agency.city_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
@@ -14,6 +14,7 @@ from sqlmodel import select
 from db.engine import read_session
 from db.models import Contract, Intent, Match, Organization, Result, UserAccount
 from db.models.enums import ContractKind, RequestStatus
+from portal.contracts.trials import running_trial
 from portal.core.actor import Actor
 from portal.core.paging import Page, paginate
 from portal.core.scope import as_id
@@ -119,15 +120,27 @@ def open_request_count(*, actor: Actor) -> int:
         return int(s.exec(stmt).one())
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where the actor's enterprise stands with a result: the kinds of request waiting for an
+    answer, and the trial of it running today (its number and end), if any."""
+
+    waiting: tuple[str, ...] = ()
+    trial_number: str | None = None
+    trial_end: date | None = None
+
+
 @reader(REQUEST, "submit")
-def my_open_kinds(*, actor: Actor, result_id: uuid.UUID) -> list[str]:
-    """The kinds of request actor's enterprise already has waiting for result_id (a page greys
-    out those buttons; the service refuses them anyway)."""
+def my_standing(*, actor: Actor, result_id: uuid.UUID) -> Standing:
+    """What a page offers on a result: a kind already waiting shows where to follow it, and a trial
+    already running is shown instead of 申请试用 (the service refuses both anyway)."""
     if not REQUEST.may(actor, "submit") or actor.organization_id is None:
-        return []
+        return Standing()
     rid = as_id(result_id)
     stmt = select(Intent.kind).where(
         Intent.enterprise_org_id == actor.organization_id, Intent.result_id == rid, Intent.source == SOURCE,
         Intent.request_status.in_((RequestStatus.OPEN, RequestStatus.MATCHED)))
     with read_session() as s:
-        return sorted({k for k in s.exec(stmt).all() if k})
+        waiting = tuple(sorted({k for k in s.exec(stmt).all() if k}))
+        running = running_trial(s, rid, actor.organization_id)
+    return Standing(waiting, *running) if running else Standing(waiting)

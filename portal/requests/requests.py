@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from db.models import Contract, Intent, Match, Organization, Result
 from db.models.enums import Channel, IntentWant, OrgKind, RequestKind, RequestStatus, ResultStatus
-from portal.contracts.trials import create_trial
+from portal.contracts.trials import create_trial, running_trial
 from portal.core import idempotency, validation
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
@@ -75,6 +75,10 @@ def submit_request(s: Session, *, actor: Actor, result_id: uuid.UUID, kind: str,
         if same is not None:
             raise ValidationError("requests.error.duplicate", field="request_kind",
                                   date=same.created_at.date().isoformat())
+        running = running_trial(s, result.id, org.id) if chosen == RequestKind.TRIAL else None
+        if running is not None:
+            raise ValidationError("requests.error.trial_running", field="request_kind", number=running[0],
+                                  end=str(running[1] or "—"))
         return audited_add(s, actor, "request.submit", Intent(
             result_id=result.id, city_code=result.city_code, source=SOURCE, company_name=org.name,
             credit_code=org.credit_code, contact_person=(org.contact_name or actor.display_name)[:40],

@@ -14,7 +14,7 @@ from portal.core.clock import fmt
 from portal.core.regions import region_name
 from portal.core.workflow import may
 from portal.pilot.bookings import BookingRow
-from portal.requests.listing import RequestRow, my_open_kinds
+from portal.requests.listing import RequestRow, my_standing
 from portal.requests.requests import submit_request
 from portal.requests.rules import REQUEST
 from portal.ui import done, label, lang, md, refusals, t, tmd
@@ -22,6 +22,7 @@ from portal.ui.forms import form_key, instance, succeeded
 
 POOL_PAGE = "../pages/pool.py"
 MY_REQUESTS_PAGE = "../pages/my_requests.py"
+CONTRACT_PAGE = "../pages/contract_detail.py"
 ICONS = {RequestKind.TRIAL: ":material/science:", RequestKind.INTEREST: ":material/bookmark_add:"}
 
 
@@ -36,11 +37,16 @@ def request_actions(me: Actor, result_id: uuid.UUID, *, key: str) -> None:
     already waiting for an answer shows where to follow it instead."""
     if not may(me, "submit", REQUEST.entity):
         return
-    waiting = set(my_open_kinds(actor=me, result_id=result_id))
+    standing = my_standing(actor=me, result_id=result_id)
     cols = st.columns(2)
     for col, kind in zip(cols, RequestKind, strict=True):
         with col:
-            if kind in waiting:
+            if kind == RequestKind.TRIAL and standing.trial_number:
+                st.page_link(CONTRACT_PAGE, label=t("requests.on_trial", number=standing.trial_number,
+                                                    end=standing.trial_end or "—"),
+                             query_params={"no": standing.trial_number}, icon=":material/contract:")
+                continue
+            if kind in standing.waiting:
                 st.page_link(MY_REQUESTS_PAGE, label=t(f"requests.waiting.{kind}"), icon=":material/schedule:")
                 continue
             name = f"request_{kind}_{key}_{result_id}"
@@ -129,7 +135,7 @@ def request_card(row: RequestRow, *, withdraw: bool) -> bool:
             result_link(row.result_id)
         if row.contract_number:
             with links[1]:
-                st.page_link("../pages/contract_detail.py", label=t("requests.open_contract"),
+                st.page_link(CONTRACT_PAGE, label=t("requests.open_contract"),
                              query_params={"no": row.contract_number}, icon=":material/contract:")
         if withdraw:
             with links[2]:

@@ -98,6 +98,10 @@ def test_the_operator_signs_the_trial_and_the_enterprise_sees_it(own_demo) -> No
     assert "已签订试用合同 XYSY-3301-" in texts(at)
     mine = texts(_open("ent_demo", "my_requests"))
     assert mine.count("已转试用") >= 2 and "已为您签订试用合同" in mine
+    result = _open("ent_demo", "pool", {"result": str(target.result_id)})  # the result's own page now …
+    links = [link.label for link in result.get("page_link")]
+    assert any(label.startswith("试用中（XYSY-3301-") for label in links)  # … says the trial runs
+    assert "申请试用" not in _popovers(result) and "登记意向" in _popovers(result)
 
 
 def test_a_refusal_names_the_field(own_demo) -> None:
