@@ -11,6 +11,7 @@ from db.engine import get_engine
 from db.models import AuditEntry, Contract, Intent, Match
 from db.models.enums import MatchStage, RequestKind, RequestStatus
 from portal.contracts import outcomes as contracts_outcomes
+from portal.contracts.trials import create_trial
 from portal.core.errors import NotFound, PermissionDenied, ValidationError
 from portal.core.workflow import allowed_actions
 from portal.requests import listing, requests
@@ -133,6 +134,19 @@ def test_a_matched_request_can_still_become_a_trial_with_the_same_match(world) -
         requests.match_request(actor=world.nb.operator, request_id=req.id)
     trial = requests.trial_from_request(actor=world.nb.operator, request_id=req.id)
     assert trial.match_id == match.id and rows(Match) == 1
+
+
+def test_a_trial_signed_on_the_contracts_page_answers_the_matched_request(world) -> None:  # noqa: ANN001
+    req = ask(world)
+    match = requests.match_request(actor=world.nb.operator, request_id=req.id)
+    trial = create_trial(actor=world.nb.operator, result_id=world.nb.result.id,
+                         licensee_org_id=world.hz.enterprise.id, match_id=match.id)
+    mine = listing.get_request(actor=world.hz.enterprise_user, request_id=req.id)
+    assert (mine.request_status, mine.contract_number, mine.decider_name) == (
+        "trial", trial.number, world.nb.operator.display_name)
+    with Session(get_engine()) as s:  # in the trial's own transaction, with its own audit entry
+        actions = s.exec(select(AuditEntry.action).where(AuditEntry.entity_id == str(req.id))).all()
+    assert sorted(actions) == ["request.submit", "request.to_match", "request.to_trial"]
 
 
 def test_declining_needs_a_reason_the_enterprise_reads(world) -> None:  # noqa: ANN001

@@ -25,6 +25,7 @@ from portal.core.scope import as_id
 from portal.core.service import reader, service
 from portal.core.workflow import Subject
 from portal.hub.rules import MATCH
+from portal.requests.answers import trial_signed_on
 from portal.scoring import points
 
 
@@ -209,6 +210,7 @@ def create_trial(s: Session, *, actor: Actor, result_id: uuid.UUID, licensee_org
         ))
         if match is not None:
             advance_match(s, actor, match, MatchStage.TRIAL, trial.number)
+            trial_signed_on(s, actor, match)
         award_points(s, actor, trial, "trial_signed")
         return trial
 

@@ -20,8 +20,7 @@ from portal.core.paging import Page, paginate
 from portal.core.scope import as_id
 from portal.core.service import reader
 from portal.core.workflow import Columns
-from portal.requests.requests import SOURCE
-from portal.requests.rules import REQUEST
+from portal.requests.rules import REQUEST, SOURCE
 from portal.roadshows.moments import aware
 
 COLUMNS = Columns(city=Intent.city_code, orgs=(Intent.enterprise_org_id,), status=Intent.request_status,

@@ -28,9 +28,8 @@ from portal.core.scope import as_id
 from portal.core.service import service
 from portal.core.workflow import Subject
 from portal.hub.matches import record_match
-from portal.requests.rules import REQUEST
+from portal.requests.rules import REQUEST, SOURCE
 
-SOURCE = "hub"  # Intent.source of an enterprise's own request (QR submissions are "roadshow")
 MAX_MESSAGE = 1000
 WANTS = {RequestKind.TRIAL: IntentWant.TRIAL, RequestKind.INTEREST: IntentWant.INFO}  # the roadshow counts read wants
 
@@ -168,12 +167,11 @@ def trial_from_request(s: Session, *, actor: Actor, request_id: uuid.UUID, start
         REQUEST.require(actor, "to_trial", req)
         match = _match_of(s, req) or _record_match(s, actor, req, notes=text, contact_date=None,
                                                    next_follow_up=None, agency_id=agency_id)
-        trial = create_trial.within(s, actor=actor, result_id=req.result_id, licensee_org_id=req.enterprise_org_id,
-                                    start_date=start_date, end_date=end_date, signing_date=signing_date,
-                                    agency_id=match.agency_id if agency_id is None else agency_id,
-                                    match_id=match.id)
-        with REQUEST.move(s, actor, "to_trial", req):
+        with REQUEST.move(s, actor, "to_trial", req):  # answered first: the trial then finds it answered
             _decided(req, actor, text)
-        return trial
+        return create_trial.within(s, actor=actor, result_id=req.result_id, licensee_org_id=req.enterprise_org_id,
+                                   start_date=start_date, end_date=end_date, signing_date=signing_date,
+                                   agency_id=match.agency_id if agency_id is None else agency_id,
+                                   match_id=match.id)
 
     return idempotency.once(s, actor, idempotency_key, "request.to_trial", Contract, make)

@@ -20,6 +20,7 @@ from db.models.enums import RequestStatus, Role
 from portal.core.workflow import STAFF, STAFF_READ, Reach, Step, Workflow, register
 from portal.roadshows import rules as _roadshows  # noqa: F401 — INTENT first: workflow_of(Intent) is its
 
+SOURCE = "hub"  # Intent.source of an enterprise's own request (QR submissions are "roadshow")
 R = RequestStatus
 OWN = {Role.ENTERPRISE: Reach.ORG}
 DECIDABLE = (R.OPEN, R.MATCHED)  # a match is contact, not yet an answer
