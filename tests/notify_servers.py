@@ -28,8 +28,10 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.peers: list[tuple[str, int]] = []  # the client address of each message: one per connection
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 — aiosmtpd's hook name
+        self.peers.append(tuple(session.peer[:2]))
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
@@ -53,6 +55,11 @@ class SmtpServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.inbox.messages
+
+    @property
+    def connections(self) -> int:
+        """How many client connections delivered messages."""
+        return len(set(self.inbox.peers))
 
 
 @dataclass

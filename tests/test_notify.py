@@ -188,6 +188,17 @@ def test_email_goes_out_once_with_a_chinese_subject_and_both_bodies(world, smtp)
     assert all(r.status == "delivered" and r.attempts == 1 for r in messages(channel="email"))
 
 
+def test_a_run_sends_its_emails_over_one_connection(world, smtp) -> None:
+    set_email(world.hz.officer, "officer@hz.example.cn")
+    set_email(world.hz.operator, "op@hz.example.cn")
+    for reason in ("权属存疑", "发明人有误", "价格过高"):
+        object_to(world, in_notice(world), reason=reason)
+    assert send_pending().delivered == 6
+    assert len(smtp.messages) == 6 and smtp.connections == 1  # not one handshake and login per e-mail
+    object_to(world, in_notice(world))
+    assert send_pending().delivered == 2 and smtp.connections == 2  # the next run opens its own
+
+
 def test_a_user_who_turned_email_off_gets_it_in_the_portal_only(world, smtp) -> None:
     set_email(world.hz.officer, "officer@hz.example.cn")
     preferences.set_my_preferences(actor=world.hz.officer, email_enabled=False, language="en")

@@ -48,28 +48,80 @@ def build_email(settings: Settings, *, to: str, subject: str, text: str, html: s
     return msg
 
 
-def send_email(settings: Settings, *, to: str, subject: str, text: str, html: str) -> None:
-    """Send one e-mail through the configured SMTP server."""
-    if not smtp_configured(settings):
-        raise ChannelError("SMTP not configured (PORTAL_SMTP_HOST)")
-    if not (settings.smtp_from or settings.smtp_user):
-        raise ChannelError("no sender address (PORTAL_SMTP_FROM)")
-    msg = build_email(settings, to=to, subject=subject, text=text, html=html)
-    try:
-        if settings.smtp_ssl:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
-                                                    timeout=settings.smtp_timeout,
+class Mailer:
+    """One SMTP connection for a sender's run: opened at the first e-mail, reused for the next ones
+    (a batch of 50 is one connection, not 50 handshakes and logins), opened again after a failure.
+    Use it as a context manager so the connection is closed (QUIT) at the end."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+        self.connections = 0  # how many were opened (the tests count them)
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        st = self.settings
+        if st.smtp_ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(st.smtp_host, st.smtp_port, timeout=st.smtp_timeout,
                                                     context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
-        with client:
-            if settings.smtp_starttls and not settings.smtp_ssl:
+            client = smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=st.smtp_timeout)
+        try:
+            if st.smtp_starttls and not st.smtp_ssl:
                 client.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                client.login(settings.smtp_user, settings.smtp_password)
-            client.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise ChannelError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc
+            if st.smtp_user:
+                client.login(st.smtp_user, st.smtp_password)
+        except BaseException:
+            client.close()
+            raise
+        self.connections += 1
+        return client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+    def send(self, *, to: str, subject: str, text: str, html: str) -> None:
+        """Send one e-mail (raises ChannelError). A connection the server dropped since the last
+        e-mail is opened again once; any other failure closes it, and the next e-mail opens a new one."""
+        st = self.settings
+        if not smtp_configured(st):
+            raise ChannelError("SMTP not configured (PORTAL_SMTP_HOST)")
+        if not (st.smtp_from or st.smtp_user):
+            raise ChannelError("no sender address (PORTAL_SMTP_FROM)")
+        msg = build_email(st, to=to, subject=subject, text=text, html=html)
+        try:
+            reused = self._client is not None
+            if self._client is None:
+                self._client = self._connect()
+            try:
+                self._client.send_message(msg)
+            except smtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                self.close()  # idle too long for the server: one fresh connection, then give up
+                self._client = self._connect()
+                self._client.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:  # this address only: the connection stays good
+            raise ChannelError(f"SMTP {st.smtp_host}:{st.smtp_port}: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise ChannelError(f"SMTP {st.smtp_host}:{st.smtp_port}: {exc}") from exc
+
+
+def send_email(settings: Settings, *, to: str, subject: str, text: str, html: str) -> None:
+    """Send one e-mail on its own connection (the settings page's test message)."""
+    with Mailer(settings) as mailer:
+        mailer.send(to=to, subject=subject, text=text, html=html)
 
 
 def dingtalk_signed_url(url: str, secret: str, *, timestamp_ms: int | None = None) -> str:

@@ -36,8 +36,8 @@ from portal.notify.channels import (
     DINGTALK,
     WECOM,
     ChannelError,
+    Mailer,
     post_robot,
-    send_email,
     smtp_configured,
 )
 
@@ -142,10 +142,10 @@ def _mark(message_id: uuid.UUID, token: str, **changes: object) -> bool:
         return True
 
 
-def deliver(row: OutboxMessage, token: str, robots: dict[str, Robots], settings: Settings) -> None:
+def deliver(row: OutboxMessage, token: str, robots: dict[str, Robots], mailer: Mailer) -> None:
     """Send one claimed message (raises ChannelError); a group message records each robot posted."""
     if row.channel == EMAIL:
-        send_email(settings, to=row.address, subject=row.subject, text=row.body_text, html=row.body_html)
+        mailer.send(to=row.address, subject=row.subject, text=row.body_text, html=row.body_html)
         return
     city = robots.get(row.city_code or "", Robots())
     done = list(row.parts_done or [])
@@ -164,19 +164,20 @@ def send_pending(*, moment: datetime | None = None, limit: int = BATCH, settings
     settings = settings or get_settings()
     report = SendReport()
     moment = moment or clock_now()  # one moment per run: a message retried later is not due again in it
-    for _ in range(batches):
-        token, rows, robots = claim(moment=moment, limit=limit, settings=settings)
-        if not rows:
-            break
-        for row in rows:
-            _deliver_one(row, token, robots, settings, report, moment)
+    with Mailer(settings) as mailer:  # one SMTP connection for the run's e-mails
+        for _ in range(batches):
+            token, rows, robots = claim(moment=moment, limit=limit, settings=settings)
+            if not rows:
+                break
+            for row in rows:
+                _deliver_one(row, token, robots, mailer, report, moment)
     return report
 
 
-def _deliver_one(row: OutboxMessage, token: str, robots: dict[str, Robots], settings: Settings,
+def _deliver_one(row: OutboxMessage, token: str, robots: dict[str, Robots], mailer: Mailer,
                  report: SendReport, moment: datetime) -> None:
     try:
-        deliver(row, token, robots, settings)
+        deliver(row, token, robots, mailer)
     except Exception as exc:  # noqa: BLE001 — any failure is this message's, kept on it; the batch goes on
         attempts = row.attempts + 1
         error = (str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}")[:1000]
