@@ -87,7 +87,7 @@ def main(url: str) -> None:
         report = send_pending(limit=50, batches=1000)
         took = time.perf_counter() - t0
         print(f"sender: {report.delivered} of {pending} e-mails in {took:.1f} s ({report.delivered / took:.0f}/s, "
-              f"one SMTP connection per message), {len(smtp.messages)} received")
+              f"one SMTP connection per sender run), {len(smtp.messages)} received")
     t0 = time.perf_counter()
     written = morning_digest(today())
     print(f"morning digest: {written} digests in {(time.perf_counter() - t0) * 1000:.0f} ms over 11 cities")
