@@ -6,7 +6,7 @@
 Each set is a TOML file of `[[result]]` (title, keywords, abstract, field) and `[[demand]]` (title,
 description, field, `expect` = result titles that belong in the top 5, `hard` or `plain` = worded
 with no technical word in common with the answers). The pool is every result of seed/texts.py
-(with the demo's abstract template) plus the set's own results (near-miss distractors among them).
+(with the demo's abstract template and card texts) plus the set's own results (near-miss distractors among them).
 The ranking is the production one (`portal.search.recommend.rank`: BM25 over the stored-token
 terms, the offline expansion, the sentence vectors, the field and TRL factors, the relative floor),
 run over in-memory indexes built exactly as the stored ones are.
@@ -45,7 +45,9 @@ def corpus(labelled: dict) -> list[dict]:
             abstract = texts.ABSTRACT.format(title_tail=f"“{title}”", problem=keywords.split(",")[0] + "应用中的效率与成本",
                                              advantage=advantage, application=application,
                                              stage=texts.stage_sentence(texts.CARDS[title][0]))
-            docs.append({"title": title, "keywords": keywords, "abstract": abstract, "field": fld})
+            summary, card = texts.card_texts(title, advantage, texts.CARDS[title][0])
+            docs.append({"title": title, "keywords": keywords, "abstract": abstract, "field": fld,
+                         "summary_plain": summary, "advantages": card})
     seen = {d["title"] for d in docs}
     return docs + [r for r in labelled.get("result", []) if r["title"] not in seen]
 
@@ -70,7 +72,8 @@ def build_pool(docs: list[dict], *, vectors: bool = True) -> Pool:
                     for i, d in enumerate(docs))
     dense = None
     if vectors and embed.available():
-        mat = embed.passages([embed.result_text(d["title"], d.get("keywords", ""), d["abstract"]) for d in docs])
+        mat = embed.passages([embed.result_text(d["title"], d.get("keywords", ""), d["abstract"],
+                                                d.get("summary_plain", ""), d.get("advantages", "")) for d in docs])
         dense = DenseIndex(mat.shape[1])
         dense.bulk_load(list(range(len(docs))), mat, index.row_of)
     return Pool(docs, index, dense, {d["title"]: i for i, d in enumerate(docs)})

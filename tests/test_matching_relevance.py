@@ -84,7 +84,7 @@ FLOORS = {  # set: (recall@5, recall@5 of the hard demands, MRR)
     "matching_heldout.toml": (0.86, 0.70, 0.75),
     # written the same way later, from the pool's result texts alone, and first scored with nothing
     # changed: the weights were already frozen
-    "matching_fresh.toml": (0.89, 0.76, 0.80),
+    "matching_fresh.toml": (0.91, 0.80, 0.83),
 }
 
 

@@ -69,7 +69,12 @@ def test_vectors_follow_listing_and_the_matrix_updates_in_place(world, monkeypat
     assert _hits(ICE, ICE_TEXT)[0] == cold.id  # found by meaning: no word in common
     _list(cold, trl=7)  # listed text unchanged: same vector
     assert _stored(cold.id).digest == first.digest
-    _list(cold, title="海水淡化反渗透膜组件", keywords="反渗透,海水淡化", abstract="高脱盐率反渗透膜。")
+    _list(cold, summary_plain="冻品仓门口地面不再结冰打滑", advantages="叉车进出不打滑\n地面不鼓包")
+    carded = _stored(cold.id)  # the card's plain words are part of what is embedded
+    assert carded.digest != first.digest and carded.vector != first.vector
+    assert _hits(ICE, ICE_TEXT)[0] == cold.id
+    _list(cold, title="海水淡化反渗透膜组件", keywords="反渗透,海水淡化", abstract="高脱盐率反渗透膜。",
+          summary_plain="", advantages="")
     assert _stored(cold.id).digest != first.digest
     assert cold.id not in _hits(ICE, ICE_TEXT)
     _list(cold, status="withdrawn")

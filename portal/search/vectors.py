@@ -127,11 +127,17 @@ def stored_vector(session: Session, result_id: uuid.UUID) -> np.ndarray | None:
     return embed.from_bytes(row.vector) if row is not None and row.model == embed.MODEL_ID else None
 
 
+def passage_of(result: Result) -> str:
+    """The text a listed result's vector is computed from."""
+    return embed.result_text(result.title or "", result.keywords or "", result.abstract or "",
+                             result.summary_plain or "", result.advantages or "")
+
+
 def store_result_vector(session: Session, result: Result, take_seq: Callable[[Session, int], int]) -> None:
     """Embed a listed result when its text (or the model) differs from the stored vector's; without
     a model (or past EMBED_PER_TRANSACTION in one transaction) the old vector is marked stale and
     the result ranks by BM25 until `portal search embed` runs where the model loads."""
-    passage = embed.result_text(result.title or "", result.keywords or "", result.abstract or "")
+    passage = passage_of(result)
     digest = embed.digest(passage)
     row = session.get(ResultVector, result.id)
     if row is not None and row.digest == digest:
@@ -231,7 +237,7 @@ def embed_missing(take_seq: Callable[[Session, int], int], *, everything: bool =
             todo = s.exec(stmt.limit(batch)).all()
             if not todo:
                 break
-            texts = [embed.result_text(r.title or "", r.keywords or "", r.abstract or "") for r in todo]
+            texts = [passage_of(r) for r in todo]
             vecs = embed.passages(texts)
             first = take_seq(s, len(todo))
             for i, (result, passage, vec) in enumerate(zip(todo, texts, vecs, strict=True)):
