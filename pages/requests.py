@@ -8,7 +8,7 @@ from portal.requests.listing import list_requests
 from portal.ui import actor, label, refusals, show_flash, t
 from portal.ui.paging import asked, pager
 from portal.ui.request_answers import answer_forms
-from portal.ui.requests import request_label, requests_frame
+from portal.ui.requests import request_label, requests_table
 
 me = actor()
 st.title(t("nav.requests"))
@@ -23,7 +23,7 @@ with refusals():
     if not page.rows:
         st.info(t("requests.inbox_none"))
     else:
-        st.dataframe(requests_frame(page.rows), hide_index=True, width="stretch")
+        requests_table(page.rows)
         row = st.selectbox(t("requests.pick"), page.rows, format_func=request_label, key="requests_pick")
         if row is not None:
             st.divider()

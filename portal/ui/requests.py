@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models.enums import RequestKind
+from portal.core import spreadsheet
 from portal.core.actor import Actor
 from portal.core.clock import fmt
 from portal.core.regions import region_name
@@ -17,7 +18,7 @@ from portal.pilot.bookings import BookingRow
 from portal.requests.listing import RequestRow, my_standing
 from portal.requests.requests import submit_request
 from portal.requests.rules import REQUEST
-from portal.ui import done, label, lang, md, refusals, t, tmd
+from portal.ui import done, label, lang, md, refusals, t, tables, tmd
 from portal.ui.forms import form_key, instance, succeeded
 
 POOL_PAGE = "../pages/pool.py"
@@ -69,14 +70,16 @@ def status_text(row: RequestRow) -> str:
     return f"{text}（{row.contract_number}）" if row.contract_number else text
 
 
-def requests_frame(rows: list[RequestRow]) -> pd.DataFrame:
-    """The requests as the city's staff list them (raw values: st.dataframe renders no Markdown)."""
-    return pd.DataFrame([{
-        t("requests.col.created"): fmt(r.created_at), t("requests.col.kind"): label("request_kind", r.kind),
+def requests_table(rows: list[RequestRow]) -> None:
+    """The requests as the city's staff list them: raw values (st.dataframe renders no Markdown),
+    the moments as typed columns so that a click on a date sorts by time."""
+    created, decided = t("requests.col.created"), t("requests.col.decided")
+    tables.show(pd.DataFrame([{
+        created: r.created_at, t("requests.col.kind"): label("request_kind", r.kind),
         t("requests.col.result"): r.result_title, t("requests.col.enterprise"): r.enterprise_name,
         t("requests.col.contact"): r.contact, t("requests.col.status"): status_text(r),
         t("requests.col.message"): r.message, t("requests.col.reply"): r.reply,
-        t("requests.col.decided"): fmt(r.decided_at)} for r in rows])
+        decided: r.decided_at} for r in rows]), {created: spreadsheet.MOMENT, decided: spreadsheet.MOMENT})
 
 
 def request_label(r: RequestRow) -> str:
