@@ -14,8 +14,9 @@ websocket frame between the click and "settled" (decoded with Streamlit's protob
 - *server ms*: from the click to the last `script_finished`;
 - *browser ms*: from that last message to the last DOM change (React, the grid's canvas, Vega);
 - *settled ms*: the bench's click-to-settled (the last DOM change of any kind);
-- *seen ms*: the last DOM change outside a <canvas>: the data grid's accessibility table inside
-  its canvas, never painted, is rewritten 200 ms after each draw (a debounce in glide-data-grid).
+- *seen ms*: the last DOM change that is not a canvas's fallback content: the data grid's
+  accessibility table inside its <canvas>, never painted, is rewritten 200 ms after each draw (a
+  debounce in glide-data-grid); see bench/browser_pages.py.
 
 `--bare` serves `bench/bare_app.py` instead (one dataframe of 20 rows and one chart, or an empty
 page): what the framework costs on its own.

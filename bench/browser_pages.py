@@ -4,11 +4,11 @@
 
 Signs in once, then for each page clicks its sidebar link and waits until the page has settled:
 the app's run has gone from running back to not running and nothing on the page changed for
-500 ms. Two moments are reported: the last DOM change of any kind ("settled"), and the last change
-outside a <canvas> ("seen"). They differ on every page with an st.dataframe: its grid (glide-data-
-grid) keeps an accessibility table inside its canvas element, fallback content the browser never
-paints, and rewrites it 200 ms after each draw (a debounce in the grid); "settled" waits for that,
-"seen" ends when the grid's picture is drawn.
+500 ms. Two moments are reported: the last DOM change of any kind ("settled"), and the last one
+that is not a canvas's fallback content ("seen"). They differ on every page with an st.dataframe:
+its grid (glide-data-grid) keeps an accessibility table inside its <canvas>, content the browser
+never paints, and rewrites it 200 ms after each draw (a debounce in the grid); "settled" waits
+for that, "seen" ends when the grid's picture is drawn.
 The first click on each page after the server started is reported apart from the later ones
 (p50 of --runs): the first is what the first visitor pays. `account` (the lightest page a signed-in
 user has: a title and three lines) is the floor each page is compared with, timed in the same
@@ -39,14 +39,17 @@ PAGES = ["home", "dashboard", "recommend", "pilot_calendar", "approvals", "pool"
 FLOOR = "account"
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
 
-# window.__last: the last DOM change; window.__seen: the last one outside a <canvas> (see above)
+# window.__last: the last DOM change; window.__seen: the last one that is not a canvas's fallback
+# content (see above): a change inside a <canvas>, or children added to or removed from one. A
+# canvas's own attributes (its size: the grid redrawn at a new width) still count.
 WATCH = """() => {
   window.__last = 0; window.__seen = 0;
-  const inCanvas = (node) => !!(node.closest ? node.closest('canvas') : node.parentElement?.closest('canvas'));
+  const fallback = (m) => !!m.target.parentElement?.closest('canvas')
+    || (m.type === 'childList' && m.target.nodeName === 'CANVAS');
   new MutationObserver((changes) => {
     const now = performance.now();
     window.__last = now;
-    if (changes.some((m) => !inCanvas(m.target))) window.__seen = now;
+    if (changes.some((m) => !fallback(m))) window.__seen = now;
   }).observe(document.body, {attributes: true, subtree: true, childList: true, characterData: true});
 }"""
 IDLE = "() => !document.querySelector('[data-test-script-state=running]')"
