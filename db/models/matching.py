@@ -165,6 +165,10 @@ class DemandVector(SQLModel, table=True):
     """A demand's sentence embedding, computed when it is posted or edited."""
 
     __tablename__ = "demand_vector"
+    # the operator's "no good match yet" list reads the few rows with good_matches = 0; without
+    # this index the planner walked every demand newest first and probed its vector row (200 ms
+    # at 100 k demands, and past the vector's overflow pages once they are embedded)
+    __table_args__ = (Index("ix_demand_vector_unmatched", "good_matches", "demand_id"),)
 
     demand_id: uuid.UUID = Field(foreign_key="demand.id", primary_key=True)
     model: str = Field(sa_type=String(40))

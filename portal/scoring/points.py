@@ -19,6 +19,7 @@ from db.models import Agency, PointsEvent, UserAccount
 from db.models.enums import PointsKind
 from portal.core.actor import Actor
 from portal.core.audit import audited_add
+from portal.core.cache import cached
 from portal.core.clock import today
 from portal.core.errors import ValidationError
 from portal.core.policy import current_policy
@@ -101,5 +102,12 @@ def ranking(*, actor: Actor, by: str, start: date, end: date, city_code: str | N
     """The points ranking of the dashboards: the actor's city, or (province) one city or all."""
     city = scope_city(actor, city_code)
     check_period(start, end)
-    with read_session() as s:
-        return _ranking(s, actor, by=by, start=start, end=end, limit=limit, city_code=city)
+
+    def compute() -> list[PointsRow]:
+        with read_session() as s:
+            return _ranking(s, actor, by=by, start=start, end=end, limit=limit, city_code=city)
+
+    # 25-30 ms of grouping over the points events at province scale, on every rerun of the
+    # rankings page; cached per scope like the activity index (points_event is a watched table,
+    # so an award drops it; a renamed user shows after the entry expires)
+    return cached(("points", by, start, end, limit), compute, city=city)

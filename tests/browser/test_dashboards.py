@@ -16,11 +16,10 @@ pytestmark = pytest.mark.browser
 
 def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # noqa: ANN001
     sign_in(page, live_server, "zj_manager", path="dashboard")
-    page.get_by_text("11 个设区市对比").first.wait_for()
+    page.get_by_role("tab", name="11 个设区市对比").wait_for()
     page.locator("canvas, svg").first.wait_for()
-    # funnel, two trends, budget, map, city bars: charts stream in, wait for all of them
-    page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 6", timeout=30_000)
-    shot(page, "dashboard_province")
+    # the funnel and the open tab's two trends: charts stream in, wait for all of them
+    page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 3", timeout=30_000)
     with page.expect_download() as info:
         page.get_by_role("button", name="下载 Excel").first.click()
     sheet = load_workbook(io.BytesIO(info.value.path().read_bytes())).active
@@ -37,3 +36,9 @@ def test_dashboard_funnel_downloads_and_map(live_server: str, page) -> None:  # 
         page.get_by_role("button", name="下载 Excel").nth(1).click()
     header = next(load_workbook(io.BytesIO(info.value.path().read_bytes())).active.iter_rows(values_only=True))
     assert header == ("月份", "上架成果", "试用", "转化", "合作金额（元）")
+    # the cities' tab is drawn when opened: the funnel stays, the map and the city bars come in
+    page.get_by_role("tab", name="11 个设区市对比").click()
+    page.get_by_text("示意图").first.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 3", timeout=30_000)
+    page.get_by_test_id("stVegaLiteChart").nth(2).wait_for()
+    shot(page, "dashboard_province")

@@ -26,10 +26,20 @@ def test_pages_render_for_each_reader(app, username: str, page: str) -> None:
 def test_dashboard_shows_the_funnel_and_the_province_map(app) -> None:
     at = _open(app("zj_manager"), "dashboard.py")
     body = texts(at)
-    for words in ("转化漏斗", "上架成果", "已对接", "试用", "已转化", "月度趋势", "11 个设区市对比", "示意图"):
+    for words in ("转化漏斗", "上架成果", "已对接", "试用", "已转化"):
         assert words in body
-    assert len(at.get("vega_lite_chart")) >= 6  # funnel, 2 trends, subsidies, map, city bars
+    assert [tab.label for tab in at.tabs] == ["月度趋势", "经费与预算", "即将到期的试用", "11 个设区市对比"]
+    assert len(at.get("vega_lite_chart")) == 3  # the funnel and the open tab's two trends, nothing hidden
     assert [b.label for b in at.get("download_button")][:2] == ["下载 Excel", "下载 CSV"]
+    charts = 3
+    for tab, drawn in (("经费与预算", 1), ("即将到期的试用", 0), ("11 个设区市对比", 2)):
+        at.session_state["dash_tab"] = tab
+        at.run()
+        assert not at.exception, at.exception
+        assert len(at.get("vega_lite_chart")) == 1 + drawn, tab  # the funnel and this tab's charts
+        charts += drawn
+    assert "示意图" in texts(at)
+    assert charts >= 6  # funnel, 2 trends, subsidies, map, city bars
 
 
 def test_city_manager_sees_only_its_city(app) -> None:

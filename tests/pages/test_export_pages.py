@@ -117,6 +117,11 @@ def test_every_table_download_is_safe_and_typed(planted, offered) -> None:  # no
         if page == "three_year.py":  # the planted results are listed, and should have been long ago
             at.checkbox(key="three_listed").check().run()
         downloads = offered.take()
+        if page == "dashboard.py":  # each tab below the funnel offers its own tables when opened
+            for tab in at.tabs[1:]:
+                at.session_state["dash_tab"] = tab.label
+                at.run()
+                downloads += offered.take()
         assert downloads, page
         for d in downloads:
             counts[f"{page}:{d.file_name}"] = payload_cells(d)
