@@ -5,6 +5,7 @@ after a write, and a home figure's link opening its filtered list."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from portal.core.validation import patent_check_char
@@ -51,9 +52,19 @@ def test_a_submitted_draft_stays_chosen_and_reads_awaiting_approval(live_server:
         expect(page.get_by_text(f"已保存“{title}”（草稿）。").first).to_be_visible(timeout=30_000)
     page.mouse.wheel(0, -5000)
     grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 + 17)  # the second row: 甲, saved first
-    page.get_by_role("button", name="提交单位审批").click()
+    # the grid is a canvas: its rows are known once its (unpainted) accessibility table holds both
+    expect(grid.get_by_text("浏览器测试草稿乙").first).to_be_attached(timeout=30_000)
+    expect(grid.get_by_text("浏览器测试草稿甲").first).to_be_attached(timeout=30_000)
+    submit = page.get_by_role("button", name="提交单位审批")
+    for _ in range(3):  # a click in the instant a rerun redraws the grid can be lost: click again
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 + 17)  # the second row: 甲, saved first
+        try:
+            submit.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    submit.click()
     expect(page.get_by_text("已提交审批。").first).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="提交单位审批")).to_have_count(0)
     expect(page.get_by_role("heading", name="浏览器测试草稿甲")).to_be_visible(timeout=30_000)  # the same result, now on top
