@@ -130,11 +130,12 @@ class Standing:
 
 
 @reader(REQUEST, "submit")
-def my_standing(*, actor: Actor, result_id: uuid.UUID) -> Standing:
+def my_standing(*, actor: Actor, result_id: uuid.UUID) -> Standing | None:
     """What a page offers on a result: a kind already waiting shows where to follow it, and a trial
-    already running is shown instead of 申请试用 (the service refuses both anyway)."""
+    already running is shown instead of 申请试用 (the service refuses both anyway). None for an
+    actor with no enterprise to ask for."""
     if not REQUEST.may(actor, "submit") or actor.organization_id is None:
-        return Standing()
+        return None
     rid = as_id(result_id)
     stmt = select(Intent.kind).where(
         Intent.enterprise_org_id == actor.organization_id, Intent.result_id == rid, Intent.source == SOURCE,

@@ -39,6 +39,8 @@ def request_actions(me: Actor, result_id: uuid.UUID, *, key: str) -> None:
     if not may(me, "submit", REQUEST.entity):
         return
     standing = my_standing(actor=me, result_id=result_id)
+    if standing is None:
+        return
     cols = st.columns(2)
     for col, kind in zip(cols, RequestKind, strict=True):
         with col:
