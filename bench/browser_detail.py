@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.browser_pages import CHROMIUM, FLOOR, IDLE, PAGES, WATCH  # noqa: E402
+from bench.browser_pages import CHROMIUM, FLOOR, PAGES, WATCH, wait_settled  # noqa: E402
 from bench.load import free_port, wait_healthy  # noqa: E402
 from portal.core.i18n import t  # noqa: E402
 
@@ -77,12 +77,7 @@ def visit(page, frames: Frames, label: str, quiet_ms: int = 500) -> dict:  # noq
     start_js = page.evaluate("() => performance.now()")
     start = time.perf_counter()
     link.click()
-    while True:
-        page.wait_for_timeout(quiet_ms / 5)
-        now_js, last_js, seen_js, idle = page.evaluate(
-            f"() => [performance.now(), window.__last, window.__seen, ({IDLE})()]")
-        if idle and last_js > start_js and now_js - last_js >= quiet_ms:
-            break
+    last_js, seen_js = wait_settled(page, start_js, quiet_ms)
     settled = last_js - start_js
     log = list(frames.log)
     finished = [w for w, d, k, _ in log if d == "in" and k == "script_finished"]
