@@ -56,7 +56,6 @@ class Mailer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: smtplib.SMTP | None = None
-        self.connections = 0  # how many were opened (the tests count them)
 
     def __enter__(self) -> Mailer:
         return self
@@ -79,7 +78,6 @@ class Mailer:
         except BaseException:
             client.close()
             raise
-        self.connections += 1
         return client
 
     def close(self) -> None:
